@@ -1,0 +1,35 @@
+//! One file per subcommand: load -> engine -> render -> exit status.
+
+mod compare;
+mod run;
+
+use std::io::Write;
+
+use crate::cli::{Cli, Command};
+use crate::error::{Error, ExitStatus, Result};
+
+/// Seed of the bootstrap when none is given: fixed, so the same samples give the same interval.
+pub const DEFAULT_SEED: u64 = 0x5eed_0f_9e7f_a7e5;
+
+pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Compare(args) => compare::compare(args),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`perfgate ... | head`) is not an error.
+pub(crate) fn print_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
+            context: "cannot write to stdout".into(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn print_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}

@@ -1,0 +1,224 @@
+//! `perfgate run`: select benchmarks, run them, write the report, print the table.
+
+use std::path::{Path, PathBuf};
+
+use regex_lite::Regex;
+
+use super::{print_stderr, print_stdout};
+use crate::cli::{DeviceArg, RunArgs};
+use crate::config::{self, BenchSpec, Config, Exec};
+use crate::context;
+use crate::error::{Error, ExitStatus, Result};
+use crate::model::{BenchStatus, Report, Tool, SCHEMA_VERSION};
+use crate::render::{progress::ProgressObserver, style::Style, terminal};
+use crate::report::write_json;
+use crate::runner::{run_suite, ProcessExecutor, SuiteOptions};
+
+pub fn run(args: RunArgs) -> Result<ExitStatus> {
+    let mut config = if args.command.is_empty() {
+        load_config(args.config.as_deref())?
+    } else {
+        if args.config.is_some() {
+            return Err(Error::Usage("give either --config or an ad-hoc command after `--`, not both".into()));
+        }
+        adhoc_config(&args)?
+    };
+    apply_overrides(&mut config.benches, &args)?;
+    let selected = select(&config, &args)?;
+    let report = run_selected(&config, &selected, &args)?;
+    emit(&report, args.json_out.as_deref())?;
+    Ok(if report.benchmarks.iter().any(|b| b.status == BenchStatus::Failed) {
+        ExitStatus::BenchmarkFailed
+    } else {
+        ExitStatus::Pass
+    })
+}
+
+pub(crate) fn load_config(explicit: Option<&Path>) -> Result<Config> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| Error::Io {
+                context: "cannot read the current directory".into(),
+                source: e,
+            })?;
+            config::discover(&cwd).ok_or_else(|| {
+                Error::Usage(format!(
+                    "no {} in {} or its parents; pass --config FILE or an ad-hoc command after `--`",
+                    config::CONFIG_FILE_NAME,
+                    cwd.display()
+                ))
+            })?
+        }
+    };
+    config::load(&path)
+}
+
+fn adhoc_config(args: &RunArgs) -> Result<Config> {
+    let exec = if args.shell {
+        Exec::Shell(args.command.join(" "))
+    } else {
+        Exec::Argv(args.command.clone())
+    };
+    let name = args.name.clone().unwrap_or_else(|| exec.display());
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let bench = BenchSpec {
+        name,
+        exec,
+        warmup: 1,
+        sampling: Default::default(),
+        prepare: None,
+        setup: None,
+        cleanup: None,
+        timeout: None,
+        env: Default::default(),
+        cwd,
+        tags: Vec::new(),
+        device: "cpu".into(),
+        throughput: None,
+    };
+    let identity = serde_json::json!({ "adhoc": args.command, "shell": args.shell });
+    Ok(Config {
+        path: None,
+        suite: "adhoc".into(),
+        sha256: context::sha256_hex(identity.to_string().as_bytes()),
+        benches: vec![bench],
+        thresholds: Default::default(),
+    })
+}
+
+fn apply_overrides(benches: &mut [BenchSpec], args: &RunArgs) -> Result<()> {
+    let min_time = args
+        .min_time
+        .as_deref()
+        .map(config::parse_duration)
+        .transpose()
+        .map_err(|m| Error::Usage(format!("--min-time: {m}")))?;
+    let timeout = args
+        .timeout
+        .as_deref()
+        .map(config::parse_duration)
+        .transpose()
+        .map_err(|m| Error::Usage(format!("--timeout: {m}")))?;
+    if args.runs == Some(0) || args.max_runs == Some(0) {
+        return Err(Error::Usage("--runs / PERFGATE_RUNS and --max-runs must be at least 1".into()));
+    }
+    for b in benches {
+        if let Some(r) = args.runs {
+            b.sampling.runs = Some(r);
+        }
+        if let Some(w) = args.warmup {
+            b.warmup = w;
+        }
+        if let Some(t) = min_time {
+            b.sampling.min_time = t;
+            if args.runs.is_none() {
+                b.sampling.runs = None;
+            }
+        }
+        if let Some(m) = args.max_runs {
+            b.sampling.max_runs = Some(m);
+            b.sampling.min_runs = b.sampling.min_runs.min(m);
+        }
+        if timeout.is_some() {
+            b.timeout = timeout;
+        }
+    }
+    Ok(())
+}
+
+fn select(config: &Config, args: &RunArgs) -> Result<Vec<BenchSpec>> {
+    let filter = args
+        .filter
+        .as_deref()
+        .map(Regex::new)
+        .transpose()
+        .map_err(|e| Error::Usage(format!("--filter: invalid regular expression: {e}")))?;
+    let selected: Vec<BenchSpec> = config
+        .benches
+        .iter()
+        .filter(|b| args.tags.is_empty() || b.tags.iter().any(|t| args.tags.contains(t)))
+        .filter(|b| filter.as_ref().is_none_or(|re| re.is_match(&b.name)))
+        .filter(|b| match args.device {
+            DeviceArg::Auto => true,
+            DeviceArg::Cpu => b.device == "cpu",
+            DeviceArg::Cuda => b.device == "cuda",
+        })
+        .cloned()
+        .collect();
+    if selected.is_empty() {
+        let names: Vec<&str> = config.benches.iter().map(|b| b.name.as_str()).collect();
+        return Err(Error::Usage(format!(
+            "no benchmark matches the selection (suite `{}` has: {})",
+            config.suite,
+            names.join(", ")
+        )));
+    }
+    Ok(selected)
+}
+
+fn run_selected(config: &Config, selected: &[BenchSpec], args: &RunArgs) -> Result<Report> {
+    let mut executor = ProcessExecutor::new(args.show_output).map_err(|e| Error::Io {
+        context: "cannot create a temporary file for benchmark stderr".into(),
+        source: e,
+    })?;
+    let device_present = context::device_present;
+    let opts = SuiteOptions {
+        ignore_failure: args.ignore_failure,
+        seed: args.seed,
+        device_present: &device_present,
+    };
+    let timestamp_utc = context::timestamp_utc();
+    let benchmarks = {
+        let mut observer = ProgressObserver::detect();
+        run_suite(selected, &mut executor, &opts, &mut observer)
+    };
+    let git_dir = config
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let device = match args.device {
+        DeviceArg::Cpu => "cpu".to_string(),
+        DeviceArg::Cuda => "cuda".to_string(),
+        DeviceArg::Auto => {
+            let first = &selected[0].device;
+            if selected.iter().all(|b| &b.device == first) {
+                first.clone()
+            } else {
+                "mixed".to_string()
+            }
+        }
+    };
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::current(),
+        suite: args.suite.clone().unwrap_or_else(|| config.suite.clone()),
+        timestamp_utc,
+        git: context::git_info(&git_dir),
+        machine: context::machine(),
+        device,
+        config_sha256: config.sha256.clone(),
+        seed: args.seed,
+        benchmarks,
+        thresholds: Default::default(),
+    })
+}
+
+fn emit(report: &Report, json_out: Option<&Path>) -> Result<()> {
+    let to_stdout = json_out == Some(Path::new("-"));
+    let table = terminal::report_table(report, if to_stdout { Style::plain() } else { Style::detect() });
+    if to_stdout {
+        print_stderr(&table);
+        let mut json = serde_json::to_string_pretty(report).expect("reports always serialize");
+        json.push('\n');
+        print_stdout(&json)?;
+    } else {
+        print_stdout(&table)?;
+        if let Some(path) = json_out {
+            write_json(path, report)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! Where a report comes from: the machine, the git checkout, the devices present, the time.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use sha2::{Digest, Sha256};
+
+use crate::model::{GitInfo, Machine};
+
+/// Reads the machine description. The id hashes what decides performance and survives a
+/// reboot: architecture, CPU model, core count, memory (whole GiB), OS, and the kernel's
+/// major.minor version. Not the hostname (CI runners get random ones) nor the boot.
+pub fn machine() -> Machine {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu_model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name") || l.starts_with("Hardware") || l.starts_with("cpu model"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_else(|| "unknown".to_string());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let memory_bytes = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024);
+    let os = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|v| v.trim_matches('"').to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::OS.to_string());
+    let (hostname, kernel) = uname();
+    let arch = std::env::consts::ARCH.to_string();
+    let kernel_major_minor: String = kernel.split('.').take(2).collect::<Vec<_>>().join(".");
+    let gib = (memory_bytes as f64 / (1u64 << 30) as f64).round() as u64;
+    let fingerprint = format!("{arch}|{cpu_model}|{cores}|{gib}GiB|{os}|{kernel_major_minor}");
+    let id = hex(&Sha256::digest(fingerprint.as_bytes()))[..16].to_string();
+    Machine {
+        id,
+        hostname,
+        os,
+        kernel,
+        arch,
+        cpu_model,
+        cores,
+        memory_bytes,
+    }
+}
+
+fn uname() -> (String, String) {
+    // SAFETY: uname fills a plain C struct of fixed-size arrays; zeroed is a valid value.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a valid, writable utsname.
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return ("unknown".into(), "unknown".into());
+    }
+    let field = |f: &[libc::c_char]| {
+        let bytes: Vec<u8> = f.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    (field(&u.nodename), field(&u.release))
+}
+
+/// The git state of the checkout containing `dir`, or `None` outside a repository (or without
+/// git installed).
+pub fn git_info(dir: &Path) -> Option<GitInfo> {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "HEAD"])?;
+    let branch = git(&["symbolic-ref", "--short", "-q", "HEAD"]).filter(|b| !b.is_empty());
+    let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    Some(GitInfo {
+        commit,
+        branch,
+        dirty,
+    })
+}
+
+/// Whether a device is present on this machine. `cpu` always is; `cuda` when the NVIDIA
+/// driver is loaded. `PERFGATE_FAKE_DEVICES` (comma-separated) adds devices, for tests.
+pub fn device_present(device: &str) -> bool {
+    if device == "cpu" {
+        return true;
+    }
+    if let Ok(fake) = std::env::var("PERFGATE_FAKE_DEVICES") {
+        if fake.split(',').any(|d| d.trim() == device) {
+            return true;
+        }
+    }
+    match device {
+        "cuda" => {
+            Path::new("/proc/driver/nvidia/version").exists() || Path::new("/dev/nvidiactl").exists()
+        }
+        _ => false,
+    }
+}
+
+/// Current time as RFC 3339 UTC with seconds, e.g. `2026-11-22T07:15:00Z`.
+pub fn timestamp_utc() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_id_is_stable_and_short() {
+        let a = machine();
+        let b = machine();
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.id.len(), 16);
+        assert!(a.cores >= 1);
+        assert!(a.memory_bytes > 0);
+    }
+
+    #[test]
+    fn sha256_of_abc_matches_fips_180_2() {
+        // FIPS 180-2, appendix B.1.
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

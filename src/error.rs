@@ -1,0 +1,61 @@
+//! Library errors. Each says which file, line or field is wrong; `main` adds nothing but the
+//! exit code.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A config file that does not parse or validate, with the position when known.
+    #[error("{}{}: {message}", path.display(), position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+    Config {
+        path: PathBuf,
+        position: Option<(usize, usize)>,
+        message: String,
+    },
+    /// An input file (a report, a baseline) that cannot be used.
+    #[error("{}: {message}", path.display())]
+    Input { path: PathBuf, message: String },
+    /// A bad combination of command-line arguments.
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn input(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Input {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The documented exit codes: the API of a gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything passed (warnings included in soft mode).
+    Pass = 0,
+    /// The gate failed: a `critical` metric under `--fail-on-regression`.
+    GateFailed = 1,
+    /// Usage, config or input error.
+    BadInput = 2,
+    /// A benchmark failed to run (non-zero exit, time-out, could not start).
+    BenchmarkFailed = 3,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}

@@ -1,0 +1,336 @@
+//! Compare a current report with a baseline: verdicts as data, decided once.
+//! Nothing here prints; `render` shows a [`Comparison`] and `main` turns it into an exit code.
+
+pub mod rules;
+mod verdict;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use rules::{find_rule, ThresholdRule};
+pub use verdict::{decide, CriticalBound, EffectiveRule, Observation, Verdict};
+
+use crate::model::{BenchStatus, BenchmarkResult, Direction, Metric, Report};
+use crate::stats::{bootstrap_relative_change_ci, SplitMix64, Statistic};
+
+pub const COMPARISON_SCHEMA_VERSION: u32 = 1;
+
+/// A coefficient of variation above this marks a metric `noisy` (PRODUCT.md section 5).
+pub const NOISY_CV: f64 = 0.20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Overall {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Overall {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Overall::Pass => "pass",
+            Overall::Warn => "warn",
+            Overall::Fail => "fail",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub schema_version: u32,
+    pub suite: String,
+    /// Time of the current report.
+    pub timestamp_utc: String,
+    pub overall_status: Overall,
+    pub total_metrics: usize,
+    /// Metrics whose verdict is `critical` or `failed`.
+    pub failed_metrics: usize,
+    pub baseline: RunRef,
+    pub current: RunRef,
+    /// Things the reader must know to trust the verdicts (other machine, overridden thresholds).
+    pub notes: Vec<String>,
+    /// Sorted by severity, worst first.
+    pub metrics: Vec<MetricComparison>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRef {
+    pub timestamp_utc: String,
+    pub commit: Option<String>,
+    pub machine_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricComparison {
+    pub benchmark: String,
+    pub metric: String,
+    pub unit: String,
+    pub direction: Direction,
+    pub statistic: Statistic,
+    pub status: Verdict,
+    pub baseline: Option<f64>,
+    pub current: Option<f64>,
+    pub change_pct: Option<f64>,
+    pub change_ci95_pct: Option<[f64; 2]>,
+    /// The critical bound for lower-is-better metrics.
+    pub allowed_max: Option<f64>,
+    /// The critical bound for higher-is-better metrics.
+    pub allowed_min: Option<f64>,
+    /// Either side's coefficient of variation is above 20%: the verdict stands, trust it less.
+    pub noisy: bool,
+    /// The thresholds used, and where they came from.
+    pub rule: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    /// `--threshold-pct`: critical at this worsening, warning at half of it, for every metric.
+    pub threshold_pct: Option<f64>,
+    /// Rules from the config's `[thresholds]`; the baseline file's own rules take precedence.
+    pub config_rules: BTreeMap<String, ThresholdRule>,
+    pub resamples: usize,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions {
+            threshold_pct: None,
+            config_rules: BTreeMap::new(),
+            // Fewer than a summary's 10,000: a comparison runs over every metric of a suite, and
+            // the interval only has to say whether zero is inside it.
+            resamples: 2_000,
+        }
+    }
+}
+
+pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Comparison {
+    let mut notes = Vec::new();
+    if baseline.machine.id != current.machine.id {
+        notes.push(format!(
+            "baseline was recorded on another machine ({} '{}', current {} '{}'): differences may come from the hardware",
+            baseline.machine.id, baseline.machine.cpu_model, current.machine.id, current.machine.cpu_model
+        ));
+    }
+    if let Some(pct) = opts.threshold_pct {
+        notes.push(format!(
+            "thresholds overridden for every metric: warning above {}%, critical above {pct}%",
+            pct / 2.0
+        ));
+    }
+    let mut metrics = Vec::new();
+    let base_by_name: BTreeMap<&str, &BenchmarkResult> =
+        baseline.benchmarks.iter().map(|b| (b.name.as_str(), b)).collect();
+    for cur in &current.benchmarks {
+        let base = base_by_name.get(cur.name.as_str()).copied();
+        match cur.status {
+            BenchStatus::Skipped => notes.push(format!(
+                "{} skipped: {}",
+                cur.name,
+                cur.reason.as_deref().unwrap_or("not run")
+            )),
+            BenchStatus::Failed => metrics.extend(failed_rows(cur, base)),
+            BenchStatus::Ok => {
+                for m in &cur.metrics {
+                    let base_metric = base.and_then(|b| b.metric(&m.name));
+                    metrics.push(compare_metric(&cur.name, base_metric, m, baseline, current, opts));
+                }
+                if let Some(b) = base {
+                    for bm in b.metrics.iter().filter(|bm| cur.metric(&bm.name).is_none()) {
+                        metrics.push(missing_row(&b.name, bm, "metric not in the current report"));
+                    }
+                }
+            }
+        }
+    }
+    let current_names: Vec<&str> = current.benchmarks.iter().map(|b| b.name.as_str()).collect();
+    for b in baseline.benchmarks.iter().filter(|b| !current_names.contains(&b.name.as_str())) {
+        for bm in &b.metrics {
+            metrics.push(missing_row(&b.name, bm, "benchmark not in the current report"));
+        }
+    }
+    metrics.sort_by(|a, b| {
+        a.status
+            .cmp(&b.status)
+            .then_with(|| severity_key(b).total_cmp(&severity_key(a)))
+            .then_with(|| a.benchmark.cmp(&b.benchmark))
+            .then_with(|| a.metric.cmp(&b.metric))
+    });
+    let failed_metrics = metrics
+        .iter()
+        .filter(|m| matches!(m.status, Verdict::Critical | Verdict::Failed))
+        .count();
+    let overall_status = if failed_metrics > 0 {
+        Overall::Fail
+    } else if metrics.iter().any(|m| matches!(m.status, Verdict::Warning | Verdict::Missing)) {
+        Overall::Warn
+    } else {
+        Overall::Pass
+    };
+    Comparison {
+        schema_version: COMPARISON_SCHEMA_VERSION,
+        suite: current.suite.clone(),
+        timestamp_utc: current.timestamp_utc.clone(),
+        overall_status,
+        total_metrics: metrics.len(),
+        failed_metrics,
+        baseline: run_ref(baseline),
+        current: run_ref(current),
+        notes,
+        metrics,
+    }
+}
+
+/// How much worse a metric got, in percent, for ordering rows of equal verdict.
+fn severity_key(m: &MetricComparison) -> f64 {
+    let sign = match m.direction {
+        Direction::LowerIsBetter => 1.0,
+        Direction::HigherIsBetter => -1.0,
+    };
+    m.change_pct.map_or(f64::NEG_INFINITY, |c| sign * c)
+}
+
+fn run_ref(r: &Report) -> RunRef {
+    RunRef {
+        timestamp_utc: r.timestamp_utc.clone(),
+        commit: r.git.as_ref().map(|g| g.commit.clone()),
+        machine_id: r.machine.id.clone(),
+    }
+}
+
+fn compare_metric(
+    bench: &str,
+    base: Option<&Metric>,
+    cur: &Metric,
+    baseline_report: &Report,
+    current_report: &Report,
+    opts: &CompareOptions,
+) -> MetricComparison {
+    let key = format!("{bench}.{}", cur.name);
+    let found = find_rule(&baseline_report.thresholds, &key)
+        .map(|(k, r)| (format!("baseline file `{k}`"), r))
+        .or_else(|| find_rule(&opts.config_rules, &key).map(|(k, r)| (format!("config `{k}`"), r)));
+    let rule = EffectiveRule::resolve(found.as_ref().map(|(_, r)| *r), cur.kind(), opts.threshold_pct);
+    let statistic = found.as_ref().and_then(|(_, r)| r.statistic).unwrap_or(Statistic::Median);
+    let source = match (&found, opts.threshold_pct) {
+        (_, Some(_)) => "--threshold-pct".to_string(),
+        (Some((src, _)), None) => src.clone(),
+        (None, None) => "defaults".to_string(),
+    };
+    let mut row = MetricComparison {
+        benchmark: bench.to_string(),
+        metric: cur.name.clone(),
+        unit: cur.unit.clone(),
+        direction: cur.direction,
+        statistic,
+        status: Verdict::New,
+        baseline: None,
+        current: Some(statistic.of_summary(&cur.summary)),
+        change_pct: None,
+        change_ci95_pct: None,
+        allowed_max: None,
+        allowed_min: None,
+        noisy: cur.summary.cv > NOISY_CV,
+        rule: format!("{} ({source})", rule.describe()),
+        reason: None,
+    };
+    if let Some(budget) = &rule.budget {
+        if !budget.fits(&cur.unit) {
+            row.status = Verdict::Failed;
+            row.reason = Some(format!(
+                "budget {budget} does not apply to a metric in {}",
+                cur.unit
+            ));
+            return row;
+        }
+    }
+    let Some(base) = base else {
+        row.reason = Some("not in the baseline".to_string());
+        return row;
+    };
+    let b = statistic.of_summary(&base.summary);
+    let c = statistic.of_summary(&cur.summary);
+    row.baseline = Some(b);
+    row.noisy |= base.summary.cv > NOISY_CV;
+    if b != 0.0 {
+        row.change_pct = Some((c / b - 1.0) * 100.0);
+    }
+    let mut rng = SplitMix64::derive(current_report.seed, &key);
+    row.change_ci95_pct = bootstrap_relative_change_ci(
+        &base.samples,
+        &cur.samples,
+        statistic,
+        0.95,
+        opts.resamples,
+        &mut rng,
+    );
+    let limit = rule.critical_limit(b, cur.direction);
+    match cur.direction {
+        Direction::LowerIsBetter => row.allowed_max = Some(limit),
+        Direction::HigherIsBetter => row.allowed_min = Some(limit),
+    }
+    row.status = decide(
+        &Observation {
+            baseline: b,
+            current: c,
+            direction: cur.direction,
+            change_ci95_pct: row.change_ci95_pct,
+        },
+        &rule,
+    );
+    if row.status == Verdict::Inconclusive {
+        row.reason = Some("beyond the threshold, but the 95% interval of the change includes zero".into());
+    }
+    row
+}
+
+fn failed_rows(cur: &BenchmarkResult, base: Option<&BenchmarkResult>) -> Vec<MetricComparison> {
+    let reason = cur.reason.clone().unwrap_or_else(|| "benchmark failed".to_string());
+    let row = |name: &str, unit: &str, direction, baseline: Option<f64>| MetricComparison {
+        benchmark: cur.name.clone(),
+        metric: name.to_string(),
+        unit: unit.to_string(),
+        direction,
+        statistic: Statistic::Median,
+        status: Verdict::Failed,
+        baseline,
+        current: None,
+        change_pct: None,
+        change_ci95_pct: None,
+        allowed_max: None,
+        allowed_min: None,
+        noisy: false,
+        rule: String::new(),
+        reason: Some(reason.clone()),
+    };
+    match base.filter(|b| !b.metrics.is_empty()) {
+        Some(b) => b
+            .metrics
+            .iter()
+            .map(|m| row(&m.name, &m.unit, m.direction, Some(m.summary.median)))
+            .collect(),
+        None => vec![row("*", "", Direction::LowerIsBetter, None)],
+    }
+}
+
+fn missing_row(bench: &str, m: &Metric, why: &str) -> MetricComparison {
+    MetricComparison {
+        benchmark: bench.to_string(),
+        metric: m.name.clone(),
+        unit: m.unit.clone(),
+        direction: m.direction,
+        statistic: Statistic::Median,
+        status: Verdict::Missing,
+        baseline: Some(m.summary.median),
+        current: None,
+        change_pct: None,
+        change_ci95_pct: None,
+        allowed_max: None,
+        allowed_min: None,
+        noisy: false,
+        rule: String::new(),
+        reason: Some(why.to_string()),
+    }
+}

@@ -1,0 +1,17 @@
+//! perfgate: continuous benchmarking as a library. Data flows one way:
+//! config -> runner -> samples -> stats -> report -> gate (compare) -> render.
+//! The binary (`src/main.rs`) only parses arguments and maps outcomes to exit codes.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod gate;
+pub mod model;
+pub mod render;
+pub mod report;
+pub mod runner;
+pub mod stats;
+
+pub use error::{Error, ExitStatus, Result};

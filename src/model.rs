@@ -1,0 +1,181 @@
+//! The shared vocabulary: a [`Report`] is the one contract between stages.
+//!
+//! Everything here is plain data with serde derives. Values are stored in SI base units
+//! (seconds, bytes, items per second); human units exist only in `render`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::gate::rules::ThresholdRule;
+use crate::stats::Summary;
+
+/// Version of the report JSON layout. Bumped on any incompatible change; readers refuse others.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub const TOOL_NAME: &str = "perfgate";
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Well-known metric names produced by the process runner.
+pub mod metric_names {
+    pub const WALL_TIME: &str = "wall_time";
+    pub const USER_TIME: &str = "user_time";
+    pub const SYS_TIME: &str = "sys_time";
+    pub const PEAK_RSS: &str = "peak_rss";
+    pub const THROUGHPUT: &str = "throughput";
+}
+
+/// Units as written in JSON. Always SI base units; a throughput unit is `<item>/s`.
+pub mod units {
+    pub const SECONDS: &str = "s";
+    pub const BYTES: &str = "bytes";
+    pub const ITEMS_PER_SECOND: &str = "items/s";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub suite: String,
+    pub timestamp_utc: String,
+    /// `None` (JSON `null`) outside a git repository.
+    pub git: Option<GitInfo>,
+    pub machine: Machine,
+    pub device: String,
+    pub config_sha256: String,
+    /// Seed of the bootstrap resampling, so the same samples reproduce the same intervals.
+    pub seed: u64,
+    pub benchmarks: Vec<BenchmarkResult>,
+    /// Per-metric rules carried by a baseline file (`"bench.metric"` or a glob -> rule).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub thresholds: BTreeMap<String, ThresholdRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Tool {
+    pub fn current() -> Self {
+        Tool {
+            name: TOOL_NAME.to_string(),
+            version: TOOL_VERSION.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitInfo {
+    pub commit: String,
+    /// `None` on a detached HEAD.
+    pub branch: Option<String>,
+    pub dirty: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Machine {
+    /// Stable fingerprint of hardware and OS (not of the hostname or the boot).
+    pub id: String,
+    pub hostname: String,
+    pub os: String,
+    pub kernel: String,
+    pub arch: String,
+    pub cpu_model: String,
+    pub cores: u32,
+    pub memory_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BenchStatus {
+    Ok,
+    Failed,
+    Skipped,
+}
+
+impl BenchStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BenchStatus::Ok => "ok",
+            BenchStatus::Failed => "failed",
+            BenchStatus::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchmarkResult {
+    pub name: String,
+    pub status: BenchStatus,
+    /// Why a benchmark failed or was skipped (exit status, time-out, stderr tail, missing device).
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub params: BTreeMap<String, serde_json::Value>,
+    #[serde(default = "default_device")]
+    pub device: String,
+    /// The command as the user would type it, for reproduction.
+    #[serde(default)]
+    pub command: Option<String>,
+    /// Warm-up runs done before measuring (not part of the samples).
+    #[serde(default)]
+    pub warmup_runs: u32,
+    pub metrics: Vec<Metric>,
+}
+
+fn default_device() -> String {
+    "cpu".to_string()
+}
+
+impl BenchmarkResult {
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    LowerIsBetter,
+    HigherIsBetter,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    pub name: String,
+    pub unit: String,
+    pub direction: Direction,
+    pub samples: Vec<f64>,
+    pub summary: Summary,
+}
+
+/// What kind of quantity a metric is; picks default thresholds and human formatting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    Time,
+    Memory,
+    Throughput,
+    Other,
+}
+
+impl MetricKind {
+    pub fn of(unit: &str, direction: Direction) -> Self {
+        match unit {
+            units::SECONDS => MetricKind::Time,
+            units::BYTES => MetricKind::Memory,
+            u if u.ends_with("/s") && direction == Direction::HigherIsBetter => {
+                MetricKind::Throughput
+            }
+            _ => MetricKind::Other,
+        }
+    }
+}
+
+impl Metric {
+    pub fn kind(&self) -> MetricKind {
+        MetricKind::of(&self.unit, self.direction)
+    }
+}

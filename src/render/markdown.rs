@@ -1,0 +1,121 @@
+//! A comparison as Markdown for a pull-request comment: the status line, the changed metrics
+//! in a table, the stable ones folded away.
+
+use super::human::{format_pct, format_value};
+use super::terminal::verdict_counts;
+use crate::gate::{Comparison, MetricComparison, Verdict};
+
+/// GitHub rejects comments over 65,536 characters; stay clear of it.
+pub const MAX_COMMENT_CHARS: usize = 65_000;
+
+pub fn comparison_markdown(c: &Comparison) -> String {
+    let mut out = format!(
+        "### perfgate: {} \u{2014} suite `{}`\n\n**{}** of {} metrics: {}\n\n",
+        c.overall_status.as_str().to_uppercase(),
+        escape_code(&c.suite),
+        c.overall_status.as_str(),
+        c.total_metrics,
+        verdict_counts(c)
+    );
+    for note in &c.notes {
+        out.push_str(&format!("> **Note:** {}\n\n", escape(note)));
+    }
+    let (changed, stable): (Vec<&MetricComparison>, Vec<&MetricComparison>) =
+        c.metrics.iter().partition(|m| !matches!(m.status, Verdict::Stable));
+    let mut omitted = 0;
+    if !changed.is_empty() {
+        out.push_str(HEADER);
+        for m in &changed {
+            let row = row(m);
+            if out.len() + row.len() > MAX_COMMENT_CHARS - 500 {
+                omitted += 1;
+                continue;
+            }
+            out.push_str(&row);
+        }
+        out.push('\n');
+    }
+    if !stable.is_empty() {
+        let mut block = format!("<details><summary>{} stable metrics</summary>\n\n{HEADER}", stable.len());
+        for m in &stable {
+            let row = row(m);
+            if out.len() + block.len() + row.len() > MAX_COMMENT_CHARS - 200 {
+                omitted += 1;
+                continue;
+            }
+            block.push_str(&row);
+        }
+        block.push_str("\n</details>\n");
+        out.push_str(&block);
+    }
+    if omitted > 0 {
+        out.push_str(&format!(
+            "\n{omitted} rows left out to stay under GitHub's comment limit; see the JSON summary.\n"
+        ));
+    }
+    out
+}
+
+const HEADER: &str = "| benchmark | metric | baseline | current | change | 95% CI | verdict |\n|---|---|--:|--:|--:|--:|---|\n";
+
+fn row(m: &MetricComparison) -> String {
+    let value = |v: Option<f64>| v.map_or("-".to_string(), |v| format_value(v, &m.unit));
+    let ci = m
+        .change_ci95_pct
+        .map_or("-".to_string(), |[lo, hi]| format!("{} .. {}", format_pct(lo), format_pct(hi)));
+    let mut verdict = m.status.as_str().to_string();
+    if matches!(m.status, Verdict::Critical | Verdict::Failed) {
+        verdict = format!("**{verdict}**");
+    }
+    if m.noisy {
+        verdict.push_str(" (noisy)");
+    }
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} |\n",
+        escape(&m.benchmark),
+        escape(&m.metric),
+        value(m.baseline),
+        value(m.current),
+        m.change_pct.map_or("-".to_string(), format_pct),
+        ci,
+        verdict
+    )
+}
+
+/// Escapes text for a Markdown table cell: HTML, table pipes, and Markdown punctuation, so a
+/// benchmark name renders as exactly its text.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text inside a code span: backticks cannot be escaped there, so they are replaced.
+fn escape_code(s: &str) -> String {
+    s.replace('`', "'").replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_render_as_text() {
+        assert_eq!(escape("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
+        assert_eq!(escape("| pipe"), "\\| pipe");
+        assert_eq!(escape("a_b*c"), "a\\_b\\*c");
+    }
+}

@@ -1,0 +1,154 @@
+//! Terminal tables for a run report and for a comparison.
+
+use super::human::{format_bytes, format_pct, format_value};
+use super::style::{table, Paint, Style};
+use crate::gate::{Comparison, Overall, Verdict, NOISY_CV};
+use crate::model::{metric_names, BenchStatus, Report};
+
+/// The run table: one row per benchmark, then the reasons of failures and warnings.
+pub fn report_table(report: &Report, style: Style) -> String {
+    let mut rows = vec![
+        ["benchmark", "median \u{00B1} \u{03C3}", "p95", "runs", "peak RSS", "throughput", "outliers"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    let mut notes = Vec::new();
+    for b in &report.benchmarks {
+        let name = b.name.clone();
+        match b.status {
+            BenchStatus::Ok => {}
+            BenchStatus::Failed | BenchStatus::Skipped => {
+                let (label, paint) = if b.status == BenchStatus::Failed {
+                    ("FAILED", Paint::Red)
+                } else {
+                    ("skipped", Paint::Yellow)
+                };
+                rows.push(vec![name.clone(), style.paint(label, paint)]);
+                notes.push(style.paint(
+                    &format!("{name}: {label}: {}", b.reason.as_deref().unwrap_or("")),
+                    paint,
+                ));
+                continue;
+            }
+        }
+        let Some(wall) = b.metric(metric_names::WALL_TIME).or_else(|| b.metrics.first()) else {
+            rows.push(vec![name, "no metrics".into()]);
+            continue;
+        };
+        let s = &wall.summary;
+        let rss = b.metric(metric_names::PEAK_RSS).map_or("-".to_string(), |m| format_bytes(m.summary.median));
+        let thr = b
+            .metric(metric_names::THROUGHPUT)
+            .map_or("-".to_string(), |m| format_value(m.summary.median, &m.unit));
+        let outliers = if s.outliers.mild + s.outliers.severe == 0 {
+            "0".to_string()
+        } else {
+            format!("{} mild, {} severe", s.outliers.mild, s.outliers.severe)
+        };
+        rows.push(vec![
+            name.clone(),
+            format!("{} \u{00B1} {}", format_value(s.median, &wall.unit), format_value(s.stddev, &wall.unit)),
+            format_value(s.p95, &wall.unit),
+            s.n.to_string(),
+            rss,
+            thr,
+            outliers,
+        ]);
+        if s.cv > NOISY_CV {
+            notes.push(style.paint(
+                &format!("{name}: CV {:.0}%: noisy, more runs or a quieter machine would help", s.cv * 100.0),
+                Paint::Yellow,
+            ));
+        }
+        if s.outliers.severe > 0 {
+            notes.push(format!(
+                "{name}: {} severe outlier(s) (beyond 3 IQR); kept in the statistics",
+                s.outliers.severe
+            ));
+        }
+    }
+    let mut out = table(&rows, &[1, 2, 3, 4, 5]);
+    for n in notes {
+        out.push_str(&n);
+        out.push('\n');
+    }
+    out
+}
+
+pub fn verdict_paint(v: Verdict) -> Option<Paint> {
+    match v {
+        Verdict::Failed | Verdict::Critical => Some(Paint::Red),
+        Verdict::Warning | Verdict::Missing | Verdict::Inconclusive => Some(Paint::Yellow),
+        Verdict::Improved => Some(Paint::Green),
+        Verdict::New | Verdict::Stable => None,
+    }
+}
+
+/// The comparison table, worst first, then the overall status and notes.
+pub fn comparison_table(c: &Comparison, style: Style) -> String {
+    let mut rows = vec![["benchmark", "metric", "baseline", "current", "change", "95% CI", "verdict"]
+        .map(String::from)
+        .to_vec()];
+    for m in &c.metrics {
+        let value = |v: Option<f64>| v.map_or("-".to_string(), |v| format_value(v, &m.unit));
+        let ci = m
+            .change_ci95_pct
+            .map_or("-".to_string(), |[lo, hi]| format!("[{}, {}]", format_pct(lo), format_pct(hi)));
+        let mut verdict = m.status.as_str().to_string();
+        if m.noisy {
+            verdict.push_str(" (noisy)");
+        }
+        let verdict = match verdict_paint(m.status) {
+            Some(p) => style.paint(&verdict, p),
+            None => verdict,
+        };
+        let metric = if m.statistic == crate::stats::Statistic::Median {
+            m.metric.clone()
+        } else {
+            format!("{} ({})", m.metric, m.statistic.as_str())
+        };
+        rows.push(vec![
+            m.benchmark.clone(),
+            metric,
+            value(m.baseline),
+            value(m.current),
+            m.change_pct.map_or("-".to_string(), format_pct),
+            ci,
+            verdict,
+        ]);
+    }
+    let mut out = table(&rows, &[2, 3, 4, 5]);
+    for m in c.metrics.iter().filter(|m| m.reason.is_some() && m.status != Verdict::New) {
+        out.push_str(&format!("{}.{}: {}\n", m.benchmark, m.metric, m.reason.as_deref().unwrap_or("")));
+    }
+    for note in &c.notes {
+        out.push_str(&style.paint(&format!("note: {note}"), Paint::Yellow));
+        out.push('\n');
+    }
+    out.push_str(&overall_line(c, style));
+    out.push('\n');
+    out
+}
+
+pub fn overall_line(c: &Comparison, style: Style) -> String {
+    let counts = verdict_counts(c);
+    let text = format!("overall: {} ({} metrics: {})", c.overall_status.as_str(), c.total_metrics, counts);
+    match c.overall_status {
+        Overall::Pass => style.paint(&text, Paint::Green),
+        Overall::Warn => style.paint(&text, Paint::Yellow),
+        Overall::Fail => style.paint(&text, Paint::Red),
+    }
+}
+
+/// `2 critical, 1 warning, 10 stable`, worst first, zero counts left out.
+pub fn verdict_counts(c: &Comparison) -> String {
+    let mut counts: std::collections::BTreeMap<Verdict, usize> = Default::default();
+    for m in &c.metrics {
+        *counts.entry(m.status).or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(v, n)| format!("{n} {}", v.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

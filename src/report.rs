@@ -1,0 +1,98 @@
+//! Reading and writing report files. Writes are atomic (temporary file + rename) so a reader
+//! never sees half a report; reads say which file is wrong and why.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::{Report, SCHEMA_VERSION};
+
+/// Reads and checks a report (or baseline) file.
+pub fn read_report(path: &Path) -> Result<Report> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    parse_report(&text).map_err(|message| Error::input(path, message))
+}
+
+/// Parses report JSON; the error says why it is not a usable report.
+pub fn parse_report(text: &str) -> std::result::Result<Report, String> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| format!("not valid JSON: {e}"))?;
+    let obj = value
+        .as_object()
+        .ok_or("not a perfgate report: the top level is not a JSON object")?;
+    match obj.get("schema_version") {
+        None => {
+            return Err(
+                "not a perfgate report: no `schema_version` field (is this a comparison or another tool's output? try `perfgate ingest`)".into(),
+            )
+        }
+        Some(v) if v.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
+        Some(v) => {
+            return Err(format!(
+                "report schema_version {v} is not supported: this perfgate ({}) reads version {SCHEMA_VERSION}",
+                crate::model::TOOL_VERSION
+            ))
+        }
+    }
+    let report: Report = serde_json::from_value(value)
+        .map_err(|e| format!("not a valid perfgate report: {e}"))?;
+    validate(&report)?;
+    for (key, rule) in &report.thresholds {
+        rule.validate(key)?;
+    }
+    Ok(report)
+}
+
+fn validate(report: &Report) -> std::result::Result<(), String> {
+    for b in &report.benchmarks {
+        for m in &b.metrics {
+            if let Some(bad) = m.samples.iter().find(|v| !v.is_finite()) {
+                return Err(format!(
+                    "benchmark `{}` metric `{}`: sample {bad} is not a finite number",
+                    b.name, m.name
+                ));
+            }
+            if !m.samples.is_empty() && m.samples.len() != m.summary.n {
+                return Err(format!(
+                    "benchmark `{}` metric `{}`: summary.n is {} but there are {} samples",
+                    b.name,
+                    m.name,
+                    m.summary.n,
+                    m.samples.len()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes `value` as pretty JSON to `path` atomically.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("reports always serialize");
+    bytes.push(b'\n');
+    write_atomic(path, &bytes)
+}
+
+/// Writes to a temporary file beside `path`, then renames it over `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let wrap = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".perfgate-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(wrap)?;
+    tmp.write_all(bytes).map_err(wrap)?;
+    tmp.as_file().sync_all().map_err(wrap)?;
+    tmp.persist(path).map_err(|e| wrap(e.error))?;
+    Ok(())
+}

@@ -1,0 +1,320 @@
+//! The process seam. [`ProcessExecutor`] starts a real child in its own process group, times
+//! it with the monotonic clock, and reaps it with `wait4` for its CPU times and peak RSS.
+//! [`MockExecutor`] answers from a function, so whole-pipeline tests are exact and instant.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::config::Exec;
+
+/// Bytes of a failed run's stderr kept for the report.
+pub const STDERR_TAIL_BYTES: u64 = 2048;
+
+pub struct RunRequest<'a> {
+    pub exec: &'a Exec,
+    pub env: &'a BTreeMap<String, String>,
+    pub cwd: &'a Path,
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunOutcome {
+    Exited(i32),
+    Signaled(i32),
+    TimedOut(Duration),
+    CouldNotStart(String),
+}
+
+impl RunOutcome {
+    pub fn success(&self) -> bool {
+        *self == RunOutcome::Exited(0)
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            RunOutcome::Exited(c) => format!("exited with status {c}"),
+            RunOutcome::Signaled(s) => format!("killed by signal {s}"),
+            RunOutcome::TimedOut(t) => format!("timed out after {} (process group killed)", humantime::format_duration(*t)),
+            RunOutcome::CouldNotStart(e) => format!("could not start: {e}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunMeasurement {
+    pub outcome: RunOutcome,
+    /// Seconds from just before spawn to just after the child was reaped.
+    pub wall_time: f64,
+    pub user_time: f64,
+    pub sys_time: f64,
+    pub peak_rss_bytes: u64,
+    /// The end of stderr, read only when the run failed.
+    pub stderr_tail: String,
+}
+
+pub trait Executor {
+    fn run(&mut self, req: &RunRequest<'_>) -> RunMeasurement;
+}
+
+/// Runs real processes. stdout goes to /dev/null unless `show_output`; stderr goes to a
+/// temporary file (not a pipe: a chatty child can never block on it) whose tail is kept.
+pub struct ProcessExecutor {
+    stderr: File,
+    show_output: bool,
+    watchdog: Option<Watchdog>,
+}
+
+impl ProcessExecutor {
+    pub fn new(show_output: bool) -> std::io::Result<Self> {
+        Ok(ProcessExecutor {
+            stderr: tempfile::tempfile()?,
+            show_output,
+            watchdog: None,
+        })
+    }
+
+    fn command(&self, req: &RunRequest<'_>) -> std::io::Result<Command> {
+        let mut cmd = match req.exec {
+            Exec::Argv(argv) => {
+                let mut c = Command::new(&argv[0]);
+                c.args(&argv[1..]);
+                c
+            }
+            Exec::Shell(script) => {
+                let mut c = Command::new("sh");
+                c.arg("-c").arg(script);
+                c
+            }
+        };
+        cmd.current_dir(req.cwd).envs(req.env).stdin(Stdio::null());
+        // Its own process group, so a time-out can kill the child and everything it started.
+        cmd.process_group(0);
+        if self.show_output {
+            cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit());
+        } else {
+            self.stderr.set_len(0)?;
+            (&self.stderr).seek(SeekFrom::Start(0))?;
+            cmd.stdout(Stdio::null()).stderr(self.stderr.try_clone()?);
+        }
+        Ok(cmd)
+    }
+
+    fn stderr_tail(&mut self) -> String {
+        if self.show_output {
+            return String::new();
+        }
+        let len = self.stderr.metadata().map_or(0, |m| m.len());
+        let start = len.saturating_sub(STDERR_TAIL_BYTES);
+        let mut buf = Vec::new();
+        if self.stderr.seek(SeekFrom::Start(start)).is_ok() {
+            let _ = (&self.stderr).take(STDERR_TAIL_BYTES).read_to_end(&mut buf);
+        }
+        let text = String::from_utf8_lossy(&buf);
+        let text = text.trim_end();
+        if start > 0 {
+            // Drop the partial first line.
+            text.split_once('\n').map_or(text, |(_, rest)| rest).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+impl Executor for ProcessExecutor {
+    fn run(&mut self, req: &RunRequest<'_>) -> RunMeasurement {
+        let failed_start = |e: String| RunMeasurement {
+            outcome: RunOutcome::CouldNotStart(e),
+            wall_time: 0.0,
+            user_time: 0.0,
+            sys_time: 0.0,
+            peak_rss_bytes: 0,
+            stderr_tail: String::new(),
+        };
+        let mut cmd = match self.command(req) {
+            Ok(c) => c,
+            Err(e) => return failed_start(e.to_string()),
+        };
+        if req.timeout.is_some() && self.watchdog.is_none() {
+            self.watchdog = Some(Watchdog::start());
+        }
+        let start = Instant::now();
+        let child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                let program = match req.exec {
+                    Exec::Argv(a) => a[0].clone(),
+                    Exec::Shell(_) => "sh".to_string(),
+                };
+                return failed_start(format!("{program}: {e}"));
+            }
+        };
+        let pid = child.id() as libc::pid_t;
+        let armed = req.timeout.zip(self.watchdog.as_ref());
+        if let Some((timeout, dog)) = armed {
+            dog.arm(pid, start + timeout);
+            // Wait without reaping: while the child is a zombie its pid (= its process group
+            // id) cannot be reused, so a late kill from the watchdog cannot hit a stranger.
+            wait_exited_no_reap(pid);
+        }
+        let (status, usage) = wait4(pid);
+        let wall_time = start.elapsed().as_secs_f64();
+        let timed_out = armed.is_some_and(|(_, dog)| dog.disarm());
+        drop(child);
+        let exit = std::process::ExitStatus::from_raw(status);
+        let outcome = if timed_out {
+            RunOutcome::TimedOut(req.timeout.unwrap_or_default())
+        } else if let Some(code) = exit.code() {
+            RunOutcome::Exited(code)
+        } else {
+            RunOutcome::Signaled(exit.signal().unwrap_or(0))
+        };
+        let stderr_tail = if outcome.success() { String::new() } else { self.stderr_tail() };
+        RunMeasurement {
+            outcome,
+            wall_time,
+            user_time: timeval_secs(usage.ru_utime),
+            sys_time: timeval_secs(usage.ru_stime),
+            // Linux reports ru_maxrss in KiB.
+            peak_rss_bytes: (usage.ru_maxrss.max(0) as u64) * 1024,
+            stderr_tail,
+        }
+    }
+}
+
+fn timeval_secs(t: libc::timeval) -> f64 {
+    t.tv_sec as f64 + t.tv_usec as f64 * 1e-6
+}
+
+fn wait_exited_no_reap(pid: libc::pid_t) {
+    loop {
+        // SAFETY: siginfo_t is plain data; waitid only writes into it.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: valid pointer; WNOWAIT leaves the child waitable for wait4 below.
+        let r = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
+        if r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return;
+        }
+    }
+}
+
+fn wait4(pid: libc::pid_t) -> (i32, libc::rusage) {
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: valid pointers to locals; pid is our own child.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if r == pid || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return (status, usage);
+        }
+    }
+}
+
+/// One thread that kills a run's process group when its deadline passes. Armed after spawn and
+/// disarmed after the child exits; it costs two uncontended lock operations per run.
+struct Watchdog {
+    shared: Arc<(Mutex<WatchState>, Condvar)>,
+}
+
+#[derive(Default)]
+struct WatchState {
+    armed: Option<(libc::pid_t, Instant)>,
+    fired: bool,
+}
+
+impl Watchdog {
+    fn start() -> Self {
+        let shared = Arc::new((Mutex::new(WatchState::default()), Condvar::new()));
+        let theirs = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("perfgate-watchdog".into())
+            .spawn(move || watch(&theirs))
+            .expect("cannot start the time-out watchdog thread");
+        Watchdog { shared }
+    }
+
+    fn arm(&self, pid: libc::pid_t, deadline: Instant) {
+        let (lock, cv) = &*self.shared;
+        let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+        s.armed = Some((pid, deadline));
+        s.fired = false;
+        cv.notify_one();
+    }
+
+    /// Returns whether the deadline fired for the run that just ended.
+    fn disarm(&self) -> bool {
+        let (lock, _) = &*self.shared;
+        let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+        s.armed = None;
+        std::mem::take(&mut s.fired)
+    }
+}
+
+fn watch(shared: &(Mutex<WatchState>, Condvar)) {
+    let (lock, cv) = shared;
+    let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        match s.armed {
+            None => s = cv.wait(s).unwrap_or_else(|e| e.into_inner()),
+            Some((pid, deadline)) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    // SAFETY: plain syscall; the group leader is our unreaped child.
+                    unsafe { libc::killpg(pid, libc::SIGKILL) };
+                    s.fired = true;
+                    s.armed = None;
+                } else {
+                    s = cv.wait_timeout(s, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
+                }
+            }
+        }
+    }
+}
+
+/// Answers runs from a function of the request: deterministic tests of everything above the
+/// process seam.
+pub struct MockExecutor<F: FnMut(&RunRequest<'_>) -> RunMeasurement> {
+    respond: F,
+    pub calls: usize,
+}
+
+impl<F: FnMut(&RunRequest<'_>) -> RunMeasurement> MockExecutor<F> {
+    pub fn new(respond: F) -> Self {
+        MockExecutor { respond, calls: 0 }
+    }
+}
+
+impl<F: FnMut(&RunRequest<'_>) -> RunMeasurement> Executor for MockExecutor<F> {
+    fn run(&mut self, req: &RunRequest<'_>) -> RunMeasurement {
+        self.calls += 1;
+        (self.respond)(req)
+    }
+}
+
+/// The measurement a mock returns for `sleep SECONDS` (wall time exactly that, like
+/// hyperfine's mock), `false` (exit 1), and anything else (1 ms).
+pub fn mock_measurement(req: &RunRequest<'_>) -> RunMeasurement {
+    let words: Vec<&str> = match req.exec {
+        Exec::Argv(a) => a.iter().map(String::as_str).collect(),
+        Exec::Shell(s) => s.split_whitespace().collect(),
+    };
+    let (outcome, wall) = match words.as_slice() {
+        ["sleep", secs] => (RunOutcome::Exited(0), secs.parse().unwrap_or(0.0)),
+        ["false", ..] => (RunOutcome::Exited(1), 0.001),
+        _ => (RunOutcome::Exited(0), 0.001),
+    };
+    RunMeasurement {
+        stderr_tail: if outcome.success() { String::new() } else { "mock failure".into() },
+        outcome,
+        wall_time: wall,
+        user_time: wall / 2.0,
+        sys_time: wall / 4.0,
+        peak_rss_bytes: 1 << 20,
+    }
+}

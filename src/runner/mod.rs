@@ -1,0 +1,313 @@
+//! Runs benchmarks: setup, warm-up, measured runs until the sampling plan is met, cleanup.
+//! A benchmark whose run fails is `failed` with the reason; it never gets a summary.
+
+pub mod executor;
+mod samples;
+
+use std::time::Duration;
+
+pub use executor::{Executor, MockExecutor, ProcessExecutor, RunMeasurement, RunOutcome, RunRequest};
+pub use samples::BenchSamples;
+
+use crate::config::{BenchSpec, Exec, Sampling};
+use crate::model::{BenchStatus, BenchmarkResult};
+
+/// Progress callbacks, so the runner never prints.
+pub trait Observer {
+    fn bench_started(&mut self, _name: &str, _index: usize, _total: usize) {}
+    /// After each measured run: runs done, and the current estimate of the total.
+    fn run_done(&mut self, _done: u32, _estimated_total: u32) {}
+    fn bench_finished(&mut self, _result: &BenchmarkResult) {}
+}
+
+pub struct NoObserver;
+impl Observer for NoObserver {}
+
+pub struct SuiteOptions<'a> {
+    /// Keep running the other benchmarks after one fails.
+    pub ignore_failure: bool,
+    pub seed: u64,
+    pub device_present: &'a dyn Fn(&str) -> bool,
+}
+
+/// Runs every benchmark in order. Without `ignore_failure`, the ones after a failure are
+/// reported `skipped` with the reason.
+pub fn run_suite(
+    benches: &[BenchSpec],
+    exec: &mut dyn Executor,
+    opts: &SuiteOptions<'_>,
+    observer: &mut dyn Observer,
+) -> Vec<BenchmarkResult> {
+    let mut results = Vec::with_capacity(benches.len());
+    let mut stop_reason: Option<String> = None;
+    for (i, spec) in benches.iter().enumerate() {
+        let result = if let Some(why) = &stop_reason {
+            skipped(spec, why.clone())
+        } else if !(opts.device_present)(&spec.device) {
+            skipped(spec, format!("device `{}` is not present on this machine", spec.device))
+        } else {
+            observer.bench_started(&spec.name, i, benches.len());
+            run_bench(spec, exec, opts.seed, observer)
+        };
+        observer.bench_finished(&result);
+        if result.status == BenchStatus::Failed && !opts.ignore_failure {
+            stop_reason = Some(format!(
+                "not run: `{}` failed before it (use --ignore-failure to keep going)",
+                spec.name
+            ));
+        }
+        results.push(result);
+    }
+    results
+}
+
+fn base_result(spec: &BenchSpec, status: BenchStatus, reason: Option<String>) -> BenchmarkResult {
+    BenchmarkResult {
+        name: spec.name.clone(),
+        status,
+        reason,
+        tags: spec.tags.clone(),
+        params: Default::default(),
+        device: spec.device.clone(),
+        command: Some(spec.exec.display()),
+        warmup_runs: 0,
+        metrics: Vec::new(),
+    }
+}
+
+fn skipped(spec: &BenchSpec, reason: String) -> BenchmarkResult {
+    base_result(spec, BenchStatus::Skipped, Some(reason))
+}
+
+/// Runs one benchmark to completion (or first failure).
+pub fn run_bench(spec: &BenchSpec, exec: &mut dyn Executor, seed: u64, observer: &mut dyn Observer) -> BenchmarkResult {
+    let fail = |what: &str, m: &RunMeasurement| {
+        let mut reason = format!("{what} {}", m.outcome.describe());
+        if !m.stderr_tail.is_empty() {
+            reason.push_str(&format!("; stderr: {}", m.stderr_tail));
+        }
+        base_result(spec, BenchStatus::Failed, Some(reason))
+    };
+    if let Some(setup) = &spec.setup {
+        let m = exec.run(&request(spec, setup));
+        if !m.outcome.success() {
+            return fail("setup", &m);
+        }
+    }
+    let result = measure(spec, exec, seed, observer, &fail);
+    if let Some(cleanup) = &spec.cleanup {
+        let m = exec.run(&request(spec, cleanup));
+        if !m.outcome.success() && result.status == BenchStatus::Ok {
+            return fail("cleanup", &m);
+        }
+    }
+    result
+}
+
+fn request<'a>(spec: &'a BenchSpec, exec: &'a Exec) -> RunRequest<'a> {
+    RunRequest {
+        exec,
+        env: &spec.env,
+        cwd: &spec.cwd,
+        timeout: spec.timeout,
+    }
+}
+
+fn measure(
+    spec: &BenchSpec,
+    exec: &mut dyn Executor,
+    seed: u64,
+    observer: &mut dyn Observer,
+    fail: &dyn Fn(&str, &RunMeasurement) -> BenchmarkResult,
+) -> BenchmarkResult {
+    let mut run_once = |label: &str| -> Result<RunMeasurement, BenchmarkResult> {
+        if let Some(prepare) = &spec.prepare {
+            let m = exec.run(&request(spec, prepare));
+            if !m.outcome.success() {
+                return Err(fail(&format!("prepare before {label}"), &m));
+            }
+        }
+        let m = exec.run(&request(spec, &spec.exec));
+        if m.outcome.success() {
+            Ok(m)
+        } else {
+            Err(fail(label, &m))
+        }
+    };
+    for i in 0..spec.warmup {
+        if let Err(failed) = run_once(&format!("warm-up run {}", i + 1)) {
+            return failed;
+        }
+    }
+    let mut samples = BenchSamples::default();
+    let mut measured = Duration::ZERO;
+    loop {
+        let done = samples.len() as u32;
+        let estimate = planned_runs(&spec.sampling, done, measured);
+        if done >= estimate {
+            break;
+        }
+        match run_once(&format!("run {}", done + 1)) {
+            Ok(m) => {
+                measured += Duration::from_secs_f64(m.wall_time);
+                samples.push(&m);
+                let done = done + 1;
+                observer.run_done(done, planned_runs(&spec.sampling, done, measured).max(done));
+            }
+            Err(mut failed) => {
+                failed.warmup_runs = spec.warmup;
+                return failed;
+            }
+        }
+    }
+    let mut result = base_result(spec, BenchStatus::Ok, None);
+    result.warmup_runs = spec.warmup;
+    result.metrics = samples.into_metrics(&spec.name, spec.throughput.as_ref(), seed);
+    result
+}
+
+/// How many runs the plan asks for, given `done` runs that took `measured` in total: exactly
+/// `runs` when set; otherwise enough for `min_time` (estimated from the mean so far) and at
+/// least `min_runs`, capped by `max_runs`.
+pub fn planned_runs(plan: &Sampling, done: u32, measured: Duration) -> u32 {
+    if let Some(runs) = plan.runs {
+        return runs;
+    }
+    let by_time = if done == 0 {
+        plan.min_runs
+    } else if measured >= plan.min_time {
+        done
+    } else {
+        let mean = measured.as_secs_f64() / f64::from(done);
+        let needed = (plan.min_time.as_secs_f64() / mean.max(1e-9)).ceil();
+        needed.min(f64::from(u32::MAX)) as u32
+    };
+    let n = by_time.max(plan.min_runs);
+    plan.max_runs.map_or(n, |max| n.min(max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::executor::mock_measurement;
+    use super::*;
+    use crate::config::{Exec, Sampling};
+    use std::path::PathBuf;
+
+    fn spec(cmd: &[&str]) -> BenchSpec {
+        BenchSpec {
+            name: "b".into(),
+            exec: Exec::Argv(cmd.iter().map(|s| s.to_string()).collect()),
+            warmup: 1,
+            sampling: Sampling::default(),
+            prepare: None,
+            setup: None,
+            cleanup: None,
+            timeout: None,
+            env: Default::default(),
+            cwd: PathBuf::from("."),
+            tags: vec![],
+            device: "cpu".into(),
+            throughput: None,
+        }
+    }
+
+    #[test]
+    fn min_time_decides_the_run_count_like_hyperfine() {
+        // 3 s at 50 ms per run: 60 runs, plus one warm-up.
+        let s = spec(&["sleep", "0.05"]);
+        let mut ex = MockExecutor::new(mock_measurement);
+        let r = run_bench(&s, &mut ex, 1, &mut NoObserver);
+        assert_eq!(r.status, BenchStatus::Ok);
+        let wall = r.metric("wall_time").unwrap();
+        assert_eq!(wall.samples.len(), 60);
+        assert_eq!(ex.calls, 61);
+        assert_eq!(wall.summary.median, 0.05);
+        // 10 runs minimum for a slow command: 10 x 1 s > 3 s.
+        let mut ex = MockExecutor::new(mock_measurement);
+        let r = run_bench(&spec(&["sleep", "1"]), &mut ex, 1, &mut NoObserver);
+        assert_eq!(r.metric("wall_time").unwrap().samples.len(), 10);
+    }
+
+    #[test]
+    fn fixed_runs_and_max_runs_are_obeyed() {
+        let mut s = spec(&["sleep", "0.001"]);
+        s.sampling.max_runs = Some(25);
+        let mut ex = MockExecutor::new(mock_measurement);
+        let r = run_bench(&s, &mut ex, 1, &mut NoObserver);
+        assert_eq!(r.metric("wall_time").unwrap().samples.len(), 25);
+        s.sampling.runs = Some(7);
+        s.warmup = 3;
+        s.prepare = Some(Exec::Argv(vec!["sleep".into(), "0".into()]));
+        let mut ex = MockExecutor::new(mock_measurement);
+        let r = run_bench(&s, &mut ex, 1, &mut NoObserver);
+        assert_eq!(r.metric("wall_time").unwrap().samples.len(), 7);
+        assert_eq!(r.warmup_runs, 3);
+        // (3 warm-ups + 7 runs), each with a prepare.
+        assert_eq!(ex.calls, 20);
+    }
+
+    #[test]
+    fn a_failing_run_fails_the_benchmark_without_a_summary() {
+        let mut ex = MockExecutor::new(mock_measurement);
+        let r = run_bench(&spec(&["false"]), &mut ex, 1, &mut NoObserver);
+        assert_eq!(r.status, BenchStatus::Failed);
+        assert!(r.metrics.is_empty());
+        let reason = r.reason.unwrap();
+        assert!(reason.contains("warm-up run 1 exited with status 1"), "{reason}");
+        assert!(reason.contains("mock failure"), "{reason}");
+    }
+
+    #[test]
+    fn cleanup_runs_even_after_a_failure_and_setup_runs_once() {
+        let mut s = spec(&["false"]);
+        s.setup = Some(Exec::Argv(vec!["setup".into()]));
+        s.cleanup = Some(Exec::Argv(vec!["cleanup".into()]));
+        let mut seen = Vec::new();
+        let mut ex = MockExecutor::new(|req: &RunRequest<'_>| {
+            seen.push(req.exec.display());
+            mock_measurement(req)
+        });
+        let r = run_bench(&s, &mut ex, 1, &mut NoObserver);
+        assert_eq!(r.status, BenchStatus::Failed);
+        assert_eq!(seen, ["setup", "false", "cleanup"]);
+    }
+
+    #[test]
+    fn suite_stops_after_a_failure_unless_told_and_skips_absent_devices() {
+        let mut gpu = spec(&["sleep", "0.01"]);
+        gpu.name = "gpu".into();
+        gpu.device = "cuda".into();
+        let mut bad = spec(&["false"]);
+        bad.name = "bad".into();
+        let mut after = spec(&["sleep", "0.01"]);
+        after.name = "after".into();
+        after.sampling.runs = Some(2);
+        let benches = vec![gpu, bad, after];
+        let only_cpu = |d: &str| d == "cpu";
+        let run = |ignore_failure| {
+            let mut ex = MockExecutor::new(mock_measurement);
+            let opts = SuiteOptions { ignore_failure, seed: 1, device_present: &only_cpu };
+            run_suite(&benches, &mut ex, &opts, &mut NoObserver)
+        };
+        let r = run(false);
+        let statuses: Vec<_> = r.iter().map(|b| b.status).collect();
+        assert_eq!(statuses, [BenchStatus::Skipped, BenchStatus::Failed, BenchStatus::Skipped]);
+        assert!(r[0].reason.as_ref().unwrap().contains("device `cuda` is not present"));
+        assert!(r[2].reason.as_ref().unwrap().contains("--ignore-failure"));
+        let r = run(true);
+        assert_eq!(r[2].status, BenchStatus::Ok);
+    }
+
+    #[test]
+    fn throughput_is_items_over_wall_time() {
+        let mut s = spec(&["sleep", "0.5"]);
+        s.sampling.runs = Some(3);
+        s.throughput = Some(crate::config::Throughput { items: 1000.0, unit: "rows".into() });
+        let mut ex = MockExecutor::new(mock_measurement);
+        let r = run_bench(&s, &mut ex, 1, &mut NoObserver);
+        let t = r.metric("throughput").unwrap();
+        assert_eq!(t.unit, "rows/s");
+        assert_eq!(t.samples, vec![2000.0; 3]);
+        assert_eq!(t.direction, crate::model::Direction::HigherIsBetter);
+    }
+}
