@@ -5,9 +5,15 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "perfgate", version, about = "Run benchmarks, keep honest statistics, gate changes on performance")]
-#[command(after_help = "Exit codes: 0 pass (warnings included in soft mode), 1 gate failed, \
-2 usage/config/input error, 3 a benchmark failed to run.")]
+#[command(
+    name = "perfgate",
+    version,
+    about = "Run benchmarks, keep honest statistics, gate changes on performance"
+)]
+#[command(
+    after_help = "Exit codes: 0 pass (warnings included in soft mode), 1 gate failed, \
+2 usage/config/input error, 3 a benchmark failed to run."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -42,7 +42,10 @@ impl Exec {
             Exec::Argv(argv) => argv
                 .iter()
                 .map(|a| {
-                    if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
+                    if !a.is_empty()
+                        && a.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+                    {
                         a.clone()
                     } else {
                         format!("'{}'", a.replace('\'', "'\\''"))
@@ -150,14 +153,21 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config> {
     for spanned in raw.bench {
         let span = spanned.span();
         let b = spanned.into_inner();
-        let bench = resolve_bench(b, &defaults, base_dir).map_err(|m| err_at(Some(span.clone()), m))?;
+        let bench =
+            resolve_bench(b, &defaults, base_dir).map_err(|m| err_at(Some(span.clone()), m))?;
         if benches.iter().any(|x: &BenchSpec| x.name == bench.name) {
-            return Err(err_at(Some(span), format!("duplicate benchmark name `{}`", bench.name)));
+            return Err(err_at(
+                Some(span),
+                format!("duplicate benchmark name `{}`", bench.name),
+            ));
         }
         benches.push(bench);
     }
     if benches.is_empty() {
-        return Err(err_at(None, "no [[bench]] entries: nothing to run".to_string()));
+        return Err(err_at(
+            None,
+            "no [[bench]] entries: nothing to run".to_string(),
+        ));
     }
     let mut thresholds = BTreeMap::new();
     for (key, rule) in raw.thresholds {
@@ -253,7 +263,15 @@ struct RawBench {
 }
 
 impl RawBench {
-    fn split(self) -> (String, Option<Vec<String>>, Option<String>, Option<RawThroughput>, RawOptions) {
+    fn split(
+        self,
+    ) -> (
+        String,
+        Option<Vec<String>>,
+        Option<String>,
+        Option<RawThroughput>,
+        RawOptions,
+    ) {
         let options = RawOptions {
             warmup: self.warmup,
             runs: self.runs,
@@ -269,7 +287,13 @@ impl RawBench {
             tags: self.tags,
             device: self.device,
         };
-        (self.name, self.command, self.shell, self.throughput, options)
+        (
+            self.name,
+            self.command,
+            self.shell,
+            self.throughput,
+            options,
+        )
     }
 }
 
@@ -298,7 +322,9 @@ impl RawExec {
         match self {
             RawExec::Argv(v) if v.is_empty() => Err(format!("`{what}` is an empty command")),
             RawExec::Argv(v) => Ok(Exec::Argv(v)),
-            RawExec::Shell(s) if s.trim().is_empty() => Err(format!("`{what}` is an empty command")),
+            RawExec::Shell(s) if s.trim().is_empty() => {
+                Err(format!("`{what}` is an empty command"))
+            }
             RawExec::Shell(s) => Ok(Exec::Shell(s)),
         }
     }
@@ -318,7 +344,9 @@ impl<'de> Deserialize<'de> for DurationValue {
         }
         let parsed = match Raw::deserialize(d)? {
             Raw::Seconds(s) if s.is_finite() && s >= 0.0 => Ok(Duration::from_secs_f64(s)),
-            Raw::Seconds(s) => Err(format!("duration {s} must be a non-negative number of seconds")),
+            Raw::Seconds(s) => Err(format!(
+                "duration {s} must be a non-negative number of seconds"
+            )),
             Raw::Text(t) => parse_duration(&t),
         };
         parsed.map(DurationValue).map_err(serde::de::Error::custom)
@@ -343,7 +371,11 @@ pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
         .map_err(|_| format!("`{text}` is not a duration (write e.g. \"500ms\", \"3s\" or 0.5)"))
 }
 
-fn resolve_bench(b: RawBench, defaults: &RawOptions, base_dir: &Path) -> std::result::Result<BenchSpec, String> {
+fn resolve_bench(
+    b: RawBench,
+    defaults: &RawOptions,
+    base_dir: &Path,
+) -> std::result::Result<BenchSpec, String> {
     let (name, command, shell, throughput, o) = b.split();
     let name = name.trim().to_string();
     if name.is_empty() {
@@ -351,32 +383,46 @@ fn resolve_bench(b: RawBench, defaults: &RawOptions, base_dir: &Path) -> std::re
     }
     let exec = match (command, shell) {
         (Some(_), Some(_)) => {
-            return Err(format!("benchmark `{name}`: give either `command` (argv) or `shell`, not both"))
+            return Err(format!(
+                "benchmark `{name}`: give either `command` (argv) or `shell`, not both"
+            ))
         }
-        (None, None) => return Err(format!("benchmark `{name}`: needs `command = [...]` or `shell = \"...\"`")),
+        (None, None) => {
+            return Err(format!(
+                "benchmark `{name}`: needs `command = [...]` or `shell = \"...\"`"
+            ))
+        }
         (Some(argv), None) if argv.is_empty() => {
             return Err(format!("benchmark `{name}`: `command` is empty"))
         }
         (Some(argv), None) => Exec::Argv(argv),
-        (None, Some(s)) if s.trim().is_empty() => return Err(format!("benchmark `{name}`: `shell` is empty")),
+        (None, Some(s)) if s.trim().is_empty() => {
+            return Err(format!("benchmark `{name}`: `shell` is empty"))
+        }
         (None, Some(s)) => Exec::Shell(s),
     };
     let d = defaults;
-    let mut sampling = Sampling::default();
-    sampling.runs = o.runs.or(d.runs);
+    let mut sampling = Sampling {
+        runs: o.runs.or(d.runs),
+        max_runs: o.max_runs.or(d.max_runs),
+        ..Sampling::default()
+    };
     if let Some(v) = o.min_runs.or(d.min_runs) {
         sampling.min_runs = v;
     }
     if let Some(v) = o.min_time.or(d.min_time) {
         sampling.min_time = v.0;
     }
-    sampling.max_runs = o.max_runs.or(d.max_runs);
     if sampling.runs == Some(0) || sampling.min_runs == 0 || sampling.max_runs == Some(0) {
-        return Err(format!("benchmark `{name}`: runs, min_runs and max_runs must be at least 1"));
+        return Err(format!(
+            "benchmark `{name}`: runs, min_runs and max_runs must be at least 1"
+        ));
     }
     if let (Some(max), min) = (sampling.max_runs, sampling.min_runs) {
         if max < min {
-            return Err(format!("benchmark `{name}`: max_runs ({max}) is below min_runs ({min})"));
+            return Err(format!(
+                "benchmark `{name}`: max_runs ({max}) is below min_runs ({min})"
+            ));
         }
     }
     let timeout = o.timeout.or(d.timeout).map(|t| t.0);
@@ -393,10 +439,15 @@ fn resolve_bench(b: RawBench, defaults: &RawOptions, base_dir: &Path) -> std::re
     env.extend(o.env);
     let mut tags = d.tags.clone();
     tags.extend(o.tags.into_iter().filter(|t| !d.tags.contains(t)));
-    let cwd = o.cwd.or_else(|| d.cwd.clone()).map_or_else(|| base_dir.to_path_buf(), |c| base_dir.join(c));
+    let cwd = o
+        .cwd
+        .or_else(|| d.cwd.clone())
+        .map_or_else(|| base_dir.to_path_buf(), |c| base_dir.join(c));
     let throughput = match throughput {
         Some(t) if !(t.items.is_finite() && t.items > 0.0) => {
-            return Err(format!("benchmark `{name}`: throughput.items must be a positive number"))
+            return Err(format!(
+                "benchmark `{name}`: throughput.items must be a positive number"
+            ))
         }
         Some(t) => Some(Throughput {
             items: t.items,
@@ -414,7 +465,10 @@ fn resolve_bench(b: RawBench, defaults: &RawOptions, base_dir: &Path) -> std::re
         env,
         cwd,
         tags,
-        device: o.device.or_else(|| d.device.clone()).unwrap_or_else(|| "cpu".to_string()),
+        device: o
+            .device
+            .or_else(|| d.device.clone())
+            .unwrap_or_else(|| "cpu".to_string()),
         throughput,
         name,
         exec,
@@ -478,9 +532,10 @@ prepare = "sync"
 
     #[test]
     fn unknown_key_names_line_and_column() {
-        let err = parse_str("suite = \"x\"\n[[bench]]\nname = \"a\"\ncommand = [\"true\"]\nwarmpu = 3\n")
-            .unwrap_err()
-            .to_string();
+        let err =
+            parse_str("suite = \"x\"\n[[bench]]\nname = \"a\"\ncommand = [\"true\"]\nwarmpu = 3\n")
+                .unwrap_err()
+                .to_string();
         assert!(err.starts_with("perfgate.toml:5:1: "), "{err}");
         assert!(err.contains("warmpu"), "{err}");
     }
@@ -500,7 +555,10 @@ prepare = "sync"
         let err = parse_str("[[bench]]\nname = \"a\"\ncommand = [\"true\"]\n[thresholds]\n\"*\" = { warn_pct = 9, fail_pct = 3 }\n")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("warn_pct (9) is larger than fail_pct (3)"), "{err}");
+        assert!(
+            err.contains("warn_pct (9) is larger than fail_pct (3)"),
+            "{err}"
+        );
         let err = parse_str("suite = \"x\"\n").unwrap_err().to_string();
         assert!(err.contains("no [[bench]]"), "{err}");
     }

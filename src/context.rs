@@ -14,7 +14,9 @@ pub fn machine() -> Machine {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu_model = cpuinfo
         .lines()
-        .find(|l| l.starts_with("model name") || l.starts_with("Hardware") || l.starts_with("cpu model"))
+        .find(|l| {
+            l.starts_with("model name") || l.starts_with("Hardware") || l.starts_with("cpu model")
+        })
         .and_then(|l| l.split_once(':'))
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_else(|| "unknown".to_string());
@@ -62,7 +64,11 @@ fn uname() -> (String, String) {
         return ("unknown".into(), "unknown".into());
     }
     let field = |f: &[libc::c_char]| {
-        let bytes: Vec<u8> = f.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
         String::from_utf8_lossy(&bytes).into_owned()
     };
     (field(&u.nodename), field(&u.release))
@@ -85,7 +91,8 @@ pub fn git_info(dir: &Path) -> Option<GitInfo> {
     };
     let commit = git(&["rev-parse", "HEAD"])?;
     let branch = git(&["symbolic-ref", "--short", "-q", "HEAD"]).filter(|b| !b.is_empty());
-    let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    let dirty =
+        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
     Some(GitInfo {
         commit,
         branch,
@@ -106,7 +113,8 @@ pub fn device_present(device: &str) -> bool {
     }
     match device {
         "cuda" => {
-            Path::new("/proc/driver/nvidia/version").exists() || Path::new("/dev/nvidiactl").exists()
+            Path::new("/proc/driver/nvidia/version").exists()
+                || Path::new("/dev/nvidiactl").exists()
         }
         _ => false,
     }

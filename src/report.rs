@@ -18,8 +18,8 @@ pub fn read_report(path: &Path) -> Result<Report> {
 
 /// Parses report JSON; the error says why it is not a usable report.
 pub fn parse_report(text: &str) -> std::result::Result<Report, String> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| format!("not valid JSON: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let obj = value
         .as_object()
         .ok_or("not a perfgate report: the top level is not a JSON object")?;
@@ -37,8 +37,8 @@ pub fn parse_report(text: &str) -> std::result::Result<Report, String> {
             ))
         }
     }
-    let report: Report = serde_json::from_value(value)
-        .map_err(|e| format!("not a valid perfgate report: {e}"))?;
+    let report: Report =
+        serde_json::from_value(value).map_err(|e| format!("not a valid perfgate report: {e}"))?;
     validate(&report)?;
     for (key, rule) in &report.thresholds {
         rule.validate(key)?;

@@ -17,12 +17,16 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
         return emit_template(current, &args);
     }
     let Some(baseline_path) = &args.baseline else {
-        return Err(Error::Usage("compare needs a BASELINE report after CURRENT".into()));
+        return Err(Error::Usage(
+            "compare needs a BASELINE report after CURRENT".into(),
+        ));
     };
     let baseline = read_report(baseline_path)?;
     if let Some(p) = args.threshold_pct {
         if !(p.is_finite() && p >= 0.0) {
-            return Err(Error::Usage(format!("--threshold-pct / PERFGATE_THRESHOLD_PCT must be a non-negative number, got {p}")));
+            return Err(Error::Usage(format!(
+                "--threshold-pct / PERFGATE_THRESHOLD_PCT must be a non-negative number, got {p}"
+            )));
         }
     }
     let opts = CompareOptions {
@@ -38,7 +42,8 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
         Format::Human => terminal::comparison_table(&comparison, Style::detect()),
         Format::Md => markdown::comparison_markdown(&comparison),
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(&comparison).expect("comparisons always serialize");
+            let mut s =
+                serde_json::to_string_pretty(&comparison).expect("comparisons always serialize");
             s.push('\n');
             s
         }
@@ -52,7 +57,9 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
 fn config_rules(args: &CompareArgs) -> Result<BTreeMap<String, ThresholdRule>> {
     let path = match &args.config {
         Some(p) => Some(p.clone()),
-        None => std::env::current_dir().ok().and_then(|d| config::discover(&d)),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|d| config::discover(&d)),
     };
     match path {
         Some(p) => Ok(config::load(&p)?.thresholds),
@@ -61,8 +68,15 @@ fn config_rules(args: &CompareArgs) -> Result<BTreeMap<String, ThresholdRule>> {
 }
 
 /// 3 when a benchmark failed to run, 1 when strict and anything is critical, else 0.
-pub(crate) fn exit_status(current: &Report, c: &Comparison, fail_on_regression: bool) -> ExitStatus {
-    let failed = current.benchmarks.iter().any(|b| b.status == BenchStatus::Failed)
+pub(crate) fn exit_status(
+    current: &Report,
+    c: &Comparison,
+    fail_on_regression: bool,
+) -> ExitStatus {
+    let failed = current
+        .benchmarks
+        .iter()
+        .any(|b| b.status == BenchStatus::Failed)
         || c.metrics.iter().any(|m| m.status == Verdict::Failed);
     if failed {
         ExitStatus::BenchmarkFailed
@@ -75,15 +89,20 @@ pub(crate) fn exit_status(current: &Report, c: &Comparison, fail_on_regression: 
 
 fn emit_template(mut report: Report, args: &CompareArgs) -> Result<ExitStatus> {
     if args.baseline.is_some() {
-        return Err(Error::Usage("--emit-template takes one report, not a BASELINE".into()));
+        return Err(Error::Usage(
+            "--emit-template takes one report, not a BASELINE".into(),
+        ));
     }
     report.thresholds = report
         .benchmarks
         .iter()
         .flat_map(|b| {
-            b.metrics
-                .iter()
-                .map(move |m| (format!("{}.{}", b.name, m.name), ThresholdRule::default_for(m.kind())))
+            b.metrics.iter().map(move |m| {
+                (
+                    format!("{}.{}", b.name, m.name),
+                    ThresholdRule::default_for(m.kind()),
+                )
+            })
         })
         .collect();
     let mut json = serde_json::to_vec_pretty(&report).expect("reports always serialize");

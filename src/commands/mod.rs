@@ -9,7 +9,7 @@ use crate::cli::{Cli, Command};
 use crate::error::{Error, ExitStatus, Result};
 
 /// Seed of the bootstrap when none is given: fixed, so the same samples give the same interval.
-pub const DEFAULT_SEED: u64 = 0x5eed_0f_9e7f_a7e5;
+pub const DEFAULT_SEED: u64 = 0x5eed_0f9e_7fa7_e500;
 
 pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
     match cli.command {

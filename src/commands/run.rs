@@ -19,7 +19,9 @@ pub fn run(args: RunArgs) -> Result<ExitStatus> {
         load_config(args.config.as_deref())?
     } else {
         if args.config.is_some() {
-            return Err(Error::Usage("give either --config or an ad-hoc command after `--`, not both".into()));
+            return Err(Error::Usage(
+                "give either --config or an ad-hoc command after `--`, not both".into(),
+            ));
         }
         adhoc_config(&args)?
     };
@@ -27,11 +29,17 @@ pub fn run(args: RunArgs) -> Result<ExitStatus> {
     let selected = select(&config, &args)?;
     let report = run_selected(&config, &selected, &args)?;
     emit(&report, args.json_out.as_deref())?;
-    Ok(if report.benchmarks.iter().any(|b| b.status == BenchStatus::Failed) {
-        ExitStatus::BenchmarkFailed
-    } else {
-        ExitStatus::Pass
-    })
+    Ok(
+        if report
+            .benchmarks
+            .iter()
+            .any(|b| b.status == BenchStatus::Failed)
+        {
+            ExitStatus::BenchmarkFailed
+        } else {
+            ExitStatus::Pass
+        },
+    )
 }
 
 pub(crate) fn load_config(explicit: Option<&Path>) -> Result<Config> {
@@ -101,7 +109,9 @@ fn apply_overrides(benches: &mut [BenchSpec], args: &RunArgs) -> Result<()> {
         .transpose()
         .map_err(|m| Error::Usage(format!("--timeout: {m}")))?;
     if args.runs == Some(0) || args.max_runs == Some(0) {
-        return Err(Error::Usage("--runs / PERFGATE_RUNS and --max-runs must be at least 1".into()));
+        return Err(Error::Usage(
+            "--runs / PERFGATE_RUNS and --max-runs must be at least 1".into(),
+        ));
     }
     for b in benches {
         if let Some(r) = args.runs {
@@ -208,7 +218,14 @@ fn run_selected(config: &Config, selected: &[BenchSpec], args: &RunArgs) -> Resu
 
 fn emit(report: &Report, json_out: Option<&Path>) -> Result<()> {
     let to_stdout = json_out == Some(Path::new("-"));
-    let table = terminal::report_table(report, if to_stdout { Style::plain() } else { Style::detect() });
+    let table = terminal::report_table(
+        report,
+        if to_stdout {
+            Style::plain()
+        } else {
+            Style::detect()
+        },
+    );
     if to_stdout {
         print_stderr(&table);
         let mut json = serde_json::to_string_pretty(report).expect("reports always serialize");

@@ -121,8 +121,11 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
         ));
     }
     let mut metrics = Vec::new();
-    let base_by_name: BTreeMap<&str, &BenchmarkResult> =
-        baseline.benchmarks.iter().map(|b| (b.name.as_str(), b)).collect();
+    let base_by_name: BTreeMap<&str, &BenchmarkResult> = baseline
+        .benchmarks
+        .iter()
+        .map(|b| (b.name.as_str(), b))
+        .collect();
     for cur in &current.benchmarks {
         let base = base_by_name.get(cur.name.as_str()).copied();
         match cur.status {
@@ -135,7 +138,14 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
             BenchStatus::Ok => {
                 for m in &cur.metrics {
                     let base_metric = base.and_then(|b| b.metric(&m.name));
-                    metrics.push(compare_metric(&cur.name, base_metric, m, baseline, current, opts));
+                    metrics.push(compare_metric(
+                        &cur.name,
+                        base_metric,
+                        m,
+                        baseline,
+                        current,
+                        opts,
+                    ));
                 }
                 if let Some(b) = base {
                     for bm in b.metrics.iter().filter(|bm| cur.metric(&bm.name).is_none()) {
@@ -146,9 +156,17 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
         }
     }
     let current_names: Vec<&str> = current.benchmarks.iter().map(|b| b.name.as_str()).collect();
-    for b in baseline.benchmarks.iter().filter(|b| !current_names.contains(&b.name.as_str())) {
+    for b in baseline
+        .benchmarks
+        .iter()
+        .filter(|b| !current_names.contains(&b.name.as_str()))
+    {
         for bm in &b.metrics {
-            metrics.push(missing_row(&b.name, bm, "benchmark not in the current report"));
+            metrics.push(missing_row(
+                &b.name,
+                bm,
+                "benchmark not in the current report",
+            ));
         }
     }
     metrics.sort_by(|a, b| {
@@ -164,7 +182,10 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
         .count();
     let overall_status = if failed_metrics > 0 {
         Overall::Fail
-    } else if metrics.iter().any(|m| matches!(m.status, Verdict::Warning | Verdict::Missing)) {
+    } else if metrics
+        .iter()
+        .any(|m| matches!(m.status, Verdict::Warning | Verdict::Missing))
+    {
         Overall::Warn
     } else {
         Overall::Pass
@@ -212,8 +233,15 @@ fn compare_metric(
     let found = find_rule(&baseline_report.thresholds, &key)
         .map(|(k, r)| (format!("baseline file `{k}`"), r))
         .or_else(|| find_rule(&opts.config_rules, &key).map(|(k, r)| (format!("config `{k}`"), r)));
-    let rule = EffectiveRule::resolve(found.as_ref().map(|(_, r)| *r), cur.kind(), opts.threshold_pct);
-    let statistic = found.as_ref().and_then(|(_, r)| r.statistic).unwrap_or(Statistic::Median);
+    let rule = EffectiveRule::resolve(
+        found.as_ref().map(|(_, r)| *r),
+        cur.kind(),
+        opts.threshold_pct,
+    );
+    let statistic = found
+        .as_ref()
+        .and_then(|(_, r)| r.statistic)
+        .unwrap_or(Statistic::Median);
     let source = match (&found, opts.threshold_pct) {
         (_, Some(_)) => "--threshold-pct".to_string(),
         (Some((src, _)), None) => src.clone(),
@@ -281,13 +309,17 @@ fn compare_metric(
         &rule,
     );
     if row.status == Verdict::Inconclusive {
-        row.reason = Some("beyond the threshold, but the 95% interval of the change includes zero".into());
+        row.reason =
+            Some("beyond the threshold, but the 95% interval of the change includes zero".into());
     }
     row
 }
 
 fn failed_rows(cur: &BenchmarkResult, base: Option<&BenchmarkResult>) -> Vec<MetricComparison> {
-    let reason = cur.reason.clone().unwrap_or_else(|| "benchmark failed".to_string());
+    let reason = cur
+        .reason
+        .clone()
+        .unwrap_or_else(|| "benchmark failed".to_string());
     let row = |name: &str, unit: &str, direction, baseline: Option<f64>| MetricComparison {
         benchmark: cur.name.clone(),
         metric: name.to_string(),

@@ -243,11 +243,17 @@ mod tests {
         ];
         for (text, value, unit) in cases {
             let q = Quantity::parse(text).unwrap();
-            assert!((q.value - value).abs() <= value * 1e-12, "{text}: {}", q.value);
+            assert!(
+                (q.value - value).abs() <= value * 1e-12,
+                "{text}: {}",
+                q.value
+            );
             assert_eq!(q.unit, unit, "{text}");
             assert_eq!(q.to_string(), text.trim());
         }
-        assert!(Quantity::parse("10 parsecs").unwrap_err().contains("unknown unit"));
+        assert!(Quantity::parse("10 parsecs")
+            .unwrap_err()
+            .contains("unknown unit"));
         assert!(Quantity::parse("fast").is_err());
     }
 

@@ -53,7 +53,11 @@ impl EffectiveRule {
     /// Fills the fields a rule leaves out with the defaults of the metric's kind;
     /// `override_pct` (from `--threshold-pct` / `PERFGATE_THRESHOLD_PCT`) replaces the
     /// percentages: critical at that value, warning at half of it.
-    pub fn resolve(rule: Option<&ThresholdRule>, kind: MetricKind, override_pct: Option<f64>) -> Self {
+    pub fn resolve(
+        rule: Option<&ThresholdRule>,
+        kind: MetricKind,
+        override_pct: Option<f64>,
+    ) -> Self {
         let (default_warn, default_fail) = default_pcts(kind);
         let rule = rule.cloned().unwrap_or_default();
         let critical = match (override_pct, rule.ratio, &rule.abs) {
@@ -246,8 +250,21 @@ mod tests {
 
     #[test]
     fn verdicts_sort_worst_first() {
-        let mut v = vec![Verdict::Stable, Verdict::Critical, Verdict::Failed, Verdict::Warning];
+        let mut v = vec![
+            Verdict::Stable,
+            Verdict::Critical,
+            Verdict::Failed,
+            Verdict::Warning,
+        ];
         v.sort();
-        assert_eq!(v, [Verdict::Failed, Verdict::Critical, Verdict::Warning, Verdict::Stable]);
+        assert_eq!(
+            v,
+            [
+                Verdict::Failed,
+                Verdict::Critical,
+                Verdict::Warning,
+                Verdict::Stable
+            ]
+        );
     }
 }

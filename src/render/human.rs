@@ -57,7 +57,10 @@ fn si_prefixed(v: f64) -> String {
     } else {
         (v, "")
     };
-    format!("{}{prefix}", sig(scaled)).replace(" G", "G").replace(" M", "M").replace(" k", "k")
+    format!("{}{prefix}", sig(scaled))
+        .replace(" G", "G")
+        .replace(" M", "M")
+        .replace(" k", "k")
 }
 
 /// Three significant digits for values under 1000 (four digits of integers above).

@@ -20,8 +20,10 @@ pub fn comparison_markdown(c: &Comparison) -> String {
     for note in &c.notes {
         out.push_str(&format!("> **Note:** {}\n\n", escape(note)));
     }
-    let (changed, stable): (Vec<&MetricComparison>, Vec<&MetricComparison>) =
-        c.metrics.iter().partition(|m| !matches!(m.status, Verdict::Stable));
+    let (changed, stable): (Vec<&MetricComparison>, Vec<&MetricComparison>) = c
+        .metrics
+        .iter()
+        .partition(|m| !matches!(m.status, Verdict::Stable));
     let mut omitted = 0;
     if !changed.is_empty() {
         out.push_str(HEADER);
@@ -36,7 +38,10 @@ pub fn comparison_markdown(c: &Comparison) -> String {
         out.push('\n');
     }
     if !stable.is_empty() {
-        let mut block = format!("<details><summary>{} stable metrics</summary>\n\n{HEADER}", stable.len());
+        let mut block = format!(
+            "<details><summary>{} stable metrics</summary>\n\n{HEADER}",
+            stable.len()
+        );
         for m in &stable {
             let row = row(m);
             if out.len() + block.len() + row.len() > MAX_COMMENT_CHARS - 200 {
@@ -60,9 +65,9 @@ const HEADER: &str = "| benchmark | metric | baseline | current | change | 95% C
 
 fn row(m: &MetricComparison) -> String {
     let value = |v: Option<f64>| v.map_or("-".to_string(), |v| format_value(v, &m.unit));
-    let ci = m
-        .change_ci95_pct
-        .map_or("-".to_string(), |[lo, hi]| format!("{} .. {}", format_pct(lo), format_pct(hi)));
+    let ci = m.change_ci95_pct.map_or("-".to_string(), |[lo, hi]| {
+        format!("{} .. {}", format_pct(lo), format_pct(hi))
+    });
     let mut verdict = m.status.as_str().to_string();
     if matches!(m.status, Verdict::Critical | Verdict::Failed) {
         verdict = format!("**{verdict}**");
@@ -114,7 +119,10 @@ mod tests {
 
     #[test]
     fn names_render_as_text() {
-        assert_eq!(escape("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
+        assert_eq!(
+            escape("<script>alert(1)</script>"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
         assert_eq!(escape("| pipe"), "\\| pipe");
         assert_eq!(escape("a_b*c"), "a\\_b\\*c");
     }

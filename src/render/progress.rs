@@ -20,9 +20,11 @@ impl ProgressObserver {
             bar: enabled.then(|| {
                 let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
                 bar.set_style(
-                    ProgressStyle::with_template("{prefix:.bold} [{bar:30}] {pos}/{len} runs {msg}")
-                        .expect("valid template")
-                        .progress_chars("=> "),
+                    ProgressStyle::with_template(
+                        "{prefix:.bold} [{bar:30}] {pos}/{len} runs {msg}",
+                    )
+                    .expect("valid template")
+                    .progress_chars("=> "),
                 );
                 bar.enable_steady_tick(Duration::from_millis(200));
                 bar

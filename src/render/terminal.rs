@@ -7,11 +7,17 @@ use crate::model::{metric_names, BenchStatus, Report};
 
 /// The run table: one row per benchmark, then the reasons of failures and warnings.
 pub fn report_table(report: &Report, style: Style) -> String {
-    let mut rows = vec![
-        ["benchmark", "median \u{00B1} \u{03C3}", "p95", "runs", "peak RSS", "throughput", "outliers"]
-            .map(String::from)
-            .to_vec(),
-    ];
+    let mut rows = vec![[
+        "benchmark",
+        "median \u{00B1} \u{03C3}",
+        "p95",
+        "runs",
+        "peak RSS",
+        "throughput",
+        "outliers",
+    ]
+    .map(String::from)
+    .to_vec()];
     let mut notes = Vec::new();
     for b in &report.benchmarks {
         let name = b.name.clone();
@@ -31,12 +37,17 @@ pub fn report_table(report: &Report, style: Style) -> String {
                 continue;
             }
         }
-        let Some(wall) = b.metric(metric_names::WALL_TIME).or_else(|| b.metrics.first()) else {
+        let Some(wall) = b
+            .metric(metric_names::WALL_TIME)
+            .or_else(|| b.metrics.first())
+        else {
             rows.push(vec![name, "no metrics".into()]);
             continue;
         };
         let s = &wall.summary;
-        let rss = b.metric(metric_names::PEAK_RSS).map_or("-".to_string(), |m| format_bytes(m.summary.median));
+        let rss = b
+            .metric(metric_names::PEAK_RSS)
+            .map_or("-".to_string(), |m| format_bytes(m.summary.median));
         let thr = b
             .metric(metric_names::THROUGHPUT)
             .map_or("-".to_string(), |m| format_value(m.summary.median, &m.unit));
@@ -47,7 +58,11 @@ pub fn report_table(report: &Report, style: Style) -> String {
         };
         rows.push(vec![
             name.clone(),
-            format!("{} \u{00B1} {}", format_value(s.median, &wall.unit), format_value(s.stddev, &wall.unit)),
+            format!(
+                "{} \u{00B1} {}",
+                format_value(s.median, &wall.unit),
+                format_value(s.stddev, &wall.unit)
+            ),
             format_value(s.p95, &wall.unit),
             s.n.to_string(),
             rss,
@@ -56,7 +71,10 @@ pub fn report_table(report: &Report, style: Style) -> String {
         ]);
         if s.cv > NOISY_CV {
             notes.push(style.paint(
-                &format!("{name}: CV {:.0}%: noisy, more runs or a quieter machine would help", s.cv * 100.0),
+                &format!(
+                    "{name}: CV {:.0}%: noisy, more runs or a quieter machine would help",
+                    s.cv * 100.0
+                ),
                 Paint::Yellow,
             ));
         }
@@ -86,14 +104,22 @@ pub fn verdict_paint(v: Verdict) -> Option<Paint> {
 
 /// The comparison table, worst first, then the overall status and notes.
 pub fn comparison_table(c: &Comparison, style: Style) -> String {
-    let mut rows = vec![["benchmark", "metric", "baseline", "current", "change", "95% CI", "verdict"]
-        .map(String::from)
-        .to_vec()];
+    let mut rows = vec![[
+        "benchmark",
+        "metric",
+        "baseline",
+        "current",
+        "change",
+        "95% CI",
+        "verdict",
+    ]
+    .map(String::from)
+    .to_vec()];
     for m in &c.metrics {
         let value = |v: Option<f64>| v.map_or("-".to_string(), |v| format_value(v, &m.unit));
-        let ci = m
-            .change_ci95_pct
-            .map_or("-".to_string(), |[lo, hi]| format!("[{}, {}]", format_pct(lo), format_pct(hi)));
+        let ci = m.change_ci95_pct.map_or("-".to_string(), |[lo, hi]| {
+            format!("[{}, {}]", format_pct(lo), format_pct(hi))
+        });
         let mut verdict = m.status.as_str().to_string();
         if m.noisy {
             verdict.push_str(" (noisy)");
@@ -118,8 +144,17 @@ pub fn comparison_table(c: &Comparison, style: Style) -> String {
         ]);
     }
     let mut out = table(&rows, &[2, 3, 4, 5]);
-    for m in c.metrics.iter().filter(|m| m.reason.is_some() && m.status != Verdict::New) {
-        out.push_str(&format!("{}.{}: {}\n", m.benchmark, m.metric, m.reason.as_deref().unwrap_or("")));
+    for m in c
+        .metrics
+        .iter()
+        .filter(|m| m.reason.is_some() && m.status != Verdict::New)
+    {
+        out.push_str(&format!(
+            "{}.{}: {}\n",
+            m.benchmark,
+            m.metric,
+            m.reason.as_deref().unwrap_or("")
+        ));
     }
     for note in &c.notes {
         out.push_str(&style.paint(&format!("note: {note}"), Paint::Yellow));
@@ -132,7 +167,12 @@ pub fn comparison_table(c: &Comparison, style: Style) -> String {
 
 pub fn overall_line(c: &Comparison, style: Style) -> String {
     let counts = verdict_counts(c);
-    let text = format!("overall: {} ({} metrics: {})", c.overall_status.as_str(), c.total_metrics, counts);
+    let text = format!(
+        "overall: {} ({} metrics: {})",
+        c.overall_status.as_str(),
+        c.total_metrics,
+        counts
+    );
     match c.overall_status {
         Overall::Pass => style.paint(&text, Paint::Green),
         Overall::Warn => style.paint(&text, Paint::Yellow),

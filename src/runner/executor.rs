@@ -5,12 +5,13 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::fd::AsRawFd;
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use super::spawn;
 use crate::config::Exec;
 
 /// Bytes of a failed run's stderr kept for the report.
@@ -40,7 +41,10 @@ impl RunOutcome {
         match self {
             RunOutcome::Exited(c) => format!("exited with status {c}"),
             RunOutcome::Signaled(s) => format!("killed by signal {s}"),
-            RunOutcome::TimedOut(t) => format!("timed out after {} (process group killed)", humantime::format_duration(*t)),
+            RunOutcome::TimedOut(t) => format!(
+                "timed out after {} (process group killed)",
+                humantime::format_duration(*t)
+            ),
             RunOutcome::CouldNotStart(e) => format!("could not start: {e}"),
         }
     }
@@ -62,10 +66,12 @@ pub trait Executor {
     fn run(&mut self, req: &RunRequest<'_>) -> RunMeasurement;
 }
 
-/// Runs real processes. stdout goes to /dev/null unless `show_output`; stderr goes to a
-/// temporary file (not a pipe: a chatty child can never block on it) whose tail is kept.
+/// Runs real processes (see [`super::spawn`] for how they are started and why). stdout goes
+/// to /dev/null unless `show_output`; stderr goes to a temporary file (not a pipe: a chatty
+/// child can never block on it) whose tail is kept when a run fails.
 pub struct ProcessExecutor {
     stderr: File,
+    dev_null: File,
     show_output: bool,
     watchdog: Option<Watchdog>,
 }
@@ -74,35 +80,13 @@ impl ProcessExecutor {
     pub fn new(show_output: bool) -> std::io::Result<Self> {
         Ok(ProcessExecutor {
             stderr: tempfile::tempfile()?,
+            dev_null: std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/null")?,
             show_output,
             watchdog: None,
         })
-    }
-
-    fn command(&self, req: &RunRequest<'_>) -> std::io::Result<Command> {
-        let mut cmd = match req.exec {
-            Exec::Argv(argv) => {
-                let mut c = Command::new(&argv[0]);
-                c.args(&argv[1..]);
-                c
-            }
-            Exec::Shell(script) => {
-                let mut c = Command::new("sh");
-                c.arg("-c").arg(script);
-                c
-            }
-        };
-        cmd.current_dir(req.cwd).envs(req.env).stdin(Stdio::null());
-        // Its own process group, so a time-out can kill the child and everything it started.
-        cmd.process_group(0);
-        if self.show_output {
-            cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit());
-        } else {
-            self.stderr.set_len(0)?;
-            (&self.stderr).seek(SeekFrom::Start(0))?;
-            cmd.stdout(Stdio::null()).stderr(self.stderr.try_clone()?);
-        }
-        Ok(cmd)
     }
 
     fn stderr_tail(&mut self) -> String {
@@ -119,10 +103,38 @@ impl ProcessExecutor {
         let text = text.trim_end();
         if start > 0 {
             // Drop the partial first line.
-            text.split_once('\n').map_or(text, |(_, rest)| rest).to_string()
+            text.split_once('\n')
+                .map_or(text, |(_, rest)| rest)
+                .to_string()
         } else {
             text.to_string()
         }
+    }
+
+    fn park(&mut self, req: &RunRequest<'_>) -> Result<spawn::Parked, String> {
+        let args = match req.exec {
+            Exec::Argv(argv) => spawn::os_args(argv),
+            Exec::Shell(script) => spawn::os_args(&["sh", "-c", script.as_str()]),
+        };
+        let prepared = spawn::Prepared::new(&args, req.env, req.cwd)?;
+        let stdio = if self.show_output {
+            spawn::Stdio {
+                stdin: self.dev_null.as_raw_fd(),
+                stdout: None,
+                stderr: None,
+            }
+        } else {
+            self.stderr.set_len(0).map_err(|e| e.to_string())?;
+            self.stderr
+                .seek(SeekFrom::Start(0))
+                .map_err(|e| e.to_string())?;
+            spawn::Stdio {
+                stdin: self.dev_null.as_raw_fd(),
+                stdout: Some(self.dev_null.as_raw_fd()),
+                stderr: Some(self.stderr.as_raw_fd()),
+            }
+        };
+        spawn::fork_parked(&prepared, &stdio).map_err(|e| format!("fork failed: {e}"))
     }
 }
 
@@ -136,26 +148,17 @@ impl Executor for ProcessExecutor {
             peak_rss_bytes: 0,
             stderr_tail: String::new(),
         };
-        let mut cmd = match self.command(req) {
-            Ok(c) => c,
-            Err(e) => return failed_start(e.to_string()),
-        };
         if req.timeout.is_some() && self.watchdog.is_none() {
             self.watchdog = Some(Watchdog::start());
         }
-        let start = Instant::now();
-        let child = match cmd.spawn() {
-            Ok(c) => c,
-            Err(e) => {
-                let program = match req.exec {
-                    Exec::Argv(a) => a[0].clone(),
-                    Exec::Shell(_) => "sh".to_string(),
-                };
-                return failed_start(format!("{program}: {e}"));
-            }
+        let parked = match self.park(req) {
+            Ok(p) => p,
+            Err(e) => return failed_start(e),
         };
-        let pid = child.id() as libc::pid_t;
+        let pid = parked.pid;
         let armed = req.timeout.zip(self.watchdog.as_ref());
+        let start = Instant::now();
+        parked.release();
         if let Some((timeout, dog)) = armed {
             dog.arm(pid, start + timeout);
             // Wait without reaping: while the child is a zombie its pid (= its process group
@@ -165,7 +168,9 @@ impl Executor for ProcessExecutor {
         let (status, usage) = wait4(pid);
         let wall_time = start.elapsed().as_secs_f64();
         let timed_out = armed.is_some_and(|(_, dog)| dog.disarm());
-        drop(child);
+        if let Some(e) = parked.exec_error() {
+            return failed_start(e.to_string());
+        }
         let exit = std::process::ExitStatus::from_raw(status);
         let outcome = if timed_out {
             RunOutcome::TimedOut(req.timeout.unwrap_or_default())
@@ -174,7 +179,11 @@ impl Executor for ProcessExecutor {
         } else {
             RunOutcome::Signaled(exit.signal().unwrap_or(0))
         };
-        let stderr_tail = if outcome.success() { String::new() } else { self.stderr_tail() };
+        let stderr_tail = if outcome.success() {
+            String::new()
+        } else {
+            self.stderr_tail()
+        };
         RunMeasurement {
             outcome,
             wall_time,
@@ -196,7 +205,14 @@ fn wait_exited_no_reap(pid: libc::pid_t) {
         // SAFETY: siginfo_t is plain data; waitid only writes into it.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         // SAFETY: valid pointer; WNOWAIT leaves the child waitable for wait4 below.
-        let r = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
         if r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
             return;
         }
@@ -270,7 +286,10 @@ fn watch(shared: &(Mutex<WatchState>, Condvar)) {
                     s.fired = true;
                     s.armed = None;
                 } else {
-                    s = cv.wait_timeout(s, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
+                    s = cv
+                        .wait_timeout(s, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
                 }
             }
         }
@@ -310,7 +329,11 @@ pub fn mock_measurement(req: &RunRequest<'_>) -> RunMeasurement {
         _ => (RunOutcome::Exited(0), 0.001),
     };
     RunMeasurement {
-        stderr_tail: if outcome.success() { String::new() } else { "mock failure".into() },
+        stderr_tail: if outcome.success() {
+            String::new()
+        } else {
+            "mock failure".into()
+        },
         outcome,
         wall_time: wall,
         user_time: wall / 2.0,

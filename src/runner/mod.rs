@@ -3,10 +3,13 @@
 
 pub mod executor;
 mod samples;
+mod spawn;
 
 use std::time::Duration;
 
-pub use executor::{Executor, MockExecutor, ProcessExecutor, RunMeasurement, RunOutcome, RunRequest};
+pub use executor::{
+    Executor, MockExecutor, ProcessExecutor, RunMeasurement, RunOutcome, RunRequest,
+};
 pub use samples::BenchSamples;
 
 use crate::config::{BenchSpec, Exec, Sampling};
@@ -44,7 +47,10 @@ pub fn run_suite(
         let result = if let Some(why) = &stop_reason {
             skipped(spec, why.clone())
         } else if !(opts.device_present)(&spec.device) {
-            skipped(spec, format!("device `{}` is not present on this machine", spec.device))
+            skipped(
+                spec,
+                format!("device `{}` is not present on this machine", spec.device),
+            )
         } else {
             observer.bench_started(&spec.name, i, benches.len());
             run_bench(spec, exec, opts.seed, observer)
@@ -80,7 +86,12 @@ fn skipped(spec: &BenchSpec, reason: String) -> BenchmarkResult {
 }
 
 /// Runs one benchmark to completion (or first failure).
-pub fn run_bench(spec: &BenchSpec, exec: &mut dyn Executor, seed: u64, observer: &mut dyn Observer) -> BenchmarkResult {
+pub fn run_bench(
+    spec: &BenchSpec,
+    exec: &mut dyn Executor,
+    seed: u64,
+    observer: &mut dyn Observer,
+) -> BenchmarkResult {
     let fail = |what: &str, m: &RunMeasurement| {
         let mut reason = format!("{what} {}", m.outcome.describe());
         if !m.stderr_tail.is_empty() {
@@ -120,23 +131,24 @@ fn measure(
     observer: &mut dyn Observer,
     fail: &dyn Fn(&str, &RunMeasurement) -> BenchmarkResult,
 ) -> BenchmarkResult {
-    let mut run_once = |label: &str| -> Result<RunMeasurement, BenchmarkResult> {
+    let mut run_once = |label: &str| -> Result<RunMeasurement, Box<BenchmarkResult>> {
         if let Some(prepare) = &spec.prepare {
             let m = exec.run(&request(spec, prepare));
             if !m.outcome.success() {
-                return Err(fail(&format!("prepare before {label}"), &m));
+                return Err(Box::new(fail(&format!("prepare before {label}"), &m)));
             }
         }
         let m = exec.run(&request(spec, &spec.exec));
         if m.outcome.success() {
             Ok(m)
         } else {
-            Err(fail(label, &m))
+            Err(Box::new(fail(label, &m)))
         }
     };
     for i in 0..spec.warmup {
-        if let Err(failed) = run_once(&format!("warm-up run {}", i + 1)) {
-            return failed;
+        if let Err(mut failed) = run_once(&format!("warm-up run {}", i + 1)) {
+            failed.warmup_runs = i;
+            return *failed;
         }
     }
     let mut samples = BenchSamples::default();
@@ -156,7 +168,7 @@ fn measure(
             }
             Err(mut failed) => {
                 failed.warmup_runs = spec.warmup;
-                return failed;
+                return *failed;
             }
         }
     }
@@ -253,7 +265,10 @@ mod tests {
         assert_eq!(r.status, BenchStatus::Failed);
         assert!(r.metrics.is_empty());
         let reason = r.reason.unwrap();
-        assert!(reason.contains("warm-up run 1 exited with status 1"), "{reason}");
+        assert!(
+            reason.contains("warm-up run 1 exited with status 1"),
+            "{reason}"
+        );
         assert!(reason.contains("mock failure"), "{reason}");
     }
 
@@ -286,13 +301,28 @@ mod tests {
         let only_cpu = |d: &str| d == "cpu";
         let run = |ignore_failure| {
             let mut ex = MockExecutor::new(mock_measurement);
-            let opts = SuiteOptions { ignore_failure, seed: 1, device_present: &only_cpu };
+            let opts = SuiteOptions {
+                ignore_failure,
+                seed: 1,
+                device_present: &only_cpu,
+            };
             run_suite(&benches, &mut ex, &opts, &mut NoObserver)
         };
         let r = run(false);
         let statuses: Vec<_> = r.iter().map(|b| b.status).collect();
-        assert_eq!(statuses, [BenchStatus::Skipped, BenchStatus::Failed, BenchStatus::Skipped]);
-        assert!(r[0].reason.as_ref().unwrap().contains("device `cuda` is not present"));
+        assert_eq!(
+            statuses,
+            [
+                BenchStatus::Skipped,
+                BenchStatus::Failed,
+                BenchStatus::Skipped
+            ]
+        );
+        assert!(r[0]
+            .reason
+            .as_ref()
+            .unwrap()
+            .contains("device `cuda` is not present"));
         assert!(r[2].reason.as_ref().unwrap().contains("--ignore-failure"));
         let r = run(true);
         assert_eq!(r[2].status, BenchStatus::Ok);
@@ -302,7 +332,10 @@ mod tests {
     fn throughput_is_items_over_wall_time() {
         let mut s = spec(&["sleep", "0.5"]);
         s.sampling.runs = Some(3);
-        s.throughput = Some(crate::config::Throughput { items: 1000.0, unit: "rows".into() });
+        s.throughput = Some(crate::config::Throughput {
+            items: 1000.0,
+            unit: "rows".into(),
+        });
         let mut ex = MockExecutor::new(mock_measurement);
         let r = run_bench(&s, &mut ex, 1, &mut NoObserver);
         let t = r.metric("throughput").unwrap();

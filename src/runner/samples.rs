@@ -33,25 +33,76 @@ impl BenchSamples {
 
     /// Builds the metrics; each summary's bootstrap stream is derived from `seed` and the
     /// metric's full name, so it does not depend on the order of benchmarks.
-    pub fn into_metrics(self, bench: &str, throughput: Option<&Throughput>, seed: u64) -> Vec<Metric> {
+    pub fn into_metrics(
+        self,
+        bench: &str,
+        throughput: Option<&Throughput>,
+        seed: u64,
+    ) -> Vec<Metric> {
         let throughput_samples = throughput.map(|t| {
-            let s: Vec<f64> = self.wall_time.iter().map(|w| t.items / w.max(f64::MIN_POSITIVE)).collect();
+            let s: Vec<f64> = self
+                .wall_time
+                .iter()
+                .map(|w| t.items / w.max(1e-9))
+                .collect();
             (format!("{}/s", t.unit), s)
         });
         let mut metrics = vec![
-            metric(bench, metric_names::WALL_TIME, units::SECONDS, Direction::LowerIsBetter, self.wall_time, seed),
-            metric(bench, metric_names::USER_TIME, units::SECONDS, Direction::LowerIsBetter, self.user_time, seed),
-            metric(bench, metric_names::SYS_TIME, units::SECONDS, Direction::LowerIsBetter, self.sys_time, seed),
-            metric(bench, metric_names::PEAK_RSS, units::BYTES, Direction::LowerIsBetter, self.peak_rss, seed),
+            metric(
+                bench,
+                metric_names::WALL_TIME,
+                units::SECONDS,
+                Direction::LowerIsBetter,
+                self.wall_time,
+                seed,
+            ),
+            metric(
+                bench,
+                metric_names::USER_TIME,
+                units::SECONDS,
+                Direction::LowerIsBetter,
+                self.user_time,
+                seed,
+            ),
+            metric(
+                bench,
+                metric_names::SYS_TIME,
+                units::SECONDS,
+                Direction::LowerIsBetter,
+                self.sys_time,
+                seed,
+            ),
+            metric(
+                bench,
+                metric_names::PEAK_RSS,
+                units::BYTES,
+                Direction::LowerIsBetter,
+                self.peak_rss,
+                seed,
+            ),
         ];
         if let Some((unit, samples)) = throughput_samples {
-            metrics.push(metric(bench, metric_names::THROUGHPUT, &unit, Direction::HigherIsBetter, samples, seed));
+            metrics.push(metric(
+                bench,
+                metric_names::THROUGHPUT,
+                &unit,
+                Direction::HigherIsBetter,
+                samples,
+                seed,
+            ));
         }
         metrics
     }
 }
 
-fn metric(bench: &str, name: &str, unit: &str, direction: Direction, samples: Vec<f64>, seed: u64) -> Metric {
+fn metric(
+    bench: &str,
+    name: &str,
+    unit: &str,
+    direction: Direction,
+    samples: Vec<f64>,
+    seed: u64,
+) -> Metric {
     let mut rng = SplitMix64::derive(seed, &format!("{bench}.{name}"));
     Metric {
         name: name.to_string(),

@@ -11,7 +11,7 @@ pub use bootstrap::{bootstrap_ci, bootstrap_relative_change_ci, BOOTSTRAP_RESAMP
 pub use descriptive::{mad, mean, median, percentile, percentile_sorted, stddev};
 pub use outliers::{tukey_outliers, OutlierCounts};
 pub use rng::SplitMix64;
-pub use summary::{summarize, Summary};
+pub use summary::{resamples_for, summarize, Summary};
 
 /// A statistic that can be computed from a sample, as chosen by a threshold rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

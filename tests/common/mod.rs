@@ -1,0 +1,90 @@
+//! Helpers for the end-to-end tests: the real binary, real processes, temporary directories.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub fn perfgate() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_perfgate"));
+    for var in [
+        "PERFGATE_RUNS",
+        "PERFGATE_THRESHOLD_PCT",
+        "NO_COLOR",
+        "PERFGATE_FAKE_DEVICES",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("perfgate starts");
+    Run {
+        code: status
+            .code()
+            .expect("perfgate exits normally, not by a signal"),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The samples of `metric` of benchmark number `bench` in a report.
+pub fn samples(report: &serde_json::Value, bench: usize, metric: &str) -> Vec<f64> {
+    metric_of(report, bench, metric)["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
+}
+
+pub fn metric_of<'a>(
+    report: &'a serde_json::Value,
+    bench: usize,
+    metric: &str,
+) -> &'a serde_json::Value {
+    report["benchmarks"][bench]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == metric)
+        .unwrap_or_else(|| panic!("no metric {metric} in benchmark {bench}"))
+}
+
+/// `examples/demo/busy.rs` compiled with `rustc -O`, once per test binary.
+pub fn busy() -> &'static Path {
+    static BUSY: OnceLock<PathBuf> = OnceLock::new();
+    BUSY.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let exe = dir.join(format!("busy-{}", std::process::id()));
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/busy.rs");
+        let status = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+            .args(["-O", "-o"])
+            .arg(&exe)
+            .arg(&src)
+            .status()
+            .expect("rustc runs");
+        assert!(status.success(), "compiling busy.rs failed");
+        exe
+    })
+}
+
+pub fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
