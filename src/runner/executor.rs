@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -74,6 +74,9 @@ pub struct ProcessExecutor {
     dev_null: File,
     show_output: bool,
     watchdog: Option<Watchdog>,
+    /// The last command prepared: a benchmark repeats the same request, and resolving PATH
+    /// and building the environment again for every run is wasted work.
+    prepared: Option<(Exec, BTreeMap<String, String>, PathBuf, spawn::Prepared)>,
 }
 
 impl ProcessExecutor {
@@ -86,6 +89,7 @@ impl ProcessExecutor {
                 .open("/dev/null")?,
             show_output,
             watchdog: None,
+            prepared: None,
         })
     }
 
@@ -112,11 +116,21 @@ impl ProcessExecutor {
     }
 
     fn park(&mut self, req: &RunRequest<'_>) -> Result<spawn::Parked, String> {
-        let args = match req.exec {
-            Exec::Argv(argv) => spawn::os_args(argv),
-            Exec::Shell(script) => spawn::os_args(&["sh", "-c", script.as_str()]),
-        };
-        let prepared = spawn::Prepared::new(&args, req.env, req.cwd)?;
+        let cached = matches!(&self.prepared, Some((e, env, cwd, _)) if e == req.exec && env == req.env && cwd == req.cwd);
+        if !cached {
+            let args = match req.exec {
+                Exec::Argv(argv) => spawn::os_args(argv),
+                Exec::Shell(script) => spawn::os_args(&["sh", "-c", script.as_str()]),
+            };
+            let prepared = spawn::Prepared::new(&args, req.env, req.cwd)?;
+            self.prepared = Some((
+                req.exec.clone(),
+                req.env.clone(),
+                req.cwd.to_path_buf(),
+                prepared,
+            ));
+        }
+        let prepared = &self.prepared.as_ref().expect("prepared above").3;
         let stdio = if self.show_output {
             spawn::Stdio {
                 stdin: self.dev_null.as_raw_fd(),
@@ -134,7 +148,7 @@ impl ProcessExecutor {
                 stderr: Some(self.stderr.as_raw_fd()),
             }
         };
-        spawn::fork_parked(&prepared, &stdio).map_err(|e| format!("fork failed: {e}"))
+        spawn::fork_parked(prepared, &stdio).map_err(|e| format!("fork failed: {e}"))
     }
 }
 

@@ -47,51 +47,65 @@ impl BenchSamples {
                 .collect();
             (format!("{}/s", t.unit), s)
         });
-        let mut metrics = vec![
-            metric(
-                bench,
+        let mut plan = vec![
+            (
                 metric_names::WALL_TIME,
-                units::SECONDS,
+                units::SECONDS.to_string(),
                 Direction::LowerIsBetter,
                 self.wall_time,
-                seed,
             ),
-            metric(
-                bench,
+            (
                 metric_names::USER_TIME,
-                units::SECONDS,
+                units::SECONDS.to_string(),
                 Direction::LowerIsBetter,
                 self.user_time,
-                seed,
             ),
-            metric(
-                bench,
+            (
                 metric_names::SYS_TIME,
-                units::SECONDS,
+                units::SECONDS.to_string(),
                 Direction::LowerIsBetter,
                 self.sys_time,
-                seed,
             ),
-            metric(
-                bench,
+            (
                 metric_names::PEAK_RSS,
-                units::BYTES,
+                units::BYTES.to_string(),
                 Direction::LowerIsBetter,
                 self.peak_rss,
-                seed,
             ),
         ];
         if let Some((unit, samples)) = throughput_samples {
-            metrics.push(metric(
-                bench,
+            plan.push((
                 metric_names::THROUGHPUT,
-                &unit,
+                unit,
                 Direction::HigherIsBetter,
                 samples,
-                seed,
             ));
         }
-        metrics
+        // The bootstrap dominates the cost; metrics are independent (each has its own seeded
+        // stream), so they are summarised on all cores with identical results.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(plan.len());
+        let chunk = plan.len().div_ceil(threads.max(1));
+        let mut plan = plan.into_iter();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    let part: Vec<_> = plan.by_ref().take(chunk).collect();
+                    scope.spawn(move || {
+                        part.into_iter()
+                            .map(|(name, unit, direction, samples)| {
+                                metric(bench, name, &unit, direction, samples, seed)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("summary thread panicked"))
+                .collect()
+        })
     }
 }
 
