@@ -410,3 +410,35 @@ fn json_out_dash_prints_the_report_on_stdout() {
         r.stderr
     );
 }
+
+#[test]
+fn the_bundled_demo_suite_runs_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo.json");
+    let cfg = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/perfgate.toml");
+    let r = run(perfgate()
+        .args(["run", "--runs", "2", "--config"])
+        .arg(&cfg)
+        .arg("--json-out")
+        .arg(&out));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let report = read_json(&out);
+    assert_eq!(report["suite"], "demo");
+    let benches = report["benchmarks"].as_array().unwrap();
+    let names: Vec<&str> = benches
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "busy-loop",
+            "sleep-50ms",
+            "sort-100k-lines",
+            "sha256-8MiB",
+            "gzip-pipeline"
+        ]
+    );
+    assert!(benches.iter().all(|b| b["status"] == "ok"), "{}", r.stdout);
+    assert_eq!(metric_of(&report, 3, "throughput")["unit"], "bytes/s");
+}
