@@ -9,10 +9,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use rules::{find_rule, ThresholdRule};
-pub use verdict::{decide, CriticalBound, EffectiveRule, Observation, Verdict};
+pub use verdict::{decide, CriticalBound, EffectiveRule, Observation, Significance, Verdict};
 
 use crate::model::{BenchStatus, BenchmarkResult, Direction, Metric, Report};
-use crate::stats::{bootstrap_relative_change_ci, SplitMix64, Statistic};
+use crate::stats::{
+    bootstrap_relative_change_ci, resamples_for, shift_ci95_pct, ShiftInterval, SplitMix64,
+    Statistic,
+};
 
 pub const COMPARISON_SCHEMA_VERSION: u32 = 1;
 
@@ -91,6 +94,7 @@ pub struct CompareOptions {
     pub threshold_pct: Option<f64>,
     /// Rules from the config's `[thresholds]`; the baseline file's own rules take precedence.
     pub config_rules: BTreeMap<String, ThresholdRule>,
+    /// Bootstrap resamples, for the statistics other than the median.
     pub resamples: usize,
 }
 
@@ -285,15 +289,21 @@ fn compare_metric(
     if b != 0.0 {
         row.change_pct = Some((c / b - 1.0) * 100.0);
     }
-    let mut rng = SplitMix64::derive(current_report.seed, &key);
-    row.change_ci95_pct = bootstrap_relative_change_ci(
+    let significance = match change_interval(
         &base.samples,
         &cur.samples,
         statistic,
-        0.95,
-        opts.resamples,
-        &mut rng,
-    );
+        current_report.seed,
+        &key,
+        opts,
+    ) {
+        Interval::Pct(ci) => {
+            row.change_ci95_pct = Some(ci);
+            Significance::from_interval(ci)
+        }
+        Interval::TooFewSamples => Significance::TooFewSamples,
+        Interval::NotTested => Significance::NotTested,
+    };
     let limit = rule.critical_limit(b, cur.direction);
     match cur.direction {
         Direction::LowerIsBetter => row.allowed_max = Some(limit),
@@ -304,15 +314,57 @@ fn compare_metric(
             baseline: b,
             current: c,
             direction: cur.direction,
-            change_ci95_pct: row.change_ci95_pct,
+            significance,
         },
         &rule,
     );
     if row.status == Verdict::Inconclusive {
-        row.reason =
-            Some("beyond the threshold, but the 95% interval of the change includes zero".into());
+        row.reason = Some(match significance {
+            Significance::TooFewSamples => format!(
+                "beyond the threshold, but {} against {} samples cannot show a significant change: run more (at least 4 per side, 10 recommended)",
+                cur.samples.len(),
+                base.samples.len()
+            ),
+            _ => "beyond the threshold, but the 95% interval of the change includes zero".to_string(),
+        });
     }
     row
+}
+
+enum Interval {
+    Pct([f64; 2]),
+    TooFewSamples,
+    NotTested,
+}
+
+/// The 95% interval of the relative change. For the median (the default statistic): the
+/// distribution-free Hodges-Lehmann/Moses interval of the shift, deterministic and consistent
+/// with a Mann-Whitney test. For the mean and tail percentiles, or samples too large for the
+/// pairwise method: a seeded percentile bootstrap of the statistic's ratio.
+fn change_interval(
+    base: &[f64],
+    cur: &[f64],
+    statistic: Statistic,
+    seed: u64,
+    key: &str,
+    opts: &CompareOptions,
+) -> Interval {
+    if base.len() < 2 || cur.len() < 2 {
+        return Interval::NotTested;
+    }
+    if statistic == Statistic::Median {
+        match shift_ci95_pct(base, cur) {
+            ShiftInterval::Pct(ci) => return Interval::Pct(ci),
+            ShiftInterval::TooFewSamples => return Interval::TooFewSamples,
+            ShiftInterval::Unavailable => {}
+        }
+    }
+    let resamples = opts.resamples.min(resamples_for(base.len() + cur.len()));
+    let mut rng = SplitMix64::derive(seed, key);
+    match bootstrap_relative_change_ci(base, cur, statistic, 0.95, resamples, &mut rng) {
+        Some(ci) => Interval::Pct(ci),
+        None => Interval::NotTested,
+    }
 }
 
 fn failed_rows(cur: &BenchmarkResult, base: Option<&BenchmarkResult>) -> Vec<MetricComparison> {

@@ -112,13 +112,35 @@ fn trim(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// Whether the change of a metric is distinguishable from noise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Significance {
+    /// No samples on one side: the threshold alone decides.
+    NotTested,
+    /// The 95% interval of the change excludes zero.
+    Significant,
+    /// The 95% interval of the change includes zero.
+    NotSignificant,
+    /// Too few samples for any change to be significant at 95%.
+    TooFewSamples,
+}
+
+impl Significance {
+    pub fn from_interval(ci: [f64; 2]) -> Self {
+        if ci[0] > 0.0 || ci[1] < 0.0 {
+            Significance::Significant
+        } else {
+            Significance::NotSignificant
+        }
+    }
+}
+
 /// Inputs of the decision for one metric present on both sides.
 pub struct Observation {
     pub baseline: f64,
     pub current: f64,
     pub direction: Direction,
-    /// 95% interval of the relative change in percent, when both sides have samples.
-    pub change_ci95_pct: Option<[f64; 2]>,
+    pub significance: Significance,
 }
 
 /// Decides the verdict of one metric. A change beyond a threshold counts only when the
@@ -134,9 +156,10 @@ pub fn decide(obs: &Observation, rule: &EffectiveRule) -> Verdict {
             return Verdict::Critical;
         }
     }
-    let significant = obs
-        .change_ci95_pct
-        .is_none_or(|[lo, hi]| lo > 0.0 || hi < 0.0);
+    let significant = matches!(
+        obs.significance,
+        Significance::NotTested | Significance::Significant
+    );
     let sign = match obs.direction {
         Direction::LowerIsBetter => 1.0,
         Direction::HigherIsBetter => -1.0,
@@ -169,7 +192,7 @@ mod tests {
             baseline,
             current,
             direction: Direction::LowerIsBetter,
-            change_ci95_pct: ci,
+            significance: ci.map_or(Significance::NotTested, Significance::from_interval),
         }
     }
 
@@ -196,6 +219,15 @@ mod tests {
         // An improvement that is not significant is simply stable.
         let v = decide(&obs(100.0, 80.0, Some([-40.0, 3.0])), &r);
         assert_eq!(v, Verdict::Stable);
+        // Too few samples to tell: beyond the threshold is inconclusive, within it stable.
+        let few = |c: f64| Observation {
+            baseline: 100.0,
+            current: c,
+            direction: Direction::LowerIsBetter,
+            significance: Significance::TooFewSamples,
+        };
+        assert_eq!(decide(&few(150.0), &r), Verdict::Inconclusive);
+        assert_eq!(decide(&few(101.0), &r), Verdict::Stable);
     }
 
     #[test]
@@ -220,7 +252,7 @@ mod tests {
             baseline: 1000.0,
             current: c,
             direction: Direction::HigherIsBetter,
-            change_ci95_pct: None,
+            significance: Significance::NotTested,
         };
         assert_eq!(decide(&o(960.0), &r), Verdict::Stable);
         assert_eq!(decide(&o(940.0), &r), Verdict::Warning);

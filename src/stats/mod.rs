@@ -5,12 +5,14 @@ mod bootstrap;
 mod descriptive;
 mod outliers;
 mod rng;
+mod shift;
 mod summary;
 
 pub use bootstrap::{bootstrap_ci, bootstrap_relative_change_ci, BOOTSTRAP_RESAMPLES};
 pub use descriptive::{mad, mean, median, percentile, percentile_sorted, stddev};
 pub use outliers::{tukey_outliers, OutlierCounts};
 pub use rng::SplitMix64;
+pub use shift::{shift_ci95_pct, ShiftInterval};
 pub use summary::{resamples_for, summarize, Summary};
 
 /// A statistic that can be computed from a sample, as chosen by a threshold rule.

@@ -1,0 +1,309 @@
+//! `gate::compare` on reports built in memory: significance, new/missing metrics, rule lookup,
+//! budgets, the noisy flag, and determinism.
+
+use std::collections::BTreeMap;
+
+use perfgate::gate::{
+    compare, rules::Quantity, CompareOptions, Comparison, Overall, ThresholdRule, Verdict,
+};
+use perfgate::model::{
+    BenchStatus, BenchmarkResult, Direction, Machine, Metric, Report, Tool, SCHEMA_VERSION,
+};
+use perfgate::stats::{summarize, SplitMix64};
+
+fn metric(name: &str, unit: &str, direction: Direction, samples: Vec<f64>) -> Metric {
+    Metric {
+        name: name.into(),
+        unit: unit.into(),
+        direction,
+        summary: summarize(&samples, &mut SplitMix64::new(1)),
+        samples,
+    }
+}
+
+fn wall(samples: Vec<f64>) -> Metric {
+    metric("wall_time", "s", Direction::LowerIsBetter, samples)
+}
+
+fn bench(name: &str, metrics: Vec<Metric>) -> BenchmarkResult {
+    BenchmarkResult {
+        name: name.into(),
+        status: BenchStatus::Ok,
+        reason: None,
+        tags: vec![],
+        params: BTreeMap::new(),
+        device: "cpu".into(),
+        command: None,
+        warmup_runs: 1,
+        metrics,
+    }
+}
+
+fn report(benchmarks: Vec<BenchmarkResult>) -> Report {
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::current(),
+        suite: "s".into(),
+        timestamp_utc: "2026-11-22T00:00:00Z".into(),
+        git: None,
+        machine: Machine {
+            id: "0123456789abcdef".into(),
+            hostname: "h".into(),
+            os: "os".into(),
+            kernel: "6.1".into(),
+            arch: "x86_64".into(),
+            cpu_model: "cpu".into(),
+            cores: 2,
+            memory_bytes: 1 << 30,
+        },
+        device: "cpu".into(),
+        config_sha256: "0".repeat(64),
+        seed: 7,
+        benchmarks,
+        thresholds: BTreeMap::new(),
+    }
+}
+
+fn row<'a>(c: &'a Comparison, bench: &str, metric: &str) -> &'a perfgate::gate::MetricComparison {
+    c.metrics
+        .iter()
+        .find(|m| m.benchmark == bench && m.metric == metric)
+        .unwrap_or_else(|| panic!("no row {bench}.{metric}"))
+}
+
+/// Ten samples around `center` with a relative spread of +-`spread`.
+fn around(center: f64, spread: f64) -> Vec<f64> {
+    [-1.0, -0.8, -0.5, -0.3, -0.1, 0.1, 0.3, 0.5, 0.8, 1.0]
+        .iter()
+        .map(|k| center * (1.0 + k * spread))
+        .collect()
+}
+
+#[test]
+fn a_large_but_noisy_change_is_inconclusive_and_a_tight_one_critical() {
+    // Median +15%, beyond the 10% critical threshold in both cases.
+    let base = report(vec![
+        bench("tight", vec![wall(around(1.0, 0.01))]),
+        bench("noisy", vec![wall(around(1.0, 0.9))]),
+    ]);
+    let mut noisy_current = around(1.15, 0.9);
+    noisy_current.reverse();
+    let cur = report(vec![
+        bench("tight", vec![wall(around(1.15, 0.01))]),
+        bench("noisy", vec![wall(noisy_current)]),
+    ]);
+    let c = compare(&base, &cur, &CompareOptions::default());
+    let tight = row(&c, "tight", "wall_time");
+    assert_eq!(tight.status, Verdict::Critical);
+    assert!((tight.change_pct.unwrap() - 15.0).abs() < 1e-9);
+    let [lo, hi] = tight.change_ci95_pct.unwrap();
+    assert!(lo > 10.0 && hi < 20.0, "[{lo}, {hi}]");
+    assert!(!tight.noisy);
+    let noisy = row(&c, "noisy", "wall_time");
+    assert_eq!(noisy.status, Verdict::Inconclusive);
+    let [lo, hi] = noisy.change_ci95_pct.unwrap();
+    assert!(lo < 0.0 && hi > 0.0, "[{lo}, {hi}]");
+    assert!(noisy.noisy, "CV is far above 20%");
+    assert!(noisy.reason.as_deref().unwrap().contains("includes zero"));
+    assert_eq!(c.overall_status, Overall::Fail);
+    assert_eq!(c.failed_metrics, 1);
+    // Worst first.
+    assert_eq!(c.metrics[0].status, Verdict::Critical);
+}
+
+#[test]
+fn new_and_missing_metrics_and_benchmarks() {
+    let base = report(vec![
+        bench(
+            "kept",
+            vec![
+                wall(around(1.0, 0.01)),
+                metric("peak_rss", "bytes", Direction::LowerIsBetter, vec![1e6; 10]),
+            ],
+        ),
+        bench("gone", vec![wall(around(1.0, 0.01))]),
+    ]);
+    let cur = report(vec![
+        bench("kept", vec![wall(around(1.0, 0.01))]),
+        bench("fresh", vec![wall(around(1.0, 0.01))]),
+    ]);
+    let c = compare(&base, &cur, &CompareOptions::default());
+    assert_eq!(row(&c, "kept", "wall_time").status, Verdict::Stable);
+    assert_eq!(row(&c, "kept", "peak_rss").status, Verdict::Missing);
+    assert_eq!(row(&c, "gone", "wall_time").status, Verdict::Missing);
+    assert_eq!(row(&c, "fresh", "wall_time").status, Verdict::New);
+    assert_eq!(
+        c.overall_status,
+        Overall::Warn,
+        "a vanished metric deserves attention"
+    );
+    assert_eq!(c.total_metrics, 4);
+}
+
+#[test]
+fn rules_come_from_the_baseline_file_then_the_config_then_defaults() {
+    // +8%: default warning (5% / 10%).
+    let mut base = report(vec![
+        bench("parse/big", vec![wall(around(1.0, 0.001))]),
+        bench("parse/small", vec![wall(around(1.0, 0.001))]),
+        bench("render", vec![wall(around(1.0, 0.001))]),
+    ]);
+    let cur = report(vec![
+        bench("parse/big", vec![wall(around(1.08, 0.001))]),
+        bench("parse/small", vec![wall(around(1.08, 0.001))]),
+        bench("render", vec![wall(around(1.08, 0.001))]),
+    ]);
+    let mut config_rules = BTreeMap::new();
+    config_rules.insert(
+        "parse/*.wall_time".to_string(),
+        ThresholdRule {
+            warn_pct: Some(2.0),
+            fail_pct: Some(4.0),
+            ..Default::default()
+        },
+    );
+    base.thresholds.insert(
+        "parse/big.wall_time".to_string(),
+        ThresholdRule {
+            warn_pct: Some(20.0),
+            fail_pct: Some(30.0),
+            ..Default::default()
+        },
+    );
+    let opts = CompareOptions {
+        config_rules,
+        ..Default::default()
+    };
+    let c = compare(&base, &cur, &opts);
+    let big = row(&c, "parse/big", "wall_time");
+    assert_eq!(
+        big.status,
+        Verdict::Stable,
+        "the baseline file's exact rule wins"
+    );
+    assert!(
+        big.rule.contains("baseline file `parse/big.wall_time`"),
+        "{}",
+        big.rule
+    );
+    let small = row(&c, "parse/small", "wall_time");
+    assert_eq!(small.status, Verdict::Critical, "the config glob applies");
+    assert!(
+        small.rule.contains("config `parse/*.wall_time`"),
+        "{}",
+        small.rule
+    );
+    let render = row(&c, "render", "wall_time");
+    assert_eq!(render.status, Verdict::Warning);
+    assert!(render.rule.contains("defaults"), "{}", render.rule);
+    assert!((render.allowed_max.unwrap() - render.baseline.unwrap() * 1.10).abs() < 1e-12);
+}
+
+#[test]
+fn ratio_abs_budget_and_statistic_from_a_rule() {
+    let base = report(vec![bench("b", vec![wall(around(0.010, 0.01))])]);
+    let cur = report(vec![bench("b", vec![wall(around(0.0124, 0.01))])]);
+    let rule = |r: ThresholdRule| {
+        let mut b = base.clone();
+        b.thresholds.insert("b.wall_time".into(), r);
+        compare(&b, &cur, &CompareOptions::default())
+    };
+    // 0.010 * 1.2 + 0.0005 = 0.0125 > 0.0124: within the ratio+abs bound (warn at 5% still fires).
+    let c = rule(ThresholdRule {
+        ratio: Some(0.2),
+        abs: Some(Quantity::parse("0.5ms").unwrap()),
+        ..Default::default()
+    });
+    let r = row(&c, "b", "wall_time");
+    assert_eq!(r.status, Verdict::Warning);
+    assert!((r.allowed_max.unwrap() - 0.0125).abs() < 1e-12);
+    // A budget of 12 ms is broken by 12.4 ms whatever the baseline says.
+    let c = rule(ThresholdRule {
+        budget: Some(Quantity::parse("12ms").unwrap()),
+        warn_pct: Some(50.0),
+        fail_pct: Some(60.0),
+        ..Default::default()
+    });
+    assert_eq!(row(&c, "b", "wall_time").status, Verdict::Critical);
+    // A budget in bytes cannot apply to seconds: said plainly, not ignored.
+    let c = rule(ThresholdRule {
+        budget: Some(Quantity::parse("1GB").unwrap()),
+        ..Default::default()
+    });
+    let r = row(&c, "b", "wall_time");
+    assert_eq!(r.status, Verdict::Failed);
+    assert!(r.reason.as_deref().unwrap().contains("does not apply"));
+    // The statistic a rule names is the one compared.
+    let c = rule(ThresholdRule {
+        statistic: Some(perfgate::stats::Statistic::P95),
+        ..Default::default()
+    });
+    let r = row(&c, "b", "wall_time");
+    assert_eq!(r.statistic, perfgate::stats::Statistic::P95);
+    assert_eq!(
+        r.baseline.unwrap(),
+        base.benchmarks[0].metrics[0].summary.p95
+    );
+}
+
+#[test]
+fn higher_is_better_metrics_regress_downwards() {
+    let thr = |c: f64| {
+        metric(
+            "throughput",
+            "items/s",
+            Direction::HigherIsBetter,
+            around(c, 0.01),
+        )
+    };
+    let base = report(vec![bench("b", vec![thr(1000.0)])]);
+    let c = compare(
+        &base,
+        &report(vec![bench("b", vec![thr(850.0)])]),
+        &CompareOptions::default(),
+    );
+    let r = row(&c, "b", "throughput");
+    assert_eq!(r.status, Verdict::Critical);
+    assert!((r.allowed_min.unwrap() - 900.0).abs() < 1e-9);
+    assert_eq!(r.allowed_max, None);
+    let c = compare(
+        &base,
+        &report(vec![bench("b", vec![thr(1200.0)])]),
+        &CompareOptions::default(),
+    );
+    assert_eq!(row(&c, "b", "throughput").status, Verdict::Improved);
+}
+
+#[test]
+fn skipped_benchmarks_are_noted_not_judged_and_results_are_deterministic() {
+    let base = report(vec![
+        bench("gpu", vec![wall(around(1.0, 0.01))]),
+        bench("cpu", vec![wall(around(1.0, 0.2))]),
+    ]);
+    let mut skipped = bench("gpu", vec![]);
+    skipped.status = BenchStatus::Skipped;
+    skipped.reason = Some("device `cuda` is not present on this machine".into());
+    let cur = report(vec![skipped, bench("cpu", vec![wall(around(1.02, 0.2))])]);
+    let a = compare(&base, &cur, &CompareOptions::default());
+    assert!(a.metrics.iter().all(|m| m.benchmark == "cpu"));
+    assert!(
+        a.notes.iter().any(|n| n.contains("gpu skipped")),
+        "{:?}",
+        a.notes
+    );
+    let b = compare(&base, &cur, &CompareOptions::default());
+    assert_eq!(a, b, "the same reports and seed give the same intervals");
+}
+
+#[test]
+fn another_machine_is_said_loudly() {
+    let base = report(vec![bench("b", vec![wall(around(1.0, 0.01))])]);
+    let mut cur = base.clone();
+    cur.machine.id = "fedcba9876543210".into();
+    let c = compare(&base, &cur, &CompareOptions::default());
+    assert!(
+        c.notes.iter().any(|n| n.contains("another machine")),
+        "{:?}",
+        c.notes
+    );
+}
