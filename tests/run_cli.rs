@@ -442,3 +442,44 @@ fn the_bundled_demo_suite_runs_clean() {
     assert!(benches.iter().all(|b| b["status"] == "ok"), "{}", r.stdout);
     assert_eq!(metric_of(&report, 3, "throughput")["unit"], "bytes/s");
 }
+
+#[test]
+fn ctrl_c_kills_the_running_benchmark_too() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("bench.pid");
+    let script = format!("echo $$ > {}; sleep 30", pidfile.display());
+    let mut child = perfgate()
+        .args([
+            "run", "--runs", "1", "--warmup", "0", "--shell", "--", &script,
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&pidfile).map_or(true, |s| !s.ends_with('\n')) {
+        assert!(Instant::now() < deadline, "the benchmark never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let bench_pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // SAFETY: sending SIGINT to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGINT),
+        "perfgate dies of the interrupt: {status:?}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while alive(bench_pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !alive(bench_pid),
+        "the benchmark {bench_pid} outlived perfgate"
+    );
+}

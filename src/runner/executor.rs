@@ -81,6 +81,7 @@ pub struct ProcessExecutor {
 
 impl ProcessExecutor {
     pub fn new(show_output: bool) -> std::io::Result<Self> {
+        super::interrupt::install();
         Ok(ProcessExecutor {
             stderr: tempfile::tempfile()?,
             dev_null: std::fs::OpenOptions::new()
@@ -170,6 +171,7 @@ impl Executor for ProcessExecutor {
             Err(e) => return failed_start(e),
         };
         let pid = parked.pid;
+        super::interrupt::set_running(pid);
         let armed = req.timeout.zip(self.watchdog.as_ref());
         let start = Instant::now();
         parked.release();
@@ -181,6 +183,7 @@ impl Executor for ProcessExecutor {
         }
         let (status, usage) = wait4(pid);
         let wall_time = start.elapsed().as_secs_f64();
+        super::interrupt::set_running(0);
         let timed_out = armed.is_some_and(|(_, dog)| dog.disarm());
         if let Some(e) = parked.exec_error() {
             return failed_start(e.to_string());

@@ -2,6 +2,7 @@
 //! A benchmark whose run fails is `failed` with the reason; it never gets a summary.
 
 pub mod executor;
+mod interrupt;
 mod samples;
 mod spawn;
 
