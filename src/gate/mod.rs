@@ -88,6 +88,35 @@ pub struct MetricComparison {
     pub reason: Option<String>,
 }
 
+impl MetricComparison {
+    /// A row with nothing decided or measured yet.
+    fn blank(
+        benchmark: &str,
+        metric: &str,
+        unit: &str,
+        direction: Direction,
+        status: Verdict,
+    ) -> Self {
+        MetricComparison {
+            benchmark: benchmark.to_string(),
+            metric: metric.to_string(),
+            unit: unit.to_string(),
+            direction,
+            statistic: Statistic::Median,
+            status,
+            baseline: None,
+            current: None,
+            change_pct: None,
+            change_ci95_pct: None,
+            allowed_max: None,
+            allowed_min: None,
+            noisy: false,
+            rule: String::new(),
+            reason: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CompareOptions {
     /// `--threshold-pct`: critical at this worsening, warning at half of it, for every metric.
@@ -252,21 +281,11 @@ fn compare_metric(
         (None, None) => "defaults".to_string(),
     };
     let mut row = MetricComparison {
-        benchmark: bench.to_string(),
-        metric: cur.name.clone(),
-        unit: cur.unit.clone(),
-        direction: cur.direction,
         statistic,
-        status: Verdict::New,
-        baseline: None,
         current: Some(statistic.of_summary(&cur.summary)),
-        change_pct: None,
-        change_ci95_pct: None,
-        allowed_max: None,
-        allowed_min: None,
         noisy: cur.summary.cv > NOISY_CV,
         rule: format!("{} ({source})", rule.describe()),
-        reason: None,
+        ..MetricComparison::blank(bench, &cur.name, &cur.unit, cur.direction, Verdict::New)
     };
     if let Some(budget) = &rule.budget {
         if !budget.fits(&cur.unit) {
@@ -373,21 +392,9 @@ fn failed_rows(cur: &BenchmarkResult, base: Option<&BenchmarkResult>) -> Vec<Met
         .clone()
         .unwrap_or_else(|| "benchmark failed".to_string());
     let row = |name: &str, unit: &str, direction, baseline: Option<f64>| MetricComparison {
-        benchmark: cur.name.clone(),
-        metric: name.to_string(),
-        unit: unit.to_string(),
-        direction,
-        statistic: Statistic::Median,
-        status: Verdict::Failed,
         baseline,
-        current: None,
-        change_pct: None,
-        change_ci95_pct: None,
-        allowed_max: None,
-        allowed_min: None,
-        noisy: false,
-        rule: String::new(),
         reason: Some(reason.clone()),
+        ..MetricComparison::blank(&cur.name, name, unit, direction, Verdict::Failed)
     };
     match base.filter(|b| !b.metrics.is_empty()) {
         Some(b) => b
@@ -401,20 +408,8 @@ fn failed_rows(cur: &BenchmarkResult, base: Option<&BenchmarkResult>) -> Vec<Met
 
 fn missing_row(bench: &str, m: &Metric, why: &str) -> MetricComparison {
     MetricComparison {
-        benchmark: bench.to_string(),
-        metric: m.name.clone(),
-        unit: m.unit.clone(),
-        direction: m.direction,
-        statistic: Statistic::Median,
-        status: Verdict::Missing,
         baseline: Some(m.summary.median),
-        current: None,
-        change_pct: None,
-        change_ci95_pct: None,
-        allowed_max: None,
-        allowed_min: None,
-        noisy: false,
-        rule: String::new(),
         reason: Some(why.to_string()),
+        ..MetricComparison::blank(bench, &m.name, &m.unit, m.direction, Verdict::Missing)
     }
 }
