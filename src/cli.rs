@@ -25,9 +25,54 @@ pub enum Command {
     Run(RunArgs),
     /// Compare a report with a baseline report and give verdicts per metric.
     Compare(CompareArgs),
+    /// Run the suite, compare with this machine's baseline, record in history: for hooks and CI.
+    Check(CheckArgs),
+    /// Manage baselines: save, list, show, rm, export, import.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Recorded runs of this machine: per metric its median and change from the run before.
+    History(HistoryArgs),
+    /// Write the trend artifact: the latest run against the baseline, with bounded history.
+    Trend(TrendArgs),
+    /// Record existing report files in the history store.
+    Record(RecordArgs),
+    /// Install or remove the git hook (pre-push by default) that gates on performance.
+    #[command(subcommand)]
+    Hook(HookCommand),
 }
 
-#[derive(Debug, Args)]
+/// Where the history store is.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// SQLite store [default: .perfgate/perfgate.db beside perfgate.toml, or in the git root].
+    #[arg(long, env = "PERFGATE_STORE", value_name = "PATH")]
+    pub store: Option<PathBuf>,
+}
+
+/// Options shared by `compare` and `check`: how verdicts are shown and gated.
+#[derive(Debug, Args, Clone)]
+pub struct GateArgs {
+    /// Critical above this worsening (percent) and warning above half of it, for every metric.
+    #[arg(long, env = "PERFGATE_THRESHOLD_PCT", value_name = "PCT")]
+    pub threshold_pct: Option<f64>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Also write the JSON summary to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Also write the trend artifact (the comparison in the trend schema) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub trend_output: Option<PathBuf>,
+    /// Exit 1 when any metric is critical (default: soft, warnings only).
+    #[arg(long)]
+    pub fail_on_regression: bool,
+    /// Compare with a baseline from another machine (refused by default), and say so loudly.
+    #[arg(long)]
+    pub allow_other_machine: bool,
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct RunArgs {
     /// Config file [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
@@ -104,18 +149,8 @@ pub struct CompareArgs {
     /// The baseline report or baseline file.
     #[arg(value_name = "BASELINE")]
     pub baseline: Option<PathBuf>,
-    /// Critical above this worsening (percent) and warning above half of it, for every metric.
-    #[arg(long, env = "PERFGATE_THRESHOLD_PCT", value_name = "PCT")]
-    pub threshold_pct: Option<f64>,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Also write the JSON summary to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub summary: Option<PathBuf>,
-    /// Exit 1 when any metric is critical (default: soft, warnings only).
-    #[arg(long)]
-    pub fail_on_regression: bool,
+    #[command(flatten)]
+    pub gate: GateArgs,
     /// Config whose [thresholds] apply [default: perfgate.toml found from the current directory].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -125,4 +160,218 @@ pub struct CompareArgs {
     /// Where --emit-template writes (default: stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Baseline file, or the name of a stored baseline of this machine (default: the config's
+    /// committed baseline for the device, then the stored baseline `main`).
+    #[arg(long, value_name = "FILE|NAME")]
+    pub baseline: Option<String>,
+    /// After a pass, make this run the baseline (the committed file, or the stored one).
+    #[arg(long)]
+    pub update_baseline: bool,
+    /// A GPU benchmark that fails to run blocks (default: a warning).
+    #[arg(long, env = "PERFGATE_STRICT_GPU", value_parser = clap::builder::FalseyValueParser::new())]
+    pub strict_gpu: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Save a baseline from a report file, the latest recorded run, or the last N runs pooled.
+    Save(BaselineSaveArgs),
+    /// List stored baselines.
+    List(BaselineListArgs),
+    /// Show a stored baseline's metrics.
+    Show(BaselineNameArgs),
+    /// Remove a stored baseline.
+    Rm(BaselineNameArgs),
+    /// Write a stored baseline as a committable file (with per-metric thresholds).
+    Export(BaselineExportArgs),
+    /// Store a baseline file (as written by export or compare --emit-template).
+    Import(BaselineImportArgs),
+}
+
+/// Which stored baseline: suite, device and this machine, plus a name.
+#[derive(Debug, Args, Clone)]
+pub struct BaselineSelect {
+    /// Baseline name.
+    #[arg(long, default_value = "main")]
+    pub name: String,
+    /// Suite [default: the config's suite].
+    #[arg(long)]
+    pub suite: Option<String>,
+    /// Device the baseline is for [default: the report's, else cpu].
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Config file, for the suite name [default: perfgate.toml found from the current directory].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineSaveArgs {
+    /// A report file to save as the baseline.
+    #[arg(value_name = "REPORT", conflicts_with_all = ["from_history", "runs"])]
+    pub report: Option<PathBuf>,
+    /// From history: `last` is the latest recorded run of this machine (the default source).
+    #[arg(long, value_name = "last")]
+    pub from_history: Option<String>,
+    /// Pool the samples of the last N recorded runs of this machine.
+    #[arg(long, value_name = "N")]
+    pub runs: Option<usize>,
+    #[command(flatten)]
+    pub select: BaselineSelect,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineNameArgs {
+    /// Baseline name.
+    #[arg(value_name = "NAME", default_value = "main")]
+    pub name: String,
+    /// Suite [default: the config's suite].
+    #[arg(long)]
+    pub suite: Option<String>,
+    /// Device the baseline is for.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Config file, for the suite name [default: perfgate.toml found from the current directory].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineExportArgs {
+    #[command(flatten)]
+    pub which: BaselineNameArgs,
+    /// Output file (e.g. perf/baselines/<suite>-<device>.json).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineImportArgs {
+    /// Baseline file to store.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Name to store it under.
+    #[arg(long, default_value = "main")]
+    pub name: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Benchmarks whose name matches this glob.
+    #[arg(long = "bench", value_name = "GLOB")]
+    pub bench: Option<String>,
+    /// Metric to show [default: wall_time; `*` for all].
+    #[arg(long, default_value = "wall_time")]
+    pub metric: String,
+    /// The newest N runs.
+    #[arg(long, default_value_t = 20)]
+    pub last: usize,
+    /// Only runs recorded on this git branch.
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// Suite [default: the config's suite, else all].
+    #[arg(long)]
+    pub suite: Option<String>,
+    /// Only this device.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Runs of every machine, not only this one.
+    #[arg(long)]
+    pub all_machines: bool,
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
+    pub format: HistoryFormat,
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TrendArgs {
+    /// Where to write the trend artifact (JSON).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// History points per metric (bounded so the artifact never grows without limit).
+    #[arg(long, default_value_t = 100)]
+    pub last: usize,
+    /// Suite [default: the config's suite].
+    #[arg(long)]
+    pub suite: Option<String>,
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Baseline file or stored name (default: as `check` resolves it).
+    #[arg(long, value_name = "FILE|NAME")]
+    pub baseline: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Report files to record.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Install a git hook that runs `perfgate check --fail-on-regression` (chains an existing hook).
+    Install(HookInstallArgs),
+    /// Remove perfgate's hook and restore the one it chained.
+    Uninstall(HookUninstallArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HookInstallArgs {
+    /// Which hook.
+    #[arg(long, default_value = "pre-push", value_parser = ["pre-push", "pre-commit"])]
+    pub hook: String,
+    /// Check only benchmarks with these tags (repeatable).
+    #[arg(long = "tag", value_name = "TAG", default_value = "smoke")]
+    pub tags: Vec<String>,
+    /// Check every benchmark, not only tagged ones.
+    #[arg(long, conflicts_with = "tags")]
+    pub all: bool,
+    /// Config file the hook uses [default: perfgate.toml found from the current directory].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HookUninstallArgs {
+    #[arg(long, default_value = "pre-push", value_parser = ["pre-push", "pre-commit"])]
+    pub hook: String,
 }

@@ -2,6 +2,7 @@
 //!
 //! ```toml
 //! suite = "demo"
+//! baseline_dir = "perf/baselines"   # committed baselines, <suite>-<device>.json
 //! [defaults]               # any per-benchmark option, applied where a benchmark leaves it out
 //! warmup = 1
 //! [[bench]]
@@ -116,7 +117,31 @@ pub struct Config {
     pub thresholds: BTreeMap<String, ThresholdRule>,
     /// SHA-256 of the config file's bytes (of the ad-hoc command line otherwise).
     pub sha256: String,
+    /// Directory of committed baselines, `<suite>-<device>.json` each (absolute, resolved
+    /// against the config file's directory).
+    pub baseline_dir: Option<PathBuf>,
+    /// Name of this machine's stored baseline that `check` uses (default `main`).
+    pub baseline_name: String,
 }
+
+impl Config {
+    /// The project root: the config file's directory (the current directory for ad-hoc runs).
+    pub fn root(&self) -> PathBuf {
+        match self.path.as_deref().and_then(Path::parent) {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// The committed baseline file for `device`, if the config names a baseline directory.
+    pub fn committed_baseline(&self, device: &str) -> Option<PathBuf> {
+        self.baseline_dir
+            .as_ref()
+            .map(|d| d.join(format!("{}-{device}.json", self.suite)))
+    }
+}
+
+pub const DEFAULT_BASELINE_NAME: &str = "main";
 
 /// Finds `perfgate.toml` in `start` or its nearest ancestor.
 pub fn discover(start: &Path) -> Option<PathBuf> {
@@ -187,12 +212,21 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config> {
             .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "default".to_string()),
     };
+    let baseline_name = match raw.baseline_name {
+        Some(n) if n.get_ref().trim().is_empty() => {
+            return Err(err_at(Some(n.span()), "baseline_name is empty".to_string()))
+        }
+        Some(n) => n.into_inner(),
+        None => DEFAULT_BASELINE_NAME.to_string(),
+    };
     Ok(Config {
         path: Some(path.to_path_buf()),
         suite,
         benches,
         thresholds,
         sha256: sha256_hex(text.as_bytes()),
+        baseline_dir: raw.baseline_dir.map(|d| base_dir.join(d)),
+        baseline_name,
     })
 }
 
@@ -208,6 +242,8 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     suite: Option<Spanned<String>>,
+    baseline_dir: Option<PathBuf>,
+    baseline_name: Option<Spanned<String>>,
     defaults: Option<RawOptions>,
     #[serde(default, alias = "benchmark")]
     bench: Vec<Spanned<RawBench>>,

@@ -2,6 +2,8 @@
 //! config -> runner -> samples -> stats -> report -> gate (compare) -> render.
 //! The binary (`src/main.rs`) only parses arguments and maps outcomes to exit codes.
 
+pub mod baseline;
+pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -13,5 +15,7 @@ pub mod render;
 pub mod report;
 pub mod runner;
 pub mod stats;
+pub mod store;
+pub mod trend;
 
 pub use error::{Error, ExitStatus, Result};

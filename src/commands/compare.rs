@@ -2,14 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use super::print_stdout;
-use crate::cli::{CompareArgs, Format};
+use super::{common, print_stderr, print_stdout};
+use crate::cli::{CompareArgs, Format, GateArgs};
 use crate::config;
 use crate::error::{Error, ExitStatus, Result};
-use crate::gate::{self, CompareOptions, Comparison, ThresholdRule, Verdict};
-use crate::model::{BenchStatus, Report};
+use crate::gate::{self, CompareOptions, Comparison, Overall, ThresholdRule, Verdict};
+use crate::model::Report;
 use crate::render::{markdown, style::Style, terminal};
 use crate::report::{read_report, write_atomic, write_json};
+use crate::trend;
 
 pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
     let current = read_report(&args.current)?;
@@ -22,65 +23,78 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
         ));
     };
     let baseline = read_report(baseline_path)?;
-    if let Some(p) = args.threshold_pct {
+    let source = format!("baseline {}", baseline_path.display());
+    common::check_same_machine(
+        &baseline,
+        &source,
+        &current.machine,
+        args.gate.allow_other_machine,
+    )?;
+    let config = match &args.config {
+        Some(p) => Some(config::load(p)?),
+        None => common::optional_config(None)?,
+    };
+    let opts = compare_options(&args.gate, config.map(|c| c.thresholds).unwrap_or_default())?;
+    let comparison = gate::compare(&baseline, &current, &opts);
+    output(&comparison, &args.gate, |_, _| Vec::new())
+}
+
+pub(crate) fn compare_options(
+    gate: &GateArgs,
+    config_rules: BTreeMap<String, ThresholdRule>,
+) -> Result<CompareOptions> {
+    if let Some(p) = gate.threshold_pct {
         if !(p.is_finite() && p >= 0.0) {
             return Err(Error::Usage(format!(
                 "--threshold-pct / PERFGATE_THRESHOLD_PCT must be a non-negative number, got {p}"
             )));
         }
     }
-    let opts = CompareOptions {
-        threshold_pct: args.threshold_pct,
-        config_rules: config_rules(&args)?,
+    Ok(CompareOptions {
+        threshold_pct: gate.threshold_pct,
+        config_rules,
         ..Default::default()
-    };
-    let comparison = gate::compare(&baseline, &current, &opts);
-    if let Some(path) = &args.summary {
-        write_json(path, &comparison)?;
+    })
+}
+
+/// Prints the comparison in the chosen format, writes --summary and --trend-output, and
+/// returns the exit status. `history` gives a metric's recorded points for the trend artifact.
+pub(crate) fn output(
+    comparison: &Comparison,
+    gate: &GateArgs,
+    history: impl Fn(&str, &str) -> Vec<trend::TrendPoint>,
+) -> Result<ExitStatus> {
+    if let Some(path) = &gate.summary {
+        write_json(path, comparison)?;
     }
-    let text = match args.format {
-        Format::Human => terminal::comparison_table(&comparison, Style::detect()),
-        Format::Md => markdown::comparison_markdown(&comparison),
+    if let Some(path) = &gate.trend_output {
+        write_json(path, &trend::build(comparison, history))?;
+    }
+    if gate.allow_other_machine && comparison.baseline.machine_id != comparison.current.machine_id {
+        print_stderr(&Style::detect().paint(
+            "WARNING: the baseline comes from another machine; differences may be the hardware's, not the change's\n",
+            crate::render::style::Paint::Red,
+        ));
+    }
+    let text = match gate.format {
+        Format::Human => terminal::comparison_table(comparison, Style::detect()),
+        Format::Md => markdown::comparison_markdown(comparison),
         Format::Json => {
             let mut s =
-                serde_json::to_string_pretty(&comparison).expect("comparisons always serialize");
+                serde_json::to_string_pretty(comparison).expect("comparisons always serialize");
             s.push('\n');
             s
         }
     };
     print_stdout(&text)?;
-    Ok(exit_status(&current, &comparison, args.fail_on_regression))
-}
-
-/// Thresholds from the config named by --config, or found from the current directory; no
-/// config at all is fine for compare.
-fn config_rules(args: &CompareArgs) -> Result<BTreeMap<String, ThresholdRule>> {
-    let path = match &args.config {
-        Some(p) => Some(p.clone()),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|d| config::discover(&d)),
-    };
-    match path {
-        Some(p) => Ok(config::load(&p)?.thresholds),
-        None => Ok(BTreeMap::new()),
-    }
+    Ok(exit_status(comparison, gate.fail_on_regression))
 }
 
 /// 3 when a benchmark failed to run, 1 when strict and anything is critical, else 0.
-pub(crate) fn exit_status(
-    current: &Report,
-    c: &Comparison,
-    fail_on_regression: bool,
-) -> ExitStatus {
-    let failed = current
-        .benchmarks
-        .iter()
-        .any(|b| b.status == BenchStatus::Failed)
-        || c.metrics.iter().any(|m| m.status == Verdict::Failed);
-    if failed {
+pub(crate) fn exit_status(c: &Comparison, fail_on_regression: bool) -> ExitStatus {
+    if c.metrics.iter().any(|m| m.status == Verdict::Failed) {
         ExitStatus::BenchmarkFailed
-    } else if fail_on_regression && c.metrics.iter().any(|m| m.status == Verdict::Critical) {
+    } else if fail_on_regression && c.overall_status == Overall::Fail {
         ExitStatus::GateFailed
     } else {
         ExitStatus::Pass
@@ -93,18 +107,7 @@ fn emit_template(mut report: Report, args: &CompareArgs) -> Result<ExitStatus> {
             "--emit-template takes one report, not a BASELINE".into(),
         ));
     }
-    report.thresholds = report
-        .benchmarks
-        .iter()
-        .flat_map(|b| {
-            b.metrics.iter().map(move |m| {
-                (
-                    format!("{}.{}", b.name, m.name),
-                    ThresholdRule::default_for(m.kind()),
-                )
-            })
-        })
-        .collect();
+    with_default_thresholds(&mut report);
     let mut json = serde_json::to_vec_pretty(&report).expect("reports always serialize");
     json.push(b'\n');
     match &args.output {
@@ -112,4 +115,20 @@ fn emit_template(mut report: Report, args: &CompareArgs) -> Result<ExitStatus> {
         None => print_stdout(&String::from_utf8_lossy(&json))?,
     }
     Ok(ExitStatus::Pass)
+}
+
+/// Fills in a rule with the default thresholds for every metric that has none yet.
+pub(crate) fn with_default_thresholds(report: &mut Report) {
+    let missing: Vec<(String, ThresholdRule)> = report
+        .benchmarks
+        .iter()
+        .flat_map(|b| {
+            b.metrics
+                .iter()
+                .map(move |m| (format!("{}.{}", b.name, m.name), m.kind()))
+        })
+        .filter(|(key, _)| gate::find_rule(&report.thresholds, key).is_none())
+        .map(|(key, kind)| (key, ThresholdRule::default_for(kind)))
+        .collect();
+    report.thresholds.extend(missing);
 }

@@ -1,6 +1,12 @@
 //! One file per subcommand: load -> engine -> render -> exit status.
 
+mod baseline;
+mod check;
+mod common;
 mod compare;
+mod history;
+mod hook;
+mod record;
 mod run;
 
 use std::io::Write;
@@ -15,6 +21,12 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => compare::compare(args),
+        Command::Check(args) => check::check(args),
+        Command::Baseline(cmd) => baseline::baseline(cmd),
+        Command::History(args) => history::history(args),
+        Command::Trend(args) => history::trend(args),
+        Command::Record(args) => record::record(args),
+        Command::Hook(cmd) => hook::hook(cmd),
     }
 }
 

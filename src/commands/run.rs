@@ -15,6 +15,21 @@ use crate::report::write_json;
 use crate::runner::{run_suite, ProcessExecutor, SuiteOptions};
 
 pub fn run(args: RunArgs) -> Result<ExitStatus> {
+    let (_, report) = execute(&args)?;
+    emit(&report, args.json_out.as_deref())?;
+    let failed = report
+        .benchmarks
+        .iter()
+        .any(|b| b.status == BenchStatus::Failed);
+    Ok(if failed {
+        ExitStatus::BenchmarkFailed
+    } else {
+        ExitStatus::Pass
+    })
+}
+
+/// Loads the config (or builds the ad-hoc one), applies overrides, selects and runs.
+pub(crate) fn execute(args: &RunArgs) -> Result<(Config, Report)> {
     let mut config = if args.command.is_empty() {
         load_config(args.config.as_deref())?
     } else {
@@ -23,23 +38,12 @@ pub fn run(args: RunArgs) -> Result<ExitStatus> {
                 "give either --config or an ad-hoc command after `--`, not both".into(),
             ));
         }
-        adhoc_config(&args)?
+        adhoc_config(args)?
     };
-    apply_overrides(&mut config.benches, &args)?;
-    let selected = select(&config, &args)?;
-    let report = run_selected(&config, &selected, &args)?;
-    emit(&report, args.json_out.as_deref())?;
-    Ok(
-        if report
-            .benchmarks
-            .iter()
-            .any(|b| b.status == BenchStatus::Failed)
-        {
-            ExitStatus::BenchmarkFailed
-        } else {
-            ExitStatus::Pass
-        },
-    )
+    apply_overrides(&mut config.benches, args)?;
+    let selected = select(&config, args)?;
+    let report = run_selected(&config, &selected, args)?;
+    Ok((config, report))
 }
 
 pub(crate) fn load_config(explicit: Option<&Path>) -> Result<Config> {
@@ -92,6 +96,8 @@ fn adhoc_config(args: &RunArgs) -> Result<Config> {
         sha256: context::sha256_hex(identity.to_string().as_bytes()),
         benches: vec![bench],
         thresholds: Default::default(),
+        baseline_dir: None,
+        baseline_name: config::DEFAULT_BASELINE_NAME.to_string(),
     })
 }
 
@@ -216,7 +222,7 @@ fn run_selected(config: &Config, selected: &[BenchSpec], args: &RunArgs) -> Resu
     })
 }
 
-fn emit(report: &Report, json_out: Option<&Path>) -> Result<()> {
+pub(crate) fn emit(report: &Report, json_out: Option<&Path>) -> Result<()> {
     let to_stdout = json_out == Some(Path::new("-"));
     let table = terminal::report_table(
         report,

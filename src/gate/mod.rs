@@ -125,6 +125,9 @@ pub struct CompareOptions {
     pub config_rules: BTreeMap<String, ThresholdRule>,
     /// Bootstrap resamples, for the statistics other than the median.
     pub resamples: usize,
+    /// A benchmark that failed to run is a `warning`, not `failed` (GPU benchmarks by default:
+    /// a driver error or an out-of-memory should not block a push).
+    pub failures_are_warnings: bool,
 }
 
 impl Default for CompareOptions {
@@ -135,6 +138,7 @@ impl Default for CompareOptions {
             // Fewer than a summary's 10,000: a comparison runs over every metric of a suite, and
             // the interval only has to say whether zero is inside it.
             resamples: 2_000,
+            failures_are_warnings: false,
         }
     }
 }
@@ -167,7 +171,9 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
                 cur.name,
                 cur.reason.as_deref().unwrap_or("not run")
             )),
-            BenchStatus::Failed => metrics.extend(failed_rows(cur, base)),
+            BenchStatus::Failed => {
+                metrics.extend(failed_rows(cur, base, opts.failures_are_warnings))
+            }
             BenchStatus::Ok => {
                 for m in &cur.metrics {
                     let base_metric = base.and_then(|b| b.metric(&m.name));
@@ -386,15 +392,28 @@ fn change_interval(
     }
 }
 
-fn failed_rows(cur: &BenchmarkResult, base: Option<&BenchmarkResult>) -> Vec<MetricComparison> {
-    let reason = cur
+fn failed_rows(
+    cur: &BenchmarkResult,
+    base: Option<&BenchmarkResult>,
+    as_warning: bool,
+) -> Vec<MetricComparison> {
+    let mut reason = cur
         .reason
         .clone()
         .unwrap_or_else(|| "benchmark failed".to_string());
+    let status = if as_warning {
+        reason = format!(
+            "did not run (a warning on `{}`; --strict-gpu or PERFGATE_STRICT_GPU=1 makes it block): {reason}",
+            cur.device
+        );
+        Verdict::Warning
+    } else {
+        Verdict::Failed
+    };
     let row = |name: &str, unit: &str, direction, baseline: Option<f64>| MetricComparison {
         baseline,
         reason: Some(reason.clone()),
-        ..MetricComparison::blank(&cur.name, name, unit, direction, Verdict::Failed)
+        ..MetricComparison::blank(&cur.name, name, unit, direction, status)
     };
     match base.filter(|b| !b.metrics.is_empty()) {
         Some(b) => b

@@ -1,0 +1,3 @@
+//! Integration with git and CI systems.
+
+pub mod hook;

@@ -1,0 +1,274 @@
+//! `perfgate check`: run + compare with this machine's baseline + record, in one command.
+//! Bootstraps a missing baseline; `cpu` is always checked, other devices when present.
+
+use std::collections::BTreeSet;
+
+use super::common::{self, BaselineSource, Resolved};
+use super::compare::{compare_options, output};
+use super::{print_stderr, run};
+use crate::cli::CheckArgs;
+use crate::config::Config;
+use crate::error::{Error, ExitStatus, Result};
+use crate::gate::{self, Comparison, Overall, Verdict};
+use crate::model::{BenchStatus, Report};
+use crate::render::human::format_pct;
+use crate::report::{read_report, write_json};
+use crate::store::{BaselineKey, RunFilter, RunId, SqliteStore, Store};
+use crate::trend::TrendPoint;
+
+pub fn check(args: CheckArgs) -> Result<ExitStatus> {
+    if args.run.json_out.as_deref() == Some(std::path::Path::new("-")) {
+        return Err(Error::Usage(
+            "check prints its verdicts on stdout; give --json-out a file".into(),
+        ));
+    }
+    let (config, report) = run::execute(&args.run)?;
+    if let Some(path) = &args.run.json_out {
+        write_json(path, &report)?;
+    }
+    let store_path = common::store_path(&args.store, Some(&config));
+    let mut store = common::open_store(&store_path)?;
+    let mut merged: Option<Comparison> = None;
+    let mut notes = Vec::new();
+    for device in devices(&report) {
+        let part = device_report(&report, &device);
+        if part
+            .benchmarks
+            .iter()
+            .all(|b| b.status == BenchStatus::Skipped)
+        {
+            notes.push(format!(
+                "device `{device}`: nothing ran here ({} benchmark(s) skipped)",
+                part.benchmarks.len()
+            ));
+            continue;
+        }
+        let run_id = store.record(&part)?;
+        let comparison = check_device(&args, &config, &mut store, &part, run_id, &mut notes)?;
+        merged = Some(match merged {
+            None => comparison,
+            Some(m) => merge(m, comparison),
+        });
+    }
+    let Some(mut comparison) = merged else {
+        return Err(Error::Usage(
+            "nothing ran: every selected benchmark was skipped".into(),
+        ));
+    };
+    comparison.notes.extend(notes);
+    let suite = comparison.suite.clone();
+    let machine_id = report.machine.id.clone();
+    let status = output(&comparison, &args.gate, |bench, metric| {
+        history_points(&store, &suite, &machine_id, bench, metric, 100)
+    })?;
+    if status == ExitStatus::GateFailed {
+        print_stderr(&blocked_hint(&comparison));
+    }
+    Ok(status)
+}
+
+/// Devices of the benchmarks that were selected: `cpu` first.
+fn devices(report: &Report) -> Vec<String> {
+    let set: BTreeSet<&str> = report
+        .benchmarks
+        .iter()
+        .map(|b| b.device.as_str())
+        .collect();
+    let mut v: Vec<String> = set.into_iter().map(String::from).collect();
+    v.sort_by_key(|d| (d != "cpu", d.clone()));
+    v
+}
+
+fn device_report(report: &Report, device: &str) -> Report {
+    Report {
+        device: device.to_string(),
+        benchmarks: report
+            .benchmarks
+            .iter()
+            .filter(|b| b.device == device)
+            .cloned()
+            .collect(),
+        ..report.clone()
+    }
+}
+
+fn check_device(
+    args: &CheckArgs,
+    config: &Config,
+    store: &mut SqliteStore,
+    current: &Report,
+    run_id: RunId,
+    notes: &mut Vec<String>,
+) -> Result<Comparison> {
+    let device = &current.device;
+    let resolved = common::resolve_baseline(
+        args.baseline.as_deref(),
+        Some(config),
+        store,
+        &current.suite,
+        device,
+        &current.machine,
+    )?;
+    let mut opts = compare_options(&args.gate, config.thresholds.clone())?;
+    opts.failures_are_warnings = device != "cpu" && !args.strict_gpu;
+    let Some(Resolved {
+        report: baseline,
+        source,
+    }) = resolved
+    else {
+        return bootstrap(config, store, current, run_id, &opts, notes);
+    };
+    common::check_same_machine(
+        &baseline,
+        &source.describe(),
+        &current.machine,
+        args.gate.allow_other_machine,
+    )?;
+    let comparison = gate::compare(&baseline, current, &opts);
+    let passed = comparison.overall_status != Overall::Fail
+        && !comparison
+            .metrics
+            .iter()
+            .any(|m| m.status == Verdict::Failed);
+    if args.update_baseline {
+        if passed {
+            update_baseline(store, &source, current, run_id)?;
+            notes.push(format!(
+                "`{device}` baseline moved forward to this run ({})",
+                source.describe()
+            ));
+        } else {
+            notes.push(format!(
+                "`{device}` baseline NOT updated: the check did not pass"
+            ));
+        }
+    }
+    Ok(comparison)
+}
+
+/// No baseline yet: this run becomes this machine's baseline, and the check passes.
+fn bootstrap(
+    config: &Config,
+    store: &mut SqliteStore,
+    current: &Report,
+    run_id: RunId,
+    opts: &gate::CompareOptions,
+    notes: &mut Vec<String>,
+) -> Result<Comparison> {
+    let empty = Report {
+        benchmarks: Vec::new(),
+        ..current.clone()
+    };
+    let comparison = gate::compare(&empty, current, opts);
+    if current
+        .benchmarks
+        .iter()
+        .any(|b| b.status == BenchStatus::Failed)
+    {
+        notes.push(format!(
+            "no baseline for `{}` on this machine, and not bootstrapped: a benchmark failed",
+            current.device
+        ));
+        return Ok(comparison);
+    }
+    let key = BaselineKey {
+        suite: current.suite.clone(),
+        device: current.device.clone(),
+        machine_id: current.machine.id.clone(),
+        name: config.baseline_name.clone(),
+    };
+    store.save_baseline(&key, current, &format!("run {run_id} (bootstrapped)"))?;
+    notes.push(format!(
+        "baseline bootstrapped: run {run_id} is now baseline `{}` for suite `{}`, device `{}` on this machine; later checks compare against it",
+        key.name, key.suite, key.device
+    ));
+    Ok(comparison)
+}
+
+fn update_baseline(
+    store: &mut SqliteStore,
+    source: &BaselineSource,
+    current: &Report,
+    run_id: RunId,
+) -> Result<()> {
+    match source {
+        BaselineSource::Stored(key) => {
+            store.save_baseline(key, current, &format!("run {run_id} (--update-baseline)"))?
+        }
+        BaselineSource::File(path) => {
+            // Keep the committed file's thresholds: they are the team's policy, not data.
+            let old = read_report(path)?;
+            let updated = Report {
+                thresholds: old.thresholds,
+                ..current.clone()
+            };
+            write_json(path, &updated)?;
+        }
+    }
+    Ok(())
+}
+
+/// One comparison for all devices: rows and notes together, the worst overall status.
+fn merge(mut a: Comparison, b: Comparison) -> Comparison {
+    a.metrics.extend(b.metrics);
+    a.metrics.sort_by_key(|m| m.status);
+    a.notes.extend(b.notes);
+    a.total_metrics += b.total_metrics;
+    a.failed_metrics += b.failed_metrics;
+    a.overall_status = match (a.overall_status, b.overall_status) {
+        (Overall::Fail, _) | (_, Overall::Fail) => Overall::Fail,
+        (Overall::Warn, _) | (_, Overall::Warn) => Overall::Warn,
+        _ => Overall::Pass,
+    };
+    a
+}
+
+pub(crate) fn history_points(
+    store: &dyn Store,
+    suite: &str,
+    machine_id: &str,
+    bench: &str,
+    metric: &str,
+    last: usize,
+) -> Vec<TrendPoint> {
+    let filter = RunFilter {
+        suite: Some(suite.to_string()),
+        machine_id: Some(machine_id.to_string()),
+        limit: Some(last),
+        ..Default::default()
+    };
+    let mut points: Vec<TrendPoint> = store
+        .metric_history(&filter, bench, metric)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| TrendPoint {
+            run_id: p.run.id,
+            timestamp_utc: p.run.timestamp_utc,
+            commit: p.run.git.map(|g| g.commit),
+            value: p.summary.median,
+        })
+        .collect();
+    points.reverse();
+    points
+}
+
+/// What a blocked developer needs: which metric, by how much, and the two ways out.
+fn blocked_hint(c: &Comparison) -> String {
+    let mut s = String::from("\nperfgate: performance gate failed\n");
+    for m in c.metrics.iter().filter(|m| m.status == Verdict::Critical) {
+        let limit = match (m.baseline, m.allowed_max.or(m.allowed_min)) {
+            (Some(b), Some(l)) if b != 0.0 => {
+                format!(" (limit {})", format_pct((l / b - 1.0) * 100.0))
+            }
+            _ => String::new(),
+        };
+        let change = m.change_pct.map_or("over budget".to_string(), format_pct);
+        s.push_str(&format!(
+            "  {}.{}: {change}{limit}\n",
+            m.benchmark, m.metric
+        ));
+    }
+    s.push_str("to push anyway:             git push --no-verify\n");
+    s.push_str("to accept the new numbers:  perfgate baseline save   (or perfgate check --update-baseline)\n");
+    s
+}

@@ -1,0 +1,158 @@
+//! Glue shared by the commands that use the store: where it is, which config applies, and
+//! which baseline a comparison uses.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::StoreArgs;
+use crate::config::{self, Config};
+use crate::error::{Error, Result};
+use crate::model::{Machine, Report};
+use crate::report::read_report;
+use crate::store::{BaselineKey, SqliteStore, Store, DEFAULT_STORE_PATH};
+
+/// The config named by `explicit`, else the one found from the current directory, else none.
+pub(crate) fn optional_config(explicit: Option<&Path>) -> Result<Option<Config>> {
+    if let Some(p) = explicit {
+        return config::load(p).map(Some);
+    }
+    match std::env::current_dir()
+        .ok()
+        .and_then(|d| config::discover(&d))
+    {
+        Some(p) => config::load(&p).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// `--store`/`PERFGATE_STORE`, else `.perfgate/perfgate.db` under the project root: the
+/// config's directory, else the git work tree's top, else the current directory.
+pub(crate) fn store_path(args: &StoreArgs, config: Option<&Config>) -> PathBuf {
+    if let Some(p) = &args.store {
+        return p.clone();
+    }
+    let root = match config {
+        Some(c) if c.path.is_some() => c.root(),
+        _ => git_toplevel().unwrap_or_else(|| PathBuf::from(".")),
+    };
+    root.join(DEFAULT_STORE_PATH)
+}
+
+fn git_toplevel() -> Option<PathBuf> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// Opens (creating when needed) the store. A new `.perfgate/` directory gets a `.gitignore`
+/// so the database never ends up in a commit.
+pub(crate) fn open_store(path: &Path) -> Result<SqliteStore> {
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| d.file_name().is_some_and(|n| n == ".perfgate"))
+    {
+        if !dir.exists() {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+            let _ = std::fs::write(dir.join(".gitignore"), "*\n");
+        }
+    }
+    Ok(SqliteStore::open(path)?)
+}
+
+/// Where a baseline came from.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum BaselineSource {
+    File(PathBuf),
+    Stored(BaselineKey),
+}
+
+impl BaselineSource {
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            BaselineSource::File(p) => format!("file {}", p.display()),
+            BaselineSource::Stored(k) => {
+                format!("stored baseline `{}` ({}, {})", k.name, k.suite, k.device)
+            }
+        }
+    }
+}
+
+pub(crate) struct Resolved {
+    pub report: Report,
+    pub source: BaselineSource,
+}
+
+/// The baseline for `suite`/`device` on `machine`, in the documented order: `--baseline FILE`
+/// or stored NAME; the config's committed baseline for the device; this machine's stored
+/// baseline named `config.baseline_name`. `None` when there is none.
+pub(crate) fn resolve_baseline(
+    explicit: Option<&str>,
+    config: Option<&Config>,
+    store: &dyn Store,
+    suite: &str,
+    device: &str,
+    machine: &Machine,
+) -> Result<Option<Resolved>> {
+    let key = |name: &str| BaselineKey {
+        suite: suite.to_string(),
+        device: device.to_string(),
+        machine_id: machine.id.clone(),
+        name: name.to_string(),
+    };
+    if let Some(x) = explicit {
+        let path = Path::new(x);
+        if path.is_file() {
+            return Ok(Some(Resolved {
+                report: read_report(path)?,
+                source: BaselineSource::File(path.to_path_buf()),
+            }));
+        }
+        let k = key(x);
+        return match store.baseline(&k)? {
+            Some(report) => Ok(Some(Resolved {
+                report,
+                source: BaselineSource::Stored(k),
+            })),
+            None => Err(Error::Usage(format!(
+                "--baseline {x}: no such file, and no stored baseline `{x}` for suite `{suite}`, device `{device}` on this machine (see `perfgate baseline list`)"
+            ))),
+        };
+    }
+    if let Some(path) = config.and_then(|c| c.committed_baseline(device)) {
+        if path.is_file() {
+            return Ok(Some(Resolved {
+                report: read_report(&path)?,
+                source: BaselineSource::File(path),
+            }));
+        }
+    }
+    let name = config.map_or(config::DEFAULT_BASELINE_NAME, |c| c.baseline_name.as_str());
+    let k = key(name);
+    Ok(store.baseline(&k)?.map(|report| Resolved {
+        report,
+        source: BaselineSource::Stored(k),
+    }))
+}
+
+/// Refuses a baseline recorded on another machine unless allowed.
+pub(crate) fn check_same_machine(
+    baseline: &Report,
+    source: &str,
+    current: &Machine,
+    allow: bool,
+) -> Result<()> {
+    if baseline.machine.id == current.id || allow {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{source} was recorded on another machine ({} '{}', this is {} '{}'): refusing to compare across machines; pass --allow-other-machine to do it anyway, or `perfgate baseline save` to make a baseline here",
+        baseline.machine.id, baseline.machine.cpu_model, current.id, current.cpu_model
+    )))
+}

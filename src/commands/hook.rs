@@ -1,0 +1,120 @@
+//! `perfgate hook install|uninstall`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use super::{common, print_stdout};
+use crate::ci::hook::{self, Installed, Uninstalled};
+use crate::cli::{HookCommand, HookInstallArgs, HookUninstallArgs};
+use crate::error::{Error, ExitStatus, Result};
+
+pub fn hook(cmd: HookCommand) -> Result<ExitStatus> {
+    match cmd {
+        HookCommand::Install(a) => install(&a),
+        HookCommand::Uninstall(a) => uninstall(&a),
+    }
+}
+
+/// The hooks directory of the repository at the current directory (honours core.hooksPath).
+fn hook_path(name: &str) -> Result<PathBuf> {
+    let out = Command::new("git")
+        .args(["rev-parse", "--git-path", "hooks"])
+        .output()
+        .map_err(|e| Error::Usage(format!("cannot run git: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::Usage(
+            "not inside a git repository: a hook needs one".into(),
+        ));
+    }
+    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let dir = if dir.is_absolute() {
+        dir
+    } else {
+        std::env::current_dir().unwrap_or_default().join(dir)
+    };
+    Ok(dir.join(name))
+}
+
+fn install(a: &HookInstallArgs) -> Result<ExitStatus> {
+    let config = common::optional_config(a.config.as_deref())?.ok_or_else(|| {
+        Error::Usage(
+            "no perfgate.toml here or in a parent directory: the hook would have nothing to check"
+                .into(),
+        )
+    })?;
+    let mut args = vec!["--fail-on-regression".to_string()];
+    if !a.all {
+        let known: Vec<&str> = config
+            .benches
+            .iter()
+            .flat_map(|b| b.tags.iter().map(String::as_str))
+            .collect();
+        if let Some(missing) = a.tags.iter().find(|t| !known.contains(&t.as_str())) {
+            return Err(Error::Usage(format!(
+                "no benchmark in {} has tag `{missing}`: tag the quick ones, pass --tag, or --all",
+                config
+                    .path
+                    .as_deref()
+                    .unwrap_or_else(|| std::path::Path::new("perfgate.toml"))
+                    .display()
+            )));
+        }
+        for t in &a.tags {
+            args.extend(["--tag".to_string(), t.clone()]);
+        }
+    }
+    if let Some(c) = &a.config {
+        args.extend([
+            "--config".to_string(),
+            std::fs::canonicalize(c)
+                .unwrap_or_else(|_| c.clone())
+                .display()
+                .to_string(),
+        ]);
+    }
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("perfgate"));
+    let path = hook_path(&a.hook)?;
+    let content = hook::script(&a.hook, &exe, &args);
+    let outcome = hook::install(&path, &content).map_err(|source| Error::Write {
+        path: path.clone(),
+        source,
+    })?;
+    let how = match outcome {
+        Installed::Fresh => "installed".to_string(),
+        Installed::Updated => "updated".to_string(),
+        Installed::Chained(aside) => format!(
+            "installed; your existing hook was kept as {} and runs first",
+            aside.display()
+        ),
+    };
+    print_stdout(&format!(
+        "{} hook {how}: it runs `perfgate check {}`\nskip it once with `git push --no-verify`; accept new numbers with `perfgate baseline save`\n",
+        a.hook,
+        args.join(" ")
+    ))?;
+    Ok(ExitStatus::Pass)
+}
+
+fn uninstall(a: &HookUninstallArgs) -> Result<ExitStatus> {
+    let path = hook_path(&a.hook)?;
+    let outcome = hook::uninstall(&path).map_err(|source| Error::Write {
+        path: path.clone(),
+        source,
+    })?;
+    let text = match outcome {
+        Uninstalled::Removed => format!("removed perfgate's {} hook\n", a.hook),
+        Uninstalled::Restored => format!(
+            "removed perfgate's {} hook and restored the one it chained\n",
+            a.hook
+        ),
+        Uninstalled::NotInstalled => format!("no {} hook installed: nothing to do\n", a.hook),
+        Uninstalled::Foreign => {
+            return Err(Error::Usage(format!(
+                "{} is not perfgate's hook: left alone",
+                path.display()
+            )));
+        }
+    };
+    print_stdout(&text)?;
+    Ok(ExitStatus::Pass)
+}

@@ -1,0 +1,31 @@
+//! `perfgate record REPORT...`: put existing reports (from CI artifacts, other tools) into
+//! the history store.
+
+use super::{common, print_stdout};
+use crate::cli::RecordArgs;
+use crate::error::{ExitStatus, Result};
+use crate::report::read_report;
+use crate::store::Store;
+
+pub fn record(args: RecordArgs) -> Result<ExitStatus> {
+    // Read and check every file first: nothing is recorded if one of them is bad.
+    let reports = args
+        .reports
+        .iter()
+        .map(|p| read_report(p))
+        .collect::<Result<Vec<_>>>()?;
+    let config = common::optional_config(None)?;
+    let path = common::store_path(&args.store, config.as_ref());
+    let mut store = common::open_store(&path)?;
+    let mut out = String::new();
+    for (file, report) in args.reports.iter().zip(&reports) {
+        let id = store.record(report)?;
+        out.push_str(&format!(
+            "recorded {} as run {id} in {}\n",
+            file.display(),
+            path.display()
+        ));
+    }
+    print_stdout(&out)?;
+    Ok(ExitStatus::Pass)
+}

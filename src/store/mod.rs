@@ -1,0 +1,119 @@
+//! History and baselines. Callers use the [`Store`] trait only, so a PostgreSQL store for
+//! teams can be added beside [`sqlite::SqliteStore`] without touching them.
+//!
+//! Every report is recorded whole (run metadata, benchmarks, metrics, every sample bit for
+//! bit) in one transaction: a killed process leaves either the whole report or nothing.
+//! Baselines are whole reports too (a pooled baseline is not a single run), keyed by suite,
+//! device, machine id and name.
+
+pub mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use std::path::PathBuf;
+
+use crate::model::{Direction, GitInfo, Report};
+use crate::stats::Summary;
+
+/// Default location of the store under the project root.
+pub const DEFAULT_STORE_PATH: &str = ".perfgate/perfgate.db";
+
+pub type RunId = i64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file cannot be used as a perfgate store: not SQLite, another program's database, a
+    /// store written by a newer perfgate. The file is left exactly as it was.
+    #[error("{}: {message}", path.display())]
+    Unusable { path: PathBuf, message: String },
+    /// A database operation failed (disk full, I/O error, lock not obtained in time).
+    #[error("{}: {message}", path.display())]
+    Database { path: PathBuf, message: String },
+    /// A run id that is not in the store.
+    #[error("{}: no recorded run with id {id}", path.display())]
+    NoSuchRun { path: PathBuf, id: RunId },
+}
+
+/// One recorded run, without its benchmarks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunInfo {
+    pub id: RunId,
+    pub suite: String,
+    pub timestamp_utc: String,
+    pub git: Option<GitInfo>,
+    pub machine_id: String,
+    pub hostname: String,
+    pub device: String,
+    pub config_sha256: String,
+    pub tool_version: String,
+}
+
+/// Which runs to look at. Every `None` means "any". Results are newest first (by run id,
+/// which grows with each record).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunFilter {
+    pub suite: Option<String>,
+    pub machine_id: Option<String>,
+    pub device: Option<String>,
+    pub branch: Option<String>,
+    /// At most this many runs (the newest).
+    pub limit: Option<usize>,
+}
+
+/// One point of a metric's history: the run it came from and the metric's summary there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryPoint {
+    pub run: RunInfo,
+    pub benchmark: String,
+    pub metric: String,
+    pub unit: String,
+    pub direction: Direction,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BaselineKey {
+    pub suite: String,
+    pub device: String,
+    pub machine_id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaselineInfo {
+    pub key: BaselineKey,
+    pub created_utc: String,
+    /// Where it came from, in words: "report ci.json", "run 42", "pooled runs 40-44".
+    pub source: String,
+}
+
+pub trait Store {
+    /// Records a whole report in one transaction and returns its run id.
+    fn record(&mut self, report: &Report) -> Result<RunId, StoreError>;
+    /// Recorded runs matching `filter`, newest first.
+    fn runs(&self, filter: &RunFilter) -> Result<Vec<RunInfo>, StoreError>;
+    /// The recorded report of a run, exactly as it was recorded (samples bit for bit).
+    fn report(&self, id: RunId) -> Result<Report, StoreError>;
+    /// Distinct (benchmark, metric) names recorded in runs matching `filter`, sorted.
+    fn series(&self, filter: &RunFilter) -> Result<Vec<(String, String)>, StoreError>;
+    /// One metric's history over the runs matching `filter`, newest first; runs where the
+    /// benchmark has no such metric (failed, skipped) are left out.
+    fn metric_history(
+        &self,
+        filter: &RunFilter,
+        benchmark: &str,
+        metric: &str,
+    ) -> Result<Vec<HistoryPoint>, StoreError>;
+    /// Saves (or replaces) a baseline.
+    fn save_baseline(
+        &mut self,
+        key: &BaselineKey,
+        report: &Report,
+        source: &str,
+    ) -> Result<(), StoreError>;
+    fn baseline(&self, key: &BaselineKey) -> Result<Option<Report>, StoreError>;
+    /// All baselines, sorted by key.
+    fn baselines(&self) -> Result<Vec<BaselineInfo>, StoreError>;
+    /// Removes a baseline; false when there was none.
+    fn remove_baseline(&mut self, key: &BaselineKey) -> Result<bool, StoreError>;
+}
