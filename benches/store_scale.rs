@@ -119,7 +119,6 @@ fn main() {
         .sum();
 
     let dir = tempfile::tempdir().unwrap();
-    let dir = match std::env::var_os("KEEP") { Some(d) => { let _ = std::fs::remove_dir_all(&d); std::fs::create_dir_all(&d).unwrap(); std::mem::forget(dir); tempfile::TempDir::new_in(d).unwrap() } None => dir };
     let path = dir.path().join("perfgate.db");
     let mut store = SqliteStore::open(&path).unwrap();
     let t = Instant::now();

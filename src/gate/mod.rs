@@ -314,6 +314,11 @@ fn compare_metric(
     if b != 0.0 {
         row.change_pct = Some((c / b - 1.0) * 100.0);
     }
+    if b == 0.0 {
+        row.reason = Some(
+            "the baseline is 0: percentage thresholds do not apply (use `abs` or `budget`)".into(),
+        );
+    }
     let significance = match change_interval(
         &base.samples,
         &cur.samples,
@@ -374,7 +379,8 @@ fn change_interval(
     key: &str,
     opts: &CompareOptions,
 ) -> Interval {
-    if base.len() < 2 || cur.len() < 2 {
+    let base_stat = statistic.compute(&mut base.to_vec());
+    if base.len() < 2 || cur.len() < 2 || base_stat == 0.0 {
         return Interval::NotTested;
     }
     if statistic == Statistic::Median {

@@ -156,6 +156,18 @@ pub fn decide(obs: &Observation, rule: &EffectiveRule) -> Verdict {
             return Verdict::Critical;
         }
     }
+    if obs.baseline == 0.0 {
+        // Percentages of zero are zero: only an absolute bound can judge a metric that was 0
+        // (the system time of a command that makes no system calls).
+        return match rule.critical {
+            CriticalBound::RatioAbs { abs, .. }
+                if abs > 0.0 && worse(obs.current, rule.critical_limit(0.0, obs.direction)) =>
+            {
+                Verdict::Critical
+            }
+            _ => Verdict::Stable,
+        };
+    }
     let significant = matches!(
         obs.significance,
         Significance::NotTested | Significance::Significant
@@ -258,6 +270,19 @@ mod tests {
         assert_eq!(decide(&o(940.0), &r), Verdict::Warning);
         assert_eq!(decide(&o(890.0), &r), Verdict::Critical);
         assert_eq!(decide(&o(1100.0), &r), Verdict::Improved);
+    }
+
+    #[test]
+    fn a_zero_baseline_is_judged_only_by_absolute_bounds() {
+        let r = time_rule();
+        assert_eq!(decide(&obs(0.0, 0.001, None), &r), Verdict::Stable);
+        let rule = ThresholdRule {
+            abs: Some(Quantity::parse("2ms").unwrap()),
+            ..Default::default()
+        };
+        let r = EffectiveRule::resolve(Some(&rule), MetricKind::Time, None);
+        assert_eq!(decide(&obs(0.0, 0.001, None), &r), Verdict::Stable);
+        assert_eq!(decide(&obs(0.0, 0.003, None), &r), Verdict::Critical);
     }
 
     #[test]

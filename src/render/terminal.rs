@@ -148,7 +148,7 @@ pub fn comparison_table(c: &Comparison, style: Style) -> String {
     for m in c
         .metrics
         .iter()
-        .filter(|m| m.reason.is_some() && m.status != Verdict::New)
+        .filter(|m| m.reason.is_some() && !matches!(m.status, Verdict::New | Verdict::Stable))
     {
         out.push_str(&format!(
             "{}.{}: {}\n",
