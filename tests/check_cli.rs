@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 
 use common::{perfgate, read_json, run, write, Run};
 
-/// A project whose one CPU benchmark sleeps `secs`. CPU times of `sleep` are a fraction of a
-/// millisecond and jitter by more than 10% between processes, so their thresholds are wide:
-/// these tests are about gating wall time.
+/// A project whose one CPU benchmark sleeps `secs`. These tests are about the mechanics of
+/// `check` (bootstrap, resolution, recording), not about noise: on this shared 2-core machine a
+/// 50 ms sleep measured minutes apart under load shifts by 10% for real (the machine changed,
+/// not the code), so the test config states wider wall-time thresholds (25% / 50%) and the
+/// regressions are 2x. CPU times of `sleep` are a fraction of a millisecond and jitter more.
 fn project(secs: &str, extra: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), secs, extra);
@@ -30,6 +32,7 @@ name = "nap"
 command = ["sleep", "{secs}"]
 tags = ["smoke"]
 [thresholds]
+"*.wall_time" = {{ warn_pct = 25, fail_pct = 50 }}
 "*.user_time" = {{ warn_pct = 400, fail_pct = 500 }}
 "*.sys_time" = {{ warn_pct = 400, fail_pct = 500 }}
 "#
@@ -74,7 +77,7 @@ fn notes(c: &serde_json::Value) -> String {
 
 #[test]
 fn bootstrap_then_pass_then_block_a_regression() {
-    let dir = project("0.02", "");
+    let dir = project("0.05", "");
     let (code, c, _) = comparison(dir.path(), &["--fail-on-regression"]);
     assert_eq!(code, 0);
     assert!(notes(&c).contains("baseline bootstrapped"), "{}", notes(&c));
@@ -90,7 +93,7 @@ fn bootstrap_then_pass_then_block_a_regression() {
     assert_eq!(code, 0, "{c}");
     assert_eq!(status_of(&c, "nap", "wall_time"), "stable");
 
-    write_config(dir.path(), "0.04", "");
+    write_config(dir.path(), "0.1", "");
     let r = check(dir.path(), &["--fail-on-regression"]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("critical"), "{}", r.stdout);
@@ -118,7 +121,7 @@ fn bootstrap_then_pass_then_block_a_regression() {
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
     let newest = &h[0]["metrics"][0];
     assert_eq!(newest["metric"], "wall_time");
-    assert!(newest["median"].as_f64().unwrap() >= 0.04);
+    assert!(newest["median"].as_f64().unwrap() >= 0.1);
     assert!(
         newest["change_pct"].as_f64().unwrap().abs() < 20.0,
         "same speed as the run before"
@@ -132,9 +135,9 @@ fn bootstrap_then_pass_then_block_a_regression() {
 
 #[test]
 fn update_baseline_moves_it_forward_only_after_a_pass() {
-    let dir = project("0.02", "");
+    let dir = project("0.05", "");
     assert_eq!(check(dir.path(), &[]).code, 0);
-    write_config(dir.path(), "0.04", "");
+    write_config(dir.path(), "0.1", "");
     let (_, c, _) = comparison(dir.path(), &["--update-baseline"]);
     assert_eq!(status_of(&c, "nap", "wall_time"), "critical");
     assert!(notes(&c).contains("NOT updated"), "{}", notes(&c));
@@ -155,7 +158,7 @@ fn update_baseline_moves_it_forward_only_after_a_pass() {
 
 #[test]
 fn baseline_resolution_order() {
-    let dir = project("0.02", "baseline_dir = \"perf/baselines\"");
+    let dir = project("0.05", "baseline_dir = \"perf/baselines\"");
     assert_eq!(check(dir.path(), &[]).code, 0); // bootstraps the stored `main`
     let fast_report = dir.path().join("fast.json");
     assert_eq!(
@@ -164,7 +167,7 @@ fn baseline_resolution_order() {
     );
 
     // A committed baseline from a much slower build takes precedence over the stored one.
-    write_config(dir.path(), "0.05", "baseline_dir = \"perf/baselines\"");
+    write_config(dir.path(), "0.15", "baseline_dir = \"perf/baselines\"");
     let slow_report = dir.path().join("slow.json");
     assert_eq!(
         run(perfgate()
@@ -182,7 +185,7 @@ fn baseline_resolution_order() {
         .arg("-o")
         .arg(&committed));
     assert_eq!(r.code, 0);
-    write_config(dir.path(), "0.02", "baseline_dir = \"perf/baselines\"");
+    write_config(dir.path(), "0.05", "baseline_dir = \"perf/baselines\"");
     let (_, c, _) = comparison(dir.path(), &[]);
     assert_eq!(
         status_of(&c, "nap", "wall_time"),
@@ -206,7 +209,7 @@ fn baseline_resolution_order() {
 
 #[test]
 fn another_machines_baseline_is_refused_unless_allowed() {
-    let dir = project("0.02", "baseline_dir = \"perf/baselines\"");
+    let dir = project("0.05", "baseline_dir = \"perf/baselines\"");
     let report = dir.path().join("r.json");
     assert_eq!(
         run(perfgate()

@@ -111,7 +111,20 @@ fn gates_on_a_real_regression() {
         .find(|m| m["metric"] == "wall_time")
         .unwrap();
     let change = wall["change_pct"].as_f64().unwrap();
-    assert!((60.0..140.0).contains(&change), "about +100%: {change}");
+    // Twice the work; wall time under contention grows by less or more than 2x, CPU time
+    // stays close to it.
+    assert!(change > 30.0, "clearly slower: {change}");
+    let user = c["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "user_time")
+        .unwrap();
+    let user_change = user["change_pct"].as_f64().unwrap();
+    assert!(
+        (50.0..150.0).contains(&user_change),
+        "about +100% CPU time: {user_change}"
+    );
     let [lo, hi] = [
         wall["change_ci95_pct"][0].as_f64().unwrap(),
         wall["change_ci95_pct"][1].as_f64().unwrap(),
@@ -164,9 +177,11 @@ fn gates_on_a_real_regression() {
     let mut baseline = read_json(&template);
     assert_eq!(baseline["thresholds"]["spin.wall_time"]["fail_pct"], 10.0);
     assert_eq!(baseline["thresholds"]["spin.peak_rss"]["warn_pct"], 10.0);
-    let loose = serde_json::json!({ "warn_pct": 150.0, "fail_pct": 300.0 });
-    baseline["thresholds"]["spin.wall_time"] = loose.clone();
-    baseline["thresholds"]["spin.user_time"] = loose;
+    // Loose enough for any machine load: this step checks whose rule applies, not noise.
+    let loose = serde_json::json!({ "warn_pct": 1000.0, "fail_pct": 5000.0 });
+    for metric in ["wall_time", "user_time", "sys_time", "peak_rss"] {
+        baseline["thresholds"][format!("spin.{metric}")] = loose.clone();
+    }
     write(&template, &baseline.to_string());
     let r = run(perfgate()
         .arg("compare")

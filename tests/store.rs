@@ -601,6 +601,23 @@ fn a_store_from_a_newer_perfgate_is_refused_untouched() {
     assert_eq!(version_rows(&path), vec![999]);
 }
 
+#[test]
+fn paths_with_spaces_and_uri_characters_work_and_refuse_alike() {
+    let dir = temp();
+    let path = dir.path().join("odd dir ?#%&=;/store 100%.db");
+    let r = simple("s", "m", "cpu", Some("main"), 1.0);
+    let id = SqliteStore::open(&path).unwrap().record(&r).unwrap();
+    assert_eq!(SqliteStore::open(&path).unwrap().report(id).unwrap(), r);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute("UPDATE schema_version SET version = 2", [])
+            .unwrap();
+    }
+    let e = refused(&path);
+    assert!(e.contains("store schema 2, this perfgate knows 1"), "{e}");
+    assert_eq!(sidecars(&path), Vec::<PathBuf>::new(), "files left behind");
+}
+
 // ----------------------------------------------------------------------------------------------
 // Filters.
 

@@ -189,7 +189,7 @@ impl SqliteStore {
         })
         .map_err(|e| self.err(e))?;
         self.conn
-            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA mmap_size = 268435456;")
             .map_err(|e| self.err(e))?;
         self.conn.set_prepared_statement_cache_capacity(64);
         Ok(())
@@ -405,7 +405,8 @@ impl SqliteStore {
                             "not a blob of f64 (length a multiple of 8)".into(),
                         )
                     })?,
-                    summary: from_json(&summary_json).map_err(|e| what("summary_json", e))?,
+                    summary: summary_from_json(&summary_json)
+                        .map_err(|e| what("summary_json", e))?,
                     name,
                 };
                 bench.metrics.push(metric);
@@ -620,9 +621,10 @@ impl Store for SqliteStore {
             rusqlite::types::Value::Text(metric.to_string()),
         ];
         args.extend(filter_args);
-        // Never selects `samples`: the history of 10,000 runs reads summaries only.
+        // Never selects `samples`: the history of 10,000 runs reads summaries only. Ordered
+        // by run id alone, which the index `metrics_series` gives without sorting.
         let mut sql = format!(
-            "SELECT {RUN_COLUMNS}, m.unit, m.direction, m.summary_json
+            "SELECT {RUN_COLUMNS}, m.unit, m.direction, m.summary_json, m.benchmark_position, m.position
              FROM metrics AS m JOIN runs AS r ON r.id = m.run_id
              WHERE m.benchmark = ? AND m.name = ? {clause}"
         );
@@ -630,34 +632,53 @@ impl Store for SqliteStore {
             sql.push_str(" AND m.run_id >= ?");
             args.push(rusqlite::types::Value::Integer(lower));
         }
-        sql.push_str(" ORDER BY m.run_id DESC, m.benchmark_position, m.position");
+        sql.push_str(" ORDER BY m.run_id DESC");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let mut rows = stmt
             .query(params_from_iter(args.iter()))
             .map_err(|e| self.err(e))?;
-        let mut points = Vec::new();
-        let mut last_run: Option<RunId> = None;
+        let mut points: Vec<HistoryPoint> = Vec::new();
+        // Run id and (benchmark, metric) position of the last point.
+        let mut last: Option<(RunId, (i64, i64))> = None;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let run = run_info(r, 0).map_err(|e| self.err(e))?;
-            // A benchmark name repeated within one run: its first occurrence only.
-            if last_run == Some(run.id) {
-                continue;
-            }
-            last_run = Some(run.id);
-            let direction: String = r.get(RUN_COLUMN_COUNT + 1).map_err(|e| self.err(e))?;
-            let summary_json: String = r.get(RUN_COLUMN_COUNT + 2).map_err(|e| self.err(e))?;
-            let what =
-                |e: String| self.corrupt(format!("run {}, {benchmark}.{metric}: {e}", run.id));
-            points.push(HistoryPoint {
+            let id: RunId = r.get(0).map_err(|e| self.err(e))?;
+            let at: (i64, i64) = (
+                r.get(RUN_COLUMN_COUNT + 3).map_err(|e| self.err(e))?,
+                r.get(RUN_COLUMN_COUNT + 4).map_err(|e| self.err(e))?,
+            );
+            // A benchmark name or metric repeated within one run: its first occurrence only.
+            let replace = match last {
+                Some((last_id, last_at)) if last_id == id => {
+                    if at > last_at {
+                        continue;
+                    }
+                    true
+                }
+                _ => false,
+            };
+            last = Some((id, at));
+            let what = |e: String| self.corrupt(format!("run {id}, {benchmark}.{metric}: {e}"));
+            let direction = r.get_ref(RUN_COLUMN_COUNT + 1).map_err(|e| self.err(e))?;
+            let direction = direction.as_str().ok().and_then(parse_direction);
+            let summary = match r.get_ref(RUN_COLUMN_COUNT + 2).map_err(|e| self.err(e))? {
+                ValueRef::Text(t) => std::str::from_utf8(t)
+                    .map_err(|e| e.to_string())
+                    .and_then(summary_from_json),
+                _ => Err("not text".to_string()),
+            };
+            let point = HistoryPoint {
                 benchmark: benchmark.to_string(),
                 metric: metric.to_string(),
                 unit: r.get(RUN_COLUMN_COUNT).map_err(|e| self.err(e))?,
-                direction: parse_direction(&direction)
-                    .ok_or_else(|| what(format!("direction `{direction}`")))?,
-                summary: from_json::<Summary>(&summary_json)
-                    .map_err(|e| what(format!("summary_json: {e}")))?,
-                run,
-            });
+                direction: direction.ok_or_else(|| what("bad direction".into()))?,
+                summary: summary.map_err(|e| what(format!("summary_json: {e}")))?,
+                run: run_info(r, 0).map_err(|e| self.err(e))?,
+            };
+            if replace {
+                *points.last_mut().expect("a point of this run") = point;
+            } else {
+                points.push(point);
+            }
         }
         Ok(points)
     }
@@ -1103,17 +1124,11 @@ fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
 /// Marks a float placeholder: a string starting with NUL then the float's index.
 const FLOAT_MARK: char = '\0';
 
-/// `text` with every float literal replaced by the string `"\u0000<index>"`, and the floats.
-/// None when the text already contains an escaped NUL (then a placeholder could be mistaken
-/// for a real string) or a literal Rust cannot parse.
-fn mask_floats(text: &str) -> Option<(String, Vec<f64>)> {
-    if text.contains("\\u0000") {
-        return None;
-    }
+/// Calls `each` with the byte range of every float literal (a number with `.`, `e` or `E`;
+/// serde_json writes every `f64` so) of JSON `text`, in document order.
+fn for_each_float_literal(text: &str, mut each: impl FnMut(std::ops::Range<usize>)) {
     let b = text.as_bytes();
-    let mut out = String::new();
-    let mut floats = Vec::new();
-    let (mut i, mut copied) = (0, 0);
+    let mut i = 0;
     while i < b.len() {
         match b[i] {
             b'"' => {
@@ -1131,26 +1146,98 @@ fn mask_floats(text: &str) -> Option<(String, Vec<f64>)> {
             }
             b'-' | b'0'..=b'9' => {
                 let start = i;
-                while i < b.len() && matches!(b[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
-                {
+                let mut float = false;
+                while i < b.len() {
+                    match b[i] {
+                        b'-' | b'+' | b'0'..=b'9' => {}
+                        b'.' | b'e' | b'E' => float = true,
+                        _ => break,
+                    }
                     i += 1;
                 }
-                let literal = &text[start..i];
-                if literal.contains(['.', 'e', 'E']) {
-                    if out.capacity() == 0 {
-                        out.reserve(text.len() + 64);
-                    }
-                    out.push_str(&text[copied..start]);
-                    let _ = write!(out, "\"\\u0000{}\"", floats.len());
-                    floats.push(literal.parse::<f64>().ok()?);
-                    copied = i;
+                if float {
+                    each(start..i);
                 }
             }
             _ => i += 1,
         }
     }
+}
+
+/// `text` with every float literal replaced by the string `"\u0000<index>"`, and the floats.
+/// None when the text already contains an escaped NUL (then a placeholder could be mistaken
+/// for a real string) or a literal Rust cannot parse.
+fn mask_floats(text: &str) -> Option<(String, Vec<f64>)> {
+    if text.contains("\\u0000") {
+        return None;
+    }
+    let mut out = String::new();
+    let mut floats = Vec::new();
+    let mut copied = 0;
+    let mut parsed = true;
+    for_each_float_literal(text, |range| {
+        if out.capacity() == 0 {
+            out.reserve(text.len() + 64);
+        }
+        out.push_str(&text[copied..range.start]);
+        let _ = write!(out, "\"\\u0000{}\"", floats.len());
+        match text[range.clone()].parse::<f64>() {
+            Ok(x) => floats.push(x),
+            Err(_) => parsed = false,
+        }
+        copied = range.end;
+    });
     out.push_str(&text[copied..]);
-    Some((out, floats))
+    parsed.then_some((out, floats))
+}
+
+/// Reads a summary written by [`to_json`] exactly, and fast (`metric_history` reads 10,000):
+/// serde_json reads it, then its 13 floats (declaration order, which is the order serde
+/// writes them in) are replaced by the float literals of the text parsed exactly. When the
+/// two do not line up (a text perfgate did not write) it falls back to [`from_json`].
+fn summary_from_json(text: &str) -> Result<Summary, String> {
+    let Ok(mut summary) = serde_json::from_str::<Summary>(text) else {
+        return from_json(text);
+    };
+    let mut exact = [0.0f64; 13];
+    let mut count = 0;
+    let mut parsed = true;
+    for_each_float_literal(text, |range| {
+        if let Some(slot) = exact.get_mut(count) {
+            match text[range].parse() {
+                Ok(x) => *slot = x,
+                Err(_) => parsed = false,
+            }
+        }
+        count += 1;
+    });
+    let Summary {
+        n: _,
+        min,
+        max,
+        mean,
+        stddev,
+        cv,
+        median,
+        p95,
+        p99,
+        mad,
+        ci95_mean: [mean_lo, mean_hi],
+        ci95_median: [median_lo, median_hi],
+        outliers: _,
+    } = &mut summary;
+    let fields = [
+        min, max, mean, stddev, cv, median, p95, p99, mad, mean_lo, mean_hi, median_lo, median_hi,
+    ];
+    // serde_json's own parse is at most a few units in the last place off.
+    let near = |a: f64, b: f64| a.to_bits().abs_diff(b.to_bits()) <= 4;
+    if !parsed || count != exact.len() || fields.iter().zip(&exact).any(|(f, x)| !near(**f, *x)) {
+        return from_json(text);
+    }
+    for (field, x) in fields.into_iter().zip(exact) {
+        *field = x;
+    }
+    Ok(summary)
 }
 
 fn unmask_floats(value: &mut serde_json::Value, floats: &[f64]) -> Result<(), String> {
