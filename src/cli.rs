@@ -146,11 +146,13 @@ pub struct CompareArgs {
     /// The current report (or, with --emit-template, the report to turn into a baseline).
     #[arg(value_name = "CURRENT")]
     pub current: PathBuf,
-    /// The baseline report or baseline file.
+    /// The baseline report or file [default: the baseline `check` would use, from the store].
     #[arg(value_name = "BASELINE")]
     pub baseline: Option<PathBuf>,
     #[command(flatten)]
     pub gate: GateArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Config whose [thresholds] apply [default: perfgate.toml found from the current directory].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

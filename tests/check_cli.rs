@@ -442,3 +442,31 @@ fn a_broken_store_is_refused_and_left_alone() {
         .env("PERFGATE_STORE", &store));
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn compare_without_a_baseline_uses_the_stored_one() {
+    let dir = project("0.05", "");
+    assert_eq!(check(dir.path(), &[]).code, 0);
+    let report = dir.path().join("slow.json");
+    write_config(dir.path(), "0.1", "");
+    let r = run(perfgate()
+        .args(["run", "--json-out"])
+        .arg(&report)
+        .current_dir(dir.path()));
+    assert_eq!(r.code, 0);
+    let r = run(perfgate()
+        .args(["compare", "--format", "json"])
+        .arg(&report)
+        .current_dir(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let c: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(status_of(&c, "nap", "wall_time"), "critical");
+    let empty = tempfile::tempdir().unwrap();
+    let r = run(perfgate()
+        .arg("compare")
+        .arg(&report)
+        .current_dir(empty.path())
+        .env("PERFGATE_STORE", empty.path().join("s.db")));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no BASELINE given"), "{}", r.stderr);
+}

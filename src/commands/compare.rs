@@ -17,23 +17,39 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
     if args.emit_template {
         return emit_template(current, &args);
     }
-    let Some(baseline_path) = &args.baseline else {
-        return Err(Error::Usage(
-            "compare needs a BASELINE report after CURRENT".into(),
-        ));
+    let config = match &args.config {
+        Some(p) => Some(config::load(p)?),
+        None => common::optional_config(None)?,
     };
-    let baseline = read_report(baseline_path)?;
-    let source = format!("baseline {}", baseline_path.display());
+    let (baseline, source) = match &args.baseline {
+        Some(path) => (read_report(path)?, format!("baseline {}", path.display())),
+        None => {
+            // No BASELINE: the one `check` would use for this report's suite and device.
+            let store = common::open_store(&common::store_path(&args.store, config.as_ref()))?;
+            let resolved = common::resolve_baseline(
+                None,
+                config.as_ref(),
+                &store,
+                &current.suite,
+                &current.device,
+                &current.machine,
+            )?
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "no BASELINE given and no baseline for suite `{}`, device `{}` on this machine (give a file, or `perfgate baseline save`)",
+                    current.suite, current.device
+                ))
+            })?;
+            let source = resolved.source.describe();
+            (resolved.report, source)
+        }
+    };
     common::check_same_machine(
         &baseline,
         &source,
         &current.machine,
         args.gate.allow_other_machine,
     )?;
-    let config = match &args.config {
-        Some(p) => Some(config::load(p)?),
-        None => common::optional_config(None)?,
-    };
     let opts = compare_options(&args.gate, config.map(|c| c.thresholds).unwrap_or_default())?;
     let comparison = gate::compare(&baseline, &current, &opts);
     output(&comparison, &args.gate, |_, _| Vec::new())
