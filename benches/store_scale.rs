@@ -134,7 +134,18 @@ fn main() {
     );
     drop(store);
 
+    // As `perfgate history` does it: open, then read (the file is in the OS cache by now).
+    let t = Instant::now();
     let store = SqliteStore::open(&path).unwrap();
+    let n = store
+        .metric_history(&RunFilter::default(), "group/bench", "wall_time")
+        .unwrap()
+        .len();
+    assert_eq!(n, RUNS);
+    println!(
+        "open + first metric_history of {RUNS} runs: {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     let all = RunFilter::default();
     let filtered = RunFilter {
         suite: Some("scale".into()),

@@ -907,6 +907,27 @@ fn series_and_metric_history_honour_every_filter_field() {
     }
 }
 
+#[test]
+fn a_benchmark_repeated_within_a_run_gives_one_point_its_first() {
+    let dir = temp();
+    let mut store = SqliteStore::open(&db_in(&dir)).unwrap();
+    let mut r = simple("s", "m", "cpu", Some("main"), 1.0);
+    let mut again = r.benchmarks[0].clone();
+    again.metrics[0] = metric("wall_time", "s", Direction::LowerIsBetter, vec![9.0]);
+    r.benchmarks.insert(0, bench("other", vec![]));
+    r.benchmarks.push(again);
+    let a = store.record(&r).unwrap();
+    let b = store
+        .record(&simple("s", "m", "cpu", Some("main"), 2.0))
+        .unwrap();
+    assert_eq!(store.report(a).unwrap(), r);
+    let h = store
+        .metric_history(&RunFilter::default(), "sort", "wall_time")
+        .unwrap();
+    let got: Vec<(RunId, f64)> = h.iter().map(|p| (p.run.id, p.summary.median)).collect();
+    assert_eq!(got, [(b, 2.0), (a, 1.0)]);
+}
+
 // ----------------------------------------------------------------------------------------------
 // Baselines.
 
@@ -1114,7 +1135,8 @@ fn big_report(seed: u64) -> Report {
 }
 
 /// Not a test of its own: the writer that `a_writer_killed_mid_transaction_leaves_whole_runs`
-/// starts (this test binary again) and kills. Records large reports until killed.
+/// starts (this test binary again) and kills. Records large reports until killed; another
+/// thread builds them, so that the writer spends its time inside `record`.
 #[test]
 #[ignore = "run by a_writer_killed_mid_transaction_leaves_whole_runs"]
 fn child_writer_loop() {
@@ -1123,16 +1145,21 @@ fn child_writer_loop() {
     };
     let mut store = SqliteStore::open(Path::new(&path)).unwrap();
     let base = u64::from(std::process::id()) << 32;
-    // Prepare the first report before saying ready, so the parent's delay is spent writing.
-    let mut next = big_report(base);
-    println!("child ready");
-    let started = Instant::now();
-    for i in 1.. {
-        store.record(&next).unwrap();
-        next = big_report(base + i);
-        if started.elapsed() > Duration::from_secs(60) {
-            break; // the parent is gone; never run for ever
+    let (tx, rx) = std::sync::mpsc::sync_channel(2);
+    std::thread::spawn(move || {
+        for i in 0.. {
+            if tx.send(big_report(base + i)).is_err() {
+                break;
+            }
         }
+    });
+    let first = rx.recv().unwrap();
+    println!("child ready");
+    store.record(&first).unwrap();
+    let started = Instant::now();
+    // The parent kills it long before; never run for ever should the parent be gone.
+    while started.elapsed() < Duration::from_secs(60) {
+        store.record(&rx.recv().unwrap()).unwrap();
     }
 }
 
@@ -1142,11 +1169,11 @@ fn a_writer_killed_mid_transaction_leaves_whole_runs() {
     let path = db_in(&dir);
     SqliteStore::open(&path).unwrap();
     let exe = std::env::current_exe().unwrap();
-    let delays_ms = [30u64, 90, 150, 220, 300];
+    let delays_ms = [30u64, 60, 95, 130, 170, 210, 255, 300];
     let mut round = 0;
-    let mut recorded = 0;
-    // Five rounds, and more (up to 20) until a few runs were recorded at all.
-    while round < delays_ms.len() || (recorded < 3 && round < 20) {
+    let mut verified = std::collections::BTreeSet::new();
+    // Eight rounds, and more (up to 20) until a few runs were recorded at all.
+    while round < delays_ms.len() || (verified.len() < 3 && round < 20) {
         let mut child = Command::new(&exe)
             .args(["--exact", "child_writer_loop", "--ignored", "--nocapture"])
             .env(CHILD_ENV, &path)
@@ -1166,7 +1193,8 @@ fn a_writer_killed_mid_transaction_leaves_whole_runs() {
                 break;
             }
         }
-        std::thread::sleep(Duration::from_millis(delays_ms[round % delays_ms.len()]));
+        let delay = delays_ms[round % delays_ms.len()];
+        std::thread::sleep(Duration::from_millis(delay));
         let pid = i32::try_from(child.id()).unwrap();
         // SAFETY: kill(2) on our own child, which has not been waited for yet.
         assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
@@ -1179,38 +1207,45 @@ fn a_writer_killed_mid_transaction_leaves_whole_runs() {
         );
         round += 1;
 
-        // Whatever was committed is whole; the rest is gone.
+        // Whatever was committed is whole; the rest is gone. (Committed runs never change,
+        // so each is checked once.)
         let store = SqliteStore::open(&path).unwrap();
         let runs = store.runs(&RunFilter::default()).unwrap();
-        for run in &runs {
-            let r = store.report(run.id).unwrap();
-            assert_eq!(r.benchmarks.len(), BIG_BENCHMARKS, "run {}", run.id);
+        let new: Vec<RunId> = runs
+            .iter()
+            .map(|r| r.id)
+            .filter(|id| !verified.contains(id))
+            .collect();
+        for id in new {
+            let r = store.report(id).unwrap();
+            assert_eq!(r.benchmarks.len(), BIG_BENCHMARKS, "run {}", id);
             for b in &r.benchmarks {
-                assert_eq!(b.metrics.len(), BIG_METRICS, "run {}, {}", run.id, b.name);
+                assert_eq!(b.metrics.len(), BIG_METRICS, "run {}, {}", id, b.name);
                 for m in &b.metrics {
                     assert_eq!(
                         m.samples.len(),
                         BIG_SAMPLES,
                         "run {}, {}.{}",
-                        run.id,
+                        id,
                         b.name,
                         m.name
                     );
                 }
             }
-            assert_eq!(r, big_report(r.seed), "run {}", run.id);
+            assert_eq!(r, big_report(r.seed), "run {}", id);
+            verified.insert(id);
         }
+        assert_eq!(verified.len(), runs.len(), "runs disappeared");
         let h = store
             .metric_history(&RunFilter::default(), "bench49", "metric3")
             .unwrap();
         assert_eq!(h.len(), runs.len());
         eprintln!(
-            "round {round}: killed after {} ms; {} whole runs",
-            delays_ms[(round - 1) % delays_ms.len()],
+            "round {round}: killed after {delay} ms; {} whole runs",
             runs.len()
         );
-        recorded = runs.len();
     }
+    let recorded = verified.len();
     assert!(
         recorded >= 3,
         "only {recorded} runs recorded in {round} rounds"

@@ -1,0 +1,134 @@
+//! Recording a report: everything in one transaction.
+
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+
+use super::*;
+use crate::model::Report;
+use crate::store::RunId;
+
+/// A report turned into column values before the write transaction starts, so that the
+/// transaction (and the write lock) lasts only as long as the inserts.
+pub(super) struct Prepared<'a> {
+    report: &'a Report,
+    machine_json: String,
+    thresholds_json: String,
+    benchmarks: Vec<PreparedBench>,
+}
+
+pub(super) struct PreparedBench {
+    tags_json: String,
+    params_json: String,
+    /// Per metric: summary JSON and samples as bytes.
+    metrics: Vec<(String, Vec<u8>)>,
+}
+
+impl<'a> Prepared<'a> {
+    pub(super) fn new(report: &'a Report) -> Result<Self, String> {
+        let benchmarks = report
+            .benchmarks
+            .iter()
+            .map(|b| {
+                let metrics = b
+                    .metrics
+                    .iter()
+                    .map(|m| {
+                        check_summary_finite(&m.summary).map_err(|field| {
+                            format!(
+                                "{}.{}: summary {field} is not finite; cannot record it",
+                                b.name, m.name
+                            )
+                        })?;
+                        let json = to_json(&m.summary)
+                            .map_err(|e| format!("{}.{}: summary: {e}", b.name, m.name))?;
+                        Ok((json, samples_as_bytes(&m.samples)))
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                Ok(PreparedBench {
+                    tags_json: to_json(&b.tags).map_err(|e| format!("{}: tags: {e}", b.name))?,
+                    params_json: to_json(&b.params)
+                        .map_err(|e| format!("{}: params: {e}", b.name))?,
+                    metrics,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Prepared {
+            report,
+            machine_json: to_json(&report.machine).map_err(|e| format!("machine: {e}"))?,
+            thresholds_json: to_json(&report.thresholds).map_err(|e| format!("thresholds: {e}"))?,
+            benchmarks,
+        })
+    }
+
+    pub(super) fn insert(&self, conn: &Connection) -> rusqlite::Result<RunId> {
+        let r = self.report;
+        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        tx.prepare_cached(
+            "INSERT INTO runs (suite, timestamp_utc, git_commit, git_branch, git_dirty, machine_id, hostname,
+                               machine_json, device, config_sha256, tool_name, tool_version, schema_version,
+                               seed, thresholds_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        )?
+        .execute(params![
+            r.suite,
+            r.timestamp_utc,
+            r.git.as_ref().map(|g| &g.commit),
+            r.git.as_ref().and_then(|g| g.branch.as_ref()),
+            r.git.as_ref().map(|g| g.dirty),
+            r.machine.id,
+            r.machine.hostname,
+            self.machine_json,
+            r.device,
+            r.config_sha256,
+            r.tool.name,
+            r.tool.version,
+            r.schema_version,
+            r.seed as i64,
+            self.thresholds_json,
+        ])?;
+        let run_id = tx.last_insert_rowid();
+        {
+            let mut bench_stmt = tx.prepare_cached(
+                "INSERT INTO benchmarks (run_id, position, name, status, reason, tags_json, params_json, device,
+                                         command, warmup_runs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            let mut metric_stmt = tx.prepare_cached(
+                "INSERT INTO metrics (run_id, benchmark, benchmark_position, position, name, unit, direction,
+                                      summary_json, median, samples)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for (bi, (b, pb)) in r.benchmarks.iter().zip(&self.benchmarks).enumerate() {
+                bench_stmt.execute(params![
+                    run_id,
+                    bi as i64,
+                    b.name,
+                    b.status.as_str(),
+                    b.reason,
+                    pb.tags_json,
+                    pb.params_json,
+                    b.device,
+                    b.command,
+                    b.warmup_runs,
+                ])?;
+                for (mi, (m, (summary_json, samples))) in
+                    b.metrics.iter().zip(&pb.metrics).enumerate()
+                {
+                    metric_stmt.execute(params![
+                        run_id,
+                        b.name,
+                        bi as i64,
+                        mi as i64,
+                        m.name,
+                        m.unit,
+                        direction_str(m.direction),
+                        summary_json,
+                        m.summary.median,
+                        samples,
+                    ])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(run_id)
+    }
+}
