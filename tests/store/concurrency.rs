@@ -1,0 +1,79 @@
+//! Concurrency.
+
+use perfgate::model::{Direction, Report};
+use perfgate::store::sqlite::STORE_SCHEMA_VERSION;
+use perfgate::store::{RunFilter, RunId, SqliteStore, Store};
+
+use crate::builders::*;
+
+fn numbered(thread: usize, i: usize) -> Report {
+    let mut r = simple(
+        &format!("t{thread}"),
+        "m",
+        "cpu",
+        Some("main"),
+        (thread * 1000 + i) as f64,
+    );
+    r.seed = (thread * 1000 + i) as u64;
+    r.benchmarks.push(bench(
+        "second",
+        (0..4)
+            .map(|m| {
+                metric(
+                    &format!("m{m}"),
+                    "s",
+                    Direction::LowerIsBetter,
+                    (0..50).map(|x| (x * m) as f64).collect(),
+                )
+            })
+            .collect(),
+    ));
+    r
+}
+
+#[test]
+fn concurrent_writers_each_with_their_own_connection_all_get_recorded() {
+    const THREADS: usize = 4;
+    const EACH: usize = 25;
+    let dir = temp();
+    let path = db_in(&dir);
+    let barrier = std::sync::Barrier::new(THREADS);
+    let ids: Vec<Vec<RunId>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (path, barrier) = (&path, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    // Opening at once also races the creation and the migration of the store.
+                    let mut store = SqliteStore::open(path).unwrap();
+                    (0..EACH)
+                        .map(|i| store.record(&numbered(t, i)).unwrap())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let store = SqliteStore::open(&path).unwrap();
+    let runs = store.runs(&RunFilter::default()).unwrap();
+    assert_eq!(runs.len(), THREADS * EACH);
+    let mut all: Vec<RunId> = ids.iter().flatten().copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), THREADS * EACH, "ids are distinct");
+    for (t, ids) in ids.iter().enumerate() {
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(store.report(*id).unwrap(), numbered(t, i));
+        }
+        let f = RunFilter {
+            suite: Some(format!("t{t}")),
+            ..Default::default()
+        };
+        assert_eq!(
+            store.metric_history(&f, "sort", "wall_time").unwrap().len(),
+            EACH
+        );
+    }
+    assert_eq!(version_rows(&path), vec![STORE_SCHEMA_VERSION]);
+}

@@ -1,0 +1,85 @@
+//! Creation and migrations.
+
+use perfgate::store::sqlite::STORE_SCHEMA_VERSION;
+use perfgate::store::{RunFilter, SqliteStore, Store};
+
+use crate::builders::*;
+
+#[test]
+fn a_missing_file_and_its_directories_are_created() {
+    let dir = temp();
+    let path = dir.path().join("a/b/.perfgate/perfgate.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert!(path.is_file());
+    assert_eq!(store.schema_version().unwrap(), STORE_SCHEMA_VERSION);
+    assert_eq!(STORE_SCHEMA_VERSION, 1);
+    let id = store
+        .record(&simple("s", "m", "cpu", Some("main"), 1.0))
+        .unwrap();
+    drop(store);
+    assert_eq!(version_rows(&path), vec![STORE_SCHEMA_VERSION]);
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let mut tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    tables.sort();
+    assert_eq!(
+        tables,
+        [
+            "baselines",
+            "benchmarks",
+            "metrics",
+            "runs",
+            "schema_version"
+        ]
+    );
+    let samples: Vec<u8> = conn
+        .query_row(
+            "SELECT samples FROM metrics WHERE run_id = ?1 AND position = 1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        samples,
+        [1e6f64, 2e6, 3e6]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect::<Vec<u8>>()
+    );
+}
+
+#[test]
+fn an_empty_file_becomes_a_store() {
+    let dir = temp();
+    let path = db_in(&dir);
+    std::fs::write(&path, b"").unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), STORE_SCHEMA_VERSION);
+    assert!(store.runs(&RunFilter::default()).unwrap().is_empty());
+    drop(store);
+    assert_eq!(version_rows(&path), vec![STORE_SCHEMA_VERSION]);
+}
+
+#[test]
+fn reopening_a_store_keeps_its_data_and_migrates_nothing_twice() {
+    let dir = temp();
+    let path = db_in(&dir);
+    let r = simple("s", "m", "cpu", Some("main"), 1.0);
+    let id = SqliteStore::open(&path).unwrap().record(&r).unwrap();
+    for _ in 0..3 {
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.report(id).unwrap(), r);
+        assert_eq!(store.runs(&RunFilter::default()).unwrap().len(), 1);
+    }
+    assert_eq!(version_rows(&path), vec![STORE_SCHEMA_VERSION]);
+}
