@@ -470,3 +470,47 @@ fn compare_without_a_baseline_uses_the_stored_one() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no BASELINE given"), "{}", r.stderr);
 }
+
+/// README's first command: `check` on the bundled demo suite, twice, with the store moved to a
+/// temporary directory. The first bootstraps the baseline, the second compares every metric.
+#[test]
+fn the_readme_demo_check_bootstraps_then_compares() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("demo.db");
+    let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/perfgate.toml");
+    let demo = |args: &[&str]| {
+        let r = run(perfgate()
+            .args(["check", "--runs", "3", "--format", "json", "--config"])
+            .arg(&cfg)
+            .arg("--store")
+            .arg(&store)
+            .args(args));
+        let json: serde_json::Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr));
+        (r.code, json, r.stderr)
+    };
+    let (code, first, err) = demo(&[]);
+    assert_eq!(code, 0, "{err}");
+    let notes = first["notes"].to_string();
+    assert!(notes.contains("baseline bootstrapped"), "{notes}");
+    let metrics = first["metrics"].as_array().unwrap();
+    // 5 benchmarks x 4 metrics (wall, user, sys, peak RSS) + 2 throughputs.
+    assert_eq!(metrics.len(), 22);
+    assert!(metrics.iter().all(|m| m["status"] == "new"), "{first}");
+
+    let (code, second, err) = demo(&[]);
+    assert_eq!(code, 0, "{err}");
+    let metrics = second["metrics"].as_array().unwrap();
+    assert_eq!(metrics.len(), 22);
+    assert!(
+        metrics
+            .iter()
+            .all(|m| m["status"] != "new" && m["status"] != "missing"),
+        "{second}"
+    );
+    let runs = run(perfgate()
+        .args(["history", "--format", "json", "--store"])
+        .arg(&store));
+    let history: serde_json::Value = serde_json::from_str(&runs.stdout).unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
+}
