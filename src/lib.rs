@@ -10,6 +10,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod gate;
+pub mod ingest;
 pub mod model;
 pub mod render;
 pub mod report;

@@ -49,6 +49,20 @@ pub struct Report {
     /// Per-metric rules carried by a baseline file (`"bench.metric"` or a glob -> rule).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub thresholds: BTreeMap<String, ThresholdRule>,
+    /// Where the measurements came from when perfgate did not take them itself: the harness
+    /// whose output was ingested, with its own metadata. Absent for `perfgate run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+/// The harness behind an ingested report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// The adapter that read it (`criterion`, `gbench`, ...).
+    pub format: String,
+    /// The harness's own metadata as it wrote it: version, context, host, date.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -219,6 +219,7 @@ fn run_selected(config: &Config, selected: &[BenchSpec], args: &RunArgs) -> Resu
         seed: args.seed,
         benchmarks,
         thresholds: Default::default(),
+        source: None,
     })
 }
 

@@ -122,6 +122,8 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (suite, device, machine_id, name)
     );
     ",
+    // 2: the harness behind an ingested report (`Report::source`); NULL for `perfgate run`.
+    "ALTER TABLE runs ADD COLUMN source_json TEXT;",
 ];
 
 /// The perfgate store in one SQLite file.

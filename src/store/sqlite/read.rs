@@ -14,7 +14,7 @@ impl SqliteStore {
             let mut stmt = tx
                 .prepare_cached(
                     "SELECT suite, timestamp_utc, git_commit, git_branch, git_dirty, machine_json, device,
-                            config_sha256, tool_name, tool_version, schema_version, seed, thresholds_json
+                            config_sha256, tool_name, tool_version, schema_version, seed, thresholds_json, source_json
                      FROM runs WHERE id = ?1",
                 )
                 .map_err(|e| self.err(e))?;
@@ -31,6 +31,7 @@ impl SqliteStore {
                     r.get::<_, i64>(10)?,
                     r.get::<_, i64>(11)?,
                     r.get::<_, String>(12)?,
+                    r.get::<_, Option<String>>(13)?,
                 ))
             })
             .optional()
@@ -48,6 +49,7 @@ impl SqliteStore {
             schema,
             seed,
             thresholds_json,
+            source_json,
         )) = run
         else {
             return Err(StoreError::NoSuchRun {
@@ -59,6 +61,10 @@ impl SqliteStore {
             .map_err(|e| self.corrupt(format!("run {id}: machine_json: {e}")))?;
         let thresholds = from_json(&thresholds_json)
             .map_err(|e| self.corrupt(format!("run {id}: thresholds_json: {e}")))?;
+        let source = source_json
+            .map(|j| from_json(&j))
+            .transpose()
+            .map_err(|e| self.corrupt(format!("run {id}: source_json: {e}")))?;
 
         let mut benchmarks: Vec<BenchmarkResult> = Vec::new();
         {
@@ -170,6 +176,7 @@ impl SqliteStore {
             seed: seed as u64,
             benchmarks,
             thresholds,
+            source,
         })
     }
 }

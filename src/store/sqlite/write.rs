@@ -12,6 +12,7 @@ pub(super) struct Prepared<'a> {
     report: &'a Report,
     machine_json: String,
     thresholds_json: String,
+    source_json: Option<String>,
     benchmarks: Vec<PreparedBench>,
 }
 
@@ -55,6 +56,12 @@ impl<'a> Prepared<'a> {
             report,
             machine_json: to_json(&report.machine).map_err(|e| format!("machine: {e}"))?,
             thresholds_json: to_json(&report.thresholds).map_err(|e| format!("thresholds: {e}"))?,
+            source_json: report
+                .source
+                .as_ref()
+                .map(to_json)
+                .transpose()
+                .map_err(|e| format!("source: {e}"))?,
             benchmarks,
         })
     }
@@ -65,8 +72,8 @@ impl<'a> Prepared<'a> {
         tx.prepare_cached(
             "INSERT INTO runs (suite, timestamp_utc, git_commit, git_branch, git_dirty, machine_id, hostname,
                                machine_json, device, config_sha256, tool_name, tool_version, schema_version,
-                               seed, thresholds_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                               seed, thresholds_json, source_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?
         .execute(params![
             r.suite,
@@ -84,6 +91,7 @@ impl<'a> Prepared<'a> {
             r.schema_version,
             r.seed as i64,
             self.thresholds_json,
+            self.source_json,
         ])?;
         let run_id = tx.last_insert_rowid();
         {

@@ -1,0 +1,148 @@
+//! `json`: perfgate's own report, and the generic format for anyone's custom metrics:
+//!
+//! ```json
+//! { "parse/small": { "time": { "value": 0.0012, "unit": "s", "samples": [0.0011, 0.0013] },
+//!                    "accuracy": { "value": 0.9987, "unit": "ratio", "direction": "higher" } } }
+//! ```
+//!
+//! `value` (or `samples`, or both) and `unit` are required. Time units (`ns`, `µs`, `us`,
+//! `ms`, `s`) become seconds and byte units bytes; any other unit is kept as written. The
+//! direction is `lower` (or `lower_is_better`) by default, `higher` for rates (`.../s`).
+
+use serde_json::Value;
+
+use super::{text, units, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
+use crate::model::Direction;
+
+pub struct Json;
+
+const NAME: &str = "json";
+
+impl Adapter for Json {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn parse(&self, input: &Input) -> Result<Parsed, IngestError> {
+        let value = text::json(input, NAME)?;
+        let Value::Object(top) = &value else {
+            return Err(text::whole(
+                input,
+                NAME,
+                "the top level is not a JSON object",
+            ));
+        };
+        if top.contains_key("schema_version") && top.contains_key("benchmarks") {
+            let report = crate::report::parse_report(text::text(input, NAME)?)
+                .map_err(|m| text::whole(input, NAME, m))?;
+            return Ok(Parsed {
+                report: Some(Box::new(report)),
+                ..Parsed::default()
+            });
+        }
+        let mut parsed = Parsed::default();
+        for (bench_name, metrics) in top {
+            let Value::Object(metrics) = metrics else {
+                return Err(at(input, bench_name, "not an object of metrics"));
+            };
+            let mut bench = ParsedBench::new(bench_name.clone());
+            for (metric_name, m) in metrics {
+                let place = format!("{bench_name}.{metric_name}");
+                bench.metrics.push(metric(input, &place, metric_name, m)?);
+            }
+            parsed.benchmarks.push(bench);
+        }
+        Ok(parsed)
+    }
+}
+
+fn at(input: &Input, place: &str, message: &str) -> IngestError {
+    IngestError {
+        input: input.name(),
+        format: NAME,
+        place: Some(place.to_string()),
+        message: message.to_string(),
+    }
+}
+
+fn metric(input: &Input, place: &str, name: &str, m: &Value) -> Result<ParsedMetric, IngestError> {
+    let Value::Object(fields) = m else {
+        return Err(at(input, place, "not an object with `value` and `unit`"));
+    };
+    if let Some(unknown) = fields
+        .keys()
+        .find(|k| !["value", "unit", "direction", "samples"].contains(&k.as_str()))
+    {
+        return Err(at(
+            input,
+            place,
+            &format!("unknown field `{unknown}` (known: value, unit, direction, samples)"),
+        ));
+    }
+    let unit = fields
+        .get("unit")
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| at(input, place, "`unit` is missing or not a string"))?;
+    let (factor, si_unit) = si(unit);
+    let direction = match fields.get("direction").map(|d| d.as_str()) {
+        None => {
+            if si_unit.ends_with("/s") {
+                Direction::HigherIsBetter
+            } else {
+                Direction::LowerIsBetter
+            }
+        }
+        Some(Some("lower" | "lower_is_better")) => Direction::LowerIsBetter,
+        Some(Some("higher" | "higher_is_better")) => Direction::HigherIsBetter,
+        Some(_) => {
+            return Err(at(
+                input,
+                &format!("{place}.direction"),
+                "must be `lower` or `higher`",
+            ))
+        }
+    };
+    let number = |v: &Value, at_place: String| {
+        v.as_f64()
+            .filter(|x| x.is_finite())
+            .map(|x| x * factor)
+            .ok_or_else(|| at(input, &at_place, "not a finite number"))
+    };
+    let mut metric = ParsedMetric::new(name, si_unit, direction);
+    if let Some(v) = fields.get("value") {
+        metric.estimate.central = Some(number(v, format!("{place}.value"))?);
+    }
+    if let Some(s) = fields.get("samples") {
+        let Value::Array(items) = s else {
+            return Err(at(
+                input,
+                &format!("{place}.samples"),
+                "not an array of numbers",
+            ));
+        };
+        metric.samples = items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| number(v, format!("{place}.samples[{i}]")))
+            .collect::<Result<_, _>>()?;
+    }
+    if metric.estimate.central.is_none() && metric.samples.is_empty() {
+        return Err(at(input, place, "needs a `value` or non-empty `samples`"));
+    }
+    Ok(metric)
+}
+
+/// (factor, SI unit) for a unit given in the generic format.
+fn si(unit: &str) -> (f64, String) {
+    if let Some(f) = units::seconds_per(unit) {
+        return (f, "s".into());
+    }
+    if let Some(f) = units::bytes_per(unit) {
+        return (f, "bytes".into());
+    }
+    if let Some((f, u)) = units::rate(unit) {
+        return (f, u);
+    }
+    (1.0, unit.to_string())
+}

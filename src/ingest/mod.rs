@@ -1,0 +1,262 @@
+//! Harness outputs -> perfgate reports. One file per harness behind [`Adapter`]; each is
+//! tested on real outputs of the real tool under `tests/fixtures/<adapter>/`.
+//!
+//! An adapter only parses: it turns bytes (or a directory) into [`Parsed`] benchmarks with
+//! values already in SI base units. [`to_report`] then adds what every report has (machine,
+//! git, summaries), so an ingested report is compared, checked and stored exactly like one
+//! from `perfgate run`.
+
+mod asv;
+mod benchmarkjs;
+mod build;
+mod catch2;
+mod criterion;
+mod divan;
+mod gbench;
+mod gotest;
+mod hyperfine;
+mod iai;
+mod json;
+mod libtest;
+mod pytest;
+pub mod text;
+pub mod units;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use build::{to_report, ReportContext};
+
+use crate::model::Direction;
+
+/// Why an input is not (valid) output of a format. Displays as one line:
+/// `<input>: <format>: <place>: <message>`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{input}: {format}: {}{message}", place.as_ref().map(|p| format!("{p}: ")).unwrap_or_default())]
+pub struct IngestError {
+    /// The file, directory or `-` (stdin).
+    pub input: String,
+    pub format: &'static str,
+    /// Where in the input: `line 12`, `benchmarks[3].real_time`, a file inside a directory.
+    pub place: Option<String>,
+    pub message: String,
+}
+
+/// What an adapter reads: the bytes of a file or of stdin, or a directory.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Bytes { name: String, bytes: Vec<u8> },
+    Dir { path: PathBuf },
+}
+
+impl Input {
+    /// Reads `path`: `-` is stdin, a directory stays a directory.
+    pub fn read(path: &Path) -> std::io::Result<Input> {
+        use std::io::Read as _;
+        if path == Path::new("-") {
+            let mut bytes = Vec::new();
+            std::io::stdin().lock().read_to_end(&mut bytes)?;
+            return Ok(Input::Bytes {
+                name: "-".into(),
+                bytes,
+            });
+        }
+        if path.is_dir() {
+            return Ok(Input::Dir {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Input::Bytes {
+            name: path.display().to_string(),
+            bytes: std::fs::read(path)?,
+        })
+    }
+
+    pub fn from_bytes(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Input {
+        Input::Bytes {
+            name: name.into(),
+            bytes: bytes.into(),
+        }
+    }
+
+    /// How errors name this input.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Bytes { name, .. } => name.clone(),
+            Input::Dir { path } => path.display().to_string(),
+        }
+    }
+}
+
+/// A harness's output, parsed. Values are in SI base units (s, bytes, <item>/s).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    pub benchmarks: Vec<ParsedBench>,
+    /// The harness's own metadata: its version, its context block (host, CPU, date...).
+    pub source: BTreeMap<String, serde_json::Value>,
+    /// A perfgate report read as it is (the `json` adapter on perfgate's own format).
+    pub report: Option<Box<crate::model::Report>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedBench {
+    /// Exactly as the harness names it (groups and parameters kept).
+    pub name: String,
+    pub params: BTreeMap<String, serde_json::Value>,
+    pub metrics: Vec<ParsedMetric>,
+}
+
+impl ParsedBench {
+    pub fn new(name: impl Into<String>) -> Self {
+        ParsedBench {
+            name: name.into(),
+            params: BTreeMap::new(),
+            metrics: Vec::new(),
+        }
+    }
+
+    pub fn metric_mut(&mut self, name: &str) -> Option<&mut ParsedMetric> {
+        self.metrics.iter_mut().find(|m| m.name == name)
+    }
+}
+
+/// One metric of a benchmark: its samples when the harness kept them, and the harness's own
+/// estimates (its central value and spread), which take precedence over values recomputed
+/// from the samples: the harness knows its method (criterion's per-iteration slope, say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedMetric {
+    pub name: String,
+    pub unit: String,
+    pub direction: Direction,
+    pub samples: Vec<f64>,
+    pub estimate: Estimate,
+}
+
+impl ParsedMetric {
+    pub fn new(name: impl Into<String>, unit: impl Into<String>, direction: Direction) -> Self {
+        ParsedMetric {
+            name: name.into(),
+            unit: unit.into(),
+            direction,
+            samples: Vec::new(),
+            estimate: Estimate::default(),
+        }
+    }
+
+    /// A metric known only by one value (a harness that prints a single number).
+    pub fn point(name: &str, unit: &str, direction: Direction, value: f64) -> Self {
+        let mut m = ParsedMetric::new(name, unit, direction);
+        m.estimate.central = Some(value);
+        m
+    }
+}
+
+/// What a harness reports about a metric besides (or instead of) samples. All optional.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Estimate {
+    /// The harness's headline value (criterion's mean, libtest's median, go's ns/op...).
+    pub central: Option<f64>,
+    pub mean: Option<f64>,
+    pub median: Option<f64>,
+    pub stddev: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// The harness's 95% interval of its central value.
+    pub ci95: Option<[f64; 2]>,
+    /// How many measurements the harness made (iterations, rounds, repetitions).
+    pub n: Option<usize>,
+}
+
+/// One harness format.
+pub trait Adapter: Sync {
+    /// The `--format` name.
+    fn name(&self) -> &'static str;
+    /// Parses `input`, or says why it is not this format (or where it is broken).
+    fn parse(&self, input: &Input) -> Result<Parsed, IngestError>;
+    /// Whether this format can be read from a directory (criterion's `target/criterion`).
+    fn reads_dirs(&self) -> bool {
+        false
+    }
+}
+
+/// Every adapter, in the order `auto` tries them: structured formats with unmistakable
+/// markers first, loose text formats last.
+pub fn adapters() -> &'static [&'static dyn Adapter] {
+    &[
+        &json::Json,
+        &hyperfine::Hyperfine,
+        &gbench::GoogleBenchmark,
+        &pytest::PytestBenchmark,
+        &asv::Asv,
+        &iai::Iai,
+        &catch2::Catch2,
+        &criterion::Criterion,
+        &gotest::GoTest,
+        &libtest::Libtest,
+        &divan::Divan,
+        &benchmarkjs::BenchmarkJs,
+    ]
+}
+
+pub fn names() -> Vec<&'static str> {
+    adapters().iter().map(|a| a.name()).collect()
+}
+
+pub fn adapter(name: &str) -> Option<&'static dyn Adapter> {
+    adapters().iter().copied().find(|a| a.name() == name)
+}
+
+/// The format that parses `input` with at least one benchmark, first in [`adapters`] order.
+/// When none does, one error listing each format tried and why it was rejected.
+pub fn detect(input: &Input) -> Result<(&'static dyn Adapter, Parsed), IngestError> {
+    let mut why = Vec::new();
+    for a in adapters() {
+        if matches!(input, Input::Dir { .. }) && !a.reads_dirs() {
+            continue;
+        }
+        match a.parse(input) {
+            Ok(p) if !p.benchmarks.is_empty() || p.report.is_some() => return Ok((*a, p)),
+            Ok(_) => why.push(format!("{}: no benchmarks found", a.name())),
+            Err(e) => why.push(format!(
+                "{}: {}{}",
+                a.name(),
+                e.place.map(|p| format!("{p}: ")).unwrap_or_default(),
+                e.message
+            )),
+        }
+    }
+    Err(IngestError {
+        input: input.name(),
+        format: "auto",
+        place: None,
+        message: format!("no format recognised; tried {}", why.join("; ")),
+    })
+}
+
+/// Parses `input` as `format` (`auto` detects). A format that finds no benchmark is an error:
+/// gating on an empty report would pass silently.
+pub fn parse(format: &str, input: &Input) -> Result<(&'static str, Parsed), IngestError> {
+    if format == "auto" {
+        let (a, p) = detect(input)?;
+        return Ok((a.name(), p));
+    }
+    let a = adapter(format).ok_or_else(|| IngestError {
+        input: input.name(),
+        format: "auto",
+        place: None,
+        message: format!(
+            "unknown format `{format}`; known: auto, {}",
+            names().join(", ")
+        ),
+    })?;
+    let p = a.parse(input)?;
+    if p.benchmarks.is_empty() && p.report.is_none() {
+        return Err(IngestError {
+            input: input.name(),
+            format: a.name(),
+            place: None,
+            message: "no benchmarks found".into(),
+        });
+    }
+    Ok((a.name(), p))
+}

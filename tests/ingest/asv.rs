@@ -1,0 +1,1 @@
+//! `asv` adapter on real outputs in tests/fixtures/asv/.

@@ -1,0 +1,1 @@
+//! `benchmarkjs` adapter on real outputs in tests/fixtures/benchmarkjs/.

@@ -1,0 +1,1 @@
+//! `catch2` adapter on real outputs in tests/fixtures/catch2/.

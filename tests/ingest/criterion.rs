@@ -1,0 +1,1 @@
+//! `criterion` adapter on real outputs in tests/fixtures/criterion/.

@@ -1,0 +1,1 @@
+//! `divan` adapter on real outputs in tests/fixtures/divan/.

@@ -1,0 +1,1 @@
+//! `gbench` adapter on real outputs in tests/fixtures/gbench/.

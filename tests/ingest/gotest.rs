@@ -1,0 +1,1 @@
+//! `gotest` adapter on real outputs in tests/fixtures/gotest/.

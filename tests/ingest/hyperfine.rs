@@ -1,0 +1,1 @@
+//! `hyperfine` adapter on real outputs in tests/fixtures/hyperfine/.

@@ -1,0 +1,1 @@
+//! `iai` adapter on real outputs in tests/fixtures/iai/.

@@ -1,0 +1,1 @@
+//! `libtest` adapter on real outputs in tests/fixtures/libtest/.

@@ -1,0 +1,1 @@
+//! `pytest` adapter on real outputs in tests/fixtures/pytest/.
