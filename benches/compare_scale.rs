@@ -66,6 +66,7 @@ fn report(shift: f64, seed: u64) -> Report {
         seed,
         benchmarks,
         thresholds: BTreeMap::new(),
+        source: None,
     }
 }
 

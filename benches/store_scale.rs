@@ -92,6 +92,7 @@ fn report(i: usize) -> Report {
             metrics,
         }],
         thresholds: BTreeMap::new(),
+        source: None,
     }
 }
 

@@ -61,6 +61,7 @@ fn report(benchmarks: Vec<BenchmarkResult>) -> Report {
         seed: 7,
         benchmarks,
         thresholds: BTreeMap::new(),
+        source: None,
     }
 }
 

@@ -91,6 +91,7 @@ pub fn report(
         seed: 42,
         benchmarks,
         thresholds: BTreeMap::new(),
+        source: None,
     }
 }
 
