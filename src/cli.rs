@@ -36,6 +36,8 @@ pub enum Command {
     Trend(TrendArgs),
     /// Record existing report files in the history store.
     Record(RecordArgs),
+    /// Turn a harness's output (criterion, Google Benchmark, go test, ...) into a report.
+    Ingest(IngestArgs),
     /// Install or remove the git hook (pre-push by default) that gates on performance.
     #[command(subcommand)]
     Hook(HookCommand),
@@ -119,6 +121,13 @@ pub struct RunArgs {
     /// Run the ad-hoc command with `sh -c` (its words joined by spaces).
     #[arg(long)]
     pub shell: bool,
+    /// The ad-hoc command is a harness (`cargo bench`, ...): run it once and read its output
+    /// with this adapter (a `perfgate ingest --format` name, or `auto`).
+    #[arg(long, value_name = "NAME")]
+    pub adapter: Option<String>,
+    /// With --adapter: read this file or directory the harness writes instead of its stdout.
+    #[arg(long, value_name = "PATH", requires = "adapter")]
+    pub adapter_output: Option<PathBuf>,
     /// Seed of the bootstrap intervals (recorded in the report).
     #[arg(long, default_value_t = crate::commands::DEFAULT_SEED)]
     pub seed: u64,
@@ -346,6 +355,34 @@ pub struct RecordArgs {
     pub reports: Vec<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct IngestArgs {
+    /// The harness format, or `auto` to detect it.
+    #[arg(long, default_value = "auto", value_name = "NAME")]
+    pub format: String,
+    /// A file, a directory (criterion's target/criterion, iai's output, asv's results/), or
+    /// `-` for stdin.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Write the report to FILE (`-` for stdout; the table then goes to stderr).
+    #[arg(long, value_name = "FILE")]
+    pub json_out: Option<PathBuf>,
+    /// Suite name in the report [default: the config's `suite`, else `ingested`].
+    #[arg(long)]
+    pub suite: Option<String>,
+    /// Tag every benchmark (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Also record the report in the history store.
+    #[arg(long)]
+    pub record: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Seed of the bootstrap intervals (recorded in the report).
+    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -106,6 +106,18 @@ pub struct BenchSpec {
     pub tags: Vec<String>,
     pub device: String,
     pub throughput: Option<Throughput>,
+    /// Set when the command is a harness (`cargo bench`, a Google Benchmark binary...) whose
+    /// output an adapter turns into benchmarks; the command then runs once.
+    pub harness: Option<Harness>,
+}
+
+/// `adapter = "criterion"` (and optionally `output = "path"`) on a `[[bench]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Harness {
+    /// The adapter's name (`perfgate ingest --format`).
+    pub format: String,
+    /// A file or directory the harness writes, read instead of its stdout (absolute).
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -296,6 +308,8 @@ struct RawBench {
     #[serde(default)]
     tags: Vec<String>,
     device: Option<String>,
+    adapter: Option<String>,
+    output: Option<PathBuf>,
 }
 
 impl RawBench {
@@ -412,11 +426,13 @@ fn resolve_bench(
     defaults: &RawOptions,
     base_dir: &Path,
 ) -> std::result::Result<BenchSpec, String> {
+    let (adapter, output) = (b.adapter.clone(), b.output.clone());
     let (name, command, shell, throughput, o) = b.split();
     let name = name.trim().to_string();
     if name.is_empty() {
         return Err("benchmark `name` is empty".to_string());
     }
+    let harness = harness(&name, adapter, output, base_dir, &o, throughput.is_some())?;
     let exec = match (command, shell) {
         (Some(_), Some(_)) => {
             return Err(format!(
@@ -506,9 +522,53 @@ fn resolve_bench(
             .or_else(|| d.device.clone())
             .unwrap_or_else(|| "cpu".to_string()),
         throughput,
+        harness,
         name,
         exec,
     })
+}
+
+fn harness(
+    name: &str,
+    adapter: Option<String>,
+    output: Option<PathBuf>,
+    base_dir: &Path,
+    own: &RawOptions,
+    has_throughput: bool,
+) -> std::result::Result<Option<Harness>, String> {
+    let Some(format) = adapter else {
+        return match output {
+            Some(_) => Err(format!(
+                "benchmark `{name}`: `output` needs `adapter` (the format of that output)"
+            )),
+            None => Ok(None),
+        };
+    };
+    if format != "auto" && crate::ingest::adapter(&format).is_none() {
+        return Err(format!(
+            "benchmark `{name}`: unknown adapter `{format}` (known: auto, {})",
+            crate::ingest::names().join(", ")
+        ));
+    }
+    // The harness measures; perfgate's own sampling options would silently do nothing.
+    for (set, field) in [
+        (has_throughput, "throughput"),
+        (own.prepare.is_some(), "prepare"),
+        (own.runs.is_some(), "runs"),
+        (own.min_runs.is_some(), "min_runs"),
+        (own.min_time.is_some(), "min_time"),
+        (own.max_runs.is_some(), "max_runs"),
+    ] {
+        if set {
+            return Err(format!(
+                "benchmark `{name}`: `{field}` does not apply with `adapter` (the harness does its own sampling; its command runs once)"
+            ));
+        }
+    }
+    Ok(Some(Harness {
+        format,
+        output: output.map(|o| base_dir.join(o)),
+    }))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod common;
 mod compare;
 mod history;
 mod hook;
+mod ingest;
 mod record;
 mod run;
 
@@ -26,6 +27,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::History(args) => history::history(args),
         Command::Trend(args) => history::trend(args),
         Command::Record(args) => record::record(args),
+        Command::Ingest(args) => ingest::ingest(args),
         Command::Hook(cmd) => hook::hook(cmd),
     }
 }

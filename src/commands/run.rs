@@ -9,10 +9,10 @@ use crate::cli::{DeviceArg, RunArgs};
 use crate::config::{self, BenchSpec, Config, Exec};
 use crate::context;
 use crate::error::{Error, ExitStatus, Result};
-use crate::model::{BenchStatus, Report, Tool, SCHEMA_VERSION};
+use crate::model::{BenchStatus, Report, Source, Tool, SCHEMA_VERSION};
 use crate::render::{progress::ProgressObserver, style::Style, terminal};
 use crate::report::write_json;
-use crate::runner::{run_suite, ProcessExecutor, SuiteOptions};
+use crate::runner::{run_suite, HarnessSource, ProcessExecutor, SuiteOptions};
 
 pub fn run(args: RunArgs) -> Result<ExitStatus> {
     let (_, report) = execute(&args)?;
@@ -74,6 +74,19 @@ fn adhoc_config(args: &RunArgs) -> Result<Config> {
     };
     let name = args.name.clone().unwrap_or_else(|| exec.display());
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let harness = match &args.adapter {
+        Some(format) if format != "auto" && crate::ingest::adapter(format).is_none() => {
+            return Err(Error::Usage(format!(
+                "--adapter: unknown adapter `{format}` (known: auto, {})",
+                crate::ingest::names().join(", ")
+            )))
+        }
+        Some(format) => Some(config::Harness {
+            format: format.clone(),
+            output: args.adapter_output.as_ref().map(|o| cwd.join(o)),
+        }),
+        None => None,
+    };
     let bench = BenchSpec {
         name,
         exec,
@@ -88,8 +101,13 @@ fn adhoc_config(args: &RunArgs) -> Result<Config> {
         tags: Vec::new(),
         device: "cpu".into(),
         throughput: None,
+        harness,
     };
-    let identity = serde_json::json!({ "adhoc": args.command, "shell": args.shell });
+    let identity = serde_json::json!({
+        "adhoc": args.command,
+        "shell": args.shell,
+        "adapter": args.adapter,
+    });
     Ok(Config {
         path: None,
         suite: "adhoc".into(),
@@ -185,10 +203,12 @@ fn run_selected(config: &Config, selected: &[BenchSpec], args: &RunArgs) -> Resu
         device_present: &device_present,
     };
     let timestamp_utc = context::timestamp_utc();
-    let benchmarks = {
+    let suite_run = {
         let mut observer = ProgressObserver::detect();
         run_suite(selected, &mut executor, &opts, &mut observer)
     };
+    let source = harness_source(suite_run.sources);
+    let benchmarks = suite_run.benchmarks;
     let git_dir = config
         .path
         .as_deref()
@@ -219,8 +239,30 @@ fn run_selected(config: &Config, selected: &[BenchSpec], args: &RunArgs) -> Resu
         seed: args.seed,
         benchmarks,
         thresholds: Default::default(),
-        source: None,
+        source,
     })
+}
+
+/// The report's `source` when harnesses ran: the one harness's format and metadata, or
+/// `mixed` with each harness's under its `[[bench]]` name.
+fn harness_source(sources: Vec<HarnessSource>) -> Option<Source> {
+    match sources.len() {
+        0 => None,
+        1 => sources.into_iter().next().map(|s| Source {
+            format: s.format,
+            metadata: s.metadata,
+        }),
+        _ => Some(Source {
+            format: "mixed".into(),
+            metadata: sources
+                .into_iter()
+                .map(|s| {
+                    let v = serde_json::json!({ "format": s.format, "metadata": s.metadata });
+                    (s.bench, v)
+                })
+                .collect(),
+        }),
+    }
 }
 
 pub(crate) fn emit(report: &Report, json_out: Option<&Path>) -> Result<()> {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Estimate, Parsed, ParsedMetric};
+use super::{Estimate, Parsed, ParsedBench, ParsedMetric};
 use crate::model::{BenchStatus, BenchmarkResult, Metric, Report, Source, Tool, SCHEMA_VERSION};
 use crate::stats::{summarize, OutlierCounts, SplitMix64, Summary};
 
@@ -33,28 +33,13 @@ pub fn to_report(format: &str, parsed: Parsed, ctx: &ReportContext) -> Report {
         };
     }
     let mut rng = SplitMix64::new(ctx.seed);
-    let benchmarks = parsed
-        .benchmarks
-        .into_iter()
-        .filter_map(|b| {
-            let metrics: Vec<Metric> = b
-                .metrics
-                .into_iter()
-                .filter_map(|m| metric(m, &mut rng))
-                .collect();
-            (!metrics.is_empty()).then(|| BenchmarkResult {
-                name: b.name,
-                status: BenchStatus::Ok,
-                reason: None,
-                tags: ctx.tags.clone(),
-                params: b.params,
-                device: ctx.device.clone(),
-                command: ctx.command.clone(),
-                warmup_runs: 0,
-                metrics,
-            })
-        })
-        .collect();
+    let benchmarks = results(
+        parsed.benchmarks,
+        &ctx.tags,
+        &ctx.device,
+        ctx.command.as_deref(),
+        &mut rng,
+    );
     Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::current(),
@@ -72,6 +57,37 @@ pub fn to_report(format: &str, parsed: Parsed, ctx: &ReportContext) -> Report {
             metadata: parsed.source,
         }),
     }
+}
+
+/// The parsed benchmarks as report entries, each with `tags`, `device` and `command`.
+pub fn results(
+    parsed: Vec<ParsedBench>,
+    tags: &[String],
+    device: &str,
+    command: Option<&str>,
+    rng: &mut SplitMix64,
+) -> Vec<BenchmarkResult> {
+    parsed
+        .into_iter()
+        .filter_map(|b| {
+            let metrics: Vec<Metric> = b
+                .metrics
+                .into_iter()
+                .filter_map(|m| metric(m, rng))
+                .collect();
+            (!metrics.is_empty()).then(|| BenchmarkResult {
+                name: b.name,
+                status: BenchStatus::Ok,
+                reason: None,
+                tags: tags.to_vec(),
+                params: b.params,
+                device: device.to_string(),
+                command: command.map(str::to_string),
+                warmup_runs: 0,
+                metrics,
+            })
+        })
+        .collect()
 }
 
 fn metric(m: ParsedMetric, rng: &mut SplitMix64) -> Option<Metric> {

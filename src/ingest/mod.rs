@@ -25,7 +25,7 @@ pub mod units;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use build::{to_report, ReportContext};
+pub use build::{results, to_report, ReportContext};
 
 use crate::model::Direction;
 

@@ -7,6 +7,9 @@ use crate::model::{metric_names, BenchStatus, Report};
 
 /// The run table: one row per benchmark, then the reasons of failures and warnings.
 pub fn report_table(report: &Report, style: Style) -> String {
+    if report.source.is_some() {
+        return metric_table(report, style);
+    }
     let mut rows = vec![[
         "benchmark",
         "median \u{00B1} \u{03C3}",
@@ -87,6 +90,49 @@ pub fn report_table(report: &Report, style: Style) -> String {
         }
     }
     let mut out = table(&rows, &[1, 2, 3, 4, 5]);
+    for n in notes {
+        out.push_str(&n);
+        out.push('\n');
+    }
+    out
+}
+
+/// One row per metric: for reports from harnesses, whose metrics (instructions, cpu_time,
+/// bytes_per_op, accuracy...) do not fit the process columns.
+fn metric_table(report: &Report, style: Style) -> String {
+    let mut rows = vec![["benchmark", "metric", "value", "\u{00B1} \u{03C3}", "n"]
+        .map(String::from)
+        .to_vec()];
+    let mut notes = Vec::new();
+    for b in &report.benchmarks {
+        if b.status != BenchStatus::Ok {
+            let paint = if b.status == BenchStatus::Failed {
+                Paint::Red
+            } else {
+                Paint::Yellow
+            };
+            rows.push(vec![b.name.clone(), style.paint(b.status.as_str(), paint)]);
+            notes.push(style.paint(
+                &format!("{}: {}", b.name, b.reason.as_deref().unwrap_or("")),
+                paint,
+            ));
+            continue;
+        }
+        for m in &b.metrics {
+            let s = &m.summary;
+            rows.push(vec![
+                b.name.clone(),
+                m.name.clone(),
+                format_value(s.median, &m.unit),
+                format_value(s.stddev, &m.unit),
+                s.n.to_string(),
+            ]);
+        }
+    }
+    let mut out = table(&rows, &[2, 3, 4]);
+    if let Some(source) = &report.source {
+        out.push_str(&format!("from: {}\n", source.format));
+    }
     for n in notes {
         out.push_str(&n);
         out.push('\n');

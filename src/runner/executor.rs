@@ -22,6 +22,9 @@ pub struct RunRequest<'a> {
     pub env: &'a BTreeMap<String, String>,
     pub cwd: &'a Path,
     pub timeout: Option<Duration>,
+    /// Where the command's stdout goes when its output is data (a harness's results),
+    /// whatever `show_output` says; `None`: /dev/null, or the terminal with `show_output`.
+    pub capture_stdout: Option<&'a File>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,10 +135,11 @@ impl ProcessExecutor {
             ));
         }
         let prepared = &self.prepared.as_ref().expect("prepared above").3;
+        let captured = req.capture_stdout.map(|f| f.as_raw_fd());
         let stdio = if self.show_output {
             spawn::Stdio {
                 stdin: self.dev_null.as_raw_fd(),
-                stdout: None,
+                stdout: captured,
                 stderr: None,
             }
         } else {
@@ -145,7 +149,7 @@ impl ProcessExecutor {
                 .map_err(|e| e.to_string())?;
             spawn::Stdio {
                 stdin: self.dev_null.as_raw_fd(),
-                stdout: Some(self.dev_null.as_raw_fd()),
+                stdout: Some(captured.unwrap_or(self.dev_null.as_raw_fd())),
                 stderr: Some(self.stderr.as_raw_fd()),
             }
         };

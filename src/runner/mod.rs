@@ -2,10 +2,12 @@
 //! A benchmark whose run fails is `failed` with the reason; it never gets a summary.
 
 pub mod executor;
+mod harness;
 mod interrupt;
 mod samples;
 mod spawn;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub use executor::{
@@ -34,6 +36,20 @@ pub struct SuiteOptions<'a> {
     pub device_present: &'a dyn Fn(&str) -> bool,
 }
 
+/// What a suite run gave: every benchmark's result (a harness contributes each benchmark it
+/// reports), and per harness `[[bench]]` the adapter and the harness's metadata.
+pub struct SuiteRun {
+    pub benchmarks: Vec<BenchmarkResult>,
+    pub sources: Vec<HarnessSource>,
+}
+
+pub struct HarnessSource {
+    /// The `[[bench]]` that ran the harness.
+    pub bench: String,
+    pub format: String,
+    pub metadata: BTreeMap<String, serde_json::Value>,
+}
+
 /// Runs every benchmark in order. Without `ignore_failure`, the ones after a failure are
 /// reported `skipped` with the reason.
 pub fn run_suite(
@@ -41,31 +57,49 @@ pub fn run_suite(
     exec: &mut dyn Executor,
     opts: &SuiteOptions<'_>,
     observer: &mut dyn Observer,
-) -> Vec<BenchmarkResult> {
+) -> SuiteRun {
     let mut results = Vec::with_capacity(benches.len());
+    let mut sources = Vec::new();
     let mut stop_reason: Option<String> = None;
     for (i, spec) in benches.iter().enumerate() {
-        let result = if let Some(why) = &stop_reason {
-            skipped(spec, why.clone())
+        let produced = if let Some(why) = &stop_reason {
+            vec![skipped(spec, why.clone())]
         } else if !(opts.device_present)(&spec.device) {
-            skipped(
+            vec![skipped(
                 spec,
                 format!("device `{}` is not present on this machine", spec.device),
-            )
+            )]
+        } else if let Some(h) = &spec.harness {
+            observer.bench_started(&spec.name, i, benches.len());
+            let run = harness::run_harness(spec, h, exec, opts.seed);
+            if let Some((format, metadata)) = run.source {
+                sources.push(HarnessSource {
+                    bench: spec.name.clone(),
+                    format,
+                    metadata,
+                });
+            }
+            run.results
         } else {
             observer.bench_started(&spec.name, i, benches.len());
-            run_bench(spec, exec, opts.seed, observer)
+            vec![run_bench(spec, exec, opts.seed, observer)]
         };
-        observer.bench_finished(&result);
-        if result.status == BenchStatus::Failed && !opts.ignore_failure {
-            stop_reason = Some(format!(
-                "not run: `{}` failed before it (use --ignore-failure to keep going)",
-                spec.name
-            ));
+        for result in produced {
+            observer.bench_finished(&result);
+            if result.status == BenchStatus::Failed && !opts.ignore_failure && stop_reason.is_none()
+            {
+                stop_reason = Some(format!(
+                    "not run: `{}` failed before it (use --ignore-failure to keep going)",
+                    spec.name
+                ));
+            }
+            results.push(result);
         }
-        results.push(result);
     }
-    results
+    SuiteRun {
+        benchmarks: results,
+        sources,
+    }
 }
 
 fn base_result(spec: &BenchSpec, status: BenchStatus, reason: Option<String>) -> BenchmarkResult {
@@ -122,6 +156,7 @@ fn request<'a>(spec: &'a BenchSpec, exec: &'a Exec) -> RunRequest<'a> {
         env: &spec.env,
         cwd: &spec.cwd,
         timeout: spec.timeout,
+        capture_stdout: None,
     }
 }
 
@@ -221,6 +256,7 @@ mod tests {
             tags: vec![],
             device: "cpu".into(),
             throughput: None,
+            harness: None,
         }
     }
 
@@ -307,7 +343,7 @@ mod tests {
                 seed: 1,
                 device_present: &only_cpu,
             };
-            run_suite(&benches, &mut ex, &opts, &mut NoObserver)
+            run_suite(&benches, &mut ex, &opts, &mut NoObserver).benchmarks
         };
         let r = run(false);
         let statuses: Vec<_> = r.iter().map(|b| b.status).collect();

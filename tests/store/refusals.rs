@@ -126,10 +126,17 @@ fn paths_with_spaces_and_uri_characters_work_and_refuse_alike() {
     assert_eq!(SqliteStore::open(&path).unwrap().report(id).unwrap(), r);
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute("UPDATE schema_version SET version = 2", [])
-            .unwrap();
+        conn.execute(
+            "UPDATE schema_version SET version = ?1",
+            [STORE_SCHEMA_VERSION + 1],
+        )
+        .unwrap();
     }
     let e = refused(&path);
-    assert!(e.contains("store schema 2, this perfgate knows 1"), "{e}");
+    let expected = format!(
+        "store schema {}, this perfgate knows {STORE_SCHEMA_VERSION}",
+        STORE_SCHEMA_VERSION + 1
+    );
+    assert!(e.contains(&expected), "{e}");
     assert_eq!(sidecars(&path), Vec::<PathBuf>::new(), "files left behind");
 }

@@ -1,0 +1,121 @@
+//! A `[[bench]]` with `adapter = "..."`: the command is a harness (`cargo bench`, a Google
+//! Benchmark binary, `go test -bench`) that measures by itself. It runs once (after `setup`,
+//! before `cleanup`, under the time-out); its stdout (or the `output` file it writes) goes
+//! through the adapter; each benchmark the harness reports becomes a report entry.
+//!
+//! A harness that exits non-zero, times out, or whose output the adapter cannot read makes
+//! one `failed` entry named after the `[[bench]]`: a broken harness is never "fast".
+
+use std::collections::BTreeMap;
+use std::io::{Read, Seek, SeekFrom};
+
+use super::{base_result, request, Executor, RunMeasurement};
+use crate::config::{BenchSpec, Harness};
+use crate::ingest::{self, Input};
+use crate::model::{BenchStatus, BenchmarkResult};
+use crate::stats::SplitMix64;
+
+/// What one harness run gave: its benchmarks, and the harness's metadata.
+pub struct HarnessRun {
+    pub results: Vec<BenchmarkResult>,
+    /// (adapter name, metadata) when the output was read.
+    pub source: Option<(String, BTreeMap<String, serde_json::Value>)>,
+}
+
+pub fn run_harness(
+    spec: &BenchSpec,
+    harness: &Harness,
+    exec: &mut dyn Executor,
+    seed: u64,
+) -> HarnessRun {
+    let failed = |reason: String| HarnessRun {
+        results: vec![base_result(spec, BenchStatus::Failed, Some(reason))],
+        source: None,
+    };
+    let describe = |what: &str, m: &RunMeasurement| {
+        let mut reason = format!("{what} {}", m.outcome.describe());
+        if !m.stderr_tail.is_empty() {
+            reason.push_str(&format!("; stderr: {}", m.stderr_tail));
+        }
+        reason
+    };
+    if let Some(setup) = &spec.setup {
+        let m = exec.run(&request(spec, setup));
+        if !m.outcome.success() {
+            return failed(describe("setup", &m));
+        }
+    }
+    let mut stdout = match tempfile::tempfile() {
+        Ok(f) => f,
+        Err(e) => {
+            return failed(format!(
+                "cannot create a file for the harness's stdout: {e}"
+            ))
+        }
+    };
+    let measured = {
+        let mut req = request(spec, &spec.exec);
+        req.capture_stdout = Some(&stdout);
+        exec.run(&req)
+    };
+    let outcome = if measured.outcome.success() {
+        read_output(spec, harness, &mut stdout, seed)
+    } else {
+        Err(describe("the harness", &measured))
+    };
+    if let Some(cleanup) = &spec.cleanup {
+        let m = exec.run(&request(spec, cleanup));
+        if !m.outcome.success() && outcome.is_ok() {
+            return failed(describe("cleanup", &m));
+        }
+    }
+    match outcome {
+        Ok(run) => run,
+        Err(reason) => failed(reason),
+    }
+}
+
+fn read_output(
+    spec: &BenchSpec,
+    harness: &Harness,
+    stdout: &mut std::fs::File,
+    seed: u64,
+) -> Result<HarnessRun, String> {
+    let input = match &harness.output {
+        Some(path) => Input::read(path)
+            .map_err(|e| format!("cannot read the harness output {}: {e}", path.display()))?,
+        None => {
+            let mut bytes = Vec::new();
+            stdout
+                .seek(SeekFrom::Start(0))
+                .and_then(|_| stdout.read_to_end(&mut bytes))
+                .map_err(|e| format!("cannot read the harness's stdout: {e}"))?;
+            Input::from_bytes(format!("stdout of `{}`", spec.name), bytes)
+        }
+    };
+    let (format, parsed) = ingest::parse(&harness.format, &input).map_err(|e| e.to_string())?;
+    if parsed.report.is_some() {
+        return Err(format!(
+            "{}: a perfgate report is not a harness output (use `perfgate record` or `compare` with it)",
+            input.name()
+        ));
+    }
+    let mut rng = SplitMix64::derive(seed, &spec.name);
+    let results = ingest::results(
+        parsed.benchmarks,
+        &spec.tags,
+        &spec.device,
+        Some(&spec.exec.display()),
+        &mut rng,
+    );
+    if results.is_empty() {
+        return Err(format!(
+            "{}: {format}: no benchmark with a value",
+            input.name()
+        ));
+    }
+    Ok(HarnessRun {
+        results,
+        source: Some((format.to_string(), parsed.source)),
+    })
+}
