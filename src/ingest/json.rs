@@ -106,7 +106,7 @@ fn metric(input: &Input, place: &str, name: &str, m: &Value) -> Result<ParsedMet
     let number = |v: &Value, at_place: String| {
         v.as_f64()
             .filter(|x| x.is_finite())
-            .map(|x| x * factor)
+            .map(|x| scale(x, factor))
             .ok_or_else(|| at(input, &at_place, "not a finite number"))
     };
     let mut metric = ParsedMetric::new(name, si_unit, direction);
@@ -145,4 +145,14 @@ fn si(unit: &str) -> (f64, String) {
         return (f, u);
     }
     (1.0, unit.to_string())
+}
+
+/// `x` in a unit worth `factor` base units. Sub-units divide by the exact power
+/// (`1.5 ms` -> `1.5 / 1000`), one correctly rounded operation, like the text adapters.
+fn scale(x: f64, factor: f64) -> f64 {
+    if factor < 1.0 {
+        x / (1.0 / factor).round()
+    } else {
+        x * factor
+    }
 }

@@ -3,6 +3,7 @@
 //! hold for all of them.
 
 mod fixture;
+mod properties;
 
 mod asv;
 mod benchmarkjs;
@@ -13,5 +14,6 @@ mod gbench;
 mod gotest;
 mod hyperfine;
 mod iai;
+mod json;
 mod libtest;
 mod pytest;
