@@ -1,6 +1,7 @@
 //! Renderers show a [`Report`](crate::model::Report) or a
 //! [`Comparison`](crate::gate::Comparison); they decide nothing.
 
+pub mod html;
 pub mod human;
 pub mod markdown;
 pub mod progress;
