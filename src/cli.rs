@@ -38,6 +38,11 @@ pub enum Command {
     Record(RecordArgs),
     /// Turn a harness's output (criterion, Google Benchmark, go test, ...) into a report.
     Ingest(IngestArgs),
+    /// Render a report, a comparison or the history: md, html, junit, mermaid, card, issue.
+    Report(ReportArgs),
+    /// Set up CI: `perfgate ci init github` writes the GitHub Actions workflow.
+    #[command(subcommand)]
+    Ci(CiCommand),
     /// Install or remove the git hook (pre-push by default) that gates on performance.
     #[command(subcommand)]
     Hook(HookCommand),
@@ -383,6 +388,75 @@ pub struct IngestArgs {
     /// Seed of the bootstrap intervals (recorded in the report).
     #[arg(long, default_value_t = crate::commands::DEFAULT_SEED)]
     pub seed: u64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// A comparison (`--summary` of compare/check) or a report; without it, the latest
+    /// recorded run of this machine.
+    #[arg(value_name = "INPUT")]
+    pub input: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub format: ReportFormat,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Compare a report with this baseline (file or stored name) [default: the one `check` uses].
+    #[arg(long, value_name = "FILE|NAME")]
+    pub baseline: Option<String>,
+    /// Config file [default: perfgate.toml in the current directory or a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Trend charts for benchmarks matching this glob only.
+    #[arg(long, value_name = "GLOB")]
+    pub bench: Option<String>,
+    /// Trend charts for this metric only (mermaid: the one charted).
+    #[arg(long, value_name = "NAME")]
+    pub metric: Option<String>,
+    /// History points per chart.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub last: usize,
+    /// Critical above this worsening (percent), when a comparison is computed here.
+    #[arg(long, env = "PERFGATE_THRESHOLD_PCT", value_name = "PCT")]
+    pub threshold_pct: Option<f64>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A pull-request comment.
+    Md,
+    /// A self-contained dashboard with charts.
+    Html,
+    /// JUnit XML: a test case per metric, failures for critical.
+    Junit,
+    /// Mermaid: the pipeline with verdict counts, and a metric's trend.
+    Mermaid,
+    /// A one-page performance card for a release.
+    Card,
+    /// The body of an issue for critical regressions.
+    Issue,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Set up a CI system.
+    Init {
+        #[arg(value_enum)]
+        system: CiSystem,
+        /// Overwrite an existing workflow file.
+        #[arg(long)]
+        force: bool,
+        /// The config the workflow runs [default: perfgate.toml].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CiSystem {
+    Github,
 }
 
 #[derive(Debug, Subcommand)]

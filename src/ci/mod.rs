@@ -1,3 +1,4 @@
 //! Integration with git and CI systems.
 
+pub mod github;
 pub mod hook;

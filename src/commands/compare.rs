@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{common, print_stderr, print_stdout};
+use crate::ci::github;
 use crate::cli::{CompareArgs, Format, GateArgs};
 use crate::config;
 use crate::error::{Error, ExitStatus, Result};
@@ -103,6 +104,20 @@ pub(crate) fn output(
         }
     };
     print_stdout(&text)?;
+    if github::active() {
+        if let Err(e) = github::append_step_summary(comparison) {
+            print_stderr(&format!(
+                "perfgate: cannot write GITHUB_STEP_SUMMARY: {e}\n"
+            ));
+        }
+        // Workflow commands are read from stdout; keep stdout parseable when it is JSON.
+        let notes = github::annotations(comparison);
+        if gate.format == Format::Json {
+            print_stderr(&notes);
+        } else {
+            print_stdout(&notes)?;
+        }
+    }
     Ok(exit_status(comparison, gate.fail_on_regression))
 }
 

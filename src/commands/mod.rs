@@ -8,6 +8,7 @@ mod history;
 mod hook;
 mod ingest;
 mod record;
+mod report;
 mod run;
 
 use std::io::Write;
@@ -28,6 +29,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Trend(args) => history::trend(args),
         Command::Record(args) => record::record(args),
         Command::Ingest(args) => ingest::ingest(args),
+        Command::Report(args) => report::report(args),
+        Command::Ci(cmd) => report::ci(cmd),
         Command::Hook(cmd) => hook::hook(cmd),
     }
 }

@@ -116,6 +116,79 @@ fn escape_code(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gate::{Overall, RunRef};
+    use crate::model::Direction;
+    use crate::stats::Statistic;
+
+    fn row_of(i: usize, status: Verdict) -> MetricComparison {
+        MetricComparison {
+            benchmark: format!("a rather long benchmark name number {i} | with a pipe"),
+            metric: "wall_time".into(),
+            unit: "s".into(),
+            direction: Direction::LowerIsBetter,
+            statistic: Statistic::Median,
+            status,
+            baseline: Some(0.01),
+            current: Some(0.012),
+            change_pct: Some(20.0),
+            change_ci95_pct: Some([15.0, 25.0]),
+            allowed_max: Some(0.011),
+            allowed_min: None,
+            noisy: false,
+            rule: "warn > 5%, critical > 10% (defaults)".into(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn a_huge_suite_stays_under_githubs_limit_and_says_what_was_left_out() {
+        let run = RunRef {
+            timestamp_utc: "t".into(),
+            commit: None,
+            machine_id: "m".into(),
+        };
+        let metrics: Vec<_> = (0..10_000)
+            .map(|i| {
+                row_of(
+                    i,
+                    if i < 3_000 {
+                        Verdict::Critical
+                    } else {
+                        Verdict::Stable
+                    },
+                )
+            })
+            .collect();
+        let c = Comparison {
+            schema_version: 1,
+            suite: "big".into(),
+            timestamp_utc: "t".into(),
+            overall_status: Overall::Fail,
+            total_metrics: metrics.len(),
+            failed_metrics: 3_000,
+            baseline: run.clone(),
+            current: run,
+            notes: vec![],
+            metrics,
+        };
+        let md = comparison_markdown(&c);
+        assert!(md.chars().count() < MAX_COMMENT_CHARS, "{}", md.len());
+        assert!(
+            md.len() > MAX_COMMENT_CHARS - 2_000,
+            "room was wasted: {}",
+            md.len()
+        );
+        let shown = md.matches("| wall\\_time |").count();
+        let left_out: usize = md
+            .split(" rows left out")
+            .next()
+            .and_then(|s| s.rsplit('\n').next())
+            .and_then(|n| n.trim().parse().ok())
+            .expect("says how many rows were left out");
+        assert_eq!(shown + left_out, 10_000);
+        // The critical rows come first, before any stable one.
+        assert!(md.find("**critical**").unwrap() < md.find("<details>").unwrap_or(usize::MAX));
+    }
 
     #[test]
     fn names_render_as_text() {

@@ -1,8 +1,12 @@
 //! Renderers show a [`Report`](crate::model::Report) or a
 //! [`Comparison`](crate::gate::Comparison); they decide nothing.
 
+pub mod card;
 pub mod html;
 pub mod human;
+pub mod issue;
+pub mod junit;
+pub mod mermaid;
 pub mod markdown;
 pub mod progress;
 pub mod style;

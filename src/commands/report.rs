@@ -1,0 +1,374 @@
+//! `perfgate report`: a comparison, a report or the history, rendered for people (md, html,
+//! junit, mermaid, card, issue); and `perfgate ci init github`.
+
+use std::path::Path;
+
+use super::{common, compare::exit_status, print_stderr, print_stdout};
+use crate::ci::github;
+use crate::cli::{CiCommand, CiSystem, ReportArgs, ReportFormat};
+use crate::config::Config;
+use crate::context;
+use crate::error::{Error, ExitStatus, Result};
+use crate::gate::{self, rules::glob_match, CompareOptions, Comparison};
+use crate::model::Report;
+use crate::render::html::{self, DashboardInput, MetricSeries};
+use crate::render::{card, issue, junit, markdown, mermaid};
+use crate::report::{parse_report, write_atomic};
+use crate::store::{RunFilter, SqliteStore, Store};
+
+/// What the command has to draw from.
+struct Inputs {
+    current: Option<Report>,
+    baseline: Option<Report>,
+    comparison: Option<Comparison>,
+    /// The history store, when it exists (never created just to draw).
+    store: Option<SqliteStore>,
+    filter: RunFilter,
+}
+
+pub fn report(args: ReportArgs) -> Result<ExitStatus> {
+    let config = common::optional_config(args.config.as_deref())?;
+    let inputs = load(&args, config.as_ref())?;
+    let need_comparison = |what: &str| {
+        Error::Usage(format!(
+            "--format {what} needs a comparison: give one (`--summary` of compare/check), or a report with a baseline (--baseline, or a stored baseline for it)"
+        ))
+    };
+    let text = match args.format {
+        ReportFormat::Md => markdown::comparison_markdown(
+            inputs
+                .comparison
+                .as_ref()
+                .ok_or_else(|| need_comparison("md"))?,
+        ),
+        ReportFormat::Junit => junit::comparison_junit(
+            inputs
+                .comparison
+                .as_ref()
+                .ok_or_else(|| need_comparison("junit"))?,
+        ),
+        ReportFormat::Issue => {
+            let c = inputs
+                .comparison
+                .as_ref()
+                .ok_or_else(|| need_comparison("issue"))?;
+            match issue::issue_body(c, &reproduce(c, config.as_ref())) {
+                Some(body) => body,
+                None => {
+                    print_stderr("no critical regression: no issue to open\n");
+                    return Ok(ExitStatus::Pass);
+                }
+            }
+        }
+        ReportFormat::Mermaid => mermaid_text(&args, &inputs)?,
+        ReportFormat::Card => card::card(
+            inputs.current.as_ref().ok_or_else(|| {
+                Error::Usage(
+                    "--format card needs a report (INPUT, or a recorded run in the store)".into(),
+                )
+            })?,
+            inputs.comparison.as_ref(),
+        ),
+        ReportFormat::Html => html::dashboard(&dashboard_input(&args, &inputs)?),
+    };
+    match &args.output {
+        Some(path) => write_atomic(path, text.as_bytes())?,
+        None => print_stdout(&text)?,
+    }
+    Ok(match &inputs.comparison {
+        Some(c) => match exit_status(c, false) {
+            // A failed benchmark in what is shown is still worth exit 3.
+            ExitStatus::BenchmarkFailed => ExitStatus::BenchmarkFailed,
+            _ => ExitStatus::Pass,
+        },
+        None => ExitStatus::Pass,
+    })
+}
+
+fn load(args: &ReportArgs, config: Option<&Config>) -> Result<Inputs> {
+    let store_path = common::store_path(&args.store, config);
+    let store = if store_path.is_file() {
+        Some(common::open_store(&store_path)?)
+    } else {
+        None
+    };
+    let this_machine = context::machine();
+    let mut inputs = Inputs {
+        current: None,
+        baseline: None,
+        comparison: None,
+        store,
+        filter: RunFilter {
+            suite: config.map(|c| c.suite.clone()),
+            machine_id: Some(this_machine.id.clone()),
+            ..Default::default()
+        },
+    };
+    match &args.input {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+            if is_comparison(&text) {
+                let c: Comparison = serde_json::from_str(&text)
+                    .map_err(|e| Error::input(path, format!("not a perfgate comparison: {e}")))?;
+                inputs.filter.suite = Some(c.suite.clone());
+                inputs.filter.machine_id = Some(c.current.machine_id.clone());
+                inputs.comparison = Some(c);
+                return Ok(inputs);
+            }
+            let r = parse_report(&text).map_err(|m| Error::input(path, m))?;
+            inputs.filter.suite = Some(r.suite.clone());
+            inputs.filter.machine_id = Some(r.machine.id.clone());
+            inputs.filter.device = Some(r.device.clone());
+            inputs.current = Some(r);
+        }
+        None => {
+            let Some(store) = &inputs.store else {
+                return Err(Error::Usage(format!(
+                    "no INPUT and no history store at {} (run `perfgate check` first, or give a report or comparison file)",
+                    store_path.display()
+                )));
+            };
+            let latest = store.runs(&RunFilter {
+                limit: Some(1),
+                ..inputs.filter.clone()
+            })?;
+            let run = latest.first().ok_or_else(|| {
+                Error::Usage(format!(
+                    "no recorded run{} on this machine in {}",
+                    inputs
+                        .filter
+                        .suite
+                        .as_ref()
+                        .map_or(String::new(), |s| format!(" of suite `{s}`")),
+                    store_path.display()
+                ))
+            })?;
+            let r = store.report(run.id)?;
+            inputs.filter.device = Some(r.device.clone());
+            inputs.current = Some(r);
+        }
+    }
+    let current = inputs.current.as_ref().expect("set above");
+    let resolved = match &inputs.store {
+        Some(store) => common::resolve_baseline(
+            args.baseline.as_deref(),
+            config,
+            store,
+            &current.suite,
+            &current.device,
+            &current.machine,
+        )?,
+        None => match &args.baseline {
+            Some(b) => Some(common::Resolved {
+                report: crate::report::read_report(Path::new(b))?,
+                source: common::BaselineSource::File(b.into()),
+            }),
+            None => None,
+        },
+    };
+    if let Some(resolved) = resolved {
+        let opts = CompareOptions {
+            threshold_pct: args.threshold_pct,
+            config_rules: config.map(|c| c.thresholds.clone()).unwrap_or_default(),
+            ..Default::default()
+        };
+        inputs.comparison = Some(gate::compare(&resolved.report, current, &opts));
+        inputs.baseline = Some(resolved.report);
+    }
+    Ok(inputs)
+}
+
+fn is_comparison(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| {
+        v.get("overall_status").is_some()
+            && v.get("metrics").is_some()
+            && v.get("benchmarks").is_none()
+    })
+}
+
+/// Every recorded series (matching --bench/--metric), oldest point first.
+fn history(args: &ReportArgs, inputs: &Inputs) -> Result<Vec<MetricSeries>> {
+    let Some(store) = &inputs.store else {
+        return Ok(Vec::new());
+    };
+    let filter = RunFilter {
+        limit: Some(args.last.max(1)),
+        ..inputs.filter.clone()
+    };
+    let mut out = Vec::new();
+    for (bench, metric) in store.series(&filter)? {
+        if args
+            .bench
+            .as_deref()
+            .is_some_and(|g| !glob_match(g, &bench))
+            || args.metric.as_deref().is_some_and(|m| m != metric)
+        {
+            continue;
+        }
+        let mut points = store.metric_history(&filter, &bench, &metric)?;
+        points.reverse();
+        let Some(first) = points.first() else {
+            continue;
+        };
+        let baseline_value = inputs
+            .baseline
+            .as_ref()
+            .and_then(|b| b.benchmarks.iter().find(|x| x.name == bench))
+            .and_then(|b| b.metric(&metric))
+            .map(|m| m.summary.median);
+        out.push(MetricSeries {
+            unit: first.unit.clone(),
+            direction: first.direction,
+            benchmark: bench,
+            metric,
+            points,
+            baseline_value,
+            change_points: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
+fn dashboard_input(args: &ReportArgs, inputs: &Inputs) -> Result<DashboardInput> {
+    let title = inputs
+        .comparison
+        .as_ref()
+        .map(|c| c.suite.clone())
+        .or_else(|| inputs.current.as_ref().map(|r| r.suite.clone()))
+        .unwrap_or_else(|| "perfgate".into());
+    let runs = match &inputs.store {
+        Some(store) => store.runs(&RunFilter {
+            limit: Some(args.last.max(1)),
+            ..inputs.filter.clone()
+        })?,
+        None => Vec::new(),
+    };
+    Ok(DashboardInput {
+        title,
+        comparison: inputs.comparison.clone(),
+        current: inputs.current.clone(),
+        baseline: inputs.baseline.clone(),
+        history: history(args, inputs)?,
+        runs,
+    })
+}
+
+fn mermaid_text(args: &ReportArgs, inputs: &Inputs) -> Result<String> {
+    let mut out = String::new();
+    if let Some(c) = &inputs.comparison {
+        out.push_str(&mermaid::pipeline(c));
+    }
+    let series = history(args, inputs)?;
+    // The chart: the metric asked for, else the worst metric of the comparison, else the first.
+    let worst = inputs
+        .comparison
+        .as_ref()
+        .and_then(|c| c.metrics.first())
+        .map(|m| (m.benchmark.clone(), m.metric.clone()));
+    let chosen = series
+        .iter()
+        .find(|s| {
+            worst
+                .as_ref()
+                .is_some_and(|(b, m)| &s.benchmark == b && &s.metric == m)
+        })
+        .or_else(|| series.first());
+    if let Some(s) = chosen {
+        out.push('\n');
+        out.push_str(&mermaid::trend_chart(
+            &s.benchmark,
+            &s.metric,
+            &s.unit,
+            &s.points,
+        ));
+    }
+    if out.is_empty() {
+        return Err(Error::Usage(
+            "--format mermaid needs a comparison or recorded history".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// How to reproduce the critical metrics of `c`.
+fn reproduce(c: &Comparison, config: Option<&Config>) -> String {
+    let mut names: Vec<&str> = c
+        .metrics
+        .iter()
+        .filter(|m| matches!(m.status, gate::Verdict::Critical | gate::Verdict::Failed))
+        .map(|m| m.benchmark.as_str())
+        .collect();
+    names.dedup();
+    let regex = names
+        .iter()
+        .map(|n| regex_escape(n))
+        .collect::<Vec<_>>()
+        .join("|");
+    let config = config
+        .and_then(|c| c.path.as_ref())
+        .map_or(String::new(), |p| {
+            format!(" --config {}", shell_quote(&p.display().to_string()))
+        });
+    let base = c.baseline.commit.as_deref().unwrap_or("BASELINE_COMMIT");
+    let cur = c.current.commit.as_deref().unwrap_or("HEAD");
+    format!(
+        "git checkout {base} && perfgate run{config} --filter {f} --json-out base.json\ngit checkout {cur} && perfgate run{config} --filter {f} --json-out cur.json\nperfgate compare cur.json base.json",
+        f = shell_quote(&format!("^({regex})$"))
+    )
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {
+    let CiCommand::Init {
+        system: CiSystem::Github,
+        force,
+        config,
+    } = cmd;
+    let config_path = config.unwrap_or_else(|| "perfgate.toml".into());
+    let loaded = crate::config::load(&config_path).ok();
+    let baseline_dir = loaded
+        .as_ref()
+        .and_then(|c| c.baseline_dir.as_ref())
+        .and_then(|d| {
+            let root = loaded.as_ref().map(|c| c.root()).unwrap_or_default();
+            d.strip_prefix(&root).ok().map(|p| p.display().to_string())
+        })
+        .unwrap_or_else(|| "perf/baselines".into());
+    let path = Path::new(".github/workflows/perfgate.yml");
+    if path.exists() && !force {
+        return Err(Error::Usage(format!(
+            "{} exists; pass --force to overwrite it",
+            path.display()
+        )));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    write_atomic(
+        path,
+        github::workflow(&config_path.display().to_string(), &baseline_dir).as_bytes(),
+    )?;
+    print_stdout(&format!(
+        "wrote {}: a pull-request gate (check --fail-on-regression, report and dashboard as artifacts), a weekly trend job, and a manual `update_baselines` job\n",
+        path.display()
+    ))?;
+    Ok(ExitStatus::Pass)
+}

@@ -1,0 +1,70 @@
+//! The body of a GitHub issue for critical regressions, for
+//! `gh issue create --title "$(head -1 body.md | sed 's/^# //')" --body-file body.md`:
+//! a title line, the critical metrics, the commit range, and how to reproduce.
+
+use super::human::{format_pct, format_value};
+use super::markdown::escape;
+use crate::gate::{Comparison, Verdict};
+
+/// `None` when nothing is critical (there is no issue to open).
+pub fn issue_body(c: &Comparison, reproduce: &str) -> Option<String> {
+    let critical: Vec<_> = c
+        .metrics
+        .iter()
+        .filter(|m| matches!(m.status, Verdict::Critical | Verdict::Failed))
+        .collect();
+    if critical.is_empty() {
+        return None;
+    }
+    let mut out = format!(
+        "# Performance regression in `{}`: {} critical metric{}\n\n",
+        c.suite.replace('`', "'"),
+        critical.len(),
+        if critical.len() == 1 { "" } else { "s" }
+    );
+    let commit = |c: &Option<String>| {
+        c.as_deref().map_or("(unknown)".to_string(), |h| {
+            format!("`{}`", h.get(..12).unwrap_or(h))
+        })
+    };
+    out.push_str(&format!(
+        "Between {} (baseline, {}) and {} (current, {}), on machine `{}`:\n\n",
+        commit(&c.baseline.commit),
+        escape(&c.baseline.timestamp_utc),
+        commit(&c.current.commit),
+        escape(&c.current.timestamp_utc),
+        c.current.machine_id.replace('`', "'")
+    ));
+    out.push_str("| benchmark | metric | baseline | current | change | 95% CI | rule |\n|---|---|--:|--:|--:|--:|---|\n");
+    for m in &critical {
+        let value = |v: Option<f64>| v.map_or("-".to_string(), |v| format_value(v, &m.unit));
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            escape(&m.benchmark),
+            escape(&m.metric),
+            value(m.baseline),
+            value(m.current),
+            m.change_pct.map_or("-".to_string(), format_pct),
+            m.change_ci95_pct
+                .map_or("-".to_string(), |[lo, hi]| format!(
+                    "{} .. {}",
+                    format_pct(lo),
+                    format_pct(hi)
+                )),
+            escape(&m.rule)
+        ));
+    }
+    if let (Some(b), Some(cur)) = (&c.baseline.commit, &c.current.commit) {
+        out.push_str(&format!(
+            "\nCommits in range: `git log --oneline {}..{}`\n",
+            b.get(..12).unwrap_or(b),
+            cur.get(..12).unwrap_or(cur)
+        ));
+    }
+    out.push_str(&format!(
+        "\n## Reproduce\n\n```sh\n{}\n```\n\nOpened from perfgate's comparison of {}.\n",
+        reproduce.replace("```", "'''"),
+        escape(&c.timestamp_utc)
+    ));
+    Some(out)
+}

@@ -1,0 +1,319 @@
+//! `perfgate report` (md, junit, mermaid, card, issue), the GitHub Actions step summary and
+//! annotations, and `perfgate ci init github`, end to end on real runs in a temporary project.
+//! Names with markup and pipes prove the escaping.
+
+mod common;
+
+use std::path::Path;
+
+use common::{perfgate, run, write, Run};
+
+const NASTY: &str = "<script>alert(1)</script> | pipe";
+
+/// A project with a benchmark whose sleep is read from a file, run twice: the second check
+/// triples it (a critical regression). Returns the dir and the second check's summary path.
+fn project_with_regression() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("perfgate.toml"),
+        &format!(
+            r#"suite = "rep"
+[defaults]
+runs = 6
+warmup = 1
+[[bench]]
+name = "{NASTY}"
+command = ["sleep", "0.01"]
+[[bench]]
+name = "work"
+shell = "sleep $(cat delay)"
+[thresholds]
+"*.wall_time" = {{ warn_pct = 25, fail_pct = 50 }}
+"*.user_time" = {{ warn_pct = 400, fail_pct = 500 }}
+"*.sys_time" = {{ warn_pct = 400, fail_pct = 500 }}
+"*.peak_rss" = {{ warn_pct = 400, fail_pct = 500 }}
+"#
+        ),
+    );
+    write(&dir.path().join("delay"), "0.01");
+    let r = check(dir.path(), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    write(&dir.path().join("delay"), "0.04");
+    let r = check(dir.path(), &["--summary", "cmp.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    dir
+}
+
+fn check(dir: &Path, args: &[&str]) -> Run {
+    run(perfgate()
+        .arg("check")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GITHUB_ACTIONS"))
+}
+
+fn report(dir: &Path, args: &[&str]) -> Run {
+    run(perfgate()
+        .arg("report")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GITHUB_ACTIONS"))
+}
+
+#[test]
+fn every_format_from_the_store_and_from_a_comparison_file() {
+    let dir = project_with_regression();
+    let d = dir.path();
+
+    // md: the status, the critical row in the table, the stable ones folded, names as text.
+    let md = report(d, &["--format", "md"]);
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    assert!(md.stdout.starts_with("### perfgate: FAIL"), "{}", md.stdout);
+    let table = md.stdout.split("<details>").next().unwrap();
+    assert!(
+        table.contains("| work | wall\\_time |") && table.contains("**critical**"),
+        "{table}"
+    );
+    assert!(
+        md.stdout.contains("stable metrics</summary>"),
+        "{}",
+        md.stdout
+    );
+    assert!(!md.stdout.contains("<script>"), "{}", md.stdout);
+    assert!(
+        md.stdout
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt; \\| pipe"),
+        "{}",
+        md.stdout
+    );
+    // The same from the comparison file that check wrote.
+    let from_file = report(d, &["cmp.json", "--format", "md"]);
+    assert_eq!(from_file.stdout, md.stdout);
+
+    // junit: one test case per metric, one failure (the critical one), escaped names.
+    let junit = report(d, &["cmp.json", "--format", "junit", "-o", "junit.xml"]);
+    assert_eq!(junit.code, 0, "{}", junit.stderr);
+    let xml = std::fs::read_to_string(d.join("junit.xml")).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), 8, "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+    assert!(xml.contains("tests=\"8\" failures=\"1\""), "{xml}");
+    let failing = xml
+        .split("<testcase ")
+        .find(|t| t.contains("<failure"))
+        .unwrap();
+    assert!(
+        failing.starts_with("classname=\"work\" name=\"wall_time\""),
+        "{failing}"
+    );
+    assert!(
+        xml.contains("classname=\"&lt;script&gt;alert(1)&lt;/script&gt; | pipe\""),
+        "{xml}"
+    );
+    assert!(!xml.contains("<script>"));
+
+    // mermaid: the verdict counts and the worst metric's trend over the two runs.
+    let mm = report(d, &["--format", "mermaid"]);
+    assert_eq!(mm.code, 0, "{}", mm.stderr);
+    assert!(
+        mm.stdout.contains("verdict --> critical[\"critical: 1\"]"),
+        "{}",
+        mm.stdout
+    );
+    assert!(mm.stdout.contains("xychart-beta"), "{}", mm.stdout);
+    assert!(
+        mm.stdout.contains("title \"work wall_time (median, ms)\""),
+        "{}",
+        mm.stdout
+    );
+    let line = mm
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("line ["))
+        .unwrap();
+    let values: Vec<f64> = line
+        .trim()
+        .trim_start_matches("line [")
+        .trim_end_matches(']')
+        .split(", ")
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(values.len(), 2, "{line}");
+    assert!(values[0] > 9.0 && values[1] > 2.0 * values[0], "{line}");
+
+    // card: the latest run's p50/p95/p99 and the verdict against the baseline.
+    let card = report(d, &["--format", "card"]);
+    assert_eq!(card.code, 0, "{}", card.stderr);
+    let row = card
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("| work |"))
+        .unwrap();
+    assert!(
+        row.ends_with("| 6 | critical (+") || row.contains("| 6 | critical (+"),
+        "{row}"
+    );
+    assert!(
+        card.stdout.contains("Against the previous release"),
+        "{}",
+        card.stdout
+    );
+    assert!(card.stdout.contains("&lt;script&gt;"), "{}", card.stdout);
+
+    // issue: a title line and the critical metric with a way to reproduce it.
+    let issue = report(d, &["cmp.json", "--format", "issue"]);
+    assert_eq!(issue.code, 0, "{}", issue.stderr);
+    assert!(
+        issue
+            .stdout
+            .starts_with("# Performance regression in `rep`: 1 critical metric\n"),
+        "{}",
+        issue.stdout
+    );
+    assert!(
+        issue.stdout.contains("--filter '^(work)$'"),
+        "{}",
+        issue.stdout
+    );
+}
+
+#[test]
+fn no_critical_regression_means_no_issue_and_formats_need_their_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let r = run(perfgate()
+        .args([
+            "run",
+            "--runs",
+            "4",
+            "--warmup",
+            "0",
+            "--json-out",
+            "a.json",
+            "--",
+            "true",
+        ])
+        .current_dir(d));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A report compared with itself: nothing critical.
+    let issue = report(d, &["a.json", "--baseline", "a.json", "--format", "issue"]);
+    assert_eq!(issue.code, 0, "{}", issue.stderr);
+    assert_eq!(issue.stdout, "");
+    assert!(
+        issue.stderr.contains("no critical regression"),
+        "{}",
+        issue.stderr
+    );
+    // md of a report without any baseline: told what is missing, exit 2.
+    let md = report(d, &["a.json", "--format", "md", "--store", "none.db"]);
+    assert_eq!(md.code, 2);
+    assert!(
+        md.stderr.contains("--format md needs a comparison"),
+        "{}",
+        md.stderr
+    );
+    // A card needs only the report.
+    let card = report(d, &["a.json", "--format", "card", "--store", "none.db"]);
+    assert_eq!(card.code, 0, "{}", card.stderr);
+    assert!(card.stdout.contains("| true |"), "{}", card.stdout);
+    assert!(
+        !Path::new(&d.join("none.db")).exists(),
+        "report created a store"
+    );
+}
+
+#[test]
+fn github_actions_get_a_step_summary_and_annotations() {
+    let dir = project_with_regression();
+    let d = dir.path();
+    let summary = d.join("step-summary.md");
+    write(&summary, "earlier step\n");
+    let r = run(perfgate()
+        .args(["compare", "cmp-current.json"])
+        .current_dir(d)
+        .env("GITHUB_ACTIONS", "true"));
+    // No such file: an input error, and nothing written.
+    assert_eq!(r.code, 2);
+    let latest = run(perfgate()
+        .args(["history", "--format", "json"])
+        .current_dir(d));
+    let runs: serde_json::Value = serde_json::from_str(&latest.stdout).unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 2);
+
+    let r = run(perfgate()
+        .args(["check", "--fail-on-regression"])
+        .current_dir(d)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("earlier step\n### perfgate: FAIL"),
+        "{text}"
+    );
+    let errors: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", r.stdout);
+    assert!(
+        errors[0]
+            .starts_with("::error title=perfgate%3A work wall_time critical::work.wall_time: "),
+        "{}",
+        errors[0]
+    );
+    // With JSON on stdout, the annotations go to stderr and stdout stays JSON.
+    let r = run(perfgate()
+        .args(["check", "--format", "json"])
+        .current_dir(d)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary));
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&r.stdout).is_ok(),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr
+            .contains("::error title=perfgate%3A work wall_time"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn ci_init_github_writes_the_workflow_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        &d.join("perfgate.toml"),
+        "suite = \"s\"\nbaseline_dir = \"perf/base\"\n[[bench]]\nname = \"t\"\ncommand = [\"true\"]\n",
+    );
+    let r = run(perfgate().args(["ci", "init", "github"]).current_dir(d));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let path = d.join(".github/workflows/perfgate.yml");
+    let yml = std::fs::read_to_string(&path).unwrap();
+    for needle in [
+        "pull_request:",
+        "schedule:",
+        "update_baselines:",
+        "perfgate check --config perfgate.toml --fail-on-regression",
+        "--trend-output perfgate-trend.json",
+        "--update-baseline",
+        "git add perf/base",
+        "actions/upload-artifact@v4",
+        "--format html -o perfgate-dashboard.html",
+    ] {
+        assert!(yml.contains(needle), "missing {needle}:\n{yml}");
+    }
+    write(&path, "mine\n");
+    let r = run(perfgate().args(["ci", "init", "github"]).current_dir(d));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("exists; pass --force"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine\n");
+    let r = run(perfgate()
+        .args(["ci", "init", "github", "--force"])
+        .current_dir(d));
+    assert_eq!(r.code, 0);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), yml);
+}
