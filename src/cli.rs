@@ -43,6 +43,12 @@ pub enum Command {
     /// Set up CI: `perfgate ci init github` writes the GitHub Actions workflow.
     #[command(subcommand)]
     Ci(CiCommand),
+    /// Is this machine fit to benchmark? Checks and a noise score, with what to fix.
+    Doctor(DoctorArgs),
+    /// Write (or --verify) a release attestation of artifacts, and a replay manifest.
+    Attest(AttestArgs),
+    /// Re-run a replay manifest's suite and check that deterministic outputs hash the same.
+    Replay(ReplayArgs),
     /// Install or remove the git hook (pre-push by default) that gates on performance.
     #[command(subcommand)]
     Hook(HookCommand),
@@ -457,6 +463,51 @@ pub enum CiCommand {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CiSystem {
     Github,
+}
+
+/// Options of `perfgate doctor`; the doctor module owns their meaning.
+#[derive(Debug, Args, Clone)]
+pub struct DoctorArgs {
+    /// Print the findings as JSON (for CI).
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds spent measuring the noise score.
+    #[arg(long, default_value_t = 3.0, value_name = "SECS")]
+    pub noise_secs: f64,
+    /// Read /proc and /sys under this root instead of `/` (for tests).
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}
+
+/// Options of `perfgate attest`; the attest module owns their meaning.
+#[derive(Debug, Args, Clone)]
+pub struct AttestArgs {
+    /// Artifacts to attest (reports, comparisons, HTML, trend files).
+    #[arg(value_name = "ARTIFACT")]
+    pub artifacts: Vec<PathBuf>,
+    /// Directory for attestation.json and attestation.md.
+    #[arg(long, short = 'o', default_value = ".", value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Re-hash the artifacts listed in this attestation.json; exit 1 on any mismatch.
+    #[arg(long, value_name = "FILE", conflicts_with = "artifacts")]
+    pub verify: Option<PathBuf>,
+    /// Also write a replay manifest (seed, config hash, executables' SHA-256, deterministic
+    /// outputs' hashes) for the config's suite to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub replay_manifest: Option<PathBuf>,
+    /// Config file [default: perfgate.toml in the current directory or a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReplayArgs {
+    /// The replay manifest written by `perfgate attest --replay-manifest`.
+    #[arg(value_name = "MANIFEST")]
+    pub manifest: PathBuf,
+    /// Config file [default: the one the manifest names, else perfgate.toml].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

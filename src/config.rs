@@ -109,6 +109,9 @@ pub struct BenchSpec {
     /// Set when the command is a harness (`cargo bench`, a Google Benchmark binary...) whose
     /// output an adapter turns into benchmarks; the command then runs once.
     pub harness: Option<Harness>,
+    /// The command's stdout is the same on every run (`deterministic = true`): a replay
+    /// manifest records its hash, and `perfgate replay` checks it.
+    pub deterministic: bool,
 }
 
 /// `adapter = "criterion"` (and optionally `output = "path"`) on a `[[bench]]`.
@@ -310,6 +313,8 @@ struct RawBench {
     device: Option<String>,
     adapter: Option<String>,
     output: Option<PathBuf>,
+    #[serde(default)]
+    deterministic: bool,
 }
 
 impl RawBench {
@@ -426,7 +431,7 @@ fn resolve_bench(
     defaults: &RawOptions,
     base_dir: &Path,
 ) -> std::result::Result<BenchSpec, String> {
-    let (adapter, output) = (b.adapter.clone(), b.output.clone());
+    let (adapter, output, deterministic) = (b.adapter.clone(), b.output.clone(), b.deterministic);
     let (name, command, shell, throughput, o) = b.split();
     let name = name.trim().to_string();
     if name.is_empty() {
@@ -523,6 +528,7 @@ fn resolve_bench(
             .unwrap_or_else(|| "cpu".to_string()),
         throughput,
         harness,
+        deterministic,
         name,
         exec,
     })

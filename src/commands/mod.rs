@@ -1,9 +1,11 @@
 //! One file per subcommand: load -> engine -> render -> exit status.
 
+mod attest;
 mod baseline;
 mod check;
 mod common;
 mod compare;
+mod doctor;
 mod history;
 mod hook;
 mod ingest;
@@ -31,6 +33,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Ingest(args) => ingest::ingest(args),
         Command::Report(args) => report::report(args),
         Command::Ci(cmd) => report::ci(cmd),
+        Command::Doctor(args) => doctor::doctor(args),
+        Command::Attest(args) => attest::attest(args),
+        Command::Replay(args) => attest::replay(args),
         Command::Hook(cmd) => hook::hook(cmd),
     }
 }

@@ -102,6 +102,7 @@ fn adhoc_config(args: &RunArgs) -> Result<Config> {
         device: "cpu".into(),
         throughput: None,
         harness,
+        deterministic: false,
     };
     let identity = serde_json::json!({
         "adhoc": args.command,

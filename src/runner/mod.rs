@@ -257,6 +257,7 @@ mod tests {
             device: "cpu".into(),
             throughput: None,
             harness: None,
+            deterministic: false,
         }
     }
 
