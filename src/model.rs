@@ -172,6 +172,8 @@ pub enum MetricKind {
     Time,
     Memory,
     Throughput,
+    /// Deterministic event counts (`unit = "count"`: instructions, cache hits).
+    Count,
     Other,
 }
 
@@ -183,6 +185,7 @@ impl MetricKind {
             u if u.ends_with("/s") && direction == Direction::HigherIsBetter => {
                 MetricKind::Throughput
             }
+            "count" => MetricKind::Count,
             _ => MetricKind::Other,
         }
     }

@@ -103,6 +103,8 @@ fn adhoc_config(args: &RunArgs) -> Result<Config> {
         throughput: None,
         harness,
         deterministic: false,
+        settings: Default::default(),
+        params: Default::default(),
     };
     let identity = serde_json::json!({
         "adhoc": args.command,

@@ -25,6 +25,8 @@ pub struct RunRequest<'a> {
     /// Where the command's stdout goes when its output is data (a harness's results),
     /// whatever `show_output` says; `None`: /dev/null, or the terminal with `show_output`.
     pub capture_stdout: Option<&'a File>,
+    /// CPU affinity (`pin`); empty: inherited.
+    pub pin: &'a [usize],
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +69,11 @@ pub struct RunMeasurement {
 
 pub trait Executor {
     fn run(&mut self, req: &RunRequest<'_>) -> RunMeasurement;
+    /// Whether benchmarks write to the terminal (`--show-output`): stdout is then not
+    /// captured for custom metrics.
+    fn shows_output(&self) -> bool {
+        false
+    }
 }
 
 /// Runs real processes (see [`super::spawn`] for how they are started and why). stdout goes
@@ -79,8 +86,11 @@ pub struct ProcessExecutor {
     watchdog: Option<Watchdog>,
     /// The last command prepared: a benchmark repeats the same request, and resolving PATH
     /// and building the environment again for every run is wasted work.
-    prepared: Option<(Exec, BTreeMap<String, String>, PathBuf, spawn::Prepared)>,
+    prepared: Option<(PreparedKey, spawn::Prepared)>,
 }
+
+/// What a prepared process image depends on: command, environment, directory, affinity.
+type PreparedKey = (Exec, BTreeMap<String, String>, PathBuf, Vec<usize>);
 
 impl ProcessExecutor {
     pub fn new(show_output: bool) -> std::io::Result<Self> {
@@ -120,21 +130,24 @@ impl ProcessExecutor {
     }
 
     fn park(&mut self, req: &RunRequest<'_>) -> Result<spawn::Parked, String> {
-        let cached = matches!(&self.prepared, Some((e, env, cwd, _)) if e == req.exec && env == req.env && cwd == req.cwd);
+        let cached = matches!(&self.prepared, Some(((e, env, cwd, pin), _)) if e == req.exec && env == req.env && cwd == req.cwd && pin == req.pin);
         if !cached {
             let args = match req.exec {
                 Exec::Argv(argv) => spawn::os_args(argv),
                 Exec::Shell(script) => spawn::os_args(&["sh", "-c", script.as_str()]),
             };
-            let prepared = spawn::Prepared::new(&args, req.env, req.cwd)?;
+            let prepared = spawn::Prepared::new(&args, req.env, req.cwd)?.pinned(req.pin)?;
             self.prepared = Some((
-                req.exec.clone(),
-                req.env.clone(),
-                req.cwd.to_path_buf(),
+                (
+                    req.exec.clone(),
+                    req.env.clone(),
+                    req.cwd.to_path_buf(),
+                    req.pin.to_vec(),
+                ),
                 prepared,
             ));
         }
-        let prepared = &self.prepared.as_ref().expect("prepared above").3;
+        let prepared = &self.prepared.as_ref().expect("prepared above").1;
         let captured = req.capture_stdout.map(|f| f.as_raw_fd());
         let stdio = if self.show_output {
             spawn::Stdio {
@@ -158,6 +171,10 @@ impl ProcessExecutor {
 }
 
 impl Executor for ProcessExecutor {
+    fn shows_output(&self) -> bool {
+        self.show_output
+    }
+
     fn run(&mut self, req: &RunRequest<'_>) -> RunMeasurement {
         let failed_start = |e: String| RunMeasurement {
             outcome: RunOutcome::CouldNotStart(e),

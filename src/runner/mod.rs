@@ -1,13 +1,16 @@
 //! Runs benchmarks: setup, warm-up, measured runs until the sampling plan is met, cleanup.
 //! A benchmark whose run fails is `failed` with the reason; it never gets a summary.
 
+mod custom;
 pub mod executor;
 mod harness;
+mod instructions;
 mod interrupt;
 mod samples;
 mod spawn;
 
 use std::collections::BTreeMap;
+use std::io::Seek;
 use std::time::Duration;
 
 pub use executor::{
@@ -15,8 +18,8 @@ pub use executor::{
 };
 pub use samples::BenchSamples;
 
-use crate::config::{BenchSpec, Exec, Sampling};
-use crate::model::{BenchStatus, BenchmarkResult};
+use crate::config::{BenchSpec, Exec, Measure, Sampling};
+use crate::model::{BenchStatus, BenchmarkResult, Direction};
 
 /// Progress callbacks, so the runner never prints.
 pub trait Observer {
@@ -108,7 +111,11 @@ fn base_result(spec: &BenchSpec, status: BenchStatus, reason: Option<String>) ->
         status,
         reason,
         tags: spec.tags.clone(),
-        params: Default::default(),
+        params: {
+            let mut p = spec.params.clone();
+            p.extend(spec.settings.recorded());
+            p
+        },
         device: spec.device.clone(),
         command: Some(spec.exec.display()),
         warmup_runs: 0,
@@ -157,6 +164,7 @@ fn request<'a>(spec: &'a BenchSpec, exec: &'a Exec) -> RunRequest<'a> {
         cwd: &spec.cwd,
         timeout: spec.timeout,
         capture_stdout: None,
+        pin: &spec.settings.pin,
     }
 }
 
@@ -167,20 +175,66 @@ fn measure(
     observer: &mut dyn Observer,
     fail: &dyn Fn(&str, &RunMeasurement) -> BenchmarkResult,
 ) -> BenchmarkResult {
-    let mut run_once = |label: &str| -> Result<RunMeasurement, Box<BenchmarkResult>> {
-        if let Some(prepare) = &spec.prepare {
-            let m = exec.run(&request(spec, prepare));
-            if !m.outcome.success() {
-                return Err(Box::new(fail(&format!("prepare before {label}"), &m)));
-            }
-        }
-        let m = exec.run(&request(spec, &spec.exec));
-        if m.outcome.success() {
-            Ok(m)
-        } else {
-            Err(Box::new(fail(label, &m)))
+    let failed_with = |reason: String| {
+        let mut r = base_result(spec, BenchStatus::Failed, Some(reason));
+        r.warmup_runs = spec.warmup;
+        r
+    };
+    // stdout goes to a file (scanned for PERFGATE_METRIC lines) unless shown on the terminal.
+    let mut stdout = if exec.shows_output() {
+        None
+    } else {
+        match tempfile::tempfile() {
+            Ok(f) => Some(f),
+            Err(e) => return failed_with(format!("cannot create a file for stdout: {e}")),
         }
     };
+    let metrics_file = match custom::MetricsFile::new() {
+        Ok(f) => f,
+        Err(e) => {
+            return failed_with(format!(
+                "cannot create a directory for {}: {e}",
+                custom::METRICS_FILE_VAR
+            ))
+        }
+    };
+    let mut env = spec.env.clone();
+    env.insert(
+        custom::METRICS_FILE_VAR.to_string(),
+        metrics_file.path().display().to_string(),
+    );
+    let mut run_once =
+        |label: &str| -> Result<(RunMeasurement, Vec<custom::Reported>), Box<BenchmarkResult>> {
+            if let Some(prepare) = &spec.prepare {
+                let m = exec.run(&request(spec, prepare));
+                if !m.outcome.success() {
+                    return Err(Box::new(fail(&format!("prepare before {label}"), &m)));
+                }
+            }
+            if let Some(f) = stdout.as_mut() {
+                // The child writes at the shared file offset: back to 0, or it would leave
+                // a hole of NULs where the last run's output was.
+                let _ = f.set_len(0).and_then(|()| f.seek(std::io::SeekFrom::Start(0)));
+            }
+            let m = exec.run(&RunRequest {
+                env: &env,
+                capture_stdout: stdout.as_ref(),
+                ..request(spec, &spec.exec)
+            });
+            if !m.outcome.success() {
+                return Err(Box::new(fail(label, &m)));
+            }
+            let mut reports = match stdout.as_mut() {
+                Some(f) => custom::from_stdout(f)
+                    .map_err(|e| Box::new(failed_with(format!("{label}: {e}"))))?,
+                None => Vec::new(),
+            };
+            reports.extend(
+                custom::from_file(&metrics_file.path())
+                    .map_err(|e| Box::new(failed_with(format!("{label}: {e}"))))?,
+            );
+            Ok((m, reports))
+        };
     for i in 0..spec.warmup {
         if let Err(mut failed) = run_once(&format!("warm-up run {}", i + 1)) {
             failed.warmup_runs = i;
@@ -188,6 +242,7 @@ fn measure(
         }
     }
     let mut samples = BenchSamples::default();
+    let mut custom_metrics = custom::CustomMetrics::default();
     let mut measured = Duration::ZERO;
     loop {
         let done = samples.len() as u32;
@@ -195,8 +250,12 @@ fn measure(
         if done >= estimate {
             break;
         }
-        match run_once(&format!("run {}", done + 1)) {
-            Ok(m) => {
+        let label = format!("run {}", done + 1);
+        match run_once(&label) {
+            Ok((m, reports)) => {
+                if let Err(e) = custom_metrics.add_run(reports) {
+                    return failed_with(format!("{label}: {e}"));
+                }
                 measured += Duration::from_secs_f64(m.wall_time);
                 samples.push(&m);
                 let done = done + 1;
@@ -210,7 +269,54 @@ fn measure(
     }
     let mut result = base_result(spec, BenchStatus::Ok, None);
     result.warmup_runs = spec.warmup;
+    let cpu_utilization = spec
+        .settings
+        .measures(Measure::CpuUtilization)
+        .then(|| samples.cpu_utilization());
     result.metrics = samples.into_metrics(&spec.name, spec.throughput.as_ref(), seed);
+    if let Some(u) = cpu_utilization {
+        result.metrics.push(samples::metric(
+            &spec.name,
+            "cpu_utilization",
+            "ratio",
+            Direction::HigherIsBetter,
+            u,
+            seed,
+        ));
+    }
+    for (name, series) in custom_metrics.into_series() {
+        if result.metric(&name).is_some() {
+            return failed_with(format!(
+                "custom metric `{name}` has the name of a metric perfgate measures"
+            ));
+        }
+        result.metrics.push(samples::metric(
+            &spec.name,
+            &name,
+            &series.unit,
+            series.direction,
+            series.samples,
+            seed,
+        ));
+    }
+    if spec.settings.measures(Measure::Instructions) {
+        match instructions::count(spec, &spec.env, exec) {
+            Ok((count, tool)) => {
+                result.metrics.push(samples::metric(
+                    &spec.name,
+                    "instructions",
+                    "count",
+                    Direction::LowerIsBetter,
+                    vec![count],
+                    seed,
+                ));
+                result
+                    .params
+                    .insert("instructions_tool".into(), tool.into());
+            }
+            Err(e) => return failed_with(e),
+        }
+    }
     result
 }
 
@@ -258,6 +364,8 @@ mod tests {
             throughput: None,
             harness: None,
             deterministic: false,
+            settings: Default::default(),
+            params: Default::default(),
         }
     }
 

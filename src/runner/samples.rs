@@ -23,6 +23,15 @@ impl BenchSamples {
         self.peak_rss.push(m.peak_rss_bytes as f64);
     }
 
+    /// (user + sys) / wall of each run.
+    pub fn cpu_utilization(&self) -> Vec<f64> {
+        self.wall_time
+            .iter()
+            .zip(self.user_time.iter().zip(&self.sys_time))
+            .map(|(w, (u, s))| (u + s) / w.max(1e-9))
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.wall_time.len()
     }
@@ -109,7 +118,7 @@ impl BenchSamples {
     }
 }
 
-fn metric(
+pub(super) fn metric(
     bench: &str,
     name: &str,
     unit: &str,

@@ -25,6 +25,8 @@ pub struct Prepared {
     argv: Vec<CString>,
     envp: Vec<CString>,
     cwd: CString,
+    /// CPU affinity set in the child before exec (`pin = [cores]`).
+    affinity: Option<libc::cpu_set_t>,
 }
 
 impl Prepared {
@@ -56,7 +58,29 @@ impl Prepared {
             argv: args.iter().map(|a| cstr(a)).collect::<Result<_, _>>()?,
             envp,
             cwd: cstr(cwd.as_os_str())?,
+            affinity: None,
         })
+    }
+
+    /// Pins the process to `cores` (none: inherit perfgate's affinity).
+    pub fn pinned(mut self, cores: &[usize]) -> Result<Self, String> {
+        if cores.is_empty() {
+            return Ok(self);
+        }
+        // SAFETY: cpu_set_t is plain data; zeroed is the empty set.
+        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+        let max = 8 * std::mem::size_of::<libc::cpu_set_t>();
+        for &c in cores {
+            if c >= max {
+                return Err(format!(
+                    "pin: core {c} is beyond the {max} this system call takes"
+                ));
+            }
+            // SAFETY: c is below the set's capacity.
+            unsafe { libc::CPU_SET(c, &mut set) };
+        }
+        self.affinity = Some(set);
+        Ok(self)
     }
 }
 
@@ -197,6 +221,11 @@ unsafe fn child(
     }
     if libc::chdir(p.cwd.as_ptr()) != 0 {
         fail(errno());
+    }
+    if let Some(set) = &p.affinity {
+        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), set) != 0 {
+            fail(errno());
+        }
     }
     // Park until the parent has started its clock (or gave up: EOF).
     let mut byte = 0u8;

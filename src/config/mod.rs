@@ -13,6 +13,8 @@
 //! "*.wall_time" = { warn_pct = 5, fail_pct = 10 }
 //! ```
 
+mod settings;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,6 +25,7 @@ use toml::Spanned;
 use crate::context::sha256_hex;
 use crate::error::{Error, Result};
 use crate::gate::rules::ThresholdRule;
+pub use settings::{Measure, RunSettings, THREAD_VARS};
 
 pub const CONFIG_FILE_NAME: &str = "perfgate.toml";
 
@@ -112,6 +115,10 @@ pub struct BenchSpec {
     /// The command's stdout is the same on every run (`deterministic = true`): a replay
     /// manifest records its hash, and `perfgate replay` checks it.
     pub deterministic: bool,
+    /// Deterministic-mode options and extra measurements.
+    pub settings: RunSettings,
+    /// This benchmark's point of a parameter sweep (`params`), empty otherwise.
+    pub params: BTreeMap<String, serde_json::Value>,
 }
 
 /// `adapter = "criterion"` (and optionally `output = "path"`) on a `[[bench]]`.
@@ -192,16 +199,30 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config> {
     let mut benches = Vec::new();
     for spanned in raw.bench {
         let span = spanned.span();
-        let b = spanned.into_inner();
+        let mut b = spanned.into_inner();
+        let params = std::mem::take(&mut b.params);
         let bench =
             resolve_bench(b, &defaults, base_dir).map_err(|m| err_at(Some(span.clone()), m))?;
-        if benches.iter().any(|x: &BenchSpec| x.name == bench.name) {
-            return Err(err_at(
-                Some(span),
-                format!("duplicate benchmark name `{}`", bench.name),
-            ));
+        let expanded = if params.is_empty() {
+            vec![bench]
+        } else {
+            let points = settings::grid(&params).map_err(|m| {
+                err_at(
+                    Some(span.clone()),
+                    format!("benchmark `{}`: {m}", bench.name),
+                )
+            })?;
+            settings::expand(&bench, &points)
+        };
+        for bench in expanded {
+            if benches.iter().any(|x: &BenchSpec| x.name == bench.name) {
+                return Err(err_at(
+                    Some(span),
+                    format!("duplicate benchmark name `{}`", bench.name),
+                ));
+            }
+            benches.push(bench);
         }
-        benches.push(bench);
     }
     if benches.is_empty() {
         return Err(err_at(
@@ -285,6 +306,10 @@ struct RawOptions {
     #[serde(default)]
     tags: Vec<String>,
     device: Option<String>,
+    threads: Option<u32>,
+    seed: Option<u64>,
+    pin: Option<Vec<usize>>,
+    measure: Option<Vec<Measure>>,
 }
 
 /// A `[[bench]]` table: its own keys plus every [`RawOptions`] key. Spelled out rather than
@@ -315,6 +340,12 @@ struct RawBench {
     output: Option<PathBuf>,
     #[serde(default)]
     deterministic: bool,
+    threads: Option<u32>,
+    seed: Option<u64>,
+    pin: Option<Vec<usize>>,
+    measure: Option<Vec<Measure>>,
+    #[serde(default)]
+    params: BTreeMap<String, Vec<toml::Value>>,
 }
 
 impl RawBench {
@@ -341,6 +372,10 @@ impl RawBench {
             cwd: self.cwd,
             tags: self.tags,
             device: self.device,
+            threads: self.threads,
+            seed: self.seed,
+            pin: self.pin,
+            measure: self.measure,
         };
         (
             self.name,
@@ -512,6 +547,29 @@ fn resolve_bench(
         }),
         None => None,
     };
+    let settings = RunSettings {
+        threads: o.threads.or(d.threads),
+        seed: o.seed.or(d.seed),
+        pin: o.pin.clone().or_else(|| d.pin.clone()).unwrap_or_default(),
+        measure: o
+            .measure
+            .clone()
+            .or_else(|| d.measure.clone())
+            .unwrap_or_default(),
+    };
+    if settings.threads == Some(0) {
+        return Err(format!("benchmark `{name}`: threads must be at least 1"));
+    }
+    let cores = std::thread::available_parallelism().map_or(usize::MAX, |n| n.get());
+    if let Some(c) = settings.pin.iter().find(|&&c| c >= 1024) {
+        return Err(format!(
+            "benchmark `{name}`: pin: core {c} does not exist (this machine has {cores})"
+        ));
+    }
+    // Explicit `env` wins over what the settings imply.
+    for (k, v) in settings.env() {
+        env.entry(k).or_insert(v);
+    }
     Ok(BenchSpec {
         warmup: o.warmup.or(d.warmup).unwrap_or(1),
         sampling,
@@ -529,6 +587,8 @@ fn resolve_bench(
         throughput,
         harness,
         deterministic,
+        settings,
+        params: BTreeMap::new(),
         name,
         exec,
     })

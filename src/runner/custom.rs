@@ -1,0 +1,309 @@
+//! Metrics a benchmark reports itself, per run: lines on its stdout such as
+//!
+//! ```text
+//! PERFGATE_METRIC name=accuracy value=0.9987 unit=ratio direction=higher
+//! ```
+//!
+//! or a JSON file at the path perfgate passes in `PERFGATE_METRICS_FILE`:
+//! `{"accuracy": {"value": 0.9987, "unit": "ratio", "direction": "higher"}}`. Each run gives
+//! one sample per metric; a metric must come with the same unit and direction in every
+//! measured run, and in all of them (a metric that sometimes goes missing would make its
+//! samples a biased subset).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use crate::model::Direction;
+
+pub const METRICS_FILE_VAR: &str = "PERFGATE_METRICS_FILE";
+const LINE_PREFIX: &str = "PERFGATE_METRIC ";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomSeries {
+    pub unit: String,
+    pub direction: Direction,
+    pub samples: Vec<f64>,
+}
+
+/// Collects the custom metrics of one benchmark's measured runs.
+#[derive(Debug, Default)]
+pub struct CustomMetrics {
+    series: BTreeMap<String, CustomSeries>,
+    runs: usize,
+}
+
+/// One value as reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reported {
+    pub name: String,
+    pub value: f64,
+    pub unit: String,
+    pub direction: Direction,
+}
+
+impl CustomMetrics {
+    /// Adds one measured run's reports. Errors name the metric and what is inconsistent.
+    pub fn add_run(&mut self, reports: Vec<Reported>) -> Result<(), String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in reports {
+            if !seen.insert(r.name.clone()) {
+                return Err(format!(
+                    "custom metric `{}` reported twice in one run",
+                    r.name
+                ));
+            }
+            match self.series.get_mut(&r.name) {
+                Some(s) => {
+                    if s.unit != r.unit || s.direction != r.direction {
+                        return Err(format!(
+                            "custom metric `{}` changed its unit or direction between runs ({} -> {})",
+                            r.name, s.unit, r.unit
+                        ));
+                    }
+                    s.samples.push(r.value);
+                }
+                None if self.runs > 0 => {
+                    return Err(format!(
+                        "custom metric `{}` first reported in run {}, not in every run",
+                        r.name,
+                        self.runs + 1
+                    ))
+                }
+                None => {
+                    self.series.insert(
+                        r.name,
+                        CustomSeries {
+                            unit: r.unit,
+                            direction: r.direction,
+                            samples: vec![r.value],
+                        },
+                    );
+                }
+            }
+        }
+        self.runs += 1;
+        if let Some((name, s)) = self
+            .series
+            .iter()
+            .find(|(_, s)| s.samples.len() != self.runs)
+        {
+            return Err(format!(
+                "custom metric `{name}` missing from run {} (reported in {} of {} runs)",
+                self.runs,
+                s.samples.len(),
+                self.runs
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn into_series(self) -> BTreeMap<String, CustomSeries> {
+        self.series
+    }
+}
+
+/// The `PERFGATE_METRIC` lines of a run's stdout (from the start of `file`).
+pub fn from_stdout(file: &mut std::fs::File) -> Result<Vec<Reported>, String> {
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| format!("cannot read the benchmark's stdout: {e}"))?;
+    let mut out = Vec::new();
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    let mut number = 0;
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("cannot read the benchmark's stdout: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        if !line.starts_with(LINE_PREFIX.as_bytes()) {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&line);
+        out.push(parse_line(text.trim_end()).map_err(|e| format!("stdout line {number}: {e}"))?);
+    }
+    Ok(out)
+}
+
+/// `PERFGATE_METRIC name=accuracy value=0.9987 unit=ratio direction=higher`.
+pub fn parse_line(line: &str) -> Result<Reported, String> {
+    let rest = line
+        .strip_prefix(LINE_PREFIX)
+        .ok_or("not a PERFGATE_METRIC line")?;
+    let mut fields = BTreeMap::new();
+    for word in rest.split_whitespace() {
+        let (k, v) = word
+            .split_once('=')
+            .ok_or_else(|| format!("`{word}` is not key=value"))?;
+        if fields.insert(k, v).is_some() {
+            return Err(format!("`{k}` given twice"));
+        }
+    }
+    let get = |k: &str| fields.get(k).copied();
+    if let Some(k) = fields
+        .keys()
+        .find(|k| !["name", "value", "unit", "direction"].contains(k))
+    {
+        return Err(format!(
+            "unknown key `{k}` (known: name, value, unit, direction)"
+        ));
+    }
+    let name = get("name")
+        .filter(|n| !n.is_empty())
+        .ok_or("`name=` is missing")?;
+    let value: f64 = get("value")
+        .ok_or("`value=` is missing")?
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite())
+        .ok_or("`value=` is not a finite number")?;
+    reported(name, value, get("unit"), get("direction"))
+}
+
+fn reported(
+    name: &str,
+    value: f64,
+    unit: Option<&str>,
+    direction: Option<&str>,
+) -> Result<Reported, String> {
+    let unit = unit.unwrap_or("").to_string();
+    let direction = match direction {
+        None => {
+            if unit.ends_with("/s") {
+                Direction::HigherIsBetter
+            } else {
+                Direction::LowerIsBetter
+            }
+        }
+        Some("lower" | "lower_is_better") => Direction::LowerIsBetter,
+        Some("higher" | "higher_is_better") => Direction::HigherIsBetter,
+        Some(d) => return Err(format!("direction `{d}`: must be `lower` or `higher`")),
+    };
+    Ok(Reported {
+        name: name.to_string(),
+        value,
+        unit,
+        direction,
+    })
+}
+
+/// The metrics file a run wrote, if it wrote one; removed after reading.
+pub fn from_file(path: &Path) -> Result<Vec<Reported>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let _ = std::fs::remove_file(path);
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{METRICS_FILE_VAR}: not JSON: {e}"))?;
+    let obj = value
+        .as_object()
+        .ok_or(format!("{METRICS_FILE_VAR}: not an object of metrics"))?;
+    obj.iter()
+        .map(|(name, m)| {
+            let field = |k: &str| m.get(k);
+            let value = field("value")
+                .and_then(|v| v.as_f64())
+                .filter(|v| v.is_finite())
+                .ok_or(format!(
+                    "{METRICS_FILE_VAR}: {name}.value is not a finite number"
+                ))?;
+            reported(
+                name,
+                value,
+                field("unit").and_then(|u| u.as_str()),
+                field("direction").and_then(|d| d.as_str()),
+            )
+            .map_err(|e| format!("{METRICS_FILE_VAR}: {name}: {e}"))
+        })
+        .collect()
+}
+
+/// A fresh path for a benchmark's metrics file (in a directory removed with the value).
+pub struct MetricsFile {
+    dir: tempfile::TempDir,
+}
+
+impl MetricsFile {
+    pub fn new() -> std::io::Result<Self> {
+        Ok(MetricsFile {
+            dir: tempfile::tempdir()?,
+        })
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("metrics.json")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_parse_with_defaults_and_errors_say_what() {
+        let r =
+            parse_line("PERFGATE_METRIC name=accuracy value=0.9987 unit=ratio direction=higher")
+                .unwrap();
+        assert_eq!(r.name, "accuracy");
+        assert_eq!(r.value, 0.9987);
+        assert_eq!(r.direction, Direction::HigherIsBetter);
+        let r = parse_line("PERFGATE_METRIC name=rate value=5 unit=req/s").unwrap();
+        assert_eq!(r.direction, Direction::HigherIsBetter);
+        let r = parse_line("PERFGATE_METRIC name=load value=1.5e-3 unit=s").unwrap();
+        assert_eq!((r.value, r.direction), (1.5e-3, Direction::LowerIsBetter));
+        assert_eq!(
+            parse_line("PERFGATE_METRIC value=1").unwrap_err(),
+            "`name=` is missing"
+        );
+        assert_eq!(
+            parse_line("PERFGATE_METRIC name=a value=NaN").unwrap_err(),
+            "`value=` is not a finite number"
+        );
+        assert!(parse_line("PERFGATE_METRIC name=a value=1 colour=red")
+            .unwrap_err()
+            .contains("unknown key `colour`"));
+        assert!(parse_line("PERFGATE_METRIC name=a value=1 direction=up")
+            .unwrap_err()
+            .contains("direction `up`"));
+    }
+
+    #[test]
+    fn every_run_must_report_every_metric_the_same_way() {
+        let rep = |v: f64| Reported {
+            name: "a".into(),
+            value: v,
+            unit: "ratio".into(),
+            direction: Direction::HigherIsBetter,
+        };
+        let mut c = CustomMetrics::default();
+        c.add_run(vec![rep(1.0)]).unwrap();
+        c.add_run(vec![rep(2.0)]).unwrap();
+        assert_eq!(c.into_series()["a"].samples, vec![1.0, 2.0]);
+        let mut c = CustomMetrics::default();
+        c.add_run(vec![rep(1.0)]).unwrap();
+        assert!(c
+            .add_run(vec![])
+            .unwrap_err()
+            .contains("missing from run 2"));
+        let mut c = CustomMetrics::default();
+        c.add_run(vec![]).unwrap();
+        assert!(c
+            .add_run(vec![rep(1.0)])
+            .unwrap_err()
+            .contains("first reported in run 2"));
+        let mut c = CustomMetrics::default();
+        c.add_run(vec![rep(1.0)]).unwrap();
+        let mut other = rep(1.0);
+        other.unit = "%".into();
+        assert!(c
+            .add_run(vec![other])
+            .unwrap_err()
+            .contains("changed its unit"));
+    }
+}

@@ -1,0 +1,108 @@
+//! `measure = ["instructions"]`: the benchmark run once under `valgrind --tool=callgrind`,
+//! whose instruction count (`Ir`) is repeatable for the same binary, input and environment,
+//! whatever else the machine is doing: a near-noise-free metric for shared CI runners where
+//! hardware counters are not available. Callgrind slows the program down about 20-100x;
+//! the run is outside the timed ones.
+
+use std::path::Path;
+
+use super::{Executor, RunRequest};
+use crate::config::{BenchSpec, Exec};
+
+/// `(instructions, "valgrind-3.19.0 callgrind")`, or why not.
+pub fn count(
+    spec: &BenchSpec,
+    env: &std::collections::BTreeMap<String, String>,
+    exec: &mut dyn Executor,
+) -> Result<(f64, String), String> {
+    let version = std::process::Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("instructions: valgrind is needed (apt-get install valgrind): {e}"))?;
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+    let dir = tempfile::tempdir().map_err(|e| format!("instructions: {e}"))?;
+    let out = dir.path().join("callgrind.out");
+    let mut argv = vec![
+        "valgrind".to_string(),
+        "--tool=callgrind".to_string(),
+        format!("--callgrind-out-file={}", out.display()),
+        // The program's own stderr is kept; valgrind's goes to a file.
+        format!("--log-file={}", dir.path().join("valgrind.log").display()),
+        "--".to_string(),
+    ];
+    match &spec.exec {
+        Exec::Argv(a) => argv.extend(a.iter().cloned()),
+        Exec::Shell(s) => argv.extend(["sh".to_string(), "-c".to_string(), s.clone()]),
+    }
+    let wrapped = Exec::Argv(argv);
+    let m = exec.run(&RunRequest {
+        exec: &wrapped,
+        env,
+        cwd: &spec.cwd,
+        // Under callgrind a run takes tens of times longer.
+        timeout: spec.timeout.map(|t| t * 100),
+        capture_stdout: None,
+        pin: &spec.settings.pin,
+    });
+    if !m.outcome.success() {
+        let log = std::fs::read_to_string(dir.path().join("valgrind.log")).unwrap_or_default();
+        let last = log
+            .lines()
+            .rev()
+            .find(|l| !l.trim_end().ends_with("=="))
+            .unwrap_or("");
+        return Err(format!(
+            "instructions: the run under callgrind {}{}",
+            m.outcome.describe(),
+            if last.is_empty() {
+                String::new()
+            } else {
+                format!(": {last}")
+            }
+        ));
+    }
+    let total = totals(&out)?;
+    Ok((total, format!("{version} callgrind")))
+}
+
+/// The `summary:` (or `totals:`) line's first number: the Ir event, which callgrind counts
+/// by default and lists first.
+fn totals(path: &Path) -> Result<f64, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("instructions: callgrind wrote no output ({e})"))?;
+    parse_totals(&text)
+        .ok_or_else(|| format!("instructions: no `summary:` line in {}", path.display()))
+}
+
+pub fn parse_totals(text: &str) -> Option<f64> {
+    let events_first_is_ir = text
+        .lines()
+        .find_map(|l| l.strip_prefix("events:"))
+        .is_none_or(|e| e.split_whitespace().next() == Some("Ir"));
+    if !events_first_is_ir {
+        return None;
+    }
+    ["summary:", "totals:"].iter().find_map(|key| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .map(|n| n as f64)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ir_total_is_read_from_summary_or_totals() {
+        assert_eq!(
+            parse_totals("version: 1\nevents: Ir\nfl=a\n0 5\nsummary: 123456\n"),
+            Some(123456.0)
+        );
+        assert_eq!(parse_totals("events: Ir Dr\ntotals: 77 8\n"), Some(77.0));
+        assert_eq!(parse_totals("events: Dr Ir\nsummary: 1 2\n"), None);
+        assert_eq!(parse_totals("nothing"), None);
+    }
+}

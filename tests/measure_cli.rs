@@ -1,0 +1,273 @@
+//! What a benchmark can measure beyond time and memory, end to end on real processes: its own
+//! metrics (stdout lines and the metrics file), CPU utilisation, instruction counts under
+//! callgrind, parameter sweeps, and the deterministic-mode options (threads, seed, pin).
+
+mod common;
+
+use std::path::Path;
+
+use common::{busy, metric_of, perfgate, read_json, run, samples, write};
+
+fn run_config(dir: &Path, toml: &str) -> (i32, serde_json::Value, String) {
+    write(&dir.join("perfgate.toml"), toml);
+    let r = run(perfgate()
+        .args(["run", "--json-out", "r.json"])
+        .current_dir(dir));
+    let report = if dir.join("r.json").exists() {
+        read_json(&dir.join("r.json"))
+    } else {
+        serde_json::Value::Null
+    };
+    (r.code, report, r.stderr)
+}
+
+#[test]
+fn benchmarks_report_their_own_metrics_per_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each run reports the run number it counts in a file: samples 1..=4 after one warm-up
+    // (which reports 0 and is not a sample); also a throughput and a metrics-file metric.
+    let (code, report, err) = run_config(
+        dir.path(),
+        r#"suite = "custom"
+[[bench]]
+name = "model"
+shell = '''
+n=$(cat count 2>/dev/null || echo 0); echo $((n + 1)) > count
+echo "some output"
+echo "PERFGATE_METRIC name=epoch value=$n unit=runs direction=higher"
+echo "PERFGATE_METRIC name=rate value=2.5e3 unit=req/s"
+printf '{"load_time": {"value": 0.25, "unit": "s"}}' > "$PERFGATE_METRICS_FILE"
+'''
+runs = 4
+warmup = 1
+"#,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(samples(&report, 0, "epoch"), [1.0, 2.0, 3.0, 4.0]);
+    let epoch = metric_of(&report, 0, "epoch");
+    assert_eq!(epoch["unit"], "runs");
+    assert_eq!(epoch["direction"], "higher_is_better");
+    assert_eq!(epoch["summary"]["median"], 2.5);
+    let rate = metric_of(&report, 0, "rate");
+    assert_eq!(
+        (rate["unit"].as_str(), rate["direction"].as_str()),
+        (Some("req/s"), Some("higher_is_better"))
+    );
+    assert_eq!(samples(&report, 0, "rate"), [2500.0; 4]);
+    assert_eq!(samples(&report, 0, "load_time"), [0.25; 4]);
+    assert_eq!(metric_of(&report, 0, "load_time")["unit"], "s");
+}
+
+#[test]
+fn a_metric_missing_from_a_run_fails_the_benchmark() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report, _) = run_config(
+        dir.path(),
+        r#"[[bench]]
+name = "flaky"
+shell = '''
+n=$(cat count 2>/dev/null || echo 0); echo $((n + 1)) > count
+if [ $n -lt 2 ]; then echo "PERFGATE_METRIC name=acc value=0.9"; fi
+'''
+runs = 4
+warmup = 0
+"#,
+    );
+    assert_eq!(code, 3);
+    let b = &report["benchmarks"][0];
+    assert_eq!(b["status"], "failed");
+    assert!(
+        b["reason"]
+            .as_str()
+            .unwrap()
+            .contains("run 3: custom metric `acc` missing from run 3"),
+        "{b}"
+    );
+    // A malformed line names the stdout line.
+    let (code, report, _) = run_config(
+        dir.path(),
+        "[[bench]]\nname = \"bad\"\nshell = \"echo hi; echo 'PERFGATE_METRIC name=x value=abc'\"\nruns = 2\nwarmup = 0\n",
+    );
+    assert_eq!(code, 3);
+    let reason = report["benchmarks"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("stdout line 2: `value=` is not a finite number"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn cpu_utilization_separates_computing_from_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report, err) = run_config(
+        dir.path(),
+        &format!(
+            r#"[defaults]
+measure = ["cpu_utilization"]
+runs = 3
+warmup = 0
+[[bench]]
+name = "compute"
+command = ["{}", "30000000"]
+[[bench]]
+name = "wait"
+command = ["sleep", "0.05"]
+"#,
+            busy().display()
+        ),
+    );
+    assert_eq!(code, 0, "{err}");
+    let compute = metric_of(&report, 0, "cpu_utilization");
+    assert_eq!(compute["unit"], "ratio");
+    let c = compute["summary"]["median"].as_f64().unwrap();
+    let w = metric_of(&report, 1, "cpu_utilization")["summary"]["median"]
+        .as_f64()
+        .unwrap();
+    // A register loop keeps one core busy; a sleep barely uses any.
+    assert!(c > 0.7 && c < 1.3, "compute utilisation {c}");
+    assert!(w < 0.2, "sleep utilisation {w}");
+}
+
+#[test]
+fn a_parameter_sweep_is_one_benchmark_per_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report, err) = run_config(
+        dir.path(),
+        &format!(
+            r#"[[bench]]
+name = "loop"
+command = ["{}", "{{n}}"]
+params = {{ n = [10000000, 40000000] }}
+runs = 3
+warmup = 0
+[[bench]]
+name = "grid"
+shell = "echo PERFGATE_METRIC name=product value=$(({{a}} * {{b}}))"
+params = {{ a = [2, 3], b = [5, 7] }}
+runs = 2
+warmup = 0
+"#,
+            busy().display()
+        ),
+    );
+    assert_eq!(code, 0, "{err}");
+    let names: Vec<&str> = report["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "loop/n=10000000",
+            "loop/n=40000000",
+            "grid/a=2/b=5",
+            "grid/a=2/b=7",
+            "grid/a=3/b=5",
+            "grid/a=3/b=7"
+        ]
+    );
+    assert_eq!(
+        report["benchmarks"][1]["params"],
+        serde_json::json!({"n": 40000000})
+    );
+    assert_eq!(
+        report["benchmarks"][1]["command"]
+            .as_str()
+            .unwrap()
+            .ends_with(" 40000000"),
+        true
+    );
+    let products: Vec<f64> = (2..6)
+        .map(|i| {
+            metric_of(&report, i, "product")["summary"]["median"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(products, [10.0, 14.0, 15.0, 21.0]);
+    // Four times the iterations take clearly longer (the substitution reached the command).
+    let t = |i| {
+        metric_of(&report, i, "user_time")["summary"]["median"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(t(1) > 2.0 * t(0), "{} vs {}", t(1), t(0));
+}
+
+#[test]
+fn threads_seed_and_pin_reach_the_process_and_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report, err) = run_config(
+        dir.path(),
+        r#"[[bench]]
+name = "env"
+shell = '''
+echo "PERFGATE_METRIC name=rayon value=$RAYON_NUM_THREADS"
+echo "PERFGATE_METRIC name=omp value=$OMP_NUM_THREADS"
+echo "PERFGATE_METRIC name=seed value=$PERFGATE_SEED"
+awk '/^Cpus_allowed_list/ { print "PERFGATE_METRIC name=cpus value=" $2 }' /proc/self/status
+'''
+threads = 3
+seed = 42
+pin = [0]
+runs = 2
+warmup = 0
+"#,
+    );
+    assert_eq!(code, 0, "{err}");
+    for (metric, value) in [("rayon", 3.0), ("omp", 3.0), ("seed", 42.0), ("cpus", 0.0)] {
+        assert_eq!(samples(&report, 0, metric), [value, value], "{metric}");
+    }
+    assert_eq!(
+        report["benchmarks"][0]["params"],
+        serde_json::json!({"threads": 3, "seed": 42, "pin": [0]})
+    );
+    // An explicit env wins over `threads`.
+    let (code, report, err) = run_config(
+        dir.path(),
+        "[[bench]]\nname = \"env\"\nshell = 'echo PERFGATE_METRIC name=omp value=$OMP_NUM_THREADS'\nthreads = 3\nenv = { OMP_NUM_THREADS = \"1\" }\nruns = 1\nwarmup = 0\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(samples(&report, 0, "omp"), [1.0]);
+}
+
+#[test]
+fn instruction_counts_repeat_exactly_and_follow_the_work() {
+    if std::process::Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        panic!("valgrind is needed for this test (.ci/run installs it)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let count = |n: u64| {
+        let (code, report, err) = run_config(
+            dir.path(),
+            &format!(
+                "[[bench]]\nname = \"loop\"\ncommand = [\"{}\", \"{n}\"]\nmeasure = [\"instructions\"]\nruns = 2\nwarmup = 0\n",
+                busy().display()
+            ),
+        );
+        assert_eq!(code, 0, "{err}");
+        let m = metric_of(&report, 0, "instructions");
+        assert_eq!(m["unit"], "count");
+        assert!(report["benchmarks"][0]["params"]["instructions_tool"]
+            .as_str()
+            .unwrap()
+            .starts_with("valgrind-3."));
+        m["summary"]["median"].as_f64().unwrap()
+    };
+    let a = count(1_000_000);
+    let b = count(1_000_000);
+    let c = count(2_000_000);
+    assert_eq!(a, b, "the same program and input give the same count");
+    // The loop is a handful of instructions per iteration on top of a fixed start-up cost.
+    let per_iteration = (c - a) / 1_000_000.0;
+    assert!(
+        (2.0..20.0).contains(&per_iteration),
+        "{a} -> {c}: {per_iteration} per iteration"
+    );
+}
