@@ -2,6 +2,7 @@
 //! config -> runner -> samples -> stats -> report -> gate (compare) -> render.
 //! The binary (`src/main.rs`) only parses arguments and maps outcomes to exit codes.
 
+pub mod attest;
 pub mod baseline;
 pub mod ci;
 pub mod cli;

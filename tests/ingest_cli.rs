@@ -256,3 +256,51 @@ fn config_refuses_sampling_options_with_an_adapter() {
     assert!(r.stderr.contains("perfgate.toml"), "{}", r.stderr);
     assert!(r.stderr.contains("unknown adapter `jsno`"), "{}", r.stderr);
 }
+
+/// Two real criterion runs (tests/fixtures/criterion/run1 and run2: `fib 20` made slower in
+/// between) ingested through the binary and compared: the slowed benchmark is critical and
+/// blocks with --fail-on-regression; an unchanged one is stable.
+#[test]
+fn two_criterion_runs_ingested_and_compared_flag_the_regression() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/criterion");
+    for (run_dir, out) in [("run1", "base.json"), ("run2", "cur.json")] {
+        let r = run(perfgate()
+            .arg("ingest")
+            .arg(fixtures.join(run_dir))
+            .args(["--suite", "crit", "--json-out"])
+            .arg(dir.path().join(out)));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let cur = read_json(&dir.path().join("cur.json"));
+    assert_eq!(cur["source"]["format"], "criterion");
+    let r = run(perfgate()
+        .args([
+            "compare",
+            "cur.json",
+            "base.json",
+            "--format",
+            "json",
+            "--fail-on-regression",
+        ])
+        .current_dir(dir.path()));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let c: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let status = |bench: &str| {
+        c["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["benchmark"] == bench && m["metric"] == "time")
+            .unwrap_or_else(|| panic!("no {bench}.time in {c}"))["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status("fib 20"), "critical");
+    assert_eq!(status("sum/1000"), "stable");
+    // criterion's own text form of the same runs agrees on what regressed.
+    let text = std::fs::read_to_string(fixtures.join("run2.txt")).unwrap();
+    let fib = text.split("fib 20").nth(1).unwrap();
+    assert!(fib.contains("Performance has regressed."));
+}

@@ -3,6 +3,7 @@
 
 mod custom;
 pub mod executor;
+pub mod gpu;
 mod harness;
 mod instructions;
 mod interrupt;

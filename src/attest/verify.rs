@@ -1,0 +1,146 @@
+//! Checking an attestation: every artifact re-hashed, the seal recomputed.
+
+use serde_json::Value;
+
+use super::{canonical, Artifact, Attestation, ATTESTATION_KIND, ATTESTATION_SCHEMA_VERSION};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArtifactCheck {
+    Same,
+    /// The file's SHA-256 now.
+    Changed(String),
+    Missing,
+}
+
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub attestation: Attestation,
+    /// Each recorded artifact with what was found.
+    pub artifacts: Vec<(Artifact, ArtifactCheck)>,
+    /// The seal recomputed over the document as read.
+    pub computed_manifest_sha256: String,
+}
+
+impl Verification {
+    pub fn manifest_matches(&self) -> bool {
+        self.computed_manifest_sha256 == self.attestation.manifest_sha256
+    }
+
+    pub fn passed(&self) -> bool {
+        self.manifest_matches()
+            && self
+                .artifacts
+                .iter()
+                .all(|(_, c)| *c == ArtifactCheck::Same)
+    }
+}
+
+/// Checks attestation JSON `text`; `current_sha256` gives an artifact's SHA-256 now, `None`
+/// when it is missing. The seal is recomputed over the document exactly as read (unknown
+/// members included), so any edit to it shows. Errors: not an attestation perfgate can read.
+pub fn verify(
+    text: &str,
+    mut current_sha256: impl FnMut(&Artifact) -> Option<String>,
+) -> Result<Verification, String> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    if doc.get("kind").and_then(Value::as_str) != Some(ATTESTATION_KIND) {
+        return Err(format!(
+            "not a perfgate attestation: `kind` is not \"{ATTESTATION_KIND}\""
+        ));
+    }
+    match doc.get("schema_version").and_then(Value::as_u64) {
+        Some(v) if v == u64::from(ATTESTATION_SCHEMA_VERSION) => {}
+        other => {
+            return Err(format!(
+                "attestation schema_version {} is not supported: this perfgate reads version {ATTESTATION_SCHEMA_VERSION}",
+                other.map_or_else(|| "(none)".to_string(), |v| v.to_string())
+            ))
+        }
+    }
+    let computed_manifest_sha256 = canonical::seal(&doc);
+    let attestation: Attestation =
+        serde_json::from_value(doc).map_err(|e| format!("not a valid attestation: {e}"))?;
+    let artifacts = attestation
+        .artifacts
+        .iter()
+        .map(|a| {
+            let check = match current_sha256(a) {
+                None => ArtifactCheck::Missing,
+                Some(now) if now == a.sha256 => ArtifactCheck::Same,
+                Some(now) => ArtifactCheck::Changed(now),
+            };
+            (a.clone(), check)
+        })
+        .collect();
+    Ok(Verification {
+        attestation,
+        artifacts,
+        computed_manifest_sha256,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attest::{artifact, build, tests::context};
+    use crate::context::sha256_hex;
+
+    fn sample() -> String {
+        let att = build(
+            context(),
+            vec![artifact("a.txt", b"alpha"), artifact("b.txt", b"beta")],
+        );
+        serde_json::to_string_pretty(&att).unwrap()
+    }
+
+    fn files(
+        a: &'static [u8],
+        b: Option<&'static [u8]>,
+    ) -> impl FnMut(&Artifact) -> Option<String> {
+        move |art: &Artifact| match art.path.as_str() {
+            "a.txt" => Some(sha256_hex(a)),
+            _ => b.map(sha256_hex),
+        }
+    }
+
+    #[test]
+    fn untouched_artifacts_and_document_pass() {
+        let v = verify(&sample(), files(b"alpha", Some(b"beta"))).unwrap();
+        assert!(v.manifest_matches());
+        assert!(v.passed());
+    }
+
+    #[test]
+    fn a_changed_and_a_missing_artifact_are_each_named() {
+        let v = verify(&sample(), files(b"alpha!", None)).unwrap();
+        assert!(!v.passed());
+        assert!(v.manifest_matches());
+        assert_eq!(v.artifacts[0].0.path, "a.txt");
+        assert_eq!(
+            v.artifacts[0].1,
+            ArtifactCheck::Changed(sha256_hex(b"alpha!"))
+        );
+        assert_eq!(v.artifacts[1].1, ArtifactCheck::Missing);
+    }
+
+    #[test]
+    fn an_edited_document_fails_the_seal() {
+        // Point the record at the tampered file: the artifacts then "match", the seal does not.
+        let text = sample().replace(&sha256_hex(b"beta"), &sha256_hex(b"evil"));
+        let v = verify(&text, files(b"alpha", Some(b"evil"))).unwrap();
+        assert_eq!(v.artifacts[1].1, ArtifactCheck::Same);
+        assert!(!v.manifest_matches());
+        assert!(!v.passed());
+    }
+
+    #[test]
+    fn other_documents_are_refused_with_the_reason() {
+        let err = verify("{\"schema_version\":1}", |_| None).unwrap_err();
+        assert!(err.contains("not a perfgate attestation"), "{err}");
+        let err = verify("nope", |_| None).unwrap_err();
+        assert!(err.contains("not valid JSON"), "{err}");
+        let future = sample().replace("\"schema_version\": 1", "\"schema_version\": 9");
+        let err = verify(&future, |_| None).unwrap_err();
+        assert!(err.contains("schema_version 9"), "{err}");
+    }
+}
