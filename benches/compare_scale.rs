@@ -60,6 +60,7 @@ fn report(shift: f64, seed: u64) -> Report {
             cpu_model: "cpu".into(),
             cores: 2,
             memory_bytes: 1 << 30,
+            gpu: None,
         },
         device: "cpu".into(),
         config_sha256: "0".repeat(64),

@@ -53,7 +53,17 @@ pub fn machine() -> Machine {
         cpu_model,
         cores,
         memory_bytes,
+        gpu: None,
     }
+}
+
+/// The GPUs and driver as NVML (or the fake) reports them; `None` without a GPU.
+pub fn machine_gpu() -> Option<crate::model::MachineGpu> {
+    let inv = crate::runner::gpu::inventory().ok()?;
+    Some(crate::model::MachineGpu {
+        models: inv.devices.into_iter().map(|d| d.name).collect(),
+        driver: inv.driver_version,
+    })
 }
 
 fn uname() -> (String, String) {
@@ -101,7 +111,7 @@ pub fn git_info(dir: &Path) -> Option<GitInfo> {
 }
 
 /// Whether a device is present on this machine. `cpu` always is; `cuda` when the NVIDIA
-/// driver is loaded. `PERFGATE_FAKE_DEVICES` (comma-separated) adds devices, for tests.
+/// driver's NVML finds a GPU (or `PERFGATE_FAKE_GPU` fakes one). `PERFGATE_FAKE_DEVICES` (comma-separated) adds devices, for tests.
 pub fn device_present(device: &str) -> bool {
     if device == "cpu" {
         return true;
@@ -112,10 +122,7 @@ pub fn device_present(device: &str) -> bool {
         }
     }
     match device {
-        "cuda" => {
-            Path::new("/proc/driver/nvidia/version").exists()
-                || Path::new("/dev/nvidiactl").exists()
-        }
+        "cuda" => crate::runner::gpu::gpu_present(),
         _ => false,
     }
 }

@@ -99,6 +99,16 @@ pub struct Machine {
     pub cpu_model: String,
     pub cores: u32,
     pub memory_bytes: u64,
+    /// The GPUs and driver, recorded when a `cuda` benchmark ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<MachineGpu>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineGpu {
+    /// Model names, one per device (`NVIDIA H100 80GB HBM3`).
+    pub models: Vec<String>,
+    pub driver: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

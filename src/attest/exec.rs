@@ -126,6 +126,7 @@ pub fn capture(
             timeout: spec.timeout,
             capture_stdout: stdout,
             pin: &spec.settings.pin,
+            sample_gpu: false,
         });
         if m.outcome.success() {
             return Ok(());

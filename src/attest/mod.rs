@@ -238,6 +238,7 @@ pub(crate) mod tests {
                 cpu_model: "Test CPU".into(),
                 cores: 2,
                 memory_bytes: 1 << 30,
+                gpu: None,
             },
             suite: Some("demo".into()),
             config_sha256: Some("c0ffee".into()),

@@ -236,7 +236,16 @@ fn run_selected(config: &Config, selected: &[BenchSpec], args: &RunArgs) -> Resu
         suite: args.suite.clone().unwrap_or_else(|| config.suite.clone()),
         timestamp_utc,
         git: context::git_info(&git_dir),
-        machine: context::machine(),
+        machine: {
+            let mut m = context::machine();
+            if benchmarks
+                .iter()
+                .any(|b| b.device == "cuda" && b.status == BenchStatus::Ok)
+            {
+                m.gpu = context::machine_gpu();
+            }
+            m
+        },
         device,
         config_sha256: config.sha256.clone(),
         seed: args.seed,

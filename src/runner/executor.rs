@@ -27,6 +27,8 @@ pub struct RunRequest<'a> {
     pub capture_stdout: Option<&'a File>,
     /// CPU affinity (`pin`); empty: inherited.
     pub pin: &'a [usize],
+    /// Sample the GPU memory of the process tree while it runs (`device = "cuda"`).
+    pub sample_gpu: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +67,9 @@ pub struct RunMeasurement {
     pub peak_rss_bytes: u64,
     /// The end of stderr, read only when the run failed.
     pub stderr_tail: String,
+    /// GPU use of the process tree, when asked for; `samples == 0 && failed == 0` with an
+    /// error: no GPU sampler could be opened.
+    pub gpu: Option<super::gpu::GpuPeak>,
 }
 
 pub trait Executor {
@@ -183,7 +188,10 @@ impl Executor for ProcessExecutor {
             sys_time: 0.0,
             peak_rss_bytes: 0,
             stderr_tail: String::new(),
+            gpu: None,
         };
+        // Opened before the fork: loading NVML takes milliseconds that must not be timed.
+        let sampler = req.sample_gpu.then(super::gpu::open_sampler);
         if req.timeout.is_some() && self.watchdog.is_none() {
             self.watchdog = Some(Watchdog::start());
         }
@@ -196,6 +204,18 @@ impl Executor for ProcessExecutor {
         let armed = req.timeout.zip(self.watchdog.as_ref());
         let start = Instant::now();
         parked.release();
+        let (tracker, unavailable) = match sampler {
+            Some(Ok(s)) => (
+                Some(super::gpu::PeakTracker::start(
+                    s,
+                    pid as u32,
+                    super::gpu::DEFAULT_INTERVAL,
+                )),
+                None,
+            ),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
+        };
         if let Some((timeout, dog)) = armed {
             dog.arm(pid, start + timeout);
             // Wait without reaping: while the child is a zombie its pid (= its process group
@@ -204,6 +224,14 @@ impl Executor for ProcessExecutor {
         }
         let (status, usage) = wait4(pid);
         let wall_time = start.elapsed().as_secs_f64();
+        let gpu = match (tracker, unavailable) {
+            (Some(t), _) => Some(t.stop()),
+            (None, Some(e)) => Some(super::gpu::GpuPeak {
+                errors: vec![e],
+                ..Default::default()
+            }),
+            (None, None) => None,
+        };
         super::interrupt::set_running(0);
         let timed_out = armed.is_some_and(|(_, dog)| dog.disarm());
         if let Some(e) = parked.exec_error() {
@@ -230,6 +258,7 @@ impl Executor for ProcessExecutor {
             // Linux reports ru_maxrss in KiB.
             peak_rss_bytes: (usage.ru_maxrss.max(0) as u64) * 1024,
             stderr_tail,
+            gpu,
         }
     }
 }
@@ -377,5 +406,6 @@ pub fn mock_measurement(req: &RunRequest<'_>) -> RunMeasurement {
         user_time: wall / 2.0,
         sys_time: wall / 4.0,
         peak_rss_bytes: 1 << 20,
+        gpu: None,
     }
 }

@@ -43,6 +43,7 @@ pub fn count(
         timeout: spec.timeout.map(|t| t * 100),
         capture_stdout: None,
         pin: &spec.settings.pin,
+        sample_gpu: false,
     });
     if !m.outcome.success() {
         let log = std::fs::read_to_string(dir.path().join("valgrind.log")).unwrap_or_default();

@@ -166,6 +166,7 @@ fn request<'a>(spec: &'a BenchSpec, exec: &'a Exec) -> RunRequest<'a> {
         timeout: spec.timeout,
         capture_stdout: None,
         pin: &spec.settings.pin,
+        sample_gpu: false,
     }
 }
 
@@ -215,15 +216,29 @@ fn measure(
             if let Some(f) = stdout.as_mut() {
                 // The child writes at the shared file offset: back to 0, or it would leave
                 // a hole of NULs where the last run's output was.
-                let _ = f.set_len(0).and_then(|()| f.seek(std::io::SeekFrom::Start(0)));
+                let _ = f
+                    .set_len(0)
+                    .and_then(|()| f.seek(std::io::SeekFrom::Start(0)));
             }
             let m = exec.run(&RunRequest {
                 env: &env,
                 capture_stdout: stdout.as_ref(),
+                sample_gpu: spec.device == "cuda",
                 ..request(spec, &spec.exec)
             });
             if !m.outcome.success() {
                 return Err(Box::new(fail(label, &m)));
+            }
+            if let Some(g) = &m.gpu {
+                // A driver error mid-run: the GPU numbers of this run cannot be trusted.
+                if g.failed > 0 {
+                    return Err(Box::new(failed_with(format!(
+                        "{label}: GPU sampling failed ({} of {} samples): {}",
+                        g.failed,
+                        g.failed + g.samples,
+                        g.errors.first().map_or("", String::as_str)
+                    ))));
+                }
             }
             let mut reports = match stdout.as_mut() {
                 Some(f) => custom::from_stdout(f)

@@ -13,6 +13,10 @@ pub struct BenchSamples {
     pub user_time: Vec<f64>,
     pub sys_time: Vec<f64>,
     pub peak_rss: Vec<f64>,
+    /// Peak GPU memory of the process tree per run (cuda benchmarks with a sampler).
+    pub gpu_mem_peak: Vec<f64>,
+    /// Mean utilisation (%) of the GPUs used, per run, when the driver tells.
+    pub gpu_util: Vec<f64>,
 }
 
 impl BenchSamples {
@@ -21,6 +25,10 @@ impl BenchSamples {
         self.user_time.push(m.user_time);
         self.sys_time.push(m.sys_time);
         self.peak_rss.push(m.peak_rss_bytes as f64);
+        if let Some(g) = m.gpu.as_ref().filter(|g| g.samples > 0) {
+            self.gpu_mem_peak.push(g.peak_bytes as f64);
+            self.gpu_util.extend(g.mean_util_pct);
+        }
     }
 
     /// (user + sys) / wall of each run.
@@ -48,6 +56,7 @@ impl BenchSamples {
         throughput: Option<&Throughput>,
         seed: u64,
     ) -> Vec<Metric> {
+        let runs = self.wall_time.len();
         let throughput_samples = throughput.map(|t| {
             let s: Vec<f64> = self
                 .wall_time
@@ -82,6 +91,23 @@ impl BenchSamples {
                 self.peak_rss,
             ),
         ];
+        // Only when every run has them: a partial series would be a biased sample.
+        if !self.gpu_mem_peak.is_empty() && self.gpu_mem_peak.len() == runs {
+            plan.push((
+                "gpu_mem_peak",
+                units::BYTES.to_string(),
+                Direction::LowerIsBetter,
+                self.gpu_mem_peak,
+            ));
+        }
+        if !self.gpu_util.is_empty() && self.gpu_util.len() == runs {
+            plan.push((
+                "gpu_util",
+                "%".to_string(),
+                Direction::HigherIsBetter,
+                self.gpu_util,
+            ));
+        }
         if let Some((unit, samples)) = throughput_samples {
             plan.push((
                 metric_names::THROUGHPUT,

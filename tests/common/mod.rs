@@ -12,6 +12,9 @@ pub fn perfgate() -> Command {
         "PERFGATE_THRESHOLD_PCT",
         "NO_COLOR",
         "PERFGATE_FAKE_DEVICES",
+        "PERFGATE_FAKE_GPU",
+        "PERFGATE_STRICT_GPU",
+        "GITHUB_ACTIONS",
     ] {
         c.env_remove(var);
     }

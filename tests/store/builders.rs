@@ -18,6 +18,7 @@ pub fn machine(id: &str) -> Machine {
         cpu_model: "Test CPU @ 3.0GHz".into(),
         cores: 8,
         memory_bytes: 16 << 30,
+        gpu: None,
     }
 }
 
