@@ -573,3 +573,51 @@ fn comparison_schema_is_not_vacuous() {
         assert_invalid(&validator, &c, what);
     }
 }
+
+/// Every harness fixture, ingested with its own adapter through the binary, is a valid
+/// report with a `source`; and every adapter has at least one fixture that ingests.
+#[test]
+fn ingested_reports_validate() {
+    let dir = TempDir::new().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let validator = report_schema();
+    let mut ingested_by = std::collections::BTreeMap::<String, usize>::new();
+    for adapter in perfgate::ingest::names() {
+        let Ok(entries) = std::fs::read_dir(fixtures.join(adapter)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name == "README.md" || name == "src" {
+                continue;
+            }
+            let out_file = dir.path().join("ingested.json");
+            let out = perfgate(
+                dir.path(),
+                &[
+                    "ingest",
+                    "--format",
+                    adapter,
+                    path.to_str().unwrap(),
+                    "--json-out",
+                    out_file.to_str().unwrap(),
+                ],
+            );
+            if out.status.code() != Some(0) {
+                continue;
+            }
+            let report = read_json(&out_file);
+            assert_valid(&validator, &report, &format!("{adapter}: {name}"));
+            // perfgate's own report (json adapter) passes through without a source.
+            let format = report["source"]["format"].as_str();
+            assert!(format == Some(adapter) || adapter == "json", "{name}: {format:?}");
+            *ingested_by.entry(adapter.to_string()).or_default() += 1;
+        }
+    }
+    let missing: Vec<_> = perfgate::ingest::names()
+        .into_iter()
+        .filter(|a| !ingested_by.contains_key(*a))
+        .collect();
+    assert!(missing.is_empty(), "adapters with no fixture that ingests: {missing:?}");
+}

@@ -5,6 +5,7 @@ mod bootstrap;
 mod descriptive;
 mod outliers;
 mod rng;
+pub mod scaling;
 mod shift;
 mod summary;
 
@@ -12,6 +13,7 @@ pub use bootstrap::{bootstrap_ci, bootstrap_relative_change_ci, BOOTSTRAP_RESAMP
 pub use descriptive::{mad, mean, median, percentile, percentile_sorted, stddev};
 pub use outliers::{tukey_outliers, OutlierCounts};
 pub use rng::SplitMix64;
+pub use scaling::{got_worse, Complexity, ScalingFit};
 pub use shift::{shift_ci95_pct, ShiftInterval};
 pub use summary::{resamples_for, summarize, Summary};
 
