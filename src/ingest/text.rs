@@ -55,6 +55,11 @@ pub fn strip_ansi(s: &str) -> std::borrow::Cow<'_, str> {
                 }
             }
             _ => {
+                // nF sequences (`ESC ( B` selects a character set): intermediates in
+                // 0x20..=0x2F, then one final byte.
+                while chars.peek().is_some_and(|c| ('\u{20}'..='\u{2f}').contains(c)) {
+                    chars.next();
+                }
                 chars.next();
             }
         }
@@ -126,6 +131,7 @@ mod tests {
             "abc"
         );
         assert_eq!(strip_ansi("plain"), "plain");
+        assert_eq!(strip_ansi("\u{1b}(B\u{1b}[mbench:"), "bench:");
     }
 
     #[test]
