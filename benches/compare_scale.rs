@@ -68,6 +68,7 @@ fn report(shift: f64, seed: u64) -> Report {
         benchmarks,
         thresholds: BTreeMap::new(),
         source: None,
+        scaling: Vec::new(),
     }
 }
 

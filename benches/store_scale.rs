@@ -94,6 +94,7 @@ fn report(i: usize) -> Report {
         }],
         thresholds: BTreeMap::new(),
         source: None,
+        scaling: Vec::new(),
     }
 }
 

@@ -402,8 +402,11 @@ pub struct ReportArgs {
     /// recorded run of this machine.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
-    #[arg(long, value_enum)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, required_unless_present = "scaling")]
+    pub format: Option<ReportFormat>,
+    /// Print the complexity fits of the report's parameter sweeps (Markdown) instead.
+    #[arg(long)]
+    pub scaling: bool,
     /// Write to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,

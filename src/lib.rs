@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod model;
 pub mod render;
 pub mod report;
+pub mod scaling;
 pub mod runner;
 pub mod stats;
 pub mod store;

@@ -53,6 +53,18 @@ pub struct Report {
     /// whose output was ingested, with its own metadata. Absent for `perfgate run`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// Complexity fits of parameter sweeps (derived from `benchmarks`; see
+    /// [`crate::scaling::fits`]). Absent when nothing was swept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scaling: Vec<crate::scaling::ScalingEntry>,
+}
+
+impl Report {
+    /// The report with its `scaling` fits computed from its benchmarks.
+    pub fn with_scaling(mut self) -> Self {
+        self.scaling = crate::scaling::fits(&self);
+        self
+    }
 }
 
 /// The harness behind an ingested report.

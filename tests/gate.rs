@@ -63,6 +63,7 @@ fn report(benchmarks: Vec<BenchmarkResult>) -> Report {
         benchmarks,
         thresholds: BTreeMap::new(),
         source: None,
+        scaling: Vec::new(),
     }
 }
 

@@ -268,3 +268,83 @@ fn instruction_counts_repeat_exactly_and_follow_the_work() {
         "{a} -> {c}: {per_iteration} per iteration"
     );
 }
+
+/// A sweep whose work grows linearly, then quadratically, with the size: the report carries
+/// the fits, and compare flags the complexity that got worse.
+#[test]
+fn a_sweep_is_fitted_and_a_worse_complexity_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = |work: &str| {
+        format!(
+            r#"[[bench]]
+name = "grow"
+shell = "\"$BUSY\" $(({work}))"
+env = {{ BUSY = "{}" }}
+params = {{ n = [4, 8, 16, 32] }}
+runs = 3
+warmup = 0
+"#,
+            busy().display()
+        )
+    };
+    let (code, linear, err) = run_config(dir.path(), &config("{n} * 5000000"));
+    assert_eq!(code, 0, "{err}");
+    std::fs::rename(dir.path().join("r.json"), dir.path().join("base.json")).unwrap();
+    let fits = linear["scaling"]
+        .as_array()
+        .expect("the report has scaling fits");
+    let wall = fits
+        .iter()
+        .find(|f| f["metric"] == "wall_time" && f["parameter"] == "n")
+        .unwrap();
+    assert_eq!(wall["benchmark"], "grow");
+    assert_eq!(wall["sizes"], serde_json::json!([4.0, 8.0, 16.0, 32.0]));
+    assert_eq!(wall["fit"]["complexity"], "O(n)", "{wall}");
+
+    let (code, quadratic, err) = run_config(dir.path(), &config("{n} * {n} * 1250000"));
+    assert_eq!(code, 0, "{err}");
+    let fits = quadratic["scaling"].as_array().unwrap();
+    let wall2 = fits.iter().find(|f| f["metric"] == "wall_time").unwrap();
+    assert_eq!(wall2["fit"]["complexity"], "O(n^2)", "{wall2}");
+
+    let r = run(perfgate()
+        .args(["compare", "r.json", "base.json", "--format", "json"])
+        .current_dir(dir.path()));
+    let c: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let row = c["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "scaling(wall_time, n)")
+        .unwrap_or_else(|| panic!("no scaling row: {c}"));
+    assert_eq!(row["status"], "critical", "{row}");
+    assert!(
+        row["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("O(n) -> O(n^2)"),
+        "{row}"
+    );
+    let r = run(perfgate()
+        .args([
+            "report",
+            "r.json",
+            "--scaling",
+            "--baseline",
+            "base.json",
+            "--store",
+            "none.db",
+        ])
+        .current_dir(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("| grow | wall\\_time | n | O(n^2) |"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("scaling(wall_time, n): critical"),
+        "{}",
+        r.stdout
+    );
+}

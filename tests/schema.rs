@@ -611,7 +611,10 @@ fn ingested_reports_validate() {
             assert_valid(&validator, &report, &format!("{adapter}: {name}"));
             // perfgate's own report (json adapter) passes through without a source.
             let format = report["source"]["format"].as_str();
-            assert!(format == Some(adapter) || adapter == "json", "{name}: {format:?}");
+            assert!(
+                format == Some(adapter) || adapter == "json",
+                "{name}: {format:?}"
+            );
             *ingested_by.entry(adapter.to_string()).or_default() += 1;
         }
     }
@@ -619,5 +622,43 @@ fn ingested_reports_validate() {
         .into_iter()
         .filter(|a| !ingested_by.contains_key(*a))
         .collect();
-    assert!(missing.is_empty(), "adapters with no fixture that ingests: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "adapters with no fixture that ingests: {missing:?}"
+    );
+}
+
+/// A sweep with custom metrics and CPU utilisation: the report (with its `scaling` fits)
+/// validates.
+#[test]
+fn report_with_a_sweep_custom_metrics_and_scaling_validates() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("perfgate.toml"),
+        r#"suite = "sweep"
+[[bench]]
+name = "nap"
+shell = "sleep 0.0{n}; echo PERFGATE_METRIC name=items value={n} unit=items"
+params = { n = [1, 2, 4] }
+measure = ["cpu_utilization"]
+threads = 2
+runs = 3
+warmup = 0
+"#,
+    )
+    .unwrap();
+    let out_file = dir.path().join("sweep.json");
+    let out = perfgate(
+        dir.path(),
+        &["run", "--json-out", out_file.to_str().unwrap()],
+    );
+    expect_code(&out, 0, "the sweep");
+    let report = read_json(&out_file);
+    assert_valid(&report_schema(), &report, "a report with a sweep");
+    let fits = report["scaling"].as_array().unwrap();
+    assert!(
+        fits.iter()
+            .any(|f| f["metric"] == "items" && f["fit"]["complexity"] == "O(n)"),
+        "{report}"
+    );
 }

@@ -4,5 +4,7 @@ use crate::cli::DoctorArgs;
 use crate::error::{Error, ExitStatus, Result};
 
 pub fn doctor(_args: DoctorArgs) -> Result<ExitStatus> {
-    Err(Error::Usage("perfgate doctor is not implemented yet".into()))
+    Err(Error::Usage(
+        "perfgate doctor is not implemented yet".into(),
+    ))
 }

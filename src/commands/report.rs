@@ -34,7 +34,39 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus> {
             "--format {what} needs a comparison: give one (`--summary` of compare/check), or a report with a baseline (--baseline, or a stored baseline for it)"
         ))
     };
-    let text = match args.format {
+    if args.scaling {
+        let current = inputs.current.as_ref().ok_or_else(|| {
+            Error::Usage("--scaling needs a report (INPUT, or a recorded run in the store)".into())
+        })?;
+        let fits = crate::scaling::fits(current);
+        let mut text = if fits.is_empty() {
+            "no parameter sweep with 3 or more numeric sizes in this report\n".to_string()
+        } else {
+            crate::scaling::markdown(&fits)
+        };
+        if let Some(c) = &inputs.comparison {
+            for m in c
+                .metrics
+                .iter()
+                .filter(|m| m.metric.starts_with("scaling("))
+            {
+                text.push_str(&format!(
+                    "\n{} {}: {} ({})",
+                    m.benchmark,
+                    m.metric,
+                    m.status.as_str(),
+                    m.reason.as_deref().unwrap_or("")
+                ));
+            }
+            text.push('\n');
+        }
+        print_stdout(&text)?;
+        return Ok(ExitStatus::Pass);
+    }
+    let format = args
+        .format
+        .expect("clap requires --format without --scaling");
+    let text = match format {
         ReportFormat::Md => markdown::comparison_markdown(
             inputs
                 .comparison

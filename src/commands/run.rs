@@ -252,7 +252,9 @@ fn run_selected(config: &Config, selected: &[BenchSpec], args: &RunArgs) -> Resu
         benchmarks,
         thresholds: Default::default(),
         source,
-    })
+        scaling: Vec::new(),
+    }
+    .with_scaling())
 }
 
 /// The report's `source` when harnesses ran: the one harness's format and metadata, or

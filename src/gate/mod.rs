@@ -194,6 +194,7 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
             }
         }
     }
+    metrics.extend(scaling_rows(baseline, current));
     let current_names: Vec<&str> = current.benchmarks.iter().map(|b| b.name.as_str()).collect();
     for b in baseline
         .benchmarks
@@ -241,6 +242,52 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
         notes,
         metrics,
     }
+}
+
+/// One row per sweep fitted on both sides: `critical` when the fitted complexity grew (the
+/// class went up and the exponent rose by more than the margin), `improved` when it fell the
+/// same way, `stable` otherwise. The values are the log-log exponents.
+fn scaling_rows(baseline: &Report, current: &Report) -> Vec<MetricComparison> {
+    use crate::stats::scaling::{got_worse, WORSE_EXPONENT_MARGIN};
+    let base = crate::scaling::fits(baseline);
+    crate::scaling::fits(current)
+        .into_iter()
+        .filter_map(|c| {
+            let b = base.iter().find(|b| {
+                b.benchmark == c.benchmark && b.parameter == c.parameter && b.metric == c.metric
+            })?;
+            let status = if got_worse(&b.fit, &c.fit) {
+                Verdict::Critical
+            } else if got_worse(&c.fit, &b.fit) {
+                Verdict::Improved
+            } else {
+                Verdict::Stable
+            };
+            let mut row = MetricComparison::blank(
+                &c.benchmark,
+                &format!("scaling({}, {})", c.metric, c.parameter),
+                "exponent",
+                Direction::LowerIsBetter,
+                status,
+            );
+            row.baseline = Some(b.fit.exponent);
+            row.current = Some(c.fit.exponent);
+            row.rule = format!(
+                "the fitted complexity must not grow (class up and exponent +{WORSE_EXPONENT_MARGIN} or more)"
+            );
+            row.reason = Some(format!(
+                "{} -> {} (exponent {:.2} -> {:.2}, R\u{b2} {:.2} -> {:.2}, over {} sizes)",
+                b.fit.complexity.as_str(),
+                c.fit.complexity.as_str(),
+                b.fit.exponent,
+                c.fit.exponent,
+                b.fit.r_squared,
+                c.fit.r_squared,
+                c.sizes.len()
+            ));
+            Some(row)
+        })
+        .collect()
 }
 
 /// How much worse a metric got, in percent, for ordering rows of equal verdict.

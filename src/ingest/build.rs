@@ -56,7 +56,9 @@ pub fn to_report(format: &str, parsed: Parsed, ctx: &ReportContext) -> Report {
             format: format.to_string(),
             metadata: parsed.source,
         }),
+        scaling: Vec::new(),
     }
+    .with_scaling()
 }
 
 /// The parsed benchmarks as report entries, each with `tags`, `device` and `command`.

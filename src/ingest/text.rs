@@ -57,7 +57,10 @@ pub fn strip_ansi(s: &str) -> std::borrow::Cow<'_, str> {
             _ => {
                 // nF sequences (`ESC ( B` selects a character set): intermediates in
                 // 0x20..=0x2F, then one final byte.
-                while chars.peek().is_some_and(|c| ('\u{20}'..='\u{2f}').contains(c)) {
+                while chars
+                    .peek()
+                    .is_some_and(|c| ('\u{20}'..='\u{2f}').contains(c))
+                {
                     chars.next();
                 }
                 chars.next();

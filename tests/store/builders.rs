@@ -93,6 +93,7 @@ pub fn report(
         benchmarks,
         thresholds: BTreeMap::new(),
         source: None,
+        scaling: Vec::new(),
     }
 }
 

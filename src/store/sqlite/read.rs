@@ -177,6 +177,8 @@ impl SqliteStore {
             benchmarks,
             thresholds,
             source,
-        })
+            scaling: Vec::new(),
+        }
+        .with_scaling())
     }
 }
