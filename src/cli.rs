@@ -49,6 +49,10 @@ pub enum Command {
     Attest(AttestArgs),
     /// Re-run a replay manifest's suite and check that deterministic outputs hash the same.
     Replay(ReplayArgs),
+    /// Find step changes (change points) in the recorded history, or in a series from a file.
+    Detect(DetectArgs),
+    /// Interleaved A/B of two commands: ratios with confidence intervals, outputs cross-checked.
+    Versus(VersusArgs),
     /// Install or remove the git hook (pre-push by default) that gates on performance.
     #[command(subcommand)]
     Hook(HookCommand),
@@ -511,6 +515,74 @@ pub struct ReplayArgs {
     /// Config file [default: the one the manifest names, else perfgate.toml].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+/// Options of `perfgate detect`; the detect command owns their meaning.
+#[derive(Debug, Args, Clone)]
+pub struct DetectArgs {
+    /// Benchmarks matching this glob only.
+    #[arg(long, value_name = "GLOB")]
+    pub bench: Option<String>,
+    /// This metric only [default: every metric].
+    #[arg(long, value_name = "NAME")]
+    pub metric: Option<String>,
+    /// Only history since this git revision (a commit recorded in the store).
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
+    /// This branch's runs only.
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// Detect in series from a file instead of the store: CSV `index,value`, a JSON array of
+    /// numbers, or a JSON object of named arrays.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Options of `perfgate versus`; the versus command owns their meaning.
+#[derive(Debug, Args, Clone)]
+pub struct VersusArgs {
+    /// Command A (the baseline), run with `sh -c`.
+    #[arg(value_name = "A")]
+    pub a: String,
+    /// Command B (the candidate), run with `sh -c`.
+    #[arg(value_name = "B")]
+    pub b: String,
+    /// Measured runs per side.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub runs: u32,
+    /// Warm-up runs per side.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub warmup: u32,
+    /// How outputs must agree: hash (byte-identical stdout), lines, json, numeric.
+    #[arg(long, default_value = "hash", value_name = "HOW")]
+    pub compare_output: String,
+    /// Tolerance for numeric/json output comparison (absolute or relative, whichever is looser).
+    #[arg(long, default_value_t = 0.0, value_name = "X")]
+    pub tolerance: f64,
+    /// A command comparing the two outputs: run with `$A_OUT` and `$B_OUT` set to their files;
+    /// exit 0 means they agree.
+    #[arg(long, value_name = "CMD")]
+    pub compare_cmd: Option<String>,
+    /// Seed of the run order (ABBA blocks) and the bootstrap.
+    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Critical above this worsening (percent); warning above half.
+    #[arg(long, value_name = "PCT")]
+    pub threshold_pct: Option<f64>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Also write the report of B (with A as its baseline comparison) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json_out: Option<PathBuf>,
+    /// Exit 1 when B is critically worse than A.
+    #[arg(long)]
+    pub fail_on_regression: bool,
 }
 
 #[derive(Debug, Subcommand)]

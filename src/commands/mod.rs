@@ -5,6 +5,7 @@ mod baseline;
 mod check;
 mod common;
 mod compare;
+mod detect;
 mod doctor;
 mod history;
 mod hook;
@@ -12,6 +13,7 @@ mod ingest;
 mod record;
 mod report;
 mod run;
+mod versus;
 
 use std::io::Write;
 
@@ -36,6 +38,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Doctor(args) => doctor::doctor(args),
         Command::Attest(args) => attest::attest(args),
         Command::Replay(args) => attest::replay(args),
+        Command::Detect(args) => detect::detect(args),
+        Command::Versus(args) => versus::versus(args),
         Command::Hook(cmd) => hook::hook(cmd),
     }
 }
