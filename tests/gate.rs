@@ -310,3 +310,46 @@ fn another_machine_is_said_loudly() {
         c.notes
     );
 }
+
+/// One moderately significant change among many unchanged metrics: alone it is critical;
+/// among 40 tests the false discovery rate control makes it inconclusive, and says why.
+#[test]
+fn the_false_discovery_rate_is_controlled_across_metrics() {
+    // 8 vs 8 samples, partly overlapping, +20%: Mann-Whitney p = 0.0313 (scipy 1.17.1, asymptotic), interval above 0.
+    let base_s = vec![1.00, 1.02, 1.04, 1.06, 1.08, 1.10, 1.30, 1.32];
+    let cur_s = vec![1.18, 1.20, 1.24, 1.26, 1.28, 1.31, 1.33, 1.35];
+    let alone = compare(
+        &report(vec![bench("x", vec![wall(base_s.clone())])]),
+        &report(vec![bench("x", vec![wall(cur_s.clone())])]),
+        &CompareOptions::default(),
+    );
+    let r = row(&alone, "x", "wall_time");
+    let p = r.p_value.unwrap();
+    assert!(p > 0.005 && p < 0.05, "p = {p}");
+    assert_eq!(r.q_value, Some(p), "one test: q = p");
+    assert_eq!(r.status, Verdict::Critical, "{r:?}");
+
+    let steady: Vec<f64> = (0..8).map(|i| 1.0 + 0.01 * i as f64).collect();
+    let mut base = vec![bench("x", vec![wall(base_s)])];
+    let mut cur = vec![bench("x", vec![wall(cur_s)])];
+    for i in 0..39 {
+        base.push(bench(&format!("s{i}"), vec![wall(steady.clone())]));
+        cur.push(bench(&format!("s{i}"), vec![wall(steady.clone())]));
+    }
+    let many = compare(&report(base), &report(cur), &CompareOptions::default());
+    let r = row(&many, "x", "wall_time");
+    assert_eq!(r.status, Verdict::Inconclusive, "{r:?}");
+    // BH: the smallest of 40 p-values is multiplied by 40 (the others are ~1).
+    assert!((r.q_value.unwrap() - (p * 40.0).min(1.0)).abs() < 1e-12);
+    assert!(
+        r.reason
+            .as_deref()
+            .unwrap()
+            .contains("false discovery rate"),
+        "{r:?}"
+    );
+    assert!(many
+        .notes
+        .iter()
+        .any(|n| n.contains("Benjamini-Hochberg") && n.contains("40 tests")));
+}

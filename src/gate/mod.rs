@@ -86,6 +86,12 @@ pub struct MetricComparison {
     /// The thresholds used, and where they came from.
     pub rule: String,
     pub reason: Option<String>,
+    /// Two-sided Mann-Whitney p-value of the samples, when both sides have 2 or more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_value: Option<f64>,
+    /// `p_value` adjusted by Benjamini-Hochberg across every test of the comparison.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q_value: Option<f64>,
 }
 
 impl MetricComparison {
@@ -113,6 +119,8 @@ impl MetricComparison {
             noisy: false,
             rule: String::new(),
             reason: None,
+            p_value: None,
+            q_value: None,
         }
     }
 }
@@ -195,6 +203,7 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
         }
     }
     metrics.extend(scaling_rows(baseline, current));
+    control_false_discoveries(&mut metrics, &mut notes);
     let current_names: Vec<&str> = current.benchmarks.iter().map(|b| b.name.as_str()).collect();
     for b in baseline
         .benchmarks
@@ -242,6 +251,50 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
         notes,
         metrics,
     }
+}
+
+/// The false discovery rate of the whole comparison, at 5%: a benchmark x metric matrix is
+/// many tests, and at a 5% level each, one in twenty unchanged metrics would look changed.
+/// A warning or critical whose Benjamini-Hochberg adjusted p-value is above 5% becomes
+/// inconclusive, with the numbers in its reason.
+fn control_false_discoveries(metrics: &mut [MetricComparison], notes: &mut Vec<String>) {
+    const FDR: f64 = 0.05;
+    let tested: Vec<usize> = (0..metrics.len())
+        .filter(|&i| metrics[i].p_value.is_some())
+        .collect();
+    if tested.is_empty() {
+        return;
+    }
+    let p: Vec<f64> = tested
+        .iter()
+        .map(|&i| metrics[i].p_value.unwrap_or(1.0))
+        .collect();
+    let q = crate::stats::benjamini_hochberg(&p);
+    let mut demoted = 0;
+    for (&i, q) in tested.iter().zip(q) {
+        let row = &mut metrics[i];
+        row.q_value = Some(q);
+        if matches!(row.status, Verdict::Warning | Verdict::Critical) && q > FDR {
+            demoted += 1;
+            row.reason = Some(format!(
+                "{} beyond the threshold, but not significant once the false discovery rate is controlled (Mann-Whitney p = {:.3}, Benjamini-Hochberg q = {q:.3} > {FDR} over {} tests)",
+                row.status.as_str(),
+                row.p_value.unwrap_or(1.0),
+                tested.len()
+            ));
+            row.status = Verdict::Inconclusive;
+        }
+    }
+    notes.push(format!(
+        "significance: Mann-Whitney U per metric, false discovery rate held at {}% across {} tests (Benjamini-Hochberg){}",
+        FDR * 100.0,
+        tested.len(),
+        if demoted > 0 {
+            format!("; {demoted} change(s) beyond a threshold are inconclusive after it")
+        } else {
+            String::new()
+        }
+    ));
 }
 
 /// One row per sweep fitted on both sides: `critical` when the fitted complexity grew (the
@@ -356,6 +409,7 @@ fn compare_metric(
     };
     let b = statistic.of_summary(&base.summary);
     let c = statistic.of_summary(&cur.summary);
+    row.p_value = crate::stats::mann_whitney_u(&base.samples, &cur.samples).map(|(_, p)| p);
     row.baseline = Some(b);
     row.noisy |= base.summary.cv > NOISY_CV;
     if b != 0.0 {

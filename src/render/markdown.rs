@@ -137,6 +137,8 @@ mod tests {
             noisy: false,
             rule: "warn > 5%, critical > 10% (defaults)".into(),
             reason: None,
+            p_value: None,
+            q_value: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod bootstrap;
 mod descriptive;
+mod mann_whitney;
 mod outliers;
 mod rng;
 pub mod scaling;
@@ -11,6 +12,7 @@ mod summary;
 
 pub use bootstrap::{bootstrap_ci, bootstrap_relative_change_ci, BOOTSTRAP_RESAMPLES};
 pub use descriptive::{mad, mean, median, percentile, percentile_sorted, stddev};
+pub use mann_whitney::{benjamini_hochberg, mann_whitney_u};
 pub use outliers::{tukey_outliers, OutlierCounts};
 pub use rng::SplitMix64;
 pub use scaling::{got_worse, Complexity, ScalingFit};
