@@ -514,3 +514,55 @@ fn the_readme_demo_check_bootstraps_then_compares() {
     let history: serde_json::Value = serde_json::from_str(&runs.stdout).unwrap();
     assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
 }
+
+/// Thresholds follow each metric's recorded noise: after six checks where `wobbly` moved by
+/// about 8% from run to run and `steady` did not, +6% on both is stable for the first and
+/// critical for the second (the defaults would call both a warning).
+#[test]
+fn thresholds_follow_the_noise_recorded_in_history() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("perfgate.toml"),
+        r#"suite = "noise"
+[[bench]]
+name = "model"
+shell = "echo PERFGATE_METRIC name=wobbly value=$(cat wobbly) unit=ms; echo PERFGATE_METRIC name=steady value=$(cat steady) unit=ms"
+runs = 8
+warmup = 0
+"#,
+    );
+    for wobbly in ["100", "92", "108", "100", "92", "108"] {
+        write(&dir.path().join("wobbly"), wobbly);
+        write(&dir.path().join("steady"), "100");
+        let r = check(dir.path(), &[]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    write(&dir.path().join("wobbly"), "106");
+    write(&dir.path().join("steady"), "106");
+    let (code, c, _) = comparison(dir.path(), &["--fail-on-regression"]);
+    let row = |metric: &str| {
+        c["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["benchmark"] == "model" && m["metric"] == metric)
+            .unwrap()
+            .clone()
+    };
+    let steady = row("steady");
+    let wobbly = row("wobbly");
+    assert_eq!(steady["status"], "critical", "{steady}");
+    assert_eq!(wobbly["status"], "stable", "{wobbly}");
+    assert!(
+        wobbly["rule"]
+            .as_str()
+            .unwrap()
+            .contains("noise-aware: run-to-run spread 11.9%"),
+        "{wobbly}"
+    );
+    assert!(
+        steady["rule"].as_str().unwrap().contains("critical > 2%"),
+        "{steady}"
+    );
+    assert_eq!(code, 1);
+}

@@ -1,6 +1,7 @@
 //! Compare a current report with a baseline: verdicts as data, decided once.
 //! Nothing here prints; `render` shows a [`Comparison`] and `main` turns it into an exit code.
 
+pub mod noise;
 pub mod rules;
 mod verdict;
 
@@ -131,6 +132,9 @@ pub struct CompareOptions {
     pub threshold_pct: Option<f64>,
     /// Rules from the config's `[thresholds]`; the baseline file's own rules take precedence.
     pub config_rules: BTreeMap<String, ThresholdRule>,
+    /// Thresholds from each metric's recorded run-to-run spread (`"bench.metric"`), used in
+    /// place of the defaults when no explicit rule applies.
+    pub noise_rules: BTreeMap<String, noise::NoiseRule>,
     /// Bootstrap resamples, for the statistics other than the median.
     pub resamples: usize,
     /// A benchmark that failed to run is a `warning`, not `failed` (GPU benchmarks by default:
@@ -143,6 +147,7 @@ impl Default for CompareOptions {
         CompareOptions {
             threshold_pct: None,
             config_rules: BTreeMap::new(),
+            noise_rules: BTreeMap::new(),
             // Fewer than a summary's 10,000: a comparison runs over every metric of a suite, and
             // the interval only has to say whether zero is inside it.
             resamples: 2_000,
@@ -372,8 +377,24 @@ fn compare_metric(
     let found = find_rule(&baseline_report.thresholds, &key)
         .map(|(k, r)| (format!("baseline file `{k}`"), r))
         .or_else(|| find_rule(&opts.config_rules, &key).map(|(k, r)| (format!("config `{k}`"), r)));
+    let noise_rule = match (&found, opts.threshold_pct) {
+        (None, None) => opts.noise_rules.get(&key).map(|n| {
+            (
+                n.why.clone(),
+                ThresholdRule {
+                    warn_pct: Some(n.warn_pct),
+                    fail_pct: Some(n.fail_pct),
+                    ..Default::default()
+                },
+            )
+        }),
+        _ => None,
+    };
     let rule = EffectiveRule::resolve(
-        found.as_ref().map(|(_, r)| *r),
+        found
+            .as_ref()
+            .map(|(_, r)| *r)
+            .or(noise_rule.as_ref().map(|(_, r)| r)),
         cur.kind(),
         opts.threshold_pct,
     );
@@ -384,7 +405,9 @@ fn compare_metric(
     let source = match (&found, opts.threshold_pct) {
         (_, Some(_)) => "--threshold-pct".to_string(),
         (Some((src, _)), None) => src.clone(),
-        (None, None) => "defaults".to_string(),
+        (None, None) => noise_rule
+            .as_ref()
+            .map_or_else(|| "defaults".to_string(), |(why, _)| why.clone()),
     };
     let mut row = MetricComparison {
         statistic,
