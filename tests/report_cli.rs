@@ -159,6 +159,19 @@ fn every_format_from_the_store_and_from_a_comparison_file() {
     );
     assert!(card.stdout.contains("&lt;script&gt;"), "{}", card.stdout);
 
+    // html: the dashboard from the store, with both runs' history and names as text.
+    let html = report(d, &["--format", "html", "-o", "dash.html"]);
+    assert_eq!(html.code, 0, "{}", html.stderr);
+    let page = std::fs::read_to_string(d.join("dash.html")).unwrap();
+    assert_eq!(
+        page.matches("<svg class=\"trend\"").count(),
+        8,
+        "one trend per metric"
+    );
+    assert!(page.contains("FAIL: 1 of 8 metrics"), "the banner");
+    assert!(!page.contains("<script>alert"));
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; | pipe"));
+
     // issue: a title line and the critical metric with a way to reproduce it.
     let issue = report(d, &["cmp.json", "--format", "issue"]);
     assert_eq!(issue.code, 0, "{}", issue.stderr);

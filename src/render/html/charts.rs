@@ -1,0 +1,210 @@
+//! The two charts of a metric: its trend over the recorded runs (median line, 95% band,
+//! baseline line, change points, the latest point marked with its verdict), and the
+//! distribution of the latest samples against the baseline's (box plot plus raw points).
+
+use std::fmt::Write as _;
+
+use super::escape::{attr, text};
+use super::svg::{axes, nice_ticks, open, polyline, x_label, x_scale, y_scale, Frame, Scale};
+use super::MetricSeries;
+use crate::render::human::format_value;
+use crate::stats::percentile;
+
+/// Points with their own hover marker; longer series get markers at change points and the
+/// ends only (the run table below the chart lists commits).
+const MAX_MARKERS: usize = 60;
+
+pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
+    let f = Frame::new(720.0, 220.0);
+    let pts = &s.points;
+    let n = pts.len();
+    let mut out = open(&f, "trend", &format!("{} {} trend", s.benchmark, s.metric));
+    if n == 0 {
+        out.push_str("</svg>");
+        return out;
+    }
+    let lo = pts
+        .iter()
+        .map(|p| p.summary.ci95_median[0].min(p.summary.median))
+        .chain(s.baseline_value)
+        .fold(f64::INFINITY, f64::min);
+    let hi = pts
+        .iter()
+        .map(|p| p.summary.ci95_median[1].max(p.summary.median))
+        .chain(s.baseline_value)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (y, ticks) = y_scale(&f, lo, hi);
+    let x = x_scale(&f, 0.0, (n.max(2) - 1) as f64);
+    axes(&mut out, &f, &y, &ticks, &s.unit);
+    // The band: upper bounds left to right, then lower bounds back.
+    let upper = pts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (x.at(i as f64), y.at(p.summary.ci95_median[1])));
+    let lower: Vec<(f64, f64)> = pts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (x.at(i as f64), y.at(p.summary.ci95_median[0])))
+        .collect();
+    let mut band = polyline(upper.chain(lower.into_iter().rev()));
+    band.push('Z');
+    let _ = write!(out, "<path class=\"band\" d=\"{band}\"/>");
+    let line = polyline(
+        pts.iter()
+            .enumerate()
+            .map(|(i, p)| (x.at(i as f64), y.at(p.summary.median))),
+    );
+    let _ = write!(out, "<path class=\"median\" d=\"{line}\"/>");
+    if let Some(b) = s.baseline_value {
+        let py = y.at(b);
+        let _ = write!(
+            out,
+            "<line class=\"baseline\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{py:.1}\" y2=\"{py:.1}\"><title>baseline {}</title></line>",
+            f.left,
+            f.width - f.right,
+            text(&format_value(b, &s.unit))
+        );
+    }
+    for &cp in &s.change_points {
+        if cp < n {
+            let px = x.at(cp as f64);
+            let _ = write!(
+                out,
+                "<line class=\"changepoint\" x1=\"{px:.1}\" x2=\"{px:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"><title>change point: a new level from run {}</title></line>",
+                f.top,
+                f.height - f.bottom,
+                pts[cp].run.id
+            );
+        }
+    }
+    let marked: Vec<usize> = if n <= MAX_MARKERS {
+        (0..n).collect()
+    } else {
+        let mut m: Vec<usize> = s.change_points.iter().copied().filter(|&c| c < n).collect();
+        m.extend([0, n - 1]);
+        m.sort_unstable();
+        m.dedup();
+        m
+    };
+    for i in marked {
+        let p = &pts[i];
+        let last = i == n - 1;
+        let class = match (last, verdict) {
+            (true, Some(v @ ("critical" | "failed" | "warning"))) => format!("pt {v}"),
+            (true, _) => "pt last".to_string(),
+            _ => "pt".to_string(),
+        };
+        let commit = p.run.git.as_ref().map_or("no commit".to_string(), |g| {
+            g.commit.chars().take(10).collect()
+        });
+        let _ = write!(
+            out,
+            "<circle class=\"{class}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{}\"><title>run {} {} {}: {} [{} .. {}]</title></circle>",
+            x.at(i as f64),
+            y.at(p.summary.median),
+            if last { 4.5 } else { 2.5 },
+            p.run.id,
+            attr(&commit),
+            attr(&p.run.timestamp_utc),
+            attr(&format_value(p.summary.median, &s.unit)),
+            attr(&format_value(p.summary.ci95_median[0], &s.unit)),
+            attr(&format_value(p.summary.ci95_median[1], &s.unit)),
+        );
+    }
+    for i in x_ticks(n) {
+        let label = pts[i].run.git.as_ref().map_or_else(
+            || format!("run {}", pts[i].run.id),
+            |g| g.commit.chars().take(7).collect(),
+        );
+        x_label(&mut out, &f, x.at(i as f64), &label);
+    }
+    out.push_str("</svg>");
+    out
+}
+
+fn x_ticks(n: usize) -> Vec<usize> {
+    if n <= 1 {
+        return vec![0];
+    }
+    let k = 6.min(n);
+    let mut v: Vec<usize> = (0..k).map(|i| i * (n - 1) / (k - 1)).collect();
+    v.dedup();
+    v
+}
+
+/// Box plots (quartiles, whiskers at the extremes) of the baseline's and the current samples,
+/// with every sample as a dot.
+pub fn distribution(baseline: Option<&[f64]>, current: &[f64], unit: &str, label: &str) -> String {
+    let f = Frame::new(720.0, 130.0);
+    let rows: Vec<(&str, &[f64])> = baseline
+        .filter(|b| !b.is_empty())
+        .map(|b| ("baseline", b))
+        .into_iter()
+        .chain((!current.is_empty()).then_some(("current", current)))
+        .collect();
+    let mut out = open(&f, "dist", &format!("{label} distribution"));
+    let all = rows.iter().flat_map(|(_, s)| s.iter().copied());
+    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    if !lo.is_finite() {
+        out.push_str("</svg>");
+        return out;
+    }
+    let ticks = nice_ticks(lo, hi, 5);
+    let x = Scale::new(
+        ticks[0].min(lo),
+        ticks[ticks.len() - 1].max(hi),
+        f.left,
+        f.width - f.right,
+    );
+    for t in &ticks {
+        let px = x.at(*t);
+        let _ = write!(
+            out,
+            "<line class=\"grid\" x1=\"{px:.1}\" x2=\"{px:.1}\" y1=\"{}\" y2=\"{}\"/>",
+            f.top,
+            f.height - f.bottom
+        );
+        x_label(&mut out, &f, px, &format_value(*t, unit));
+    }
+    let row_h = (f.height - f.top - f.bottom) / rows.len().max(1) as f64;
+    for (r, (name, samples)) in rows.iter().enumerate() {
+        let cy = f.top + row_h * (r as f64 + 0.5);
+        let q = |p: f64| percentile(samples, p);
+        let (q1, q2, q3) = (q(25.0), q(50.0), q(75.0));
+        let (mn, mx) = (q(0.0), q(100.0));
+        let _ = write!(
+            out,
+            "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{name}</text>\
+             <line class=\"whisker\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{cy:.1}\" y2=\"{cy:.1}\"/>\
+             <rect class=\"box {name}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"><title>{name}: median {}, quartiles {} .. {}, n = {}</title></rect>\
+             <line class=\"med\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+            f.left - 6.0,
+            cy + 4.0,
+            x.at(mn),
+            x.at(mx),
+            x.at(q1),
+            cy - row_h * 0.3,
+            (x.at(q3) - x.at(q1)).max(1.0),
+            row_h * 0.6,
+            attr(&format_value(q2, unit)),
+            attr(&format_value(q1, unit)),
+            attr(&format_value(q3, unit)),
+            samples.len(),
+            x.at(q2),
+            x.at(q2),
+            cy - row_h * 0.3,
+            cy + row_h * 0.3,
+        );
+        // Raw points, spread vertically by a fixed pattern (no randomness: same page twice).
+        let mut dots = String::new();
+        for (i, v) in samples.iter().take(400).enumerate() {
+            let jitter = ((i * 37) % 11) as f64 / 10.0 - 0.5;
+            let _ = write!(dots, "M{:.1} {:.1}h0", x.at(*v), cy + jitter * row_h * 0.5);
+        }
+        let _ = write!(out, "<path class=\"dots {name}\" d=\"{dots}\"/>");
+    }
+    out.push_str("</svg>");
+    out
+}
