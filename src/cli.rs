@@ -53,6 +53,11 @@ pub enum Command {
     Detect(DetectArgs),
     /// Interleaved A/B of two commands: ratios with confidence intervals, outputs cross-checked.
     Versus(VersusArgs),
+    /// Find the first commit that made a benchmark slower, with `git bisect run`.
+    Bisect(BisectArgs),
+    /// One step of `perfgate bisect` (run by git bisect; not for direct use).
+    #[command(hide = true)]
+    BisectStep(BisectStepArgs),
     /// Install or remove the git hook (pre-push by default) that gates on performance.
     #[command(subcommand)]
     Hook(HookCommand),
@@ -583,6 +588,51 @@ pub struct VersusArgs {
     /// Exit 1 when B is critically worse than A.
     #[arg(long)]
     pub fail_on_regression: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BisectArgs {
+    /// A commit where the benchmark was fast.
+    #[arg(value_name = "GOOD")]
+    pub good: String,
+    /// A commit where it is slow.
+    #[arg(value_name = "BAD")]
+    pub bad: String,
+    /// The benchmark (its exact name in perfgate.toml).
+    #[arg(long, value_name = "NAME")]
+    pub bench: String,
+    /// The metric to bisect on.
+    #[arg(long, default_value = "wall_time", value_name = "NAME")]
+    pub metric: String,
+    /// Build command run at each commit before measuring (`sh -c`); a failing build skips it.
+    #[arg(long, value_name = "CMD")]
+    pub build: Option<String>,
+    /// Measured runs per commit.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub runs: u32,
+    /// Config file, relative to the repository root [default: perfgate.toml].
+    #[arg(long, default_value = "perfgate.toml", value_name = "FILE")]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BisectStepArgs {
+    #[arg(long)]
+    pub bench: String,
+    #[arg(long)]
+    pub metric: String,
+    #[arg(long)]
+    pub runs: u32,
+    #[arg(long)]
+    pub config: PathBuf,
+    /// The good and bad levels measured at the ends; a commit is bad when its median is
+    /// nearer the bad one.
+    #[arg(long)]
+    pub good_level: f64,
+    #[arg(long)]
+    pub bad_level: f64,
+    #[arg(long)]
+    pub build: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 
 mod attest;
 mod baseline;
+mod bisect;
 mod check;
 mod common;
 mod compare;
@@ -40,6 +41,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Replay(args) => attest::replay(args),
         Command::Detect(args) => detect::detect(args),
         Command::Versus(args) => versus::versus(args),
+        Command::Bisect(args) => bisect::bisect(args),
+        Command::BisectStep(args) => bisect::step(args),
         Command::Hook(cmd) => hook::hook(cmd),
     }
 }
