@@ -40,6 +40,11 @@ pub(crate) fn execute(args: &RunArgs) -> Result<(Config, Report)> {
         }
         adhoc_config(args)?
     };
+    if config.path.is_some() {
+        if let Some(warning) = crate::doctor::last_verdict_warning(&config.root()) {
+            print_stderr(&format!("{warning}\n"));
+        }
+    }
     apply_overrides(&mut config.benches, args)?;
     let selected = select(&config, args)?;
     let report = run_selected(&config, &selected, args)?;
