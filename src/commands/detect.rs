@@ -1,10 +1,263 @@
-//! `perfgate detect`: not written yet.
+//! `perfgate detect`: change points in the recorded history of each metric (this machine,
+//! per device, optionally one branch and since a revision), or in series from a file.
+//! Reports; never gates (exit 0), 2 on bad input.
 
-use crate::cli::DetectArgs;
+use std::path::Path;
+
+use super::{common, print_stdout};
+use crate::cli::{DetectArgs, Format};
+use crate::context;
 use crate::error::{Error, ExitStatus, Result};
+use crate::gate::rules::glob_match;
+use crate::render::human::{format_pct, format_value};
+use crate::render::markdown::escape;
+use crate::stats::changepoint::{detect as find, ChangePoint, DetectOptions};
+use crate::store::{HistoryPoint, RunFilter, Store};
 
-pub fn detect(_args: DetectArgs) -> Result<ExitStatus> {
-    Err(Error::Usage(
-        "perfgate detect is not implemented yet".into(),
-    ))
+#[derive(serde::Serialize)]
+struct Found {
+    benchmark: String,
+    metric: String,
+    device: Option<String>,
+    unit: String,
+    points: usize,
+    changes: Vec<Change>,
+}
+
+#[derive(serde::Serialize)]
+struct Change {
+    #[serde(flatten)]
+    point: ChangePoint,
+    run_id: Option<i64>,
+    commit: Option<String>,
+    timestamp_utc: Option<String>,
+}
+
+pub fn detect(args: DetectArgs) -> Result<ExitStatus> {
+    let opts = DetectOptions::default();
+    let found = match &args.input {
+        Some(path) => from_file(path, &opts)?,
+        None => from_store(&args, &opts)?,
+    };
+    let text = match args.format {
+        Format::Json => serde_json::to_string_pretty(&found).expect("serializes") + "\n",
+        Format::Human | Format::Md => human(&found, args.format == Format::Md),
+    };
+    print_stdout(&text)?;
+    Ok(ExitStatus::Pass)
+}
+
+fn from_store(args: &DetectArgs, opts: &DetectOptions) -> Result<Vec<Found>> {
+    let config = common::optional_config(None)?;
+    let path = common::store_path(&args.store, config.as_ref());
+    if !path.is_file() {
+        return Err(Error::Usage(format!(
+            "no history store at {}",
+            path.display()
+        )));
+    }
+    let store = common::open_store(&path)?;
+    let machine = context::machine().id;
+    let base = RunFilter {
+        suite: config.as_ref().map(|c| c.suite.clone()),
+        machine_id: Some(machine),
+        branch: args.branch.clone(),
+        ..Default::default()
+    };
+    let devices: std::collections::BTreeSet<String> =
+        store.runs(&base)?.into_iter().map(|r| r.device).collect();
+    let since = match &args.since {
+        Some(rev) => Some(resolve(rev)?),
+        None => None,
+    };
+    let mut out = Vec::new();
+    for device in devices {
+        let filter = RunFilter {
+            device: Some(device.clone()),
+            ..base.clone()
+        };
+        for (bench, metric) in store.series(&filter)? {
+            if args
+                .bench
+                .as_deref()
+                .is_some_and(|g| !glob_match(g, &bench))
+                || args.metric.as_deref().is_some_and(|m| m != metric)
+            {
+                continue;
+            }
+            let mut points: Vec<HistoryPoint> = store.metric_history(&filter, &bench, &metric)?;
+            points.reverse();
+            if let Some(rev) = &since {
+                match points.iter().position(|p| {
+                    p.run
+                        .git
+                        .as_ref()
+                        .is_some_and(|g| g.commit.starts_with(rev.as_str()))
+                }) {
+                    Some(i) => {
+                        points.drain(..i);
+                    }
+                    None => continue,
+                }
+            }
+            let values: Vec<f64> = points.iter().map(|p| p.summary.median).collect();
+            let changes: Vec<Change> = find(&values, opts)
+                .into_iter()
+                .map(|cp| {
+                    let p = &points[cp.index];
+                    Change {
+                        run_id: Some(p.run.id),
+                        commit: p.run.git.as_ref().map(|g| g.commit.clone()),
+                        timestamp_utc: Some(p.run.timestamp_utc.clone()),
+                        point: cp,
+                    }
+                })
+                .collect();
+            let unit = points.first().map_or(String::new(), |p| p.unit.clone());
+            out.push(Found {
+                benchmark: bench,
+                metric,
+                device: Some(device.clone()),
+                unit,
+                points: values.len(),
+                changes,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A recorded commit prefix, or what git resolves `rev` to.
+fn resolve(rev: &str) -> Result<String> {
+    if rev.len() >= 4 && rev.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Ok(rev.to_lowercase());
+    }
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--verify", &format!("{rev}^{{commit}}")])
+        .output()
+        .map_err(|e| Error::Io {
+            context: "cannot run git".into(),
+            source: e,
+        })?;
+    if !out.status.success() {
+        return Err(Error::Usage(format!(
+            "--since {rev}: not a commit git knows"
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Series from a file: CSV `index,value` lines (a header line is allowed), a JSON array of
+/// numbers, or a JSON object of named arrays.
+fn from_file(path: &Path, opts: &DetectOptions) -> Result<Vec<Found>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    let series: Vec<(String, Vec<f64>)> = if text.trim_start().starts_with(['[', '{']) {
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::input(path, format!("line {}: not JSON: {e}", e.line())))?;
+        let numbers = |name: &str, v: &serde_json::Value| -> Result<Vec<f64>> {
+            v.as_array()
+                .ok_or_else(|| Error::input(path, format!("{name}: not an array of numbers")))?
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    x.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
+                        Error::input(path, format!("{name}[{i}]: not a finite number"))
+                    })
+                })
+                .collect()
+        };
+        match &v {
+            serde_json::Value::Object(m) => m
+                .iter()
+                .map(|(k, x)| Ok((k.clone(), numbers(k, x)?)))
+                .collect::<Result<_>>()?,
+            other => vec![("series".to_string(), numbers("series", other)?)],
+        }
+    } else {
+        let mut values = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || (i == 0 && line.chars().any(|c| c.is_ascii_alphabetic())) {
+                continue;
+            }
+            let value = line
+                .split_once(',')
+                .and_then(|(_, v)| v.trim().parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    Error::input(
+                        path,
+                        format!("line {}: expected `index,value`, got `{line}`", i + 1),
+                    )
+                })?;
+            values.push(value);
+        }
+        vec![("series".to_string(), values)]
+    };
+    Ok(series
+        .into_iter()
+        .map(|(name, values)| Found {
+            changes: find(&values, opts)
+                .into_iter()
+                .map(|point| Change {
+                    point,
+                    run_id: None,
+                    commit: None,
+                    timestamp_utc: None,
+                })
+                .collect(),
+            points: values.len(),
+            benchmark: name,
+            metric: String::new(),
+            device: None,
+            unit: String::new(),
+        })
+        .collect())
+}
+
+fn human(found: &[Found], md: bool) -> String {
+    let mut out = String::new();
+    let with = found.iter().filter(|f| !f.changes.is_empty()).count();
+    for f in found.iter().filter(|f| !f.changes.is_empty()) {
+        let name = if f.metric.is_empty() {
+            f.benchmark.clone()
+        } else {
+            format!("{} {}", f.benchmark, f.metric)
+        };
+        out.push_str(&if md {
+            format!("- **{}**\n", escape(&name))
+        } else {
+            format!("{name} ({} points)\n", f.points)
+        });
+        for c in &f.changes {
+            let p = &c.point;
+            let at = match (&c.commit, c.run_id) {
+                (Some(commit), _) => format!("commit {}", &commit[..commit.len().min(12)]),
+                (None, Some(id)) => format!("run {id}"),
+                _ => format!("point {}", p.index),
+            };
+            out.push_str(&format!(
+                "{}  from {at}{}: {} -> {} ({}{}, p = {:.3})\n",
+                if md { "  -" } else { " " },
+                c.timestamp_utc
+                    .as_deref()
+                    .map_or(String::new(), |t| format!(" ({t})")),
+                format_value(p.before, &f.unit),
+                format_value(p.after, &f.unit),
+                format_pct(p.change_pct),
+                p.ci95_pct.map_or(String::new(), |[a, b]| format!(
+                    ", 95% CI {} .. {}",
+                    format_pct(a),
+                    format_pct(b)
+                )),
+                p.p_value
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "{with} of {} series have change points (rank-based binary segmentation, permutation test at alpha 1%, steps of 2% or more, at least 5 points per level)\n",
+        found.len()
+    ));
+    out
 }

@@ -243,6 +243,11 @@ fn history(args: &ReportArgs, inputs: &Inputs) -> Result<Vec<MetricSeries>> {
         let Some(first) = points.first() else {
             continue;
         };
+        let medians: Vec<f64> = points.iter().map(|p| p.summary.median).collect();
+        let change_points = crate::stats::changepoint::detect(&medians, &Default::default())
+            .into_iter()
+            .map(|c| c.index)
+            .collect();
         let baseline_value = inputs
             .baseline
             .as_ref()
@@ -256,7 +261,7 @@ fn history(args: &ReportArgs, inputs: &Inputs) -> Result<Vec<MetricSeries>> {
             metric,
             points,
             baseline_value,
-            change_points: Vec::new(),
+            change_points,
         });
     }
     Ok(out)

@@ -2,6 +2,7 @@
 //! always seeded by the caller so an interval can be reproduced from the report.
 
 mod bootstrap;
+pub mod changepoint;
 mod descriptive;
 mod mann_whitney;
 mod outliers;

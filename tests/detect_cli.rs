@@ -1,0 +1,123 @@
+//! `perfgate detect` through the binary: series from CSV and JSON files, a malformed line,
+//! and the recorded history of a real store with a step at a known run.
+
+mod common;
+
+use common::{perfgate, run, write};
+
+fn json_of(r: &common::Run) -> serde_json::Value {
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+/// 60 values around 10 (a fixed wobble of +-3%), then 40 around 12.
+fn stepped() -> Vec<f64> {
+    (0..100)
+        .map(|i| {
+            let wobble = [1.0, 1.03, 0.98, 1.01, 0.97, 1.02][i % 6];
+            (if i < 60 { 10.0 } else { 12.0 }) * wobble
+        })
+        .collect()
+}
+
+#[test]
+fn series_from_csv_and_json_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv: String = std::iter::once("index,value".to_string())
+        .chain(
+            stepped()
+                .iter()
+                .enumerate()
+                .map(|(i, v)| format!("{i},{v}")),
+        )
+        .collect::<Vec<_>>()
+        .join("\n");
+    write(&dir.path().join("s.csv"), &csv);
+    let j = json_of(&run(perfgate()
+        .args(["detect", "--format", "json", "--input"])
+        .arg(dir.path().join("s.csv"))));
+    let changes = j[0]["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{j}");
+    assert_eq!(changes[0]["index"], 60);
+    assert!(
+        (changes[0]["change_pct"].as_f64().unwrap() - 20.0).abs() < 3.0,
+        "{j}"
+    );
+
+    let flat: Vec<f64> = stepped().iter().take(60).copied().collect();
+    write(
+        &dir.path().join("named.json"),
+        &serde_json::json!({"stepped": stepped(), "flat": flat}).to_string(),
+    );
+    let j = json_of(&run(perfgate()
+        .args(["detect", "--format", "json", "--input"])
+        .arg(dir.path().join("named.json"))));
+    let by_name = |n: &str| {
+        j.as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["benchmark"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_name("stepped")["changes"][0]["index"], 60);
+    assert_eq!(by_name("flat")["changes"].as_array().unwrap().len(), 0);
+
+    write(&dir.path().join("bad.csv"), "0,1.0\n1,abc\n");
+    let r = run(perfgate()
+        .args(["detect", "--input"])
+        .arg(dir.path().join("bad.csv")));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("bad.csv: line 2: expected `index,value`"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn the_recorded_history_of_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let wobble = [1.0, 1.03, 0.98, 1.01, 0.97, 1.02];
+    for i in 0..40 {
+        let level = if i < 25 { 10.0 } else { 12.0 } * wobble[i % 6];
+        let file = dir.path().join("m.json");
+        write(
+            &file,
+            &serde_json::json!({"parse": {"time": {"value": level, "unit": "ms"}}}).to_string(),
+        );
+        let r = run(perfgate()
+            .args([
+                "ingest", "--format", "json", "--suite", "hist", "--record", "--store",
+            ])
+            .arg(&store)
+            .arg(&file));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let j = json_of(&run(perfgate()
+        .args(["detect", "--format", "json", "--store"])
+        .arg(&store)
+        .current_dir(dir.path())));
+    let series = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["benchmark"] == "parse")
+        .unwrap();
+    assert_eq!(series["points"], 40);
+    let changes = series["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{series}");
+    assert_eq!(changes[0]["index"], 25);
+    assert_eq!(changes[0]["run_id"], 26);
+    let human = run(perfgate()
+        .args(["detect", "--store"])
+        .arg(&store)
+        .current_dir(dir.path()));
+    assert!(
+        human.stdout.contains("parse time (40 points)"),
+        "{}",
+        human.stdout
+    );
+    assert!(human.stdout.contains("from run 26"), "{}", human.stdout);
+}
