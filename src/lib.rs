@@ -21,5 +21,6 @@ pub mod scaling;
 pub mod stats;
 pub mod store;
 pub mod trend;
+pub mod versus;
 
 pub use error::{Error, ExitStatus, Result};

@@ -1,10 +1,259 @@
-//! `perfgate versus`: not written yet.
+//! `perfgate versus A B`: interleaved A/B with outputs cross-checked. Exit codes: 0; 1 with
+//! --fail-on-regression when B is critically worse; 2 for bad input or when the outputs
+//! disagree (the comparison would be meaningless); 3 when a run fails.
 
-use crate::cli::VersusArgs;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{print_stderr, print_stdout};
+use crate::cli::{Format, VersusArgs};
+use crate::config::Exec;
 use crate::error::{Error, ExitStatus, Result};
+use crate::render::human::{format_pct, format_value};
+use crate::render::style::table;
+use crate::runner::ProcessExecutor;
+use crate::stats::SplitMix64;
+use crate::versus::outputs::{agree, Mode};
+use crate::versus::{default_pcts, order, ratio, run_captured, verdict, MetricRatio, Side};
 
-pub fn versus(_args: VersusArgs) -> Result<ExitStatus> {
-    Err(Error::Usage(
-        "perfgate versus is not implemented yet".into(),
-    ))
+/// Reads one metric of a run.
+type Pick = fn(&crate::runner::RunMeasurement) -> f64;
+
+#[derive(Serialize)]
+struct Outcome {
+    a: String,
+    b: String,
+    pairs: usize,
+    order: Vec<Side>,
+    outputs: Outputs,
+    metrics: Vec<MetricRatio>,
+    /// Throughput of B relative to A (1 / wall-time ratio): above 1, B does more per second.
+    throughput_ratio: f64,
+}
+
+#[derive(Serialize)]
+struct Outputs {
+    mode: String,
+    agree: bool,
+    detail: String,
+}
+
+fn compare_with_cmd(cmd: &str, a: &[u8], b: &[u8]) -> Result<std::result::Result<(), String>> {
+    let dir = tempfile::tempdir().map_err(|e| Error::Io {
+        context: "cannot create a temporary directory".into(),
+        source: e,
+    })?;
+    let (pa, pb) = (dir.path().join("a.out"), dir.path().join("b.out"));
+    for (p, bytes) in [(&pa, a), (&pb, b)] {
+        std::fs::write(p, bytes).map_err(|source| Error::Write {
+            path: p.clone(),
+            source,
+        })?;
+    }
+    let status = std::process::Command::new("sh")
+        .args(["-c", cmd])
+        .env("A_OUT", &pa)
+        .env("B_OUT", &pb)
+        .status()
+        .map_err(|e| Error::Io {
+            context: format!("cannot run --compare-cmd `{cmd}`"),
+            source: e,
+        })?;
+    Ok(if status.success() {
+        Ok(())
+    } else {
+        Err(format!("--compare-cmd `{cmd}` says they differ ({status})"))
+    })
+}
+
+pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
+    let mode = Mode::parse(&args.compare_output, args.tolerance).map_err(Error::Usage)?;
+    if args.runs < 2 {
+        return Err(Error::Usage("--runs must be at least 2".into()));
+    }
+    let cwd = std::env::current_dir().map_err(|e| Error::Io {
+        context: "cannot read the current directory".into(),
+        source: e,
+    })?;
+    let env = BTreeMap::new();
+    let execs = [Exec::Shell(args.a.clone()), Exec::Shell(args.b.clone())];
+    let mut exec = ProcessExecutor::new(false).map_err(|e| Error::Io {
+        context: "cannot create a temporary file".into(),
+        source: e,
+    })?;
+    let mut out = tempfile::tempfile().map_err(|e| Error::Io {
+        context: "cannot create a temporary file".into(),
+        source: e,
+    })?;
+    let idx = |s: Side| usize::from(s == Side::B);
+    let name = |s: Side| if s == Side::A { "A" } else { "B" };
+    let mut first: [Option<Vec<u8>>; 2] = [None, None];
+    let mut one = |side: Side,
+                   label: &str,
+                   first: &mut [Option<Vec<u8>>; 2]|
+     -> Result<std::result::Result<crate::runner::RunMeasurement, ExitStatus>> {
+        let (m, bytes) = run_captured(&mut exec, &execs[idx(side)], &env, &cwd, &mut out);
+        if !m.outcome.success() {
+            print_stderr(&format!(
+                "perfgate versus: {} ({label}) {}{}\n",
+                name(side),
+                m.outcome.describe(),
+                if m.stderr_tail.is_empty() {
+                    String::new()
+                } else {
+                    format!("; stderr: {}", m.stderr_tail)
+                }
+            ));
+            return Ok(Err(ExitStatus::BenchmarkFailed));
+        }
+        match &first[idx(side)] {
+            None => first[idx(side)] = Some(bytes),
+            Some(f) if *f != bytes => {
+                print_stderr(&format!(
+                    "perfgate versus: {}'s output changed between runs ({label}): not deterministic, so it cannot be cross-checked\n",
+                    name(side)
+                ));
+                return Ok(Err(ExitStatus::BadInput));
+            }
+            Some(_) => {}
+        }
+        Ok(Ok(m))
+    };
+    // Warm-up (and the first cross-check).
+    for i in 0..args.warmup.max(1) {
+        for side in [Side::A, Side::B] {
+            if let Err(code) = one(side, &format!("warm-up {}", i + 1), &mut first)? {
+                return Ok(code);
+            }
+        }
+    }
+    let (fa, fb) = (
+        first[0].clone().unwrap_or_default(),
+        first[1].clone().unwrap_or_default(),
+    );
+    let agreement = match &args.compare_cmd {
+        Some(cmd) => compare_with_cmd(cmd, &fa, &fb)?,
+        None => agree(&mode, &fa, &fb),
+    };
+    if let Err(diff) = agreement {
+        print_stderr(&format!(
+            "perfgate versus: A and B disagree ({}): {diff}\ntiming two programs that disagree is meaningless; fix the output or choose --compare-output / --compare-cmd\n",
+            args.compare_cmd.as_deref().map_or(mode.to_string(), |c| format!("--compare-cmd `{c}`"))
+        ));
+        return Ok(ExitStatus::BadInput);
+    }
+    let mut rng = SplitMix64::new(args.seed);
+    let plan = order(args.runs as usize, &mut rng);
+    let mut samples: [Vec<crate::runner::RunMeasurement>; 2] = [Vec::new(), Vec::new()];
+    for (i, side) in plan.iter().enumerate() {
+        match one(*side, &format!("run {}", i + 1), &mut first)? {
+            Ok(m) => samples[idx(*side)].push(m),
+            Err(code) => return Ok(code),
+        }
+    }
+    let pick = |s: &[crate::runner::RunMeasurement],
+                f: fn(&crate::runner::RunMeasurement) -> f64|
+     -> Vec<f64> { s.iter().map(f).collect() };
+    let plans: [(&str, &str, Pick); 4] = [
+        ("wall_time", "s", |m| m.wall_time),
+        ("user_time", "s", |m| m.user_time),
+        ("sys_time", "s", |m| m.sys_time),
+        ("peak_rss", "bytes", |m| m.peak_rss_bytes as f64),
+    ];
+    let metrics: Vec<MetricRatio> = plans
+        .iter()
+        .map(|(metric, unit, f)| {
+            let (a, b) = (pick(&samples[0], *f), pick(&samples[1], *f));
+            let (r, ci) = ratio(&a, &b, args.seed, metric);
+            let (warn, fail) = match args.threshold_pct {
+                Some(p) => (p / 2.0, p),
+                None => default_pcts(unit),
+            };
+            let (significant, status) = verdict(r, ci, warn, fail);
+            MetricRatio {
+                metric: metric.to_string(),
+                unit: unit.to_string(),
+                a_median: crate::stats::median(&a),
+                b_median: crate::stats::median(&b),
+                ratio: r,
+                ratio_ci95: ci,
+                significant,
+                status: status.to_string(),
+            }
+        })
+        .collect();
+    let wall = metrics[0].ratio;
+    let outcome = Outcome {
+        a: args.a.clone(),
+        b: args.b.clone(),
+        pairs: args.runs as usize,
+        order: plan,
+        outputs: Outputs {
+            mode: args
+                .compare_cmd
+                .as_ref()
+                .map_or(args.compare_output.clone(), |_| "command".into()),
+            agree: true,
+            detail: match &args.compare_cmd {
+                Some(c) => format!("--compare-cmd `{c}` accepted them"),
+                None => format!(
+                    "{mode} (A's stdout sha256 {})",
+                    &crate::context::sha256_hex(&fa)[..16]
+                ),
+            },
+        },
+        metrics,
+        throughput_ratio: 1.0 / wall,
+    };
+    let json = serde_json::to_string_pretty(&outcome).expect("serializes") + "\n";
+    if let Some(path) = &args.json_out {
+        crate::report::write_atomic(path, json.as_bytes())?;
+    }
+    let text = match args.format {
+        Format::Json => json,
+        Format::Human | Format::Md => human(&outcome),
+    };
+    print_stdout(&text)?;
+    let critical = outcome.metrics.iter().any(|m| m.status == "critical");
+    Ok(if critical && args.fail_on_regression {
+        ExitStatus::GateFailed
+    } else {
+        ExitStatus::Pass
+    })
+}
+
+fn human(o: &Outcome) -> String {
+    let mut rows = vec![[
+        "metric",
+        "A median",
+        "B median",
+        "B/A",
+        "95% CI",
+        "significant",
+        "verdict",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for m in &o.metrics {
+        rows.push(vec![
+            m.metric.clone(),
+            format_value(m.a_median, &m.unit),
+            format_value(m.b_median, &m.unit),
+            format!("{:.3}x", m.ratio),
+            m.ratio_ci95
+                .map_or("-".into(), |[a, b]| format!("{a:.3} .. {b:.3}")),
+            if m.significant { "yes" } else { "no" }.into(),
+            m.status.clone(),
+        ]);
+    }
+    let mut out = table(&rows, &[1, 2, 3, 4]);
+    out.push_str(&format!(
+        "{} pairs in ABBA/BAAB blocks; outputs agree: {}\nthroughput B/A: {:.3}x ({})\n",
+        o.pairs,
+        o.outputs.detail,
+        o.throughput_ratio,
+        format_pct((o.throughput_ratio - 1.0) * 100.0)
+    ));
+    out
 }
