@@ -36,32 +36,44 @@ fn series_from_csv_and_json_files() {
     let j = json_of(&run(perfgate()
         .args(["detect", "--format", "json", "--input"])
         .arg(dir.path().join("s.csv"))));
-    let changes = j[0]["changes"].as_array().unwrap();
+    assert_eq!(j["series"][0]["name"], "series");
+    let changes = j["series"][0]["change_points"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "{j}");
     assert_eq!(changes[0]["index"], 60);
+    assert_eq!(changes[0]["direction"], "up");
+    let [lo, hi] = [0, 1].map(|i| changes[0]["ci95_pct"][i].as_f64().unwrap());
+    assert!(lo < 20.0 && 20.0 < hi && lo > 10.0, "{j}");
+    assert!(changes[0]["p_value"].as_f64().unwrap() <= 0.01, "{j}");
     assert!(
         (changes[0]["change_pct"].as_f64().unwrap() - 20.0).abs() < 3.0,
         "{j}"
     );
 
     let flat: Vec<f64> = stepped().iter().take(60).copied().collect();
+    let falling: Vec<f64> = stepped().iter().rev().copied().collect();
     write(
         &dir.path().join("named.json"),
-        &serde_json::json!({"stepped": stepped(), "flat": flat}).to_string(),
+        &serde_json::json!({"stepped": stepped(), "flat": flat, "falling": falling}).to_string(),
     );
     let j = json_of(&run(perfgate()
         .args(["detect", "--format", "json", "--input"])
         .arg(dir.path().join("named.json"))));
     let by_name = |n: &str| {
-        j.as_array()
+        j["series"]
+            .as_array()
             .unwrap()
             .iter()
-            .find(|f| f["benchmark"] == n)
+            .find(|f| f["name"] == n)
             .unwrap()
             .clone()
     };
-    assert_eq!(by_name("stepped")["changes"][0]["index"], 60);
-    assert_eq!(by_name("flat")["changes"].as_array().unwrap().len(), 0);
+    assert_eq!(by_name("stepped")["change_points"][0]["index"], 60);
+    assert_eq!(by_name("flat")["change_points"].as_array().unwrap().len(), 0);
+    // Reversed, the new (lower) level begins at index 40.
+    let down = &by_name("falling")["change_points"][0];
+    assert_eq!(down["index"], 40);
+    assert_eq!(down["direction"], "down");
+    assert!(down["change_pct"].as_f64().unwrap() < -10.0, "{down}");
 
     write(&dir.path().join("bad.csv"), "0,1.0\n1,abc\n");
     let r = run(perfgate()
@@ -99,14 +111,15 @@ fn the_recorded_history_of_a_store() {
         .args(["detect", "--format", "json", "--store"])
         .arg(&store)
         .current_dir(dir.path())));
-    let series = j
+    let series = j["series"]
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["benchmark"] == "parse")
         .unwrap();
+    assert_eq!(series["name"], "parse time");
     assert_eq!(series["points"], 40);
-    let changes = series["changes"].as_array().unwrap();
+    let changes = series["change_points"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "{series}");
     assert_eq!(changes[0]["index"], 25);
     assert_eq!(changes[0]["run_id"], 26);

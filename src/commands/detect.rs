@@ -14,20 +14,35 @@ use crate::render::markdown::escape;
 use crate::stats::changepoint::{detect as find, ChangePoint, DetectOptions};
 use crate::store::{HistoryPoint, RunFilter, Store};
 
+/// The JSON document (`--format json`), a stable interface for scripts and the evaluation:
+/// `{"method": ..., "series": [{"name", "points", "change_points": [{"index", "direction",
+/// "change_pct", "ci95_pct", "p_value", ...}]}]}`.
+#[derive(serde::Serialize)]
+struct Document<'a> {
+    method: &'static str,
+    options: &'a DetectOptions,
+    series: &'a [Found],
+}
+
 #[derive(serde::Serialize)]
 struct Found {
-    benchmark: String,
-    metric: String,
+    /// The key of a series from a file; `benchmark metric` (and `@device` when not cpu) from
+    /// the store.
+    name: String,
+    benchmark: Option<String>,
+    metric: Option<String>,
     device: Option<String>,
-    unit: String,
+    unit: Option<String>,
     points: usize,
-    changes: Vec<Change>,
+    change_points: Vec<Change>,
 }
 
 #[derive(serde::Serialize)]
 struct Change {
     #[serde(flatten)]
     point: ChangePoint,
+    /// `up` (the value grew: slower or bigger for most metrics) or `down`.
+    direction: &'static str,
     run_id: Option<i64>,
     commit: Option<String>,
     timestamp_utc: Option<String>,
@@ -40,7 +55,14 @@ pub fn detect(args: DetectArgs) -> Result<ExitStatus> {
         None => from_store(&args, &opts)?,
     };
     let text = match args.format {
-        Format::Json => serde_json::to_string_pretty(&found).expect("serializes") + "\n",
+        Format::Json => {
+            let doc = Document {
+                method: METHOD,
+                options: &opts,
+                series: &found,
+            };
+            serde_json::to_string_pretty(&doc).expect("serializes") + "\n"
+        }
         Format::Human | Format::Md => human(&found, args.format == Format::Md),
     };
     print_stdout(&text)?;
@@ -106,6 +128,7 @@ fn from_store(args: &DetectArgs, opts: &DetectOptions) -> Result<Vec<Found>> {
                 .map(|cp| {
                     let p = &points[cp.index];
                     Change {
+                        direction: direction(&cp),
                         run_id: Some(p.run.id),
                         commit: p.run.git.as_ref().map(|g| g.commit.clone()),
                         timestamp_utc: Some(p.run.timestamp_utc.clone()),
@@ -113,14 +136,20 @@ fn from_store(args: &DetectArgs, opts: &DetectOptions) -> Result<Vec<Found>> {
                     }
                 })
                 .collect();
-            let unit = points.first().map_or(String::new(), |p| p.unit.clone());
+            let unit = points.first().map(|p| p.unit.clone());
+            let name = if device == "cpu" {
+                format!("{bench} {metric}")
+            } else {
+                format!("{bench} {metric} @{device}")
+            };
             out.push(Found {
-                benchmark: bench,
-                metric,
+                name,
+                benchmark: Some(bench),
+                metric: Some(metric),
                 device: Some(device.clone()),
                 unit,
                 points: values.len(),
-                changes,
+                change_points: changes,
             });
         }
     }
@@ -198,9 +227,10 @@ fn from_file(path: &Path, opts: &DetectOptions) -> Result<Vec<Found>> {
     Ok(series
         .into_iter()
         .map(|(name, values)| Found {
-            changes: find(&values, opts)
+            change_points: find(&values, opts)
                 .into_iter()
                 .map(|point| Change {
+                    direction: direction(&point),
                     point,
                     run_id: None,
                     commit: None,
@@ -208,29 +238,37 @@ fn from_file(path: &Path, opts: &DetectOptions) -> Result<Vec<Found>> {
                 })
                 .collect(),
             points: values.len(),
-            benchmark: name,
-            metric: String::new(),
+            name,
+            benchmark: None,
+            metric: None,
             device: None,
-            unit: String::new(),
+            unit: None,
         })
         .collect())
 }
 
+const METHOD: &str = "rank-based binary segmentation with a max-statistic permutation test";
+
+fn direction(cp: &ChangePoint) -> &'static str {
+    if cp.after >= cp.before {
+        "up"
+    } else {
+        "down"
+    }
+}
+
 fn human(found: &[Found], md: bool) -> String {
     let mut out = String::new();
-    let with = found.iter().filter(|f| !f.changes.is_empty()).count();
-    for f in found.iter().filter(|f| !f.changes.is_empty()) {
-        let name = if f.metric.is_empty() {
-            f.benchmark.clone()
-        } else {
-            format!("{} {}", f.benchmark, f.metric)
-        };
+    let with = found.iter().filter(|f| !f.change_points.is_empty()).count();
+    for f in found.iter().filter(|f| !f.change_points.is_empty()) {
+        let name = &f.name;
+        let unit = f.unit.as_deref().unwrap_or("");
         out.push_str(&if md {
-            format!("- **{}**\n", escape(&name))
+            format!("- **{}**\n", escape(name))
         } else {
             format!("{name} ({} points)\n", f.points)
         });
-        for c in &f.changes {
+        for c in &f.change_points {
             let p = &c.point;
             let at = match (&c.commit, c.run_id) {
                 (Some(commit), _) => format!("commit {}", &commit[..commit.len().min(12)]),
@@ -243,8 +281,8 @@ fn human(found: &[Found], md: bool) -> String {
                 c.timestamp_utc
                     .as_deref()
                     .map_or(String::new(), |t| format!(" ({t})")),
-                format_value(p.before, &f.unit),
-                format_value(p.after, &f.unit),
+                format_value(p.before, unit),
+                format_value(p.after, unit),
                 format_pct(p.change_pct),
                 p.ci95_pct.map_or(String::new(), |[a, b]| format!(
                     ", 95% CI {} .. {}",

@@ -14,7 +14,7 @@
 
 use super::{median, shift_ci95_pct, ShiftInterval, SplitMix64};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DetectOptions {
     pub min_segment: usize,
     pub alpha: f64,
