@@ -35,6 +35,7 @@ fn report(shift: f64, seed: u64) -> Report {
                         .map(|_| 0.01 * shift * (1.0 + (rng.below(1000) as f64 - 500.0) / 10_000.0))
                         .collect();
                     Metric {
+                        processes: None,
                         name: name.to_string(),
                         unit: if *name == "peak_rss" { "bytes" } else { "s" }.into(),
                         direction: Direction::LowerIsBetter,

@@ -92,6 +92,10 @@ pub struct GateArgs {
     /// Compare with a baseline from another machine (refused by default), and say so loudly.
     #[arg(long)]
     pub allow_other_machine: bool,
+    /// False discovery rate held across all the metrics' tests (Benjamini-Hochberg), as a
+    /// fraction; `off` tests each metric on its own at 5%.
+    #[arg(long, value_name = "RATE|off", default_value = "0.05")]
+    pub fdr: String,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -141,8 +145,9 @@ pub struct RunArgs {
     /// Run the ad-hoc command with `sh -c` (its words joined by spaces).
     #[arg(long)]
     pub shell: bool,
-    /// The ad-hoc command is a harness (`cargo bench`, ...): run it once and read its output
-    /// with this adapter (a `perfgate ingest --format` name, or `auto`).
+    /// The ad-hoc command is a harness (`cargo bench`, ...): run it (once, or --runs times,
+    /// each in its own process) and read its output with this adapter (a `perfgate ingest
+    /// --format` name, or `auto`).
     #[arg(long, value_name = "NAME")]
     pub adapter: Option<String>,
     /// With --adapter: read this file or directory the harness writes instead of its stdout.
@@ -208,6 +213,27 @@ pub struct CheckArgs {
     /// After a pass, make this run the baseline (the committed file, or the stored one).
     #[arg(long)]
     pub update_baseline: bool,
+    /// Run the baseline build and the candidate in alternation (ABBA blocks) and compare
+    /// them with each other, in one time window, instead of with a recorded baseline.
+    /// `{bin}` in a benchmark's command (and `$PERFGATE_BIN`) is each build's program.
+    #[arg(long, requires_all = ["baseline_bin", "candidate_bin"], conflicts_with_all = ["baseline", "update_baseline"])]
+    pub interleaved: bool,
+    /// With --interleaved: the baseline build's program.
+    #[arg(
+        long,
+        value_name = "PATH",
+        alias = "baseline-cmd",
+        requires = "interleaved"
+    )]
+    pub baseline_bin: Option<String>,
+    /// With --interleaved: the candidate build's program.
+    #[arg(
+        long,
+        value_name = "PATH",
+        alias = "candidate-cmd",
+        requires = "interleaved"
+    )]
+    pub candidate_bin: Option<String>,
     /// A GPU benchmark that fails to run blocks (default: a warning).
     #[arg(long, env = "PERFGATE_STRICT_GPU", value_parser = clap::builder::FalseyValueParser::new())]
     pub strict_gpu: bool,
@@ -551,12 +577,26 @@ pub struct DetectArgs {
 /// Options of `perfgate versus`; the versus command owns their meaning.
 #[derive(Debug, Args, Clone)]
 pub struct VersusArgs {
-    /// Command A (the baseline), run with `sh -c`.
-    #[arg(value_name = "A")]
-    pub a: String,
-    /// Command B (the candidate), run with `sh -c`.
-    #[arg(value_name = "B")]
-    pub b: String,
+    /// Command A (the baseline), run with `sh -c`; with --cmd, A's program.
+    #[arg(value_name = "A", required_unless_present = "baseline_cmd")]
+    pub a: Option<String>,
+    /// Command B (the candidate), run with `sh -c`; with --cmd, B's program.
+    #[arg(value_name = "B", required_unless_present = "candidate_cmd")]
+    pub b: Option<String>,
+    /// The baseline command (the same as A, for scripts that name their sides).
+    #[arg(long, value_name = "CMD", conflicts_with = "a")]
+    pub baseline_cmd: Option<String>,
+    /// The candidate command (the same as B).
+    #[arg(long, value_name = "CMD", conflicts_with = "b")]
+    pub candidate_cmd: Option<String>,
+    /// One command for both sides with `{bin}` in it: A and B are then two programs (e.g. the
+    /// same tool from two builds), each put in place of `{bin}`.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub cmd: Option<String>,
+    /// Also time start-up: this command with `{bin}` replaced by each side's program (A and B
+    /// with --cmd, else the first word of each command), e.g. '{bin} --version'.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub startup: Option<String>,
     /// Measured runs per side.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub runs: u32,

@@ -18,6 +18,7 @@ pub mod render;
 pub mod report;
 pub mod runner;
 pub mod scaling;
+pub mod shell;
 pub mod stats;
 pub mod store;
 pub mod trend;

@@ -185,6 +185,11 @@ pub struct Metric {
     pub unit: String,
     pub direction: Direction,
     pub samples: Vec<f64>,
+    /// How many separate processes the samples came from, when fewer than the samples: a
+    /// harness's inner iterations of one process are not independent runs, so they are not
+    /// tested for significance. Absent: each sample is its own process run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processes: Option<u64>,
     pub summary: Summary,
 }
 

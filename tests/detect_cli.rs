@@ -68,7 +68,10 @@ fn series_from_csv_and_json_files() {
             .clone()
     };
     assert_eq!(by_name("stepped")["change_points"][0]["index"], 60);
-    assert_eq!(by_name("flat")["change_points"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        by_name("flat")["change_points"].as_array().unwrap().len(),
+        0
+    );
     // Reversed, the new (lower) level begins at index 40.
     let down = &by_name("falling")["change_points"][0];
     assert_eq!(down["index"], 40);

@@ -13,6 +13,7 @@ use perfgate::stats::{summarize, SplitMix64};
 
 fn metric(name: &str, unit: &str, direction: Direction, samples: Vec<f64>) -> Metric {
     Metric {
+        processes: None,
         name: name.into(),
         unit: unit.into(),
         direction,
@@ -336,7 +337,8 @@ fn the_false_discovery_rate_is_controlled_across_metrics() {
         base.push(bench(&format!("s{i}"), vec![wall(steady.clone())]));
         cur.push(bench(&format!("s{i}"), vec![wall(steady.clone())]));
     }
-    let many = compare(&report(base), &report(cur), &CompareOptions::default());
+    let (base, cur) = (report(base), report(cur));
+    let many = compare(&base, &cur, &CompareOptions::default());
     let r = row(&many, "x", "wall_time");
     assert_eq!(r.status, Verdict::Inconclusive, "{r:?}");
     // BH: the smallest of 40 p-values is multiplied by 40 (the others are ~1).
@@ -352,4 +354,28 @@ fn the_false_discovery_rate_is_controlled_across_metrics() {
         .notes
         .iter()
         .any(|n| n.contains("Benjamini-Hochberg") && n.contains("40 tests")));
+
+    // `--fdr off`: each metric on its own, as if compared alone.
+    let off = CompareOptions {
+        fdr: None,
+        ..Default::default()
+    };
+    let each = compare(&base, &cur, &off);
+    assert_eq!(row(&each, "x", "wall_time").status, Verdict::Critical);
+    assert_eq!(row(&each, "x", "wall_time").q_value, None);
+    assert!(each.notes.iter().any(|n| n.contains("on its own at 5%")));
+    // A looser rate (q = 40 p, between 0.2 and 2) keeps it when 40 p is under the rate.
+    let loose = CompareOptions {
+        fdr: Some(0.99),
+        ..Default::default()
+    };
+    let expected = if p * 40.0 <= 0.99 {
+        Verdict::Critical
+    } else {
+        Verdict::Inconclusive
+    };
+    assert_eq!(
+        row(&compare(&base, &cur, &loose), "x", "wall_time").status,
+        expected
+    );
 }

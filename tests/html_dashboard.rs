@@ -53,6 +53,7 @@ fn report(benches: Vec<(&str, Vec<f64>)>) -> Report {
                 command: None,
                 warmup_runs: 0,
                 metrics: vec![Metric {
+                    processes: None,
                     name: "wall_time".into(),
                     unit: "s".into(),
                     direction: Direction::LowerIsBetter,

@@ -274,6 +274,8 @@ fn two_criterion_runs_ingested_and_compared_flag_the_regression() {
     }
     let cur = read_json(&dir.path().join("cur.json"));
     assert_eq!(cur["source"]["format"], "criterion");
+    // criterion's samples are iterations of one process.
+    assert_eq!(cur["benchmarks"][0]["metrics"][0]["processes"], 1);
     let r = run(perfgate()
         .args([
             "compare",
@@ -303,4 +305,82 @@ fn two_criterion_runs_ingested_and_compared_flag_the_regression() {
     let text = std::fs::read_to_string(fixtures.join("run2.txt")).unwrap();
     let fib = text.split("fib 20").nth(1).unwrap();
     assert!(fib.contains("Performance has regressed."));
+}
+
+/// A `go test -bench -count 4`-style harness as a shell script: four timed `busy` runs of one
+/// process, printed as Go benchmark lines.
+const GO_HARNESS: &str = r#"n=$(cat work.txt)
+for i in 1 2 3 4; do
+  a=$(date +%s%N); "$BUSY" "$n" >/dev/null; b=$(date +%s%N)
+  printf 'BenchmarkLoop-2   \t       1\t%d ns/op\n' "$((b - a))"
+done"#;
+
+/// A harness's inner iterations are one process's samples: recorded as `processes: 1`, not
+/// tested for significance (no p-value; the reason says why). With `processes = 3` the harness
+/// runs three times and each process gives one independent sample, which is tested.
+#[test]
+fn inner_iterations_of_one_process_are_not_independent_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("harness.sh"), GO_HARNESS);
+    write(&dir.path().join("work.txt"), "30000000");
+    let config = |processes: &str| {
+        format!(
+            "suite = \"go\"\n[[bench]]\nname = \"go-harness\"\ncommand = [\"sh\", \"harness.sh\"]\nadapter = \"gotest\"\nenv = {{ BUSY = \"{}\" }}\n{processes}\n",
+            busy().display()
+        )
+    };
+    let run_to = |out: &str| {
+        let r = run(perfgate()
+            .args(["run", "--json-out", out])
+            .current_dir(dir.path()));
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        read_json(&dir.path().join(out))
+    };
+    write(&dir.path().join("perfgate.toml"), &config(""));
+    let one = run_to("one.json");
+    let m = &one["benchmarks"][0]["metrics"][0];
+    assert_eq!(one["benchmarks"][0]["name"], "BenchmarkLoop");
+    assert_eq!(m["samples"].as_array().unwrap().len(), 4, "{m}");
+    assert_eq!(m["processes"], 1, "{m}");
+    // Four times the work (robust to the load of a shared machine), compared: the threshold
+    // decides, with no test on the iterations.
+    write(&dir.path().join("work.txt"), "120000000");
+    run_to("slow.json");
+    let r = run(perfgate()
+        .args(["compare", "slow.json", "one.json", "--format", "json"])
+        .current_dir(dir.path()));
+    let c: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let row = &c["metrics"][0];
+    assert_eq!(row["status"], "critical", "{row}");
+    assert!(row["p_value"].is_null(), "{row}");
+    assert!(row["change_ci95_pct"].is_null(), "{row}");
+    assert!(
+        row["reason"].as_str().unwrap().contains("inner iterations"),
+        "{row}"
+    );
+
+    write(&dir.path().join("perfgate.toml"), &config("processes = 3"));
+    let three = run_to("three.json");
+    let m = &three["benchmarks"][0]["metrics"][0];
+    assert_eq!(m["samples"].as_array().unwrap().len(), 3, "{m}");
+    assert!(m.get("processes").is_none(), "{m}");
+    assert_eq!(m["summary"]["n"], 3);
+    let r = run(perfgate()
+        .args(["compare", "three.json", "one.json", "--format", "json"])
+        .current_dir(dir.path()));
+    let c: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    // One side is still inner iterations: not tested.
+    assert!(c["metrics"][0]["p_value"].is_null(), "{c}");
+
+    write(
+        &dir.path().join("perfgate.toml"),
+        "suite = \"x\"\n[[bench]]\nname = \"a\"\ncommand = [\"true\"]\nprocesses = 2\n",
+    );
+    let r = run(perfgate().args(["run"]).current_dir(dir.path()));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("`processes` needs `adapter`"),
+        "{}",
+        r.stderr
+    );
 }

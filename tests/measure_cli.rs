@@ -123,9 +123,11 @@ command = ["sleep", "0.05"]
     let w = metric_of(&report, 1, "cpu_utilization")["summary"]["median"]
         .as_f64()
         .unwrap();
-    // A register loop keeps one core busy; a sleep barely uses any.
-    assert!(c > 0.7 && c < 1.3, "compute utilisation {c}");
+    // A register loop keeps one core busy (on a shared 2-core machine under load, other
+    // processes can take up to about half of it); a sleep barely uses any.
+    assert!(c > 0.45 && c < 1.3, "compute utilisation {c}");
     assert!(w < 0.2, "sleep utilisation {w}");
+    assert!(c > 3.0 * w, "compute {c} against sleep {w}");
 }
 
 #[test]

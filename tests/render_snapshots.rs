@@ -14,6 +14,7 @@ use perfgate::stats::{summarize, SplitMix64};
 
 fn report(commit: &str, scale: f64) -> Report {
     let metric = |name: &str, unit: &str, dir: Direction, samples: Vec<f64>| Metric {
+        processes: None,
         name: name.into(),
         unit: unit.into(),
         direction: dir,

@@ -154,3 +154,95 @@ fn a_failing_side_exits_3() {
         r.stderr
     );
 }
+
+/// Writes an executable shell script.
+fn script(path: &std::path::Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Two builds of one program (the new one in a directory with a space, to test quoting):
+/// `{bin}` puts each in the command; `--startup '{bin} --version'` times their start-up,
+/// which the new build made slower too.
+#[test]
+fn two_builds_through_a_bin_template_with_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old/app");
+    let new = dir.path().join("new build/app");
+    script(
+        &old,
+        "if [ \"$1\" = --version ]; then echo app 1; exit 0; fi\nsleep 0.02; echo 42",
+    );
+    script(
+        &new,
+        "sleep 0.03\nif [ \"$1\" = --version ]; then echo app 2; exit 0; fi\nsleep 0.02; echo 42",
+    );
+    let (old_s, new_s) = (old.display().to_string(), new.display().to_string());
+    let r = versus(&[
+        &old_s,
+        &new_s,
+        "--cmd",
+        "{bin} --work",
+        "--startup",
+        "{bin} --version",
+        "--runs",
+        "4",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["a"], format!("{old_s} --work"));
+    assert_eq!(j["b"], format!("'{new_s}' --work"));
+    assert_eq!(j["startup"][1], format!("'{new_s}' --version"));
+    let metric = |name: &str| {
+        j["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["metric"] == name)
+            .unwrap()
+            .clone()
+    };
+    // 50 ms against 20 ms of work; start-up 30 ms against ~1 ms.
+    let wall = metric("wall_time")["ratio"].as_f64().unwrap();
+    assert!((1.8..3.5).contains(&wall), "{wall}");
+    let startup = j["startup_ratio"].as_f64().unwrap();
+    assert!(startup > 3.0, "{startup}");
+    assert_eq!(metric("startup_time")["ratio"].as_f64().unwrap(), startup);
+    assert_eq!(
+        j["peak_memory_ratio"].as_f64().unwrap(),
+        metric("peak_rss")["ratio"].as_f64().unwrap()
+    );
+
+    // Without --cmd, the start-up template gets each command's program.
+    let a = format!("{old_s} --work");
+    let r = versus(&[
+        "--baseline-cmd",
+        &a,
+        "--candidate-cmd",
+        &a,
+        "--startup",
+        "{bin} --version",
+        "--runs",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["a"], a);
+    assert_eq!(j["startup"][0], format!("{old_s} --version"));
+
+    let r = versus(&[&old_s, &new_s, "--cmd", "app --work", "--runs", "2"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("`app --work` has no {bin}"),
+        "{}",
+        r.stderr
+    );
+    let r = versus(&["--baseline-cmd", "true", "--runs", "2"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

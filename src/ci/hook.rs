@@ -21,7 +21,7 @@ pub fn chained_path(hook: &Path) -> PathBuf {
 /// `PERFGATE_BIN` overrides it, and `perfgate` on PATH is the fallback); `check_args` are
 /// the arguments of `perfgate check`.
 pub fn script(hook_name: &str, perfgate: &Path, check_args: &[String]) -> String {
-    let args: Vec<String> = check_args.iter().map(|a| shell_quote(a)).collect();
+    let args: Vec<String> = check_args.iter().map(|a| crate::shell::quote(a)).collect();
     let chained = format!("{hook_name}.perfgate-chained");
     format!(
         r#"#!/bin/sh
@@ -45,20 +45,9 @@ fi
 echo "perfgate: checking performance before {hook_name} (skip with --no-verify)" >&2
 exec "$perfgate" check {args} < /dev/null
 "#,
-        bin = shell_quote(&perfgate.display().to_string()),
+        bin = crate::shell::quote(&perfgate.display().to_string()),
         args = args.join(" "),
     )
-}
-
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
 }
 
 #[derive(Debug, PartialEq, Eq)]

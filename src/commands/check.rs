@@ -22,6 +22,9 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
             "check prints its verdicts on stdout; give --json-out a file".into(),
         ));
     }
+    if args.interleaved {
+        return check_interleaved(&args);
+    }
     let (config, report) = run::execute(&args.run)?;
     if let Some(path) = &args.run.json_out {
         write_json(path, &report)?;
@@ -58,6 +61,43 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
     comparison.notes.extend(notes);
     let suite = comparison.suite.clone();
     let machine_id = report.machine.id.clone();
+    let status = output(&comparison, &args.gate, |bench, metric| {
+        history_points(&store, &suite, &machine_id, bench, metric, 100)
+    })?;
+    if status == ExitStatus::GateFailed {
+        print_stderr(&blocked_hint(&comparison));
+    }
+    Ok(status)
+}
+
+/// `--interleaved`: the baseline build and the candidate in alternation, compared with each
+/// other (same rules as `compare`); the candidate's run is recorded, no baseline moves.
+fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
+    let bins = [&args.baseline_bin, &args.candidate_bin].map(|b| b.as_deref().unwrap_or_default());
+    let (config, [baseline, current]) = run::execute_interleaved(&args.run, bins)?;
+    if let Some(path) = &args.run.json_out {
+        write_json(path, &current)?;
+    }
+    let opts = compare_options(&args.gate, config.thresholds.clone())?;
+    let mut comparison = gate::compare(&baseline, &current, &opts);
+    let store_path = common::store_path(&args.store, Some(&config));
+    let mut store = common::open_store(&store_path)?;
+    for device in devices(&current) {
+        let part = device_report(&current, &device);
+        if part
+            .benchmarks
+            .iter()
+            .any(|b| b.status != BenchStatus::Skipped)
+        {
+            store.record(&part)?;
+        }
+    }
+    comparison.notes.push(format!(
+        "interleaved: the baseline build `{}` and the candidate `{}` ran in alternation (ABBA/BAAB blocks per benchmark) in the same time window; the candidate's run was recorded",
+        bins[0], bins[1]
+    ));
+    let suite = comparison.suite.clone();
+    let machine_id = current.machine.id.clone();
     let status = output(&comparison, &args.gate, |bench, metric| {
         history_points(&store, &suite, &machine_id, bench, metric, 100)
     })?;

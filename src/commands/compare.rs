@@ -67,9 +67,21 @@ pub(crate) fn compare_options(
             )));
         }
     }
+    let fdr = match gate.fdr.as_str() {
+        "off" => None,
+        text => match text.parse::<f64>() {
+            Ok(q) if q > 0.0 && q < 1.0 => Some(q),
+            _ => {
+                return Err(Error::Usage(format!(
+                    "--fdr must be a rate between 0 and 1 (e.g. 0.05) or `off`, got `{text}`"
+                )))
+            }
+        },
+    };
     Ok(CompareOptions {
         threshold_pct: gate.threshold_pct,
         config_rules,
+        fdr,
         ..Default::default()
     })
 }

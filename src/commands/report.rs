@@ -345,13 +345,16 @@ fn reproduce(c: &Comparison, config: Option<&Config>) -> String {
     let config = config
         .and_then(|c| c.path.as_ref())
         .map_or(String::new(), |p| {
-            format!(" --config {}", shell_quote(&p.display().to_string()))
+            format!(
+                " --config {}",
+                crate::shell::quote(&p.display().to_string())
+            )
         });
     let base = c.baseline.commit.as_deref().unwrap_or("BASELINE_COMMIT");
     let cur = c.current.commit.as_deref().unwrap_or("HEAD");
     format!(
         "git checkout {base} && perfgate run{config} --filter {f} --json-out base.json\ngit checkout {cur} && perfgate run{config} --filter {f} --json-out cur.json\nperfgate compare cur.json base.json",
-        f = shell_quote(&format!("^({regex})$"))
+        f = crate::shell::quote(&format!("^({regex})$"))
     )
 }
 
@@ -364,10 +367,6 @@ fn regex_escape(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {

@@ -51,6 +51,59 @@ pub(crate) fn execute(args: &RunArgs) -> Result<(Config, Report)> {
     Ok((config, report))
 }
 
+/// The suite from two builds in alternation: the reports of the baseline (`bins[0]` for
+/// `{bin}`) and of the candidate, measured in the same time window.
+pub(crate) fn execute_interleaved(
+    args: &RunArgs,
+    bins: [&str; 2],
+) -> Result<(Config, [Report; 2])> {
+    if !args.command.is_empty() {
+        return Err(Error::Usage(
+            "--interleaved runs the suite of a perfgate.toml, not an ad-hoc command (use `perfgate versus` for two commands)".into(),
+        ));
+    }
+    let mut config = load_config(args.config.as_deref())?;
+    apply_overrides(&mut config.benches, args)?;
+    let selected = select(&config, args)?;
+    let sides = bins.map(|bin| {
+        selected
+            .iter()
+            .map(|s| crate::runner::interleave::with_bin(s, bin))
+            .collect::<Vec<_>>()
+    });
+    let mut executor = executor(args)?;
+    let timestamp_utc = context::timestamp_utc();
+    let device_present = context::device_present;
+    let opts = suite_options(args, &device_present);
+    let [a, b] = {
+        let mut observer = ProgressObserver::detect();
+        crate::runner::interleave::run_suite_interleaved(
+            [&sides[0], &sides[1]],
+            &mut executor,
+            &opts,
+            &mut observer,
+        )
+    };
+    let a = report_of(&config, &sides[0], args, a, timestamp_utc.clone());
+    let b = report_of(&config, &sides[1], args, b, timestamp_utc);
+    Ok((config, [a, b]))
+}
+
+fn executor(args: &RunArgs) -> Result<ProcessExecutor> {
+    ProcessExecutor::new(args.show_output).map_err(|e| Error::Io {
+        context: "cannot create a temporary file for benchmark stderr".into(),
+        source: e,
+    })
+}
+
+fn suite_options<'a>(args: &RunArgs, device_present: &'a dyn Fn(&str) -> bool) -> SuiteOptions<'a> {
+    SuiteOptions {
+        ignore_failure: args.ignore_failure,
+        seed: args.seed,
+        device_present,
+    }
+}
+
 pub(crate) fn load_config(explicit: Option<&Path>) -> Result<Config> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
@@ -86,9 +139,11 @@ fn adhoc_config(args: &RunArgs) -> Result<Config> {
                 crate::ingest::names().join(", ")
             )))
         }
+        // With a harness, `--runs N` runs it N times, each in its own process.
         Some(format) => Some(config::Harness {
             format: format.clone(),
             output: args.adapter_output.as_ref().map(|o| cwd.join(o)),
+            processes: args.runs.unwrap_or(1).max(1),
         }),
         None => None,
     };
@@ -200,21 +255,24 @@ fn select(config: &Config, args: &RunArgs) -> Result<Vec<BenchSpec>> {
 }
 
 fn run_selected(config: &Config, selected: &[BenchSpec], args: &RunArgs) -> Result<Report> {
-    let mut executor = ProcessExecutor::new(args.show_output).map_err(|e| Error::Io {
-        context: "cannot create a temporary file for benchmark stderr".into(),
-        source: e,
-    })?;
+    let mut executor = executor(args)?;
     let device_present = context::device_present;
-    let opts = SuiteOptions {
-        ignore_failure: args.ignore_failure,
-        seed: args.seed,
-        device_present: &device_present,
-    };
+    let opts = suite_options(args, &device_present);
     let timestamp_utc = context::timestamp_utc();
     let suite_run = {
         let mut observer = ProgressObserver::detect();
         run_suite(selected, &mut executor, &opts, &mut observer)
     };
+    Ok(report_of(config, selected, args, suite_run, timestamp_utc))
+}
+
+fn report_of(
+    config: &Config,
+    selected: &[BenchSpec],
+    args: &RunArgs,
+    suite_run: crate::runner::SuiteRun,
+    timestamp_utc: String,
+) -> Report {
     let source = harness_source(suite_run.sources);
     let benchmarks = suite_run.benchmarks;
     let git_dir = config
@@ -235,7 +293,7 @@ fn run_selected(config: &Config, selected: &[BenchSpec], args: &RunArgs) -> Resu
             }
         }
     };
-    Ok(Report {
+    Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::current(),
         suite: args.suite.clone().unwrap_or_else(|| config.suite.clone()),
@@ -259,7 +317,7 @@ fn run_selected(config: &Config, selected: &[BenchSpec], args: &RunArgs) -> Resu
         source,
         scaling: Vec::new(),
     }
-    .with_scaling())
+    .with_scaling()
 }
 
 /// The report's `source` when harnesses ran: the one harness's format and metadata, or

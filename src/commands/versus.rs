@@ -13,6 +13,7 @@ use crate::error::{Error, ExitStatus, Result};
 use crate::render::human::{format_pct, format_value};
 use crate::render::style::table;
 use crate::runner::ProcessExecutor;
+use crate::shell::{program, with_bin};
 use crate::stats::SplitMix64;
 use crate::versus::outputs::{agree, Mode};
 use crate::versus::{default_pcts, order, ratio, run_captured, verdict, MetricRatio, Side};
@@ -30,6 +31,11 @@ struct Outcome {
     metrics: Vec<MetricRatio>,
     /// Throughput of B relative to A (1 / wall-time ratio): above 1, B does more per second.
     throughput_ratio: f64,
+    /// Peak RSS of B relative to A.
+    peak_memory_ratio: f64,
+    /// Start-up wall time of B relative to A (with --startup), and the two commands timed.
+    startup_ratio: Option<f64>,
+    startup: Option<[String; 2]>,
 }
 
 #[derive(Serialize)]
@@ -67,7 +73,49 @@ fn compare_with_cmd(cmd: &str, a: &[u8], b: &[u8]) -> Result<std::result::Result
     })
 }
 
+/// The two sides' commands, and their start-up commands, from the arguments.
+struct Sides {
+    commands: [String; 2],
+    startup: Option<[String; 2]>,
+}
+
+fn sides(args: &VersusArgs) -> Result<Sides> {
+    let a = args.a.clone().or_else(|| args.baseline_cmd.clone());
+    let b = args.b.clone().or_else(|| args.candidate_cmd.clone());
+    let (Some(a), Some(b)) = (a, b) else {
+        return Err(Error::Usage(
+            "versus needs two sides: A B, or --baseline-cmd and --candidate-cmd".into(),
+        ));
+    };
+    let usage = |e: String| Error::Usage(e);
+    let commands = match &args.cmd {
+        Some(t) => [
+            with_bin(t, &a).map_err(usage)?,
+            with_bin(t, &b).map_err(usage)?,
+        ],
+        None => [a.clone(), b.clone()],
+    };
+    let startup = match &args.startup {
+        None => None,
+        Some(t) => {
+            let prog = |side: &str, cmd: &str| {
+                if args.cmd.is_some() {
+                    Ok(side.to_string())
+                } else {
+                    program(cmd).ok_or_else(|| Error::Usage(format!("`{cmd}` has no program")))
+                }
+            };
+            Some([
+                with_bin(t, &prog(&a, &a)?).map_err(usage)?,
+                with_bin(t, &prog(&b, &b)?).map_err(usage)?,
+            ])
+        }
+    };
+    Ok(Sides { commands, startup })
+}
+
 pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
+    let sides = sides(&args)?;
     let mode = Mode::parse(&args.compare_output, args.tolerance).map_err(Error::Usage)?;
     if args.runs < 2 {
         return Err(Error::Usage("--runs must be at least 2".into()));
@@ -77,7 +125,7 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
         source: e,
     })?;
     let env = BTreeMap::new();
-    let execs = [Exec::Shell(args.a.clone()), Exec::Shell(args.b.clone())];
+    let execs = sides.commands.clone().map(Exec::Shell);
     let mut exec = ProcessExecutor::new(false).map_err(|e| Error::Io {
         context: "cannot create a temporary file".into(),
         source: e,
@@ -152,6 +200,26 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
             Err(code) => return Ok(code),
         }
     }
+    // Start-up: the same plan again, on the start-up commands (outputs not compared: a
+    // version string may differ); only their wall time is kept.
+    let mut startup: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    if let Some(cmds) = &sides.startup {
+        let startup_execs = cmds.clone().map(Exec::Shell);
+        for (i, side) in plan.iter().enumerate() {
+            let (m, _) = run_captured(&mut exec, &startup_execs[idx(*side)], &env, &cwd, &mut out);
+            if !m.outcome.success() {
+                print_stderr(&format!(
+                    "perfgate versus: {}'s start-up command `{}` (run {}) {}\n",
+                    name(*side),
+                    cmds[idx(*side)],
+                    i + 1,
+                    m.outcome.describe()
+                ));
+                return Ok(ExitStatus::BenchmarkFailed);
+            }
+            startup[idx(*side)].push(m.wall_time);
+        }
+    }
     let pick = |s: &[crate::runner::RunMeasurement],
                 f: fn(&crate::runner::RunMeasurement) -> f64|
      -> Vec<f64> { s.iter().map(f).collect() };
@@ -161,11 +229,23 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
         ("sys_time", "s", |m| m.sys_time),
         ("peak_rss", "bytes", |m| m.peak_rss_bytes as f64),
     ];
-    let metrics: Vec<MetricRatio> = plans
+    let mut series: Vec<(&str, &str, [Vec<f64>; 2])> = plans
         .iter()
         .map(|(metric, unit, f)| {
-            let (a, b) = (pick(&samples[0], *f), pick(&samples[1], *f));
-            let (r, ci) = ratio(&a, &b, args.seed, metric);
+            (
+                *metric,
+                *unit,
+                [pick(&samples[0], *f), pick(&samples[1], *f)],
+            )
+        })
+        .collect();
+    if sides.startup.is_some() {
+        series.push(("startup_time", "s", startup));
+    }
+    let metrics: Vec<MetricRatio> = series
+        .iter()
+        .map(|(metric, unit, [a, b])| {
+            let (r, ci) = ratio(a, b, args.seed, metric);
             let (warn, fail) = match args.threshold_pct {
                 Some(p) => (p / 2.0, p),
                 None => default_pcts(unit),
@@ -174,8 +254,8 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
             MetricRatio {
                 metric: metric.to_string(),
                 unit: unit.to_string(),
-                a_median: crate::stats::median(&a),
-                b_median: crate::stats::median(&b),
+                a_median: crate::stats::median(a),
+                b_median: crate::stats::median(b),
                 ratio: r,
                 ratio_ci95: ci,
                 significant,
@@ -184,9 +264,14 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
         })
         .collect();
     let wall = metrics[0].ratio;
+    let ratio_of = |name: &str| metrics.iter().find(|m| m.metric == name).map(|m| m.ratio);
+    let [a, b] = sides.commands.clone();
     let outcome = Outcome {
-        a: args.a.clone(),
-        b: args.b.clone(),
+        peak_memory_ratio: ratio_of("peak_rss").unwrap_or(f64::NAN),
+        startup_ratio: ratio_of("startup_time"),
+        startup: sides.startup.clone(),
+        a,
+        b,
         pairs: args.runs as usize,
         order: plan,
         outputs: Outputs {
@@ -249,11 +334,14 @@ fn human(o: &Outcome) -> String {
     }
     let mut out = table(&rows, &[1, 2, 3, 4]);
     out.push_str(&format!(
-        "{} pairs in ABBA/BAAB blocks; outputs agree: {}\nthroughput B/A: {:.3}x ({})\n",
+        "{} pairs in ABBA/BAAB blocks; outputs agree: {}\nthroughput B/A: {:.3}x ({}); peak memory B/A: {:.3}x{}\n",
         o.pairs,
         o.outputs.detail,
         o.throughput_ratio,
-        format_pct((o.throughput_ratio - 1.0) * 100.0)
+        format_pct((o.throughput_ratio - 1.0) * 100.0),
+        o.peak_memory_ratio,
+        o.startup_ratio
+            .map_or(String::new(), |r| format!("; start-up B/A: {r:.3}x"))
     ));
     out
 }

@@ -128,6 +128,10 @@ pub struct Harness {
     pub format: String,
     /// A file or directory the harness writes, read instead of its stdout (absolute).
     pub output: Option<PathBuf>,
+    /// How many times the harness runs, each in its own process (`processes = N`, default 1):
+    /// with more than one, each benchmark's samples are one value per process, independent
+    /// and tested for significance; with one, its inner iterations are not.
+    pub processes: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -338,6 +342,7 @@ struct RawBench {
     device: Option<String>,
     adapter: Option<String>,
     output: Option<PathBuf>,
+    processes: Option<u32>,
     #[serde(default)]
     deterministic: bool,
     threads: Option<u32>,
@@ -466,13 +471,24 @@ fn resolve_bench(
     defaults: &RawOptions,
     base_dir: &Path,
 ) -> std::result::Result<BenchSpec, String> {
-    let (adapter, output, deterministic) = (b.adapter.clone(), b.output.clone(), b.deterministic);
+    let (adapter, output, processes, deterministic) = (
+        b.adapter.clone(),
+        b.output.clone(),
+        b.processes,
+        b.deterministic,
+    );
     let (name, command, shell, throughput, o) = b.split();
     let name = name.trim().to_string();
     if name.is_empty() {
         return Err("benchmark `name` is empty".to_string());
     }
-    let harness = harness(&name, adapter, output, base_dir, &o, throughput.is_some())?;
+    let harness = harness(
+        &name,
+        (adapter, output, processes),
+        base_dir,
+        &o,
+        throughput.is_some(),
+    )?;
     let exec = match (command, shell) {
         (Some(_), Some(_)) => {
             return Err(format!(
@@ -594,22 +610,32 @@ fn resolve_bench(
     })
 }
 
+/// `(adapter, output, processes)` of a `[[bench]]`.
+type RawHarness = (Option<String>, Option<PathBuf>, Option<u32>);
+
 fn harness(
     name: &str,
-    adapter: Option<String>,
-    output: Option<PathBuf>,
+    (adapter, output, processes): RawHarness,
     base_dir: &Path,
     own: &RawOptions,
     has_throughput: bool,
 ) -> std::result::Result<Option<Harness>, String> {
     let Some(format) = adapter else {
-        return match output {
-            Some(_) => Err(format!(
+        return match (output, processes) {
+            (Some(_), _) => Err(format!(
                 "benchmark `{name}`: `output` needs `adapter` (the format of that output)"
             )),
-            None => Ok(None),
+            (_, Some(_)) => Err(format!(
+                "benchmark `{name}`: `processes` needs `adapter` (a command is already run once per sample; use `runs`)"
+            )),
+            _ => Ok(None),
         };
     };
+    if processes == Some(0) {
+        return Err(format!(
+            "benchmark `{name}`: `processes` must be at least 1"
+        ));
+    }
     if format != "auto" && crate::ingest::adapter(&format).is_none() {
         return Err(format!(
             "benchmark `{name}`: unknown adapter `{format}` (known: auto, {})",
@@ -634,6 +660,7 @@ fn harness(
     Ok(Some(Harness {
         format,
         output: output.map(|o| base_dir.join(o)),
+        processes: processes.unwrap_or(1),
     }))
 }
 

@@ -140,6 +140,10 @@ pub struct CompareOptions {
     /// A benchmark that failed to run is a `warning`, not `failed` (GPU benchmarks by default:
     /// a driver error or an out-of-memory should not block a push).
     pub failures_are_warnings: bool,
+    /// The false discovery rate held across the comparison's tests (Benjamini-Hochberg), or
+    /// `None` to test each metric on its own at 5% (`--fdr off`: when the metrics are separate
+    /// questions, e.g. trials of an evaluation).
+    pub fdr: Option<f64>,
 }
 
 impl Default for CompareOptions {
@@ -152,6 +156,7 @@ impl Default for CompareOptions {
             // the interval only has to say whether zero is inside it.
             resamples: 2_000,
             failures_are_warnings: false,
+            fdr: Some(0.05),
         }
     }
 }
@@ -208,7 +213,7 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
         }
     }
     metrics.extend(scaling_rows(baseline, current));
-    control_false_discoveries(&mut metrics, &mut notes);
+    control_false_discoveries(&mut metrics, opts.fdr, &mut notes);
     let current_names: Vec<&str> = current.benchmarks.iter().map(|b| b.name.as_str()).collect();
     for b in baseline
         .benchmarks
@@ -258,12 +263,16 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
     }
 }
 
-/// The false discovery rate of the whole comparison, at 5%: a benchmark x metric matrix is
-/// many tests, and at a 5% level each, one in twenty unchanged metrics would look changed.
-/// A warning or critical whose Benjamini-Hochberg adjusted p-value is above 5% becomes
-/// inconclusive, with the numbers in its reason.
-fn control_false_discoveries(metrics: &mut [MetricComparison], notes: &mut Vec<String>) {
-    const FDR: f64 = 0.05;
+/// The false discovery rate of the whole comparison (5% by default): a benchmark x metric
+/// matrix is many tests, and at a 5% level each, one in twenty unchanged metrics would look
+/// changed. A warning or critical whose Benjamini-Hochberg adjusted p-value is above the rate
+/// becomes inconclusive, with the numbers in its reason. With `fdr: None` each metric is
+/// tested alone at 5% (its raw p-value).
+fn control_false_discoveries(
+    metrics: &mut [MetricComparison],
+    fdr: Option<f64>,
+    notes: &mut Vec<String>,
+) {
     let tested: Vec<usize> = (0..metrics.len())
         .filter(|&i| metrics[i].p_value.is_some())
         .collect();
@@ -274,15 +283,40 @@ fn control_false_discoveries(metrics: &mut [MetricComparison], notes: &mut Vec<S
         .iter()
         .map(|&i| metrics[i].p_value.unwrap_or(1.0))
         .collect();
+    let Some(level) = fdr else {
+        let mut demoted = 0;
+        for &i in &tested {
+            let row = &mut metrics[i];
+            let p = row.p_value.unwrap_or(1.0);
+            if matches!(row.status, Verdict::Warning | Verdict::Critical) && p > 0.05 {
+                demoted += 1;
+                row.reason = Some(format!(
+                    "{} beyond the threshold, but not significant (Mann-Whitney p = {p:.3} > 0.05)",
+                    row.status.as_str()
+                ));
+                row.status = Verdict::Inconclusive;
+            }
+        }
+        notes.push(format!(
+            "significance: Mann-Whitney U per metric, each of {} tests on its own at 5% (no false discovery rate control){}",
+            tested.len(),
+            if demoted > 0 {
+                format!("; {demoted} change(s) beyond a threshold are inconclusive after it")
+            } else {
+                String::new()
+            }
+        ));
+        return;
+    };
     let q = crate::stats::benjamini_hochberg(&p);
     let mut demoted = 0;
     for (&i, q) in tested.iter().zip(q) {
         let row = &mut metrics[i];
         row.q_value = Some(q);
-        if matches!(row.status, Verdict::Warning | Verdict::Critical) && q > FDR {
+        if matches!(row.status, Verdict::Warning | Verdict::Critical) && q > level {
             demoted += 1;
             row.reason = Some(format!(
-                "{} beyond the threshold, but not significant once the false discovery rate is controlled (Mann-Whitney p = {:.3}, Benjamini-Hochberg q = {q:.3} > {FDR} over {} tests)",
+                "{} beyond the threshold, but not significant once the false discovery rate is controlled (Mann-Whitney p = {:.3}, Benjamini-Hochberg q = {q:.3} > {level} over {} tests)",
                 row.status.as_str(),
                 row.p_value.unwrap_or(1.0),
                 tested.len()
@@ -292,7 +326,7 @@ fn control_false_discoveries(metrics: &mut [MetricComparison], notes: &mut Vec<S
     }
     notes.push(format!(
         "significance: Mann-Whitney U per metric, false discovery rate held at {}% across {} tests (Benjamini-Hochberg){}",
-        FDR * 100.0,
+        level * 100.0,
         tested.len(),
         if demoted > 0 {
             format!("; {demoted} change(s) beyond a threshold are inconclusive after it")
@@ -432,7 +466,15 @@ fn compare_metric(
     };
     let b = statistic.of_summary(&base.summary);
     let c = statistic.of_summary(&cur.summary);
-    row.p_value = crate::stats::mann_whitney_u(&base.samples, &cur.samples).map(|(_, p)| p);
+    // A harness's inner iterations of one process are not independent runs: testing them
+    // would count each iteration as a replicate (pseudo-replication) and call noise
+    // significant. They stand for one value per process, so the threshold alone decides.
+    let inner_iterations = [base, cur]
+        .iter()
+        .any(|m| m.processes.is_some_and(|p| (p as usize) < m.samples.len()));
+    if !inner_iterations {
+        row.p_value = crate::stats::mann_whitney_u(&base.samples, &cur.samples).map(|(_, p)| p);
+    }
     row.baseline = Some(b);
     row.noisy |= base.summary.cv > NOISY_CV;
     if b != 0.0 {
@@ -443,14 +485,19 @@ fn compare_metric(
             "the baseline is 0: percentage thresholds do not apply (use `abs` or `budget`)".into(),
         );
     }
-    let significance = match change_interval(
-        &base.samples,
-        &cur.samples,
-        statistic,
-        current_report.seed,
-        &key,
-        opts,
-    ) {
+    let interval = if inner_iterations {
+        Interval::NotTested
+    } else {
+        change_interval(
+            &base.samples,
+            &cur.samples,
+            statistic,
+            current_report.seed,
+            &key,
+            opts,
+        )
+    };
+    let significance = match interval {
         Interval::Pct(ci) => {
             row.change_ci95_pct = Some(ci);
             Significance::from_interval(ci)
@@ -472,6 +519,11 @@ fn compare_metric(
         },
         &rule,
     );
+    if inner_iterations && row.status != Verdict::Stable {
+        row.reason = Some(
+            "samples are one harness process's inner iterations, not independent runs: not tested for significance, the threshold alone decides (run the harness in several processes, `processes = N`, to test)".into(),
+        );
+    }
     if row.status == Verdict::Inconclusive {
         row.reason = Some(match significance {
             Significance::TooFewSamples => format!(

@@ -38,6 +38,7 @@ pub fn to_report(format: &str, parsed: Parsed, ctx: &ReportContext) -> Report {
         &ctx.tags,
         &ctx.device,
         ctx.command.as_deref(),
+        !super::samples_are_processes(format),
         &mut rng,
     );
     Report {
@@ -62,11 +63,14 @@ pub fn to_report(format: &str, parsed: Parsed, ctx: &ReportContext) -> Report {
 }
 
 /// The parsed benchmarks as report entries, each with `tags`, `device` and `command`.
+/// `one_process`: the harness took every sample of a benchmark in one process (its inner
+/// iterations), so a metric with several samples records `processes: 1`.
 pub fn results(
     parsed: Vec<ParsedBench>,
     tags: &[String],
     device: &str,
     command: Option<&str>,
+    one_process: bool,
     rng: &mut SplitMix64,
 ) -> Vec<BenchmarkResult> {
     parsed
@@ -76,6 +80,12 @@ pub fn results(
                 .metrics
                 .into_iter()
                 .filter_map(|m| metric(m, rng))
+                .map(|mut m| {
+                    if one_process && m.samples.len() > 1 {
+                        m.processes = Some(1);
+                    }
+                    m
+                })
                 .collect();
             (!metrics.is_empty()).then(|| BenchmarkResult {
                 name: b.name,
@@ -100,6 +110,7 @@ fn metric(m: ParsedMetric, rng: &mut SplitMix64) -> Option<Metric> {
         with_estimate(summarize(&samples, rng), &m.estimate)
     };
     Some(Metric {
+        processes: None,
         name: m.name,
         unit: m.unit,
         direction: m.direction,

@@ -40,6 +40,11 @@ impl Adapter for Hyperfine {
         NAME
     }
 
+    /// Every hyperfine run is its own process.
+    fn samples_are_processes(&self) -> bool {
+        true
+    }
+
     fn parse(&self, input: &Input) -> Result<Parsed, IngestError> {
         let value = text::json(input, NAME)?;
         let results = value

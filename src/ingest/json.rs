@@ -23,6 +23,11 @@ impl Adapter for Json {
         NAME
     }
 
+    /// The generic format is the user's own data: each sample is taken to be a process run.
+    fn samples_are_processes(&self) -> bool {
+        true
+    }
+
     fn parse(&self, input: &Input) -> Result<Parsed, IngestError> {
         let value = text::json(input, NAME)?;
         let Value::Object(top) = &value else {

@@ -177,6 +177,17 @@ pub trait Adapter: Sync {
     fn reads_dirs(&self) -> bool {
         false
     }
+    /// Whether each sample the format gives is a separate process run (hyperfine's runs), not
+    /// an inner iteration of one harness process (criterion's samples, Google Benchmark's
+    /// repetitions, pytest-benchmark's rounds): only the former are independent samples.
+    fn samples_are_processes(&self) -> bool {
+        false
+    }
+}
+
+/// [`Adapter::samples_are_processes`] of the format named `format` (false when unknown).
+pub fn samples_are_processes(format: &str) -> bool {
+    adapter(format).is_some_and(|a| a.samples_are_processes())
 }
 
 /// Every adapter, in the order `auto` tries them: structured formats with unmistakable

@@ -5,6 +5,10 @@
 //!
 //! A harness that exits non-zero, times out, or whose output the adapter cannot read makes
 //! one `failed` entry named after the `[[bench]]`: a broken harness is never "fast".
+//!
+//! With `processes = N` the harness runs N times, each in its own process, and each metric's
+//! samples become one value per process (that process's median): independent samples that
+//! `compare` can test, where one process's inner iterations are not.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
@@ -28,6 +32,56 @@ pub fn run_harness(
     exec: &mut dyn Executor,
     seed: u64,
 ) -> HarnessRun {
+    if harness.processes <= 1 {
+        return run_once(spec, harness, exec, seed);
+    }
+    let mut runs = Vec::with_capacity(harness.processes as usize);
+    for _ in 0..harness.processes {
+        let run = run_once(spec, harness, exec, seed);
+        if run.source.is_none() {
+            return run;
+        }
+        runs.push(run);
+    }
+    per_process(runs, &mut SplitMix64::derive(seed, &spec.name))
+}
+
+/// The runs of several harness processes as one: per benchmark and metric, one sample per
+/// process that reported it (its median), summarised afresh.
+fn per_process(runs: Vec<HarnessRun>, rng: &mut SplitMix64) -> HarnessRun {
+    let mut runs = runs.into_iter();
+    let first = runs.next().expect("at least two runs");
+    let mut results = first.results;
+    for r in results.iter_mut() {
+        for m in r.metrics.iter_mut() {
+            m.samples = vec![m.summary.median];
+        }
+    }
+    for run in runs {
+        for b in run.results {
+            let Some(into) = results.iter_mut().find(|r| r.name == b.name) else {
+                continue;
+            };
+            for m in b.metrics {
+                if let Some(to) = into.metrics.iter_mut().find(|x| x.name == m.name) {
+                    to.samples.push(m.summary.median);
+                }
+            }
+        }
+    }
+    for r in results.iter_mut() {
+        for m in r.metrics.iter_mut() {
+            m.processes = None;
+            m.summary = crate::stats::summarize(&m.samples, rng);
+        }
+    }
+    HarnessRun {
+        results,
+        source: first.source,
+    }
+}
+
+fn run_once(spec: &BenchSpec, harness: &Harness, exec: &mut dyn Executor, seed: u64) -> HarnessRun {
     let failed = |reason: String| HarnessRun {
         results: vec![base_result(spec, BenchStatus::Failed, Some(reason))],
         source: None,
@@ -106,6 +160,7 @@ fn read_output(
         &spec.tags,
         &spec.device,
         Some(&spec.exec.display()),
+        !ingest::samples_are_processes(format),
         &mut rng,
     );
     if results.is_empty() {

@@ -6,6 +6,7 @@ pub mod executor;
 pub mod gpu;
 mod harness;
 mod instructions;
+pub mod interleave;
 mod interrupt;
 mod samples;
 mod spawn;

@@ -154,6 +154,7 @@ pub(super) fn metric(
 ) -> Metric {
     let mut rng = SplitMix64::derive(seed, &format!("{bench}.{name}"));
     Metric {
+        processes: None,
         name: name.to_string(),
         unit: unit.to_string(),
         direction,

@@ -51,6 +51,7 @@ pub fn quick_summary(samples: &[f64]) -> Summary {
 
 pub fn metric(name: &str, unit: &str, direction: Direction, samples: Vec<f64>) -> Metric {
     Metric {
+        processes: None,
         name: name.to_string(),
         unit: unit.to_string(),
         direction,
@@ -227,6 +228,7 @@ pub fn tricky_report() -> Report {
         "group/parse json",
         vec![
             Metric {
+                processes: None,
                 name: "wall_time".into(),
                 unit: "s".into(),
                 direction: Direction::LowerIsBetter,
@@ -278,6 +280,7 @@ pub fn tricky_report() -> Report {
         vec![
             metric("wall_time", "s", Direction::LowerIsBetter, vec![1e-9, 2e-9]),
             Metric {
+                processes: None,
                 name: "sys_time".into(),
                 unit: "s".into(),
                 direction: Direction::LowerIsBetter,

@@ -12,7 +12,7 @@ fn a_missing_file_and_its_directories_are_created() {
     let mut store = SqliteStore::open(&path).unwrap();
     assert!(path.is_file());
     assert_eq!(store.schema_version().unwrap(), STORE_SCHEMA_VERSION);
-    assert_eq!(STORE_SCHEMA_VERSION, 2);
+    assert_eq!(STORE_SCHEMA_VERSION, 3);
     let id = store
         .record(&simple("s", "m", "cpu", Some("main"), 1.0))
         .unwrap();
@@ -84,8 +84,9 @@ fn reopening_a_store_keeps_its_data_and_migrates_nothing_twice() {
     assert_eq!(version_rows(&path), vec![STORE_SCHEMA_VERSION]);
 }
 
-/// A store written by the perfgate that knew schema 1 (no `source_json`) is migrated in place
-/// when opened: its runs read back as they were, and ingested reports keep their source.
+/// A store written by the perfgate that knew schema 1 (no `source_json`, no
+/// `metrics.processes`) is migrated in place when opened: its runs read back as they were,
+/// and ingested reports keep their source and their count of processes.
 #[test]
 fn a_schema_1_store_is_migrated_and_keeps_its_runs() {
     let dir = temp();
@@ -96,21 +97,25 @@ fn a_schema_1_store_is_migrated_and_keeps_its_runs() {
         // Make it exactly what schema 1 was.
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "ALTER TABLE runs DROP COLUMN source_json; UPDATE schema_version SET version = 1;",
+            "ALTER TABLE runs DROP COLUMN source_json; ALTER TABLE metrics DROP COLUMN processes;
+             UPDATE schema_version SET version = 1;",
         )
         .unwrap();
     }
     assert_eq!(version_rows(&path), vec![1]);
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     assert_eq!(store.report(old_id).unwrap(), old);
     let mut ingested = simple("s", "m", "cpu", Some("main"), 2.0);
     ingested.source = Some(perfgate::model::Source {
         format: "gbench".into(),
         metadata: [("library_version".to_string(), serde_json::json!("v1.7.1"))].into(),
     });
+    let m = &mut ingested.benchmarks[0].metrics[0];
+    m.samples = vec![2.0, 2.1, 1.9];
+    m.processes = Some(1);
     let id = store.record(&ingested).unwrap();
     assert_eq!(store.report(id).unwrap(), ingested);
     drop(store);
-    assert_eq!(version_rows(&path), vec![2]);
+    assert_eq!(version_rows(&path), vec![3]);
 }

@@ -124,6 +124,9 @@ const MIGRATIONS: &[&str] = &[
     ",
     // 2: the harness behind an ingested report (`Report::source`); NULL for `perfgate run`.
     "ALTER TABLE runs ADD COLUMN source_json TEXT;",
+    // 3: `Metric::processes` (inner iterations of fewer processes than samples); NULL: one
+    // process per sample. After `samples`, so only the full-report read touches it.
+    "ALTER TABLE metrics ADD COLUMN processes INTEGER;",
 ];
 
 /// The perfgate store in one SQLite file.

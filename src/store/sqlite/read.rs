@@ -106,7 +106,8 @@ impl SqliteStore {
         {
             let mut stmt = tx
                 .prepare_cached(
-                    "SELECT benchmark_position, position, name, unit, direction, summary_json, samples
+                    "SELECT benchmark_position, position, name, unit, direction, summary_json, samples,
+                            processes
                      FROM metrics WHERE run_id = ?1 ORDER BY benchmark_position, position",
                 )
                 .map_err(|e| self.err(e))?;
@@ -142,7 +143,9 @@ impl SqliteStore {
                         bench.name
                     ),
                 };
+                let processes: Option<i64> = r.get(7).map_err(|e| self.err(e))?;
                 let metric = Metric {
+                    processes: processes.and_then(|p| u64::try_from(p).ok()),
                     unit: r.get(3).map_err(|e| self.err(e))?,
                     direction: parse_direction(&direction)
                         .ok_or_else(|| what("direction", format!("unknown `{direction}`")))?,

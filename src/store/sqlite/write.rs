@@ -102,8 +102,8 @@ impl<'a> Prepared<'a> {
             )?;
             let mut metric_stmt = tx.prepare_cached(
                 "INSERT INTO metrics (run_id, benchmark, benchmark_position, position, name, unit, direction,
-                                      summary_json, median, samples)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                      summary_json, median, samples, processes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for (bi, (b, pb)) in r.benchmarks.iter().zip(&self.benchmarks).enumerate() {
                 bench_stmt.execute(params![
@@ -132,6 +132,7 @@ impl<'a> Prepared<'a> {
                         summary_json,
                         m.summary.median,
                         samples,
+                        m.processes.map(|p| p as i64),
                     ])?;
                 }
             }

@@ -1,0 +1,105 @@
+//! `perfgate check --interleaved`: the suite from two builds (`{bin}`) run in alternation and
+//! compared with each other, on real processes.
+
+mod common;
+
+use std::path::Path;
+
+use common::{busy, perfgate, run, write};
+
+fn script(path: &Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A candidate build doing twice the work is critical against the baseline build measured in
+/// the same window; the same build on both sides is not; the runs alternate in ABBA blocks;
+/// the candidate's run is recorded.
+#[test]
+fn two_builds_in_alternation() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let slow = d.join("slow-build");
+    script(&slow, &format!("exec {} $(( $1 * 2 ))", busy().display()));
+    let log = d.join("order.log");
+    script(&d.join("a"), &format!("printf A >> {}", log.display()));
+    script(&d.join("b"), &format!("printf B >> {}", log.display()));
+    write(
+        &d.join("perfgate.toml"),
+        r#"suite = "builds"
+[[bench]]
+name = "loop"
+command = ["{bin}", "20000000"]
+runs = 6
+warmup = 1
+[[bench]]
+name = "order"
+shell = "test -x \"$PERFGATE_BIN\" && {bin}"
+runs = 4
+warmup = 0
+"#,
+    );
+    // `order` only makes sense with the a/b scripts; a filter picks what each case runs.
+    let r = run(perfgate()
+        .args([
+            "check",
+            "--interleaved",
+            "--filter",
+            "^order$",
+            "--format",
+            "json",
+        ])
+        .arg("--baseline-bin")
+        .arg(d.join("a"))
+        .arg("--candidate-bin")
+        .arg(d.join("b"))
+        .current_dir(d));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let order = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(order.len(), 8, "{order}");
+    for block in order.as_bytes().chunks(4) {
+        assert!(block == b"ABBA" || block == b"BAAB", "{order}");
+    }
+
+    let filtered = |a: &Path, b: &Path| {
+        run(perfgate()
+            .args([
+                "check",
+                "--interleaved",
+                "--filter",
+                "^loop$",
+                "--format",
+                "json",
+            ])
+            .arg("--fail-on-regression")
+            .arg("--baseline-bin")
+            .arg(a)
+            .arg("--candidate-bin")
+            .arg(b)
+            .current_dir(d))
+    };
+    let r = filtered(busy(), &slow);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let c: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let wall = c["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "wall_time")
+        .unwrap();
+    assert_eq!(wall["status"], "critical", "{wall}");
+    let change = wall["change_pct"].as_f64().unwrap();
+    assert!((50.0..150.0).contains(&change), "2x the work: {change}");
+    assert!(c["notes"].to_string().contains("in alternation"), "{c}");
+    assert!(d.join(".perfgate/perfgate.db").is_file());
+
+    let r = filtered(busy(), busy());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+
+    // Both builds are needed.
+    let r = run(perfgate()
+        .args(["check", "--interleaved", "--baseline-bin", "x"])
+        .current_dir(d));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
