@@ -324,4 +324,30 @@ fn bad_inputs_exit_2_naming_the_file_and_the_reason() {
         "{}",
         r.stderr
     );
+    for bad in ["2", "0", "none"] {
+        let r = run(perfgate()
+            .args(["compare", "--fdr", bad])
+            .arg(&good)
+            .arg(&good));
+        assert_eq!(r.code, 2, "--fdr {bad}");
+        assert!(
+            r.stderr.contains(&format!(
+                "--fdr must be a rate between 0 and 1 (e.g. 0.05) or `off`, got `{bad}`"
+            )),
+            "{}",
+            r.stderr
+        );
+    }
+    let five = dir.path().join("five.json");
+    let r = run(perfgate()
+        .args(["run", "--runs", "5", "--json-out"])
+        .arg(&five)
+        .args(["--", "true"]));
+    assert_eq!(r.code, 0);
+    let r = run(perfgate()
+        .args(["compare", "--fdr", "off", "--format", "json"])
+        .arg(&five)
+        .arg(&five));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("on its own at 5%"), "{}", r.stdout);
 }

@@ -25,6 +25,9 @@ doing +2/+3/+5/+10/+20% more work, two rounds minutes apart).
    p 0.001) and a Bencher-style z-score (a point beyond 3 sigma of the previous 30).
 3. Speed: perfgate detect and Otava on one series of 10,000 points and on 1,000 series of
    1,000 points built from the same noise.
+4. `perfgate versus`, live (with `--versus TRIALS`): real interleaved runs of the loop and
+   spawn workloads against themselves and against the +3/+5/+10/+20% variants, 10 pairs per
+   trial; an alarm is a `warning` or `critical` wall-time verdict.
 
 Requires numpy, scipy and apache-otava:  python3 -m venv target/eval-venv &&
 target/eval-venv/bin/pip install apache-otava; then, from the repository root after
@@ -43,7 +46,9 @@ except ImportError:  # pragma: no cover - said loudly in the output
 
 PG = "target/release/perfgate"
 NOISE = "bench/detection/noise"
-TRIALS = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+TRIALS = int(args[0]) if args else 300
+VERSUS = int(sys.argv[sys.argv.index("--versus") + 1]) if "--versus" in sys.argv else 0
 SIZES = (2, 3, 5, 10, 20)
 NS = (5, 10, 20, 30, 60)
 rng = random.Random(2026)
@@ -283,8 +288,35 @@ def noise_section(data):
               f"{cv[0]:.1%} / {cv[1]:.1%} | " + " / ".join(f"{e:+.1%}" for e in eff) + " |")
 
 
+def versus_section(trials):
+    sys.path.insert(0, os.path.dirname(__file__))
+    import record
+    print(f"\n### perfgate versus, live ({trials} trials per cell, 10 pairs each, wall time)\n")
+    print("| workload | same vs same | +3% | +5% | +10% | +20% |")
+    print("|---|--:|--:|--:|--:|--:|")
+    for w in ("loop", "spawn"):
+        row = []
+        for variant in ("0b", "3", "5", "10", "20"):
+            alarms = 0
+            for t in range(trials):
+                a = " ".join(record.shlex_quote(x) for x in record.WORKLOADS[w]("0a"))
+                b = " ".join(record.shlex_quote(x) for x in record.WORKLOADS[w](variant))
+                # The variants print different results by design: outputs are not cross-checked.
+                r = subprocess.run([PG, "versus", a, b, "--runs", "10", "--warmup", "1", "--seed", str(t),
+                                    "--compare-cmd", "true",
+                                    "--format", "json"], capture_output=True, text=True)
+                assert r.returncode == 0, r.stderr
+                wall = [m for m in json.loads(r.stdout)["metrics"] if m["metric"] == "wall_time"][0]
+                alarms += wall["status"] in ("warning", "critical")
+            row.append(alarms / trials)
+        print(f"| {w} | " + " | ".join(f"{x:.0%}" for x in row) + " |")
+
+
 def main():
     data = load()
+    if VERSUS:
+        versus_section(VERSUS)
+        return
     noise_section(data)
     with tempfile.TemporaryDirectory() as tmp:
         pairs_section(data, tmp)
