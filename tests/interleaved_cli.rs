@@ -97,6 +97,19 @@ warmup = 0
     let r = filtered(busy(), busy());
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 
+    // A candidate build that crashes fails its benchmark (exit 3), never looks fast.
+    let broken = d.join("broken-build");
+    script(&broken, "echo segfault >&2; exit 139");
+    let r = filtered(busy(), &broken);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    let c: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let row = &c["metrics"][0];
+    assert_eq!(row["status"], "failed", "{row}");
+    assert!(
+        row["reason"].as_str().unwrap().contains("candidate"),
+        "{row}"
+    );
+
     // Both builds are needed.
     let r = run(perfgate()
         .args(["check", "--interleaved", "--baseline-bin", "x"])

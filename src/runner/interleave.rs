@@ -65,6 +65,16 @@ pub fn run_suite_interleaved(
                     for r in &rb {
                         observer.bench_finished(r);
                     }
+                    let failed = ra
+                        .iter()
+                        .chain(&rb)
+                        .any(|r| r.status == BenchStatus::Failed);
+                    if failed && !opts.ignore_failure && stop.is_none() {
+                        stop = Some(format!(
+                            "not run: `{}` failed before it (use --ignore-failure to keep going)",
+                            b.name
+                        ));
+                    }
                     out[0].extend(ra);
                     out[1].extend(rb);
                     continue;
