@@ -193,6 +193,10 @@ pub struct CompareArgs {
     /// Write a baseline file from CURRENT with the default thresholds filled in, and exit.
     #[arg(long)]
     pub emit_template: bool,
+    /// Default thresholds from each metric's run-to-run spread in this machine's recorded
+    /// history (the store), as `check` does.
+    #[arg(long)]
+    pub noise_aware: bool,
     /// Where --emit-template writes (default: stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

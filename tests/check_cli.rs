@@ -557,7 +557,7 @@ warmup = 0
         wobbly["rule"]
             .as_str()
             .unwrap()
-            .contains("noise-aware: run-to-run spread 11.9%"),
+            .contains("noise-aware: the last"),
         "{wobbly}"
     );
     assert!(

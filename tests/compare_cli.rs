@@ -351,3 +351,80 @@ fn bad_inputs_exit_2_naming_the_file_and_the_reason() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("on its own at 5%"), "{}", r.stdout);
 }
+
+/// `--noise-aware`: a metric whose recorded medians vary +-8% from run to run gets a wider
+/// threshold from that history, so a 7% change is no longer a warning; the rule says why.
+#[test]
+fn noise_aware_thresholds_come_from_the_recorded_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let ingest = |name: &str, samples: Vec<f64>, record: bool| {
+        let src = dir.path().join(format!("{name}.src.json"));
+        write(
+            &src,
+            &serde_json::json!({"parse": {"time": {"unit": "s", "samples": samples}}}).to_string(),
+        );
+        let out = dir.path().join(format!("{name}.json"));
+        let mut cmd = perfgate();
+        cmd.args([
+            "ingest",
+            "--format",
+            "json",
+            "--suite",
+            "noisy",
+            "--json-out",
+        ])
+        .arg(&out)
+        .arg(&src);
+        if record {
+            cmd.arg("--record").arg("--store").arg(&store);
+        }
+        let r = run(&mut cmd);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        out
+    };
+    let tight =
+        |level: f64| -> Vec<f64> { (0..10).map(|i| level * (1.0 + 0.001 * i as f64)).collect() };
+    for (i, level) in [0.92, 1.0, 1.08, 0.92, 1.0, 1.08, 1.0, 0.92]
+        .iter()
+        .enumerate()
+    {
+        ingest(&format!("h{i}"), tight(*level), true);
+    }
+    let base = ingest("base", tight(1.0), false);
+    let cur = ingest("cur", tight(1.07), false);
+    let compare = |extra: &[&str]| {
+        let r = run(perfgate()
+            .args(["compare", "--format", "json"])
+            .arg(&cur)
+            .arg(&base)
+            .arg("--store")
+            .arg(&store)
+            .args(extra)
+            .current_dir(dir.path()));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let c: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        c["metrics"][0].clone()
+    };
+    let plain = compare(&[]);
+    assert_eq!(plain["status"], "warning", "{plain}");
+    let aware = compare(&["--noise-aware"]);
+    assert_eq!(aware["status"], "stable", "{aware}");
+    // Medians 0.92/1.0/1.08 (x1.0045, the median of each run): they range over 16% of their
+    // median; warning beyond 1.25 x that, 20%; critical twice that.
+    let rule = aware["rule"].as_str().unwrap();
+    assert!(
+        rule.contains("noise-aware: the last 8 runs here ranged over 16.0%"),
+        "{rule}"
+    );
+    assert!(rule.contains("warn > 20%"), "{rule}");
+    assert!(rule.contains("critical > 40%"), "{rule}");
+
+    let r = run(perfgate()
+        .args(["compare", "--noise-aware", "--store"])
+        .arg(dir.path().join("absent.db"))
+        .arg(&cur)
+        .arg(&base));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no history store"), "{}", r.stderr);
+}

@@ -15,7 +15,10 @@ doing +2/+3/+5/+10/+20% more work, two rounds minutes apart).
    1.10"; `value*(1+ratio)+abs` with ratio 5% and abs 0.5 ms; a Bencher-style z-score (the
    current median against the baseline runs, upper boundary 0.99, z > 2.326); a
    criterion-style rule (Welch t-test p < 0.05 and the mean at least 2% worse, criterion's
-   noise threshold); a one-sided Mann-Whitney test at 1%.
+   noise threshold); a one-sided Mann-Whitney test at 1%. A third setting, "minutes apart,
+   noise-aware", first records 20 earlier runs of the unchanged program per trial (windows
+   of n runs from either round) in a store, and compares with `--noise-aware`, as `check`
+   does with its history.
 2. Histories (`perfgate detect --input`): 100 points, each the median of 5 consecutive runs
    from a random window of a random round; no change, one step (+2..+20% at a random point),
    a regression and its fix (two steps), a single spike (x1.3-2), slow drift (+10% over the
@@ -71,8 +74,29 @@ def window(xs, n, start):
     return xs[start:start + n]
 
 
-def perfgate_verdicts(pairs, tmp):
-    """`perfgate compare` verdicts of many (baseline, current) pairs, one batch."""
+HISTORY_RUNS = 20
+
+
+def record_history(histories, tmp):
+    """A fresh store in which trial i has the runs histories[i] (one window of runs each)."""
+    store = os.path.join(tmp, "history.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(store + suffix):
+            os.unlink(store + suffix)
+    for h in range(HISTORY_RUNS):
+        src = os.path.join(tmp, "history.json")
+        with open(src, "w") as f:
+            json.dump({f"t{i}": {"wall_time": {"unit": "s", "samples": w[h]}} for i, w in enumerate(histories)}, f)
+        r = subprocess.run([PG, "ingest", "--format", "json", src, "--suite", "eval", "--record",
+                            "--store", store, "--json-out", os.path.join(tmp, "history.report.json")],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    return store
+
+
+def perfgate_verdicts(pairs, tmp, store=None):
+    """`perfgate compare` verdicts of many (baseline, current) pairs, one batch; with `store`,
+    noise-aware thresholds from the history recorded there."""
     paths = {}
     for side, k in (("base", 0), ("cur", 1)):
         doc = {f"t{i}": {"wall_time": {"unit": "s", "samples": p[k]}} for i, p in enumerate(pairs)}
@@ -83,8 +107,9 @@ def perfgate_verdicts(pairs, tmp):
         r = subprocess.run([PG, "ingest", "--format", "json", src, "--suite", "eval",
                             "--json-out", paths[side]], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
+    extra = ["--noise-aware", "--store", store] if store else []
     r = subprocess.run([PG, "compare", paths["cur"], paths["base"], "--format", "json",
-                        "--fdr", "off"], capture_output=True, text=True)
+                        "--fdr", "off"] + extra, capture_output=True, text=True)
     assert r.returncode in (0, 1), r.stderr
     status = {m["benchmark"]: m["status"] for m in json.loads(r.stdout)["metrics"]}
     return [status[f"t{i}"] for i in range(len(pairs))]
@@ -112,22 +137,36 @@ def draw(d, setting, n, size):
     return base, cur
 
 
+def history_window(d, n):
+    """One earlier run of the unchanged program on this machine: n contiguous runs from
+    either round."""
+    r = rng.randrange(2)
+    return window(pool(d, r, rng.choice(("0a", "0b"))), n, rng.randrange(d["runs_per_round"] - n + 1))
+
+
 def pairs_section(data, tmp):
     summary = {}
     for w, d in data.items():
-        for setting in ("minutes apart", "same window"):
+        for setting in ("minutes apart", "same window", "minutes apart, noise-aware"):
             print(f"\n### {w}: {setting} ({TRIALS} trials per cell; alarm = warning or critical)\n")
             print("| runs per side | same vs same | " + " | ".join(f"+{s}%" for s in SIZES) + " |")
             print("|--:|--:|" + "--:|" * len(SIZES))
             for n in NS:
                 row = []
                 for size in (0,) + SIZES:
-                    draws = [draw(d, setting, n, size) for _ in range(TRIALS)]
-                    verdicts = perfgate_verdicts(draws, tmp)
+                    noise_aware = setting.endswith("noise-aware")
+                    draws = [draw(d, "minutes apart" if noise_aware else setting, n, size)
+                             for _ in range(TRIALS)]
+                    store = None
+                    if noise_aware:
+                        store = record_history([[history_window(d, n) for _ in range(HISTORY_RUNS)]
+                                                for _ in range(TRIALS)], tmp)
+                    verdicts = perfgate_verdicts(draws, tmp, store)
                     alarms = {"perfgate compare": [v in ("warning", "critical") for v in verdicts],
                               "perfgate compare, critical only": [v == "critical" for v in verdicts]}
-                    for name, rule in RULES.items():
-                        alarms[name] = [bool(rule(b, c)) for b, c in draws]
+                    if not noise_aware:
+                        for name, rule in RULES.items():
+                            alarms[name] = [bool(rule(b, c)) for b, c in draws]
                     for name, a in alarms.items():
                         summary.setdefault((setting, name), {}).setdefault(size, []).append(sum(a) / len(a))
                     row.append(sum(alarms["perfgate compare"]) / TRIALS)

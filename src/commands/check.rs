@@ -151,7 +151,7 @@ fn check_device(
     )?;
     let mut opts = compare_options(&args.gate, config.thresholds.clone())?;
     opts.failures_are_warnings = device != "cpu" && !args.strict_gpu;
-    opts.noise_rules = noise_rules(store, current, run_id)?;
+    opts.noise_rules = common::noise_rules(store, current, Some(run_id))?;
     let Some(Resolved {
         report: baseline,
         source,
@@ -185,41 +185,6 @@ fn check_device(
         }
     }
     Ok(comparison)
-}
-
-/// How many recorded runs (before this one) a metric's noise-aware threshold looks at.
-const NOISE_HISTORY: usize = 20;
-
-/// Per metric of `current`, the noise-aware rule from its last recorded runs on this machine
-/// and device (the run just recorded, `run_id`, excluded).
-fn noise_rules(
-    store: &SqliteStore,
-    current: &Report,
-    run_id: RunId,
-) -> Result<std::collections::BTreeMap<String, gate::noise::NoiseRule>> {
-    let filter = RunFilter {
-        suite: Some(current.suite.clone()),
-        machine_id: Some(current.machine.id.clone()),
-        device: Some(current.device.clone()),
-        limit: Some(NOISE_HISTORY + 1),
-        ..Default::default()
-    };
-    let mut out = std::collections::BTreeMap::new();
-    for b in &current.benchmarks {
-        for m in &b.metrics {
-            let medians: Vec<f64> = store
-                .metric_history(&filter, &b.name, &m.name)?
-                .iter()
-                .filter(|p| p.run.id != run_id)
-                .map(|p| p.summary.median)
-                .take(NOISE_HISTORY)
-                .collect();
-            if let Some(rule) = gate::noise::noise_rule(&medians) {
-                out.insert(format!("{}.{}", b.name, m.name), rule);
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// No baseline yet: this run becomes this machine's baseline, and the check passes.

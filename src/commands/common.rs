@@ -8,7 +8,7 @@ use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::model::{Machine, Report};
 use crate::report::read_report;
-use crate::store::{BaselineKey, SqliteStore, Store, DEFAULT_STORE_PATH};
+use crate::store::{BaselineKey, RunFilter, RunId, SqliteStore, Store, DEFAULT_STORE_PATH};
 
 /// The config named by `explicit`, else the one found from the current directory, else none.
 pub(crate) fn optional_config(explicit: Option<&Path>) -> Result<Option<Config>> {
@@ -155,4 +155,39 @@ pub(crate) fn check_same_machine(
         "{source} was recorded on another machine ({} '{}', this is {} '{}'): refusing to compare across machines; pass --allow-other-machine to do it anyway, or `perfgate baseline save` to make a baseline here",
         baseline.machine.id, baseline.machine.cpu_model, current.id, current.cpu_model
     )))
+}
+
+/// How many recorded runs (before this one) a metric's noise-aware threshold looks at.
+const NOISE_HISTORY: usize = 20;
+
+/// Per metric of `current`, the noise-aware rule from its last recorded runs on this machine
+/// and device (a run just recorded, `exclude`, left out).
+pub(crate) fn noise_rules(
+    store: &SqliteStore,
+    current: &Report,
+    exclude: Option<RunId>,
+) -> Result<std::collections::BTreeMap<String, crate::gate::noise::NoiseRule>> {
+    let filter = RunFilter {
+        suite: Some(current.suite.clone()),
+        machine_id: Some(current.machine.id.clone()),
+        device: Some(current.device.clone()),
+        limit: Some(NOISE_HISTORY + 1),
+        ..Default::default()
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for b in &current.benchmarks {
+        for m in &b.metrics {
+            let medians: Vec<f64> = store
+                .metric_history(&filter, &b.name, &m.name)?
+                .iter()
+                .filter(|p| Some(p.run.id) != exclude)
+                .map(|p| p.summary.median)
+                .take(NOISE_HISTORY)
+                .collect();
+            if let Some(rule) = crate::gate::noise::noise_rule(&medians) {
+                out.insert(format!("{}.{}", b.name, m.name), rule);
+            }
+        }
+    }
+    Ok(out)
 }

@@ -51,7 +51,23 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
         &current.machine,
         args.gate.allow_other_machine,
     )?;
-    let opts = compare_options(&args.gate, config.map(|c| c.thresholds).unwrap_or_default())?;
+    let mut opts = compare_options(
+        &args.gate,
+        config
+            .as_ref()
+            .map(|c| c.thresholds.clone())
+            .unwrap_or_default(),
+    )?;
+    if args.noise_aware {
+        let path = common::store_path(&args.store, config.as_ref());
+        if !path.is_file() {
+            return Err(Error::Usage(format!(
+                "--noise-aware: no history store at {}",
+                path.display()
+            )));
+        }
+        opts.noise_rules = common::noise_rules(&common::open_store(&path)?, &current, None)?;
+    }
     let comparison = gate::compare(&baseline, &current, &opts);
     output(&comparison, &args.gate, |_, _| Vec::new())
 }
