@@ -13,13 +13,18 @@ pub fn quote(s: &str) -> String {
     }
 }
 
-/// `template` with every `{bin}` replaced by the quoted `bin`; an error naming the template
-/// when it has no `{bin}` (the two sides would run the same thing).
+/// The shell command `template` with every `{bin}` replaced by the quoted `bin`.
+pub fn put_bin(template: &str, bin: &str) -> String {
+    template.replace("{bin}", &quote(bin))
+}
+
+/// [`put_bin`], or an error naming the template when it has no `{bin}` (the two sides would
+/// run the same thing).
 pub fn with_bin(template: &str, bin: &str) -> Result<String, String> {
     if !template.contains("{bin}") {
         return Err(format!("`{template}` has no {{bin}} to put the program in"));
     }
-    Ok(template.replace("{bin}", &quote(bin)))
+    Ok(put_bin(template, bin))
 }
 
 /// The first word of a shell command (its program), unquoted when it is quoted simply.

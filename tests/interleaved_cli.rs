@@ -5,13 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{busy, perfgate, run, write};
-
-fn script(path: &Path, body: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
+use common::{busy, perfgate, run, script, write};
 
 /// A candidate build doing twice the work is critical against the baseline build measured in
 /// the same window; the same build on both sides is not; the runs alternate in ABBA blocks;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{perfgate, run};
+use common::{perfgate, run, script};
 
 fn versus(args: &[&str]) -> common::Run {
     run(perfgate().arg("versus").args(args))
@@ -153,14 +153,6 @@ fn a_failing_side_exits_3() {
         "{}",
         r.stderr
     );
-}
-
-/// Writes an executable shell script.
-fn script(path: &std::path::Path, body: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// Two builds of one program (the new one in a directory with a space, to test quoting):

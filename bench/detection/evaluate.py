@@ -37,7 +37,7 @@ target/eval-venv/bin/pip install apache-otava; then, from the repository root af
 `cargo build --release`:  target/eval-venv/bin/python bench/detection/evaluate.py [TRIALS]
 Seeded: a rerun on the same data prints the same numbers (timings aside).
 """
-import json, os, random, subprocess, sys, tempfile, time
+import json, os, random, shlex, subprocess, sys, tempfile, time
 
 import numpy as np
 from scipy import stats
@@ -338,8 +338,8 @@ def versus_section(trials):
         for variant in ("0b", "3", "5", "10", "20"):
             alarms = 0
             for t in range(trials):
-                a = " ".join(record.shlex_quote(x) for x in record.WORKLOADS[w]("0a"))
-                b = " ".join(record.shlex_quote(x) for x in record.WORKLOADS[w](variant))
+                a = " ".join(shlex.quote(x) for x in record.WORKLOADS[w]("0a"))
+                b = " ".join(shlex.quote(x) for x in record.WORKLOADS[w](variant))
                 # The variants print different results by design: outputs are not cross-checked.
                 r = subprocess.run([PG, "versus", a, b, "--runs", "10", "--warmup", "1", "--seed", str(t),
                                     "--compare-cmd", "true",

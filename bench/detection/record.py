@@ -18,15 +18,12 @@ Output: noise/<workload>.json = {"workload", "command", "recorded_utc", "perfgat
 
 Usage: python3 bench/detection/record.py [RUNS_PER_ROUND] [WORKLOAD ...]  (repository root)
 """
-import datetime, json, os, random, shlex, subprocess, sys
+import datetime, json, os, random, subprocess, sys
 
 PG = "target/release/perfgate"
 OUT = "bench/detection/noise"
 WORK = "target/detection"
 VARIANTS = ["0a", "0b", "2", "3", "5", "10", "20"]
-
-
-shlex_quote = shlex.quote
 
 
 def pct(v):

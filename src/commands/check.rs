@@ -59,13 +59,22 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
         ));
     };
     comparison.notes.extend(notes);
-    let suite = comparison.suite.clone();
-    let machine_id = report.machine.id.clone();
-    let status = output(&comparison, &args.gate, |bench, metric| {
-        history_points(&store, &suite, &machine_id, bench, metric, 100)
+    finish(&comparison, &args, &store, &report.machine.id)
+}
+
+/// Prints the comparison and its artifacts (trend points from the store), the exit status,
+/// and on a failed gate what to do about it.
+fn finish(
+    comparison: &Comparison,
+    args: &CheckArgs,
+    store: &SqliteStore,
+    machine_id: &str,
+) -> Result<ExitStatus> {
+    let status = output(comparison, &args.gate, |bench, metric| {
+        history_points(store, &comparison.suite, machine_id, bench, metric, 100)
     })?;
     if status == ExitStatus::GateFailed {
-        print_stderr(&blocked_hint(&comparison));
+        print_stderr(&blocked_hint(comparison));
     }
     Ok(status)
 }
@@ -96,15 +105,7 @@ fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
         "interleaved: the baseline build `{}` and the candidate `{}` ran in alternation (ABBA/BAAB blocks per benchmark) in the same time window; the candidate's run was recorded",
         bins[0], bins[1]
     ));
-    let suite = comparison.suite.clone();
-    let machine_id = current.machine.id.clone();
-    let status = output(&comparison, &args.gate, |bench, metric| {
-        history_points(&store, &suite, &machine_id, bench, metric, 100)
-    })?;
-    if status == ExitStatus::GateFailed {
-        print_stderr(&blocked_hint(&comparison));
-    }
-    Ok(status)
+    finish(&comparison, args, &store, &current.machine.id)
 }
 
 /// Devices of the benchmarks that were selected: `cpu` first.

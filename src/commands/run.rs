@@ -30,6 +30,14 @@ pub fn run(args: RunArgs) -> Result<ExitStatus> {
 
 /// Loads the config (or builds the ad-hoc one), applies overrides, selects and runs.
 pub(crate) fn execute(args: &RunArgs) -> Result<(Config, Report)> {
+    let (config, selected) = prepare(args)?;
+    let report = run_selected(&config, &selected, args)?;
+    Ok((config, report))
+}
+
+/// The config (or the ad-hoc one) with the overrides applied, and the selected benchmarks;
+/// warns when the machine's last `doctor` verdict was bad.
+fn prepare(args: &RunArgs) -> Result<(Config, Vec<BenchSpec>)> {
     let mut config = if args.command.is_empty() {
         load_config(args.config.as_deref())?
     } else {
@@ -47,8 +55,7 @@ pub(crate) fn execute(args: &RunArgs) -> Result<(Config, Report)> {
     }
     apply_overrides(&mut config.benches, args)?;
     let selected = select(&config, args)?;
-    let report = run_selected(&config, &selected, args)?;
-    Ok((config, report))
+    Ok((config, selected))
 }
 
 /// The suite from two builds in alternation: the reports of the baseline (`bins[0]` for
@@ -62,9 +69,7 @@ pub(crate) fn execute_interleaved(
             "--interleaved runs the suite of a perfgate.toml, not an ad-hoc command (use `perfgate versus` for two commands)".into(),
         ));
     }
-    let mut config = load_config(args.config.as_deref())?;
-    apply_overrides(&mut config.benches, args)?;
-    let selected = select(&config, args)?;
+    let (config, selected) = prepare(args)?;
     let sides = bins.map(|bin| {
         selected
             .iter()

@@ -87,27 +87,27 @@ fn sides(args: &VersusArgs) -> Result<Sides> {
             "versus needs two sides: A B, or --baseline-cmd and --candidate-cmd".into(),
         ));
     };
-    let usage = |e: String| Error::Usage(e);
     let commands = match &args.cmd {
         Some(t) => [
-            with_bin(t, &a).map_err(usage)?,
-            with_bin(t, &b).map_err(usage)?,
+            with_bin(t, &a).map_err(Error::Usage)?,
+            with_bin(t, &b).map_err(Error::Usage)?,
         ],
         None => [a.clone(), b.clone()],
     };
     let startup = match &args.startup {
         None => None,
         Some(t) => {
-            let prog = |side: &str, cmd: &str| {
+            // With --cmd a side is its program; else the program is its command's first word.
+            let prog = |side: &str| {
                 if args.cmd.is_some() {
                     Ok(side.to_string())
                 } else {
-                    program(cmd).ok_or_else(|| Error::Usage(format!("`{cmd}` has no program")))
+                    program(side).ok_or_else(|| Error::Usage(format!("`{side}` has no program")))
                 }
             };
             Some([
-                with_bin(t, &prog(&a, &a)?).map_err(usage)?,
-                with_bin(t, &prog(&b, &b)?).map_err(usage)?,
+                with_bin(t, &prog(&a)?).map_err(Error::Usage)?,
+                with_bin(t, &prog(&b)?).map_err(Error::Usage)?,
             ])
         }
     };

@@ -283,51 +283,47 @@ fn control_false_discoveries(
         .iter()
         .map(|&i| metrics[i].p_value.unwrap_or(1.0))
         .collect();
-    let Some(level) = fdr else {
-        let mut demoted = 0;
-        for &i in &tested {
-            let row = &mut metrics[i];
-            let p = row.p_value.unwrap_or(1.0);
-            if matches!(row.status, Verdict::Warning | Verdict::Critical) && p > 0.05 {
-                demoted += 1;
-                row.reason = Some(format!(
-                    "{} beyond the threshold, but not significant (Mann-Whitney p = {p:.3} > 0.05)",
-                    row.status.as_str()
-                ));
-                row.status = Verdict::Inconclusive;
-            }
-        }
-        notes.push(format!(
-            "significance: Mann-Whitney U per metric, each of {} tests on its own at 5% (no false discovery rate control){}",
-            tested.len(),
-            if demoted > 0 {
-                format!("; {demoted} change(s) beyond a threshold are inconclusive after it")
-            } else {
-                String::new()
-            }
-        ));
-        return;
+    // Each test's adjusted p-value (q), or, with no control, its own p against 5%.
+    let (q, level) = match fdr {
+        Some(level) => (crate::stats::benjamini_hochberg(&p), level),
+        None => (p.clone(), 0.05),
     };
-    let q = crate::stats::benjamini_hochberg(&p);
     let mut demoted = 0;
     for (&i, q) in tested.iter().zip(q) {
         let row = &mut metrics[i];
-        row.q_value = Some(q);
+        let p = row.p_value.unwrap_or(1.0);
+        if fdr.is_some() {
+            row.q_value = Some(q);
+        }
         if matches!(row.status, Verdict::Warning | Verdict::Critical) && q > level {
             demoted += 1;
-            row.reason = Some(format!(
-                "{} beyond the threshold, but not significant once the false discovery rate is controlled (Mann-Whitney p = {:.3}, Benjamini-Hochberg q = {q:.3} > {level} over {} tests)",
-                row.status.as_str(),
-                row.p_value.unwrap_or(1.0),
-                tested.len()
-            ));
+            row.reason = Some(match fdr {
+                Some(_) => format!(
+                    "{} beyond the threshold, but not significant once the false discovery rate is controlled (Mann-Whitney p = {p:.3}, Benjamini-Hochberg q = {q:.3} > {level} over {} tests)",
+                    row.status.as_str(),
+                    tested.len()
+                ),
+                None => format!(
+                    "{} beyond the threshold, but not significant (Mann-Whitney p = {p:.3} > 0.05)",
+                    row.status.as_str()
+                ),
+            });
             row.status = Verdict::Inconclusive;
         }
     }
+    let how = match fdr {
+        Some(level) => format!(
+            "false discovery rate held at {}% across {} tests (Benjamini-Hochberg)",
+            level * 100.0,
+            tested.len()
+        ),
+        None => format!(
+            "each of {} tests on its own at 5% (no false discovery rate control)",
+            tested.len()
+        ),
+    };
     notes.push(format!(
-        "significance: Mann-Whitney U per metric, false discovery rate held at {}% across {} tests (Benjamini-Hochberg){}",
-        level * 100.0,
-        tested.len(),
+        "significance: Mann-Whitney U per metric, {how}{}",
         if demoted > 0 {
             format!("; {demoted} change(s) beyond a threshold are inconclusive after it")
         } else {

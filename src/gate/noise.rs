@@ -5,12 +5,13 @@
 //!
 //! The spread is the range of the recorded medians: a warning is a change beyond 1.25 x what
 //! the last runs ranged over, critical twice that. Chosen by measurement on the recorded noise
-//! of `bench/detection` (same-vs-same pairs minutes apart, 5-60 runs per side, warning or
-//! critical counted): 2.5 x sqrt(2) x the robust spread (1.4826 x MAD) gave 4.8% false alarms,
-//! because timing noise comes in phases that a robust spread ignores and a comparison then
-//! meets; 2.5 x sqrt(2) x the standard deviation 1.3%; the range 1.3%; 1.25 x the range 0.3%,
-//! still catching 53% of +3..+20% slowdowns (the fixed 5%/10% defaults: 2.5%, 63%). One wild
-//! run widens the threshold until it leaves the window: fewer alarms, never more.
+//! of `bench/detection` (`noise_rules.py`: same-vs-same pairs minutes apart, 5-60 runs per
+//! side, warnings counted): the first version (critical at 3 x the robust spread 1.4826 x MAD,
+//! warning half) raised 18% false alarms, because timing noise comes in phases that a robust
+//! spread ignores and a comparison then meets; 2.5 x sqrt(2) x that spread 3.8%; the same on
+//! the standard deviation 1.2%; the range 1.2%; 1.25 x the range 0.3%, still catching 54% of
+//! +3..+20% slowdowns (the fixed 5%/10% defaults: 2.8%, 63%). One wild run widens the
+//! threshold until it leaves the window: fewer alarms, never more.
 
 use crate::stats::median;
 

@@ -43,42 +43,29 @@ pub fn run_harness(
         }
         runs.push(run);
     }
-    per_process(runs, &mut SplitMix64::derive(seed, &spec.name))
+    per_process(runs, seed)
 }
 
 /// The runs of several harness processes as one: per benchmark and metric, one sample per
 /// process that reported it (its median), summarised afresh.
-fn per_process(runs: Vec<HarnessRun>, rng: &mut SplitMix64) -> HarnessRun {
-    let mut runs = runs.into_iter();
-    let first = runs.next().expect("at least two runs");
-    let mut results = first.results;
-    for r in results.iter_mut() {
-        for m in r.metrics.iter_mut() {
-            m.samples = vec![m.summary.median];
-        }
-    }
-    for run in runs {
-        for b in run.results {
-            let Some(into) = results.iter_mut().find(|r| r.name == b.name) else {
-                continue;
-            };
-            for m in b.metrics {
-                if let Some(to) = into.metrics.iter_mut().find(|x| x.name == m.name) {
-                    to.samples.push(m.summary.median);
-                }
-            }
-        }
-    }
-    for r in results.iter_mut() {
-        for m in r.metrics.iter_mut() {
-            m.processes = None;
-            m.summary = crate::stats::summarize(&m.samples, rng);
-        }
-    }
-    HarnessRun {
-        results,
-        source: first.source,
-    }
+fn per_process(runs: Vec<HarnessRun>, seed: u64) -> HarnessRun {
+    let source = runs[0].source.clone();
+    let names: Vec<String> = runs[0].results.iter().map(|r| r.name.clone()).collect();
+    let mut by_run: Vec<Vec<BenchmarkResult>> = runs.into_iter().map(|r| r.results).collect();
+    let results = names
+        .iter()
+        .filter_map(|name| {
+            let of_bench: Vec<BenchmarkResult> = by_run
+                .iter_mut()
+                .filter_map(|results| {
+                    let i = results.iter().position(|r| &r.name == name)?;
+                    Some(results.swap_remove(i))
+                })
+                .collect();
+            super::samples::pooled(of_bench, |m| vec![m.summary.median], seed)
+        })
+        .collect();
+    HarnessRun { results, source }
 }
 
 fn run_once(spec: &BenchSpec, harness: &Harness, exec: &mut dyn Executor, seed: u64) -> HarnessRun {

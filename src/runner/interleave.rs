@@ -25,7 +25,7 @@ use crate::stats::SplitMix64;
 pub fn with_bin(spec: &BenchSpec, bin: &str) -> BenchSpec {
     let put = |e: &Exec| match e {
         Exec::Argv(argv) => Exec::Argv(argv.iter().map(|a| a.replace("{bin}", bin)).collect()),
-        Exec::Shell(s) => Exec::Shell(s.replace("{bin}", &crate::shell::quote(bin))),
+        Exec::Shell(s) => Exec::Shell(crate::shell::put_bin(s, bin)),
     };
     let mut out = spec.clone();
     out.exec = put(&spec.exec);
@@ -51,50 +51,30 @@ pub fn run_suite_interleaved(
     let mut rng = SplitMix64::derive(opts.seed, "interleave");
     let total = benches[1].len();
     for (i, (a, b)) in benches[0].iter().zip(benches[1]).enumerate() {
-        let pair = if let Some(why) = &stop {
-            [a, b].map(|s| super::skipped(s, why.clone()))
+        let [ra, rb] = if let Some(why) = &stop {
+            [a, b].map(|s| vec![super::skipped(s, why.clone())])
         } else if !(opts.device_present)(&b.device) {
-            let why = format!("device `{}` is not present on this machine", b.device);
-            [a, b].map(|s| super::skipped(s, why.clone()))
+            [a, b].map(|s| vec![super::skipped(s, super::device_absent(&b.device))])
         } else {
             observer.bench_started(&b.name, i, total);
             match (&a.harness, &b.harness) {
-                (Some(ha), Some(hb)) => {
-                    let ra = harness::run_harness(a, ha, exec, opts.seed).results;
-                    let rb = harness::run_harness(b, hb, exec, opts.seed).results;
-                    for r in &rb {
-                        observer.bench_finished(r);
-                    }
-                    let failed = ra
-                        .iter()
-                        .chain(&rb)
-                        .any(|r| r.status == BenchStatus::Failed);
-                    if failed && !opts.ignore_failure && stop.is_none() {
-                        stop = Some(format!(
-                            "not run: `{}` failed before it (use --ignore-failure to keep going)",
-                            b.name
-                        ));
-                    }
-                    out[0].extend(ra);
-                    out[1].extend(rb);
-                    continue;
-                }
-                _ => interleave_bench([a, b], exec, opts.seed, &mut rng, observer),
+                (Some(ha), Some(hb)) => [(a, ha), (b, hb)]
+                    .map(|(s, h)| harness::run_harness(s, h, exec, opts.seed).results),
+                _ => interleave_bench([a, b], exec, opts.seed, &mut rng, observer).map(|r| vec![r]),
             }
         };
-        observer.bench_finished(&pair[1]);
-        if pair.iter().any(|r| r.status == BenchStatus::Failed)
-            && !opts.ignore_failure
-            && stop.is_none()
-        {
-            stop = Some(format!(
-                "not run: `{}` failed before it (use --ignore-failure to keep going)",
-                b.name
-            ));
+        for r in &rb {
+            observer.bench_finished(r);
         }
-        let [ra, rb] = pair;
-        out[0].push(ra);
-        out[1].push(rb);
+        let failed = ra
+            .iter()
+            .chain(&rb)
+            .any(|r| r.status == BenchStatus::Failed);
+        if failed && !opts.ignore_failure && stop.is_none() {
+            stop = Some(super::stopped_after(&b.name));
+        }
+        out[0].extend(ra);
+        out[1].extend(rb);
     }
     out.map(|benchmarks| SuiteRun {
         benchmarks,
@@ -154,12 +134,7 @@ fn interleave_bench(
         })
     };
     while !done(&runs, &measured) {
-        let block = if rng.next_u64() & 1 == 0 {
-            [0, 1, 1, 0]
-        } else {
-            [1, 0, 0, 1]
-        };
-        for side in block {
+        for side in crate::versus::block(rng).map(|s| usize::from(s == crate::versus::Side::B)) {
             let spec = if runs[side].is_empty() {
                 &firsts[side]
             } else {
@@ -191,20 +166,7 @@ fn interleave_bench(
 
 /// The single-run results of one side as one result: each metric's samples in run order.
 fn together(spec: &BenchSpec, runs: Vec<BenchmarkResult>, seed: u64) -> BenchmarkResult {
-    let mut runs = runs.into_iter();
-    let mut out = runs.next().expect("at least two runs");
-    for r in runs {
-        for m in r.metrics {
-            if let Some(to) = out.metrics.iter_mut().find(|x| x.name == m.name) {
-                to.samples.extend(m.samples);
-            }
-        }
-    }
+    let mut out = samples::pooled(runs, |m| m.samples.clone(), seed).expect("at least two runs");
     out.warmup_runs = spec.warmup;
-    out.metrics = out
-        .metrics
-        .into_iter()
-        .map(|m| samples::metric(&spec.name, &m.name, &m.unit, m.direction, m.samples, seed))
-        .collect();
     out
 }

@@ -70,10 +70,7 @@ pub fn run_suite(
         let produced = if let Some(why) = &stop_reason {
             vec![skipped(spec, why.clone())]
         } else if !(opts.device_present)(&spec.device) {
-            vec![skipped(
-                spec,
-                format!("device `{}` is not present on this machine", spec.device),
-            )]
+            vec![skipped(spec, device_absent(&spec.device))]
         } else if let Some(h) = &spec.harness {
             observer.bench_started(&spec.name, i, benches.len());
             let run = harness::run_harness(spec, h, exec, opts.seed);
@@ -93,10 +90,7 @@ pub fn run_suite(
             observer.bench_finished(&result);
             if result.status == BenchStatus::Failed && !opts.ignore_failure && stop_reason.is_none()
             {
-                stop_reason = Some(format!(
-                    "not run: `{}` failed before it (use --ignore-failure to keep going)",
-                    spec.name
-                ));
+                stop_reason = Some(stopped_after(&spec.name));
             }
             results.push(result);
         }
@@ -105,6 +99,16 @@ pub fn run_suite(
         benchmarks: results,
         sources,
     }
+}
+
+/// Why a benchmark was skipped: its device is not here.
+fn device_absent(device: &str) -> String {
+    format!("device `{device}` is not present on this machine")
+}
+
+/// Why the rest of a suite was skipped after `name` failed.
+fn stopped_after(name: &str) -> String {
+    format!("not run: `{name}` failed before it (use --ignore-failure to keep going)")
 }
 
 fn base_result(spec: &BenchSpec, status: BenchStatus, reason: Option<String>) -> BenchmarkResult {

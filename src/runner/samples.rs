@@ -1,7 +1,7 @@
 //! Per-run measurements -> metrics with samples and summaries.
 
 use crate::config::Throughput;
-use crate::model::{metric_names, units, Direction, Metric};
+use crate::model::{metric_names, units, BenchmarkResult, Direction, Metric};
 use crate::stats::{summarize, SplitMix64};
 
 use super::executor::RunMeasurement;
@@ -161,4 +161,30 @@ pub(super) fn metric(
         summary: summarize(&samples, &mut rng),
         samples,
     }
+}
+
+/// Several runs' results of one benchmark as one: each metric's samples are `take` of that
+/// metric in each run that has it (in run order), summarised afresh. `None` for no runs.
+pub(super) fn pooled(
+    runs: Vec<BenchmarkResult>,
+    take: impl Fn(&Metric) -> Vec<f64>,
+    seed: u64,
+) -> Option<BenchmarkResult> {
+    let mut runs = runs.into_iter();
+    let mut out = runs.next()?;
+    let mut series: Vec<Vec<f64>> = out.metrics.iter().map(&take).collect();
+    for r in runs {
+        for m in &r.metrics {
+            if let Some(i) = out.metrics.iter().position(|x| x.name == m.name) {
+                series[i].extend(take(m));
+            }
+        }
+    }
+    out.metrics = out
+        .metrics
+        .iter()
+        .zip(series)
+        .map(|(m, s)| metric(&out.name, &m.name, &m.unit, m.direction, s, seed))
+        .collect();
+    Some(out)
 }
