@@ -4,7 +4,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{busy, perfgate, read_json, run, write};
+use common::{busy, perfgate, read_json, row_of, run, write};
 
 /// Runs the busy loop with `iterations` and writes the report to `out`.
 fn busy_report(out: &Path, iterations: &str) {
@@ -104,12 +104,7 @@ fn gates_on_a_real_regression() {
     assert_eq!(status_of(&c, "wall_time"), "critical");
     assert_eq!(status_of(&c, "user_time"), "critical");
     assert_eq!(c["overall_status"], "fail");
-    let wall = c["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["metric"] == "wall_time")
-        .unwrap();
+    let wall = row_of(&c, "wall_time");
     let change = wall["change_pct"].as_f64().unwrap();
     // Twice the work; wall time under contention grows by less or more than 2x, CPU time
     // stays close to it.

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{busy, perfgate, run, script, write};
+use common::{busy, perfgate, row_of, run, script, write};
 
 /// A candidate build doing twice the work is critical against the baseline build measured in
 /// the same window; the same build on both sides is not; the runs alternate in ABBA blocks;
@@ -76,12 +76,7 @@ warmup = 0
     let r = filtered(busy(), &slow);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     let c: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let wall = c["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["metric"] == "wall_time")
-        .unwrap();
+    let wall = row_of(&c, "wall_time");
     assert_eq!(wall["status"], "critical", "{wall}");
     let change = wall["change_pct"].as_f64().unwrap();
     assert!((50.0..150.0).contains(&change), "2x the work: {change}");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{perfgate, run, script};
+use common::{perfgate, row_of, run, script};
 
 fn versus(args: &[&str]) -> common::Run {
     run(perfgate().arg("versus").args(args))
@@ -189,15 +189,7 @@ fn two_builds_through_a_bin_template_with_start_up() {
     assert_eq!(j["a"], format!("{old_s} --work"));
     assert_eq!(j["b"], format!("'{new_s}' --work"));
     assert_eq!(j["startup"][1], format!("'{new_s}' --version"));
-    let metric = |name: &str| {
-        j["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["metric"] == name)
-            .unwrap()
-            .clone()
-    };
+    let metric = |name: &str| row_of(&j, name).clone();
     // 50 ms against 20 ms of work; start-up 30 ms against ~1 ms.
     let wall = metric("wall_time")["ratio"].as_f64().unwrap();
     assert!((1.8..3.5).contains(&wall), "{wall}");

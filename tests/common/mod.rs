@@ -57,6 +57,16 @@ pub fn samples(report: &serde_json::Value, bench: usize, metric: &str) -> Vec<f6
         .collect()
 }
 
+/// The row of `metric` in a comparison's (or `versus`'s) `metrics` array.
+pub fn row_of<'a>(comparison: &'a serde_json::Value, metric: &str) -> &'a serde_json::Value {
+    comparison["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == metric)
+        .unwrap_or_else(|| panic!("no row {metric} in {comparison}"))
+}
+
 pub fn metric_of<'a>(
     report: &'a serde_json::Value,
     bench: usize,
