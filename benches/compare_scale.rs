@@ -70,6 +70,7 @@ fn report(shift: f64, seed: u64) -> Report {
         thresholds: BTreeMap::new(),
         source: None,
         scaling: Vec::new(),
+        selection: None,
     }
 }
 

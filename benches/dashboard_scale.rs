@@ -27,6 +27,8 @@ fn point(id: i64, bench: &str, m: f64) -> HistoryPoint {
             device: "cpu".into(),
             config_sha256: String::new(),
             tool_version: "0.1.0".into(),
+            gate: None,
+            selection: None,
         },
         benchmark: bench.into(),
         metric: "wall_time".into(),
@@ -47,6 +49,7 @@ fn point(id: i64, bench: &str, m: f64) -> HistoryPoint {
             ci95_median: [m * 0.985, m * 1.015],
             outliers: OutlierCounts::default(),
         },
+        verdict: None,
     }
 }
 

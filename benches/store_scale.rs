@@ -96,6 +96,7 @@ fn report(i: usize) -> Report {
         thresholds: BTreeMap::new(),
         source: None,
         scaling: Vec::new(),
+        selection: None,
     }
 }
 

@@ -279,8 +279,16 @@ pub struct BaselineSelect {
 #[derive(Debug, Args)]
 pub struct BaselineSaveArgs {
     /// A report file to save as the baseline.
-    #[arg(value_name = "REPORT", conflicts_with_all = ["from_history", "runs"])]
+    #[arg(value_name = "REPORT", conflicts_with_all = ["from_history", "runs", "run"])]
     pub report: Option<PathBuf>,
+    /// A recorded run, by the id `perfgate history` and a failed `check` show. A run of part
+    /// of the suite (`--tag`) replaces only the benchmarks it ran.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["from_history", "runs"])]
+    pub run: Option<i64>,
+    /// Write the baseline into this committed baseline file (keeping its thresholds) instead
+    /// of the store.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
     /// From history: `last` is the latest recorded run of this machine (the default source).
     #[arg(long, value_name = "last")]
     pub from_history: Option<String>,

@@ -57,6 +57,36 @@ pub struct Report {
     /// [`crate::scaling::fits`]). Absent when nothing was swept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scaling: Vec<crate::scaling::ScalingEntry>,
+    /// The part of the suite that was asked for (`--tag`, `--filter`), when it was not the
+    /// whole suite. A partial report is compared only on what it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Selection>,
+}
+
+/// Which benchmarks of a suite a partial run selected.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selection {
+    /// Benchmarks with any of these tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Benchmarks whose name matches this regular expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+}
+
+impl Selection {
+    /// In words, for notes and history: `--tag smoke --filter 'sort'`.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self
+            .tags
+            .iter()
+            .map(|t| format!("--tag {}", crate::shell::quote(t)))
+            .collect();
+        if let Some(f) = &self.filter {
+            parts.push(format!("--filter {}", crate::shell::quote(f)));
+        }
+        parts.join(" ")
+    }
 }
 
 impl Report {

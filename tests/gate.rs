@@ -65,6 +65,7 @@ fn report(benchmarks: Vec<BenchmarkResult>) -> Report {
         thresholds: BTreeMap::new(),
         source: None,
         scaling: Vec::new(),
+        selection: None,
     }
 }
 

@@ -98,6 +98,7 @@ fn report(commit: &str, scale: f64) -> Report {
         thresholds: Default::default(),
         source: None,
         scaling: Vec::new(),
+        selection: None,
     }
 }
 

@@ -43,6 +43,9 @@ if ! [ -x "$perfgate" ]; then
   perfgate=perfgate
 fi
 echo "perfgate: checking performance before {hook_name} (skip with --no-verify)" >&2
+# Tells `check` it runs from this hook, so its advice on a failed gate can say --no-verify.
+PERFGATE_HOOK={hook_name}
+export PERFGATE_HOOK
 exec "$perfgate" check {args} < /dev/null
 "#,
         bin = crate::shell::quote(&perfgate.display().to_string()),

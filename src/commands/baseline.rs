@@ -3,7 +3,7 @@
 use super::common;
 use super::compare::with_default_thresholds;
 use super::print_stdout;
-use crate::baseline::pool;
+use crate::baseline::{moved_to, pool};
 use crate::cli::{
     BaselineCommand, BaselineExportArgs, BaselineImportArgs, BaselineNameArgs, BaselineSaveArgs,
     StoreArgs,
@@ -48,6 +48,8 @@ fn save(a: BaselineSaveArgs) -> Result<ExitStatus> {
     let machine = context::machine();
     let (report, source) = if let Some(path) = &a.report {
         (read_report(path)?, format!("report {}", path.display()))
+    } else if let Some(id) = a.run {
+        (store.report(id)?, format!("run {id}"))
     } else {
         if let Some(h) = a.from_history.as_deref().filter(|h| *h != "last") {
             return Err(Error::Usage(format!(
@@ -104,6 +106,24 @@ fn save(a: BaselineSaveArgs) -> Result<ExitStatus> {
         machine_id: report.machine.id.clone(),
         name: a.select.name.clone(),
     };
+    if let Some(path) = &a.file {
+        let old = path.is_file().then(|| read_report(path)).transpose()?;
+        let moved = moved_to(old.as_ref(), &report);
+        write_json(path, &moved)?;
+        print_stdout(&format!(
+            "wrote baseline file {} from {source}: {} benchmarks{}\n",
+            path.display(),
+            moved.benchmarks.len(),
+            if old.is_some() {
+                " (its thresholds kept)"
+            } else {
+                ""
+            }
+        ))?;
+        return Ok(ExitStatus::Pass);
+    }
+    let old = store.baseline(&key)?;
+    let report = moved_to(old.as_ref(), &report);
     store.save_baseline(&key, &report, &source)?;
     let here = if key.machine_id == machine.id {
         "this machine"

@@ -3,17 +3,18 @@
 
 use std::collections::BTreeSet;
 
+use super::check_advice as advice;
 use super::common::{self, BaselineSource, Resolved};
 use super::compare::{compare_options, output};
 use super::{print_stderr, run};
+use crate::baseline;
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::error::{Error, ExitStatus, Result};
 use crate::gate::{self, Comparison, Overall, Verdict};
 use crate::model::{BenchStatus, Report};
-use crate::render::human::format_pct;
-use crate::report::{read_report, write_json};
-use crate::store::{BaselineKey, RunFilter, RunId, SqliteStore, Store};
+use crate::report::write_json;
+use crate::store::{BaselineKey, Judgement, MetricVerdict, RunFilter, RunId, SqliteStore, Store};
 use crate::trend::TrendPoint;
 
 pub fn check(args: CheckArgs) -> Result<ExitStatus> {
@@ -33,6 +34,7 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
     let mut store = common::open_store(&store_path)?;
     let mut merged: Option<Comparison> = None;
     let mut notes = Vec::new();
+    let mut recorded = Vec::new();
     for device in devices(&report) {
         let part = device_report(&report, &device);
         if part
@@ -46,8 +48,8 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
             ));
             continue;
         }
-        let run_id = store.record(&part)?;
-        let comparison = check_device(&args, &config, &mut store, &part, run_id, &mut notes)?;
+        let (comparison, run) = check_device(&args, &config, &mut store, &part, &mut notes)?;
+        recorded.push(run);
         merged = Some(match merged {
             None => comparison,
             Some(m) => merge(m, comparison),
@@ -59,7 +61,16 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
         ));
     };
     comparison.notes.extend(notes);
-    finish(&comparison, &args, &store, &report.machine.id)
+    finish(&comparison, &args, &store, &report.machine.id, &recorded)
+}
+
+/// One device's recorded run, and what the advice on a failed gate needs to know of it.
+pub(super) struct RecordedRun {
+    pub id: RunId,
+    pub device: String,
+    /// The baseline it was compared with (`None`: it was bootstrapped).
+    pub source: Option<BaselineSource>,
+    pub gate_failed: bool,
 }
 
 /// Prints the comparison and its artifacts (trend points from the store), the exit status,
@@ -69,18 +80,26 @@ fn finish(
     args: &CheckArgs,
     store: &SqliteStore,
     machine_id: &str,
+    recorded: &[RecordedRun],
 ) -> Result<ExitStatus> {
     let status = output(comparison, &args.gate, |bench, metric| {
         history_points(store, &comparison.suite, machine_id, bench, metric, 100)
     })?;
     if status == ExitStatus::GateFailed {
-        print_stderr(&blocked_hint(comparison));
+        let hook = std::env::var("PERFGATE_HOOK").ok();
+        print_stderr(&advice::blocked(
+            comparison,
+            args,
+            recorded,
+            hook.as_deref(),
+        ));
     }
     Ok(status)
 }
 
 /// `--interleaved`: the baseline build and the candidate in alternation, compared with each
-/// other (same rules as `compare`); the candidate's run is recorded, no baseline moves.
+/// other (same rules as `compare`); the candidate's run is recorded with its verdicts, no
+/// baseline moves.
 fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
     let bins = [&args.baseline_bin, &args.candidate_bin].map(|b| b.as_deref().unwrap_or_default());
     let (config, [baseline, current]) = run::execute_interleaved(&args.run, bins)?;
@@ -91,6 +110,7 @@ fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
     let mut comparison = gate::compare(&baseline, &current, &opts);
     let store_path = common::store_path(&args.store, Some(&config));
     let mut store = common::open_store(&store_path)?;
+    let judgement = judgement_of(&comparison);
     for device in devices(&current) {
         let part = device_report(&current, &device);
         if part
@@ -98,14 +118,14 @@ fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
             .iter()
             .any(|b| b.status != BenchStatus::Skipped)
         {
-            store.record(&part)?;
+            store.record_judged(&part, Some(&judgement))?;
         }
     }
     comparison.notes.push(format!(
         "interleaved: the baseline build `{}` and the candidate `{}` ran in alternation (ABBA/BAAB blocks per benchmark) in the same time window; the candidate's run was recorded",
         bins[0], bins[1]
     ));
-    finish(&comparison, args, &store, &current.machine.id)
+    finish(&comparison, args, &store, &current.machine.id, &[])
 }
 
 /// Devices of the benchmarks that were selected: `cpu` first.
@@ -133,14 +153,33 @@ fn device_report(report: &Report, device: &str) -> Report {
     }
 }
 
+/// What the gate said, as the store keeps it: the overall status and each metric's verdict.
+fn judgement_of(c: &Comparison) -> Judgement {
+    Judgement {
+        gate: c.overall_status.as_str().to_string(),
+        verdicts: c
+            .metrics
+            .iter()
+            .map(|m| MetricVerdict {
+                benchmark: m.benchmark.clone(),
+                metric: m.metric.clone(),
+                verdict: m.status.as_str().to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// Compares one device's part of the run with its baseline, then records it with the
+/// verdicts. The noise-aware thresholds are read before the run is recorded, and only from
+/// runs that were not themselves judged a change, so a failed check cannot widen the
+/// threshold of the next one.
 fn check_device(
     args: &CheckArgs,
     config: &Config,
     store: &mut SqliteStore,
     current: &Report,
-    run_id: RunId,
     notes: &mut Vec<String>,
-) -> Result<Comparison> {
+) -> Result<(Comparison, RecordedRun)> {
     let device = &current.device;
     let resolved = common::resolve_baseline(
         args.baseline.as_deref(),
@@ -152,13 +191,13 @@ fn check_device(
     )?;
     let mut opts = compare_options(&args.gate, config.thresholds.clone())?;
     opts.failures_are_warnings = device != "cpu" && !args.strict_gpu;
-    opts.noise_rules = common::noise_rules(store, current, Some(run_id))?;
+    opts.noise_rules = common::noise_rules(store, current)?;
     let Some(Resolved {
         report: baseline,
         source,
     }) = resolved
     else {
-        return bootstrap(config, store, current, run_id, &opts, notes);
+        return bootstrap(config, store, current, &opts, notes);
     };
     common::check_same_machine(
         &baseline,
@@ -166,26 +205,46 @@ fn check_device(
         &current.machine,
         args.gate.allow_other_machine,
     )?;
-    let comparison = gate::compare(&baseline, current, &opts);
+    let (compared_with, partial) = common::restrict_to_selection(baseline.clone(), current);
+    notes.extend(partial);
+    let comparison = gate::compare(&compared_with, current, &opts);
+    let run_id = store.record_judged(current, Some(&judgement_of(&comparison)))?;
     let passed = comparison.overall_status != Overall::Fail
         && !comparison
             .metrics
             .iter()
             .any(|m| m.status == Verdict::Failed);
-    if args.update_baseline {
-        if passed {
-            update_baseline(store, &source, current, run_id)?;
+    if args.update_baseline && passed {
+        update_baseline(store, &source, &baseline, current, run_id)?;
+        notes.push(format!(
+            "`{device}` baseline moved forward to run {run_id} ({})",
+            source.describe()
+        ));
+    } else if args.update_baseline {
+        notes.push(format!(
+            "`{device}` baseline NOT updated: the check did not pass (the advice below says how to accept run {run_id} anyway)"
+        ));
+    } else if let BaselineSource::Stored(key) = &source {
+        if let Some((extended, added)) = baseline::extended_with_new(&baseline, current) {
+            store.save_baseline(key, &extended, &format!("run {run_id} (new benchmarks)"))?;
             notes.push(format!(
-                "`{device}` baseline moved forward to this run ({})",
-                source.describe()
-            ));
-        } else {
-            notes.push(format!(
-                "`{device}` baseline NOT updated: the check did not pass"
+                "baseline `{}` extended with {} benchmark(s) it did not have, from run {run_id}: {}",
+                key.name,
+                added.len(),
+                added.join(", ")
             ));
         }
     }
-    Ok(comparison)
+    let gate_failed = !passed;
+    Ok((
+        comparison,
+        RecordedRun {
+            id: run_id,
+            device: device.clone(),
+            source: Some(source),
+            gate_failed,
+        },
+    ))
 }
 
 /// No baseline yet: this run becomes this machine's baseline, and the check passes.
@@ -193,15 +252,21 @@ fn bootstrap(
     config: &Config,
     store: &mut SqliteStore,
     current: &Report,
-    run_id: RunId,
     opts: &gate::CompareOptions,
     notes: &mut Vec<String>,
-) -> Result<Comparison> {
+) -> Result<(Comparison, RecordedRun)> {
     let empty = Report {
         benchmarks: Vec::new(),
         ..current.clone()
     };
     let comparison = gate::compare(&empty, current, opts);
+    let run_id = store.record_judged(current, Some(&judgement_of(&comparison)))?;
+    let recorded = RecordedRun {
+        id: run_id,
+        device: current.device.clone(),
+        source: None,
+        gate_failed: comparison.overall_status == Overall::Fail,
+    };
     if current
         .benchmarks
         .iter()
@@ -211,7 +276,7 @@ fn bootstrap(
             "no baseline for `{}` on this machine, and not bootstrapped: a benchmark failed",
             current.device
         ));
-        return Ok(comparison);
+        return Ok((comparison, recorded));
     }
     let key = BaselineKey {
         suite: current.suite.clone(),
@@ -219,33 +284,30 @@ fn bootstrap(
         machine_id: current.machine.id.clone(),
         name: config.baseline_name.clone(),
     };
-    store.save_baseline(&key, current, &format!("run {run_id} (bootstrapped)"))?;
+    let baseline = baseline::moved_to(None, current);
+    store.save_baseline(&key, &baseline, &format!("run {run_id} (bootstrapped)"))?;
     notes.push(format!(
         "baseline bootstrapped: run {run_id} is now baseline `{}` for suite `{}`, device `{}` on this machine; later checks compare against it",
         key.name, key.suite, key.device
     ));
-    Ok(comparison)
+    Ok((comparison, recorded))
 }
 
+/// Moves the baseline the check used to this run (only the benchmarks it ran, for a partial
+/// run).
 fn update_baseline(
     store: &mut SqliteStore,
     source: &BaselineSource,
+    old: &Report,
     current: &Report,
     run_id: RunId,
 ) -> Result<()> {
+    let moved = baseline::moved_to(Some(old), current);
     match source {
         BaselineSource::Stored(key) => {
-            store.save_baseline(key, current, &format!("run {run_id} (--update-baseline)"))?
+            store.save_baseline(key, &moved, &format!("run {run_id} (--update-baseline)"))?
         }
-        BaselineSource::File(path) => {
-            // Keep the committed file's thresholds: they are the team's policy, not data.
-            let old = read_report(path)?;
-            let updated = Report {
-                thresholds: old.thresholds,
-                ..current.clone()
-            };
-            write_json(path, &updated)?;
-        }
+        BaselineSource::File(path) => write_json(path, &moved)?,
     }
     Ok(())
 }
@@ -292,25 +354,4 @@ pub(crate) fn history_points(
         .collect();
     points.reverse();
     points
-}
-
-/// What a blocked developer needs: which metric, by how much, and the two ways out.
-fn blocked_hint(c: &Comparison) -> String {
-    let mut s = String::from("\nperfgate: performance gate failed\n");
-    for m in c.metrics.iter().filter(|m| m.status == Verdict::Critical) {
-        let limit = match (m.baseline, m.allowed_max.or(m.allowed_min)) {
-            (Some(b), Some(l)) if b != 0.0 => {
-                format!(" (limit {})", format_pct((l / b - 1.0) * 100.0))
-            }
-            _ => String::new(),
-        };
-        let change = m.change_pct.map_or("over budget".to_string(), format_pct);
-        s.push_str(&format!(
-            "  {}.{}: {change}{limit}\n",
-            m.benchmark, m.metric
-        ));
-    }
-    s.push_str("to push anyway:             git push --no-verify\n");
-    s.push_str("to accept the new numbers:  perfgate baseline save   (or perfgate check --update-baseline)\n");
-    s
 }

@@ -8,7 +8,7 @@ use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::model::{Machine, Report};
 use crate::report::read_report;
-use crate::store::{BaselineKey, RunFilter, RunId, SqliteStore, Store, DEFAULT_STORE_PATH};
+use crate::store::{BaselineKey, RunFilter, SqliteStore, Store, DEFAULT_STORE_PATH};
 
 /// The config named by `explicit`, else the one found from the current directory, else none.
 pub(crate) fn optional_config(explicit: Option<&Path>) -> Result<Option<Config>> {
@@ -141,6 +141,28 @@ pub(crate) fn resolve_baseline(
     }))
 }
 
+/// A partial run (`--tag`, `--filter`) is compared only on what it selected: the baseline's
+/// other benchmarks are left out instead of being reported `missing`, with a note saying so.
+pub(crate) fn restrict_to_selection(
+    mut baseline: Report,
+    current: &Report,
+) -> (Report, Option<String>) {
+    let Some(selection) = &current.selection else {
+        return (baseline, None);
+    };
+    let before = baseline.benchmarks.len();
+    baseline
+        .benchmarks
+        .retain(|b| current.benchmarks.iter().any(|c| c.name == b.name));
+    let left_out = before - baseline.benchmarks.len();
+    let note = format!(
+        "partial run ({}): {} benchmark(s) compared; {left_out} of the baseline's {before} not selected and not judged",
+        selection.describe(),
+        current.benchmarks.len(),
+    );
+    (baseline, Some(note))
+}
+
 /// Refuses a baseline recorded on another machine unless allowed.
 pub(crate) fn check_same_machine(
     baseline: &Report,
@@ -160,18 +182,22 @@ pub(crate) fn check_same_machine(
 /// How many recorded runs (before this one) a metric's noise-aware threshold looks at.
 const NOISE_HISTORY: usize = 20;
 
+/// How many runs back the noise-aware history looks for [`NOISE_HISTORY`] usable points
+/// (runs that failed the gate are skipped).
+const NOISE_LOOKBACK: usize = 4 * NOISE_HISTORY;
+
 /// Per metric of `current`, the noise-aware rule from its last recorded runs on this machine
-/// and device (a run just recorded, `exclude`, left out).
+/// and device, leaving out runs where that metric failed the gate (see
+/// [`crate::gate::noise::measures_noise`]). Call it before `current` is recorded.
 pub(crate) fn noise_rules(
     store: &SqliteStore,
     current: &Report,
-    exclude: Option<RunId>,
 ) -> Result<std::collections::BTreeMap<String, crate::gate::noise::NoiseRule>> {
     let filter = RunFilter {
         suite: Some(current.suite.clone()),
         machine_id: Some(current.machine.id.clone()),
         device: Some(current.device.clone()),
-        limit: Some(NOISE_HISTORY + 1),
+        limit: Some(NOISE_LOOKBACK),
         ..Default::default()
     };
     let mut out = std::collections::BTreeMap::new();
@@ -180,7 +206,7 @@ pub(crate) fn noise_rules(
             let medians: Vec<f64> = store
                 .metric_history(&filter, &b.name, &m.name)?
                 .iter()
-                .filter(|p| Some(p.run.id) != exclude)
+                .filter(|p| crate::gate::noise::measures_noise(p.verdict.as_deref()))
                 .map(|p| p.summary.median)
                 .take(NOISE_HISTORY)
                 .collect();

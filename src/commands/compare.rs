@@ -66,9 +66,11 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
                 path.display()
             )));
         }
-        opts.noise_rules = common::noise_rules(&common::open_store(&path)?, &current, None)?;
+        opts.noise_rules = common::noise_rules(&common::open_store(&path)?, &current)?;
     }
-    let comparison = gate::compare(&baseline, &current, &opts);
+    let (baseline, partial) = common::restrict_to_selection(baseline, &current);
+    let mut comparison = gate::compare(&baseline, &current, &opts);
+    comparison.notes.extend(partial);
     output(&comparison, &args.gate, |_, _| Vec::new())
 }
 

@@ -87,7 +87,7 @@ fn render_table(series: &[(String, String)], lines: &[Line]) -> String {
         let Some(first) = mine.first() else { continue };
         out.push_str(&format!("{bench} {metric} ({})\n", first.point.unit));
         let mut rows = vec![[
-            "run", "date", "commit", "branch", "machine", "median", "change",
+            "run", "date", "commit", "branch", "machine", "median", "change", "verdict", "subset",
         ]
         .map(String::from)
         .to_vec()];
@@ -107,6 +107,10 @@ fn render_table(series: &[(String, String)], lines: &[Line]) -> String {
                 run.machine_id.clone(),
                 format_value(l.point.summary.median, &l.point.unit),
                 l.change_pct.map_or("-".to_string(), format_pct),
+                l.point.verdict.clone().unwrap_or_else(|| "-".into()),
+                run.selection
+                    .as_ref()
+                    .map_or("-".to_string(), |s| s.describe()),
             ]);
         }
         out.push_str(&table(&rows, &[0, 5, 6]));
@@ -124,7 +128,7 @@ fn csv_field(s: &str) -> String {
 }
 
 fn render_csv(lines: &[Line]) -> String {
-    let mut out = String::from("run_id,timestamp_utc,commit,branch,dirty,machine_id,device,benchmark,metric,unit,n,median,mean,p95,change_pct\n");
+    let mut out = String::from("run_id,timestamp_utc,commit,branch,dirty,machine_id,device,benchmark,metric,unit,n,median,mean,p95,change_pct,gate,verdict,selection\n");
     for l in lines {
         let r = &l.point.run;
         let s = &l.point.summary;
@@ -145,6 +149,9 @@ fn render_csv(lines: &[Line]) -> String {
             s.mean.to_string(),
             s.p95.to_string(),
             l.change_pct.map_or(String::new(), |c| c.to_string()),
+            r.gate.clone().unwrap_or_default(),
+            l.point.verdict.clone().unwrap_or_default(),
+            r.selection.as_ref().map_or(String::new(), |s| s.describe()),
         ];
         out.push_str(
             &fields
@@ -167,6 +174,11 @@ struct JsonRun {
     dirty: Option<bool>,
     machine_id: String,
     device: String,
+    /// What the gate of the `check` that recorded the run said (`pass`/`warn`/`fail`); null
+    /// when it was recorded without one.
+    gate: Option<String>,
+    /// The `--tag`/`--filter` subset; null for the whole suite.
+    selection: Option<crate::model::Selection>,
     metrics: Vec<JsonMetric>,
 }
 
@@ -180,6 +192,7 @@ struct JsonMetric {
     mean: f64,
     p95: f64,
     change_pct: Option<f64>,
+    verdict: Option<String>,
 }
 
 fn render_json(runs: &[crate::store::RunInfo], lines: &[Line]) -> String {
@@ -194,6 +207,7 @@ fn render_json(runs: &[crate::store::RunInfo], lines: &[Line]) -> String {
             mean: l.point.summary.mean,
             p95: l.point.summary.p95,
             change_pct: l.change_pct,
+            verdict: l.point.verdict.clone(),
         });
     }
     let out: Vec<JsonRun> = runs
@@ -206,6 +220,8 @@ fn render_json(runs: &[crate::store::RunInfo], lines: &[Line]) -> String {
             dirty: r.git.as_ref().map(|g| g.dirty),
             machine_id: r.machine_id.clone(),
             device: r.device.clone(),
+            gate: r.gate.clone(),
+            selection: r.selection.clone(),
             metrics: by_run.remove(&r.id).unwrap_or_default(),
         })
         .collect();

@@ -88,11 +88,22 @@ fn install(a: &HookInstallArgs) -> Result<ExitStatus> {
         ),
     };
     print_stdout(&format!(
-        "{} hook {how}: it runs `perfgate check {}`\nskip it once with `git push --no-verify`; accept new numbers with `perfgate baseline save`\n",
+        "{} hook {how}: it runs `perfgate check {}`\nskip it once with `git {} --no-verify`; a blocked {} says how to accept the new numbers\n",
         a.hook,
-        args.join(" ")
+        args.join(" "),
+        git_verb(&a.hook),
+        git_verb(&a.hook),
     ))?;
     Ok(ExitStatus::Pass)
+}
+
+/// The git command a hook guards.
+fn git_verb(hook: &str) -> &'static str {
+    if hook == "pre-commit" {
+        "commit"
+    } else {
+        "push"
+    }
 }
 
 fn uninstall(a: &HookUninstallArgs) -> Result<ExitStatus> {

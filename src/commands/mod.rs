@@ -4,6 +4,7 @@ mod attest;
 mod baseline;
 mod bisect;
 mod check;
+mod check_advice;
 mod common;
 mod compare;
 mod detect;

@@ -9,7 +9,7 @@ use crate::cli::{DeviceArg, RunArgs};
 use crate::config::{self, BenchSpec, Config, Exec};
 use crate::context;
 use crate::error::{Error, ExitStatus, Result};
-use crate::model::{BenchStatus, Report, Source, Tool, SCHEMA_VERSION};
+use crate::model::{BenchStatus, Report, Selection, Source, Tool, SCHEMA_VERSION};
 use crate::render::{progress::ProgressObserver, style::Style, terminal};
 use crate::report::write_json;
 use crate::runner::{run_suite, HarnessSource, ProcessExecutor, SuiteOptions};
@@ -321,8 +321,17 @@ fn report_of(
         thresholds: Default::default(),
         source,
         scaling: Vec::new(),
+        selection: selection_of(args),
     }
     .with_scaling()
+}
+
+/// What `--tag`/`--filter` asked for; `None` for the whole suite.
+fn selection_of(args: &RunArgs) -> Option<Selection> {
+    (!args.tags.is_empty() || args.filter.is_some()).then(|| Selection {
+        tags: args.tags.clone(),
+        filter: args.filter.clone(),
+    })
 }
 
 /// The report's `source` when harnesses ran: the one harness's format and metadata, or

@@ -12,6 +12,14 @@
 //! the standard deviation 1.2%; the range 1.2%; 1.25 x the range 0.3%, still catching 54% of
 //! +3..+20% slowdowns (the fixed 5%/10% defaults: 2.8%, 63%). One wild run widens the
 //! threshold until it leaves the window: fewer alarms, never more.
+//!
+//! Only runs whose gate accepted the metric measure noise: a recorded run whose metric a gate
+//! judged `critical` (or whose benchmark failed) is left out; it stays in history, marked.
+//! Otherwise a regression that failed the gate would widen the threshold it is judged by, and
+//! the same regression would pass the next check. Warnings and improvements stay in: they did
+//! not block, and on a noisy machine most of them are the machine's phases (judged against the
+//! fixed defaults while the history is short), which is exactly the noise to measure; leaving
+//! them out biased the spread low and kept the 5% defaults in force on noisy metrics.
 
 use crate::stats::median;
 
@@ -31,6 +39,12 @@ pub struct NoiseRule {
     pub fail_pct: f64,
     /// Why, in words, for the comparison's `rule` column.
     pub why: String,
+}
+
+/// Whether a recorded point may measure noise, given the verdict a gate gave its metric in
+/// that run (`None`: recorded without a gate).
+pub fn measures_noise(verdict: Option<&str>) -> bool {
+    !matches!(verdict, Some("critical" | "failed"))
 }
 
 /// The rule for a metric whose recorded medians are `medians` (any order). `None` with
@@ -84,5 +98,16 @@ mod tests {
         assert!(noise_rule(&spiky).unwrap().warn_pct > 12.0);
         assert_eq!(noise_rule(&[1.0, 1.0, 1.0, 1.0]), None);
         assert_eq!(noise_rule(&[0.0; 6]), None);
+    }
+
+    #[test]
+    fn points_that_failed_the_gate_do_not_measure_noise() {
+        let kept = ["stable", "inconclusive", "new", "warning", "improved"];
+        for verdict in kept.map(Some).into_iter().chain([None]) {
+            assert!(measures_noise(verdict), "{verdict:?}");
+        }
+        for left_out in ["critical", "failed"] {
+            assert!(!measures_noise(Some(left_out)), "{left_out}");
+        }
     }
 }

@@ -58,6 +58,7 @@ pub fn to_report(format: &str, parsed: Parsed, ctx: &ReportContext) -> Report {
             metadata: parsed.source,
         }),
         scaling: Vec::new(),
+        selection: None,
     }
     .with_scaling()
 }

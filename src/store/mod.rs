@@ -12,7 +12,7 @@ pub use sqlite::SqliteStore;
 
 use std::path::PathBuf;
 
-use crate::model::{Direction, GitInfo, Report};
+use crate::model::{Direction, GitInfo, Report, Selection};
 use crate::stats::Summary;
 
 /// Default location of the store under the project root.
@@ -46,6 +46,27 @@ pub struct RunInfo {
     pub device: String,
     pub config_sha256: String,
     pub tool_version: String,
+    /// What the gate of the `check` that recorded this run said: `pass`, `warn` or `fail`;
+    /// `None` when it was recorded without a gate.
+    pub gate: Option<String>,
+    /// The `--tag`/`--filter` subset, when the run was not the whole suite.
+    pub selection: Option<Selection>,
+}
+
+/// What a gate said of a run, recorded with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    /// `pass`, `warn` or `fail` (the comparison's overall status).
+    pub gate: String,
+    pub verdicts: Vec<MetricVerdict>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricVerdict {
+    pub benchmark: String,
+    pub metric: String,
+    /// `stable`, `critical`, ... (see `gate::Verdict::as_str`).
+    pub verdict: String,
 }
 
 /// Which runs to look at. Every `None` means "any". Results are newest first (by run id,
@@ -69,6 +90,8 @@ pub struct HistoryPoint {
     pub unit: String,
     pub direction: Direction,
     pub summary: Summary,
+    /// The verdict a gate gave this metric in this run; `None` when it was not judged.
+    pub verdict: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -89,7 +112,15 @@ pub struct BaselineInfo {
 
 pub trait Store {
     /// Records a whole report in one transaction and returns its run id.
-    fn record(&mut self, report: &Report) -> Result<RunId, StoreError>;
+    fn record(&mut self, report: &Report) -> Result<RunId, StoreError> {
+        self.record_judged(report, None)
+    }
+    /// Records a whole report and what a gate said of it, in one transaction.
+    fn record_judged(
+        &mut self,
+        report: &Report,
+        judgement: Option<&Judgement>,
+    ) -> Result<RunId, StoreError>;
     /// Recorded runs matching `filter`, newest first.
     fn runs(&self, filter: &RunFilter) -> Result<Vec<RunInfo>, StoreError>;
     /// The recorded report of a run, exactly as it was recorded (samples bit for bit).

@@ -95,6 +95,7 @@ pub fn report(
         thresholds: BTreeMap::new(),
         source: None,
         scaling: Vec::new(),
+        selection: None,
     }
 }
 

@@ -12,7 +12,7 @@ fn a_missing_file_and_its_directories_are_created() {
     let mut store = SqliteStore::open(&path).unwrap();
     assert!(path.is_file());
     assert_eq!(store.schema_version().unwrap(), STORE_SCHEMA_VERSION);
-    assert_eq!(STORE_SCHEMA_VERSION, 3);
+    assert_eq!(STORE_SCHEMA_VERSION, 4);
     let id = store
         .record(&simple("s", "m", "cpu", Some("main"), 1.0))
         .unwrap();
@@ -39,7 +39,8 @@ fn a_missing_file_and_its_directories_are_created() {
             "benchmarks",
             "metrics",
             "runs",
-            "schema_version"
+            "schema_version",
+            "verdicts"
         ]
     );
     let samples: Vec<u8> = conn
@@ -98,13 +99,15 @@ fn a_schema_1_store_is_migrated_and_keeps_its_runs() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "ALTER TABLE runs DROP COLUMN source_json; ALTER TABLE metrics DROP COLUMN processes;
+             ALTER TABLE runs DROP COLUMN gate; ALTER TABLE runs DROP COLUMN selection_json;
+             DROP TABLE verdicts;
              UPDATE schema_version SET version = 1;",
         )
         .unwrap();
     }
     assert_eq!(version_rows(&path), vec![1]);
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(store.schema_version().unwrap(), 4);
     assert_eq!(store.report(old_id).unwrap(), old);
     let mut ingested = simple("s", "m", "cpu", Some("main"), 2.0);
     ingested.source = Some(perfgate::model::Source {
@@ -116,6 +119,35 @@ fn a_schema_1_store_is_migrated_and_keeps_its_runs() {
     m.processes = Some(1);
     let id = store.record(&ingested).unwrap();
     assert_eq!(store.report(id).unwrap(), ingested);
+    // Schema 4: a run recorded with what its gate said, and the part of the suite it was.
+    let mut partial = simple("s", "m", "cpu", Some("main"), 3.0);
+    partial.selection = Some(perfgate::model::Selection {
+        tags: vec!["smoke".into()],
+        filter: None,
+    });
+    let judgement = perfgate::store::Judgement {
+        gate: "fail".into(),
+        verdicts: vec![perfgate::store::MetricVerdict {
+            benchmark: partial.benchmarks[0].name.clone(),
+            metric: partial.benchmarks[0].metrics[0].name.clone(),
+            verdict: "critical".into(),
+        }],
+    };
+    let judged = store.record_judged(&partial, Some(&judgement)).unwrap();
+    assert_eq!(store.report(judged).unwrap(), partial);
+    let runs = store.runs(&RunFilter::default()).unwrap();
+    assert_eq!(runs[0].gate.as_deref(), Some("fail"));
+    assert_eq!(runs[0].selection, partial.selection);
+    assert_eq!(
+        (runs[1].gate.as_ref(), runs[1].selection.as_ref()),
+        (None, None)
+    );
+    let b = &partial.benchmarks[0];
+    let h = store
+        .metric_history(&RunFilter::default(), &b.name, &b.metrics[0].name)
+        .unwrap();
+    let verdicts: Vec<Option<&str>> = h.iter().map(|p| p.verdict.as_deref()).collect();
+    assert_eq!(verdicts, [Some("critical"), None, None]);
     drop(store);
-    assert_eq!(version_rows(&path), vec![3]);
+    assert_eq!(version_rows(&path), vec![4]);
 }

@@ -26,7 +26,8 @@ use rusqlite::{
 };
 
 use super::{
-    BaselineInfo, BaselineKey, HistoryPoint, RunFilter, RunId, RunInfo, Store, StoreError,
+    BaselineInfo, BaselineKey, HistoryPoint, Judgement, RunFilter, RunId, RunInfo, Store,
+    StoreError,
 };
 use crate::model::Report;
 
@@ -127,6 +128,21 @@ const MIGRATIONS: &[&str] = &[
     // 3: `Metric::processes` (inner iterations of fewer processes than samples); NULL: one
     // process per sample. After `samples`, so only the full-report read touches it.
     "ALTER TABLE metrics ADD COLUMN processes INTEGER;",
+    // 4: what a gate said of a run. `gate` NULL: recorded without one (`run --record`,
+    // `ingest --record`); `pass`/`warn`/`fail` from `check`. `verdicts` per metric, so that a
+    // metric's noise is measured on runs that were not themselves a change under judgement.
+    // `selection_json` NULL: the whole suite ran; else the `--tag`/`--filter` subset.
+    "
+    ALTER TABLE runs ADD COLUMN gate TEXT;
+    ALTER TABLE runs ADD COLUMN selection_json TEXT;
+    CREATE TABLE verdicts (
+        run_id    INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        benchmark TEXT    NOT NULL,
+        metric    TEXT    NOT NULL,
+        verdict   TEXT    NOT NULL,
+        PRIMARY KEY (run_id, benchmark, metric)
+    );
+    ",
 ];
 
 /// The perfgate store in one SQLite file.
@@ -284,12 +300,16 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
-    fn record(&mut self, report: &Report) -> Result<RunId, StoreError> {
+    fn record_judged(
+        &mut self,
+        report: &Report,
+        judgement: Option<&Judgement>,
+    ) -> Result<RunId, StoreError> {
         let prepared = Prepared::new(report).map_err(|message| StoreError::Database {
             path: self.path.clone(),
             message,
         })?;
-        with_retries(|| prepared.insert(&self.conn)).map_err(|e| self.err(e))
+        with_retries(|| prepared.insert(&self.conn, judgement)).map_err(|e| self.err(e))
     }
 
     fn runs(&self, filter: &RunFilter) -> Result<Vec<RunInfo>, StoreError> {
@@ -348,8 +368,11 @@ impl Store for SqliteStore {
         // Never selects `samples`: the history of 10,000 runs reads summaries only. Ordered
         // by run id alone, which the index `metrics_series` gives without sorting.
         let mut sql = format!(
-            "SELECT {RUN_COLUMNS}, m.unit, m.direction, m.summary_json, m.benchmark_position, m.position
+            "SELECT {RUN_COLUMNS}, m.unit, m.direction, m.summary_json, m.benchmark_position, m.position,
+                    v.verdict
              FROM metrics AS m JOIN runs AS r ON r.id = m.run_id
+             LEFT JOIN verdicts AS v
+                    ON v.run_id = m.run_id AND v.benchmark = m.benchmark AND v.metric = m.name
              WHERE m.benchmark = ? AND m.name = ? {clause}"
         );
         if let Some(lower) = lower {
@@ -396,6 +419,7 @@ impl Store for SqliteStore {
                 unit: r.get(RUN_COLUMN_COUNT).map_err(|e| self.err(e))?,
                 direction: direction.ok_or_else(|| what("bad direction".into()))?,
                 summary: summary.map_err(|e| what(format!("summary_json: {e}")))?,
+                verdict: r.get(RUN_COLUMN_COUNT + 5).map_err(|e| self.err(e))?,
                 run: run_info(r, 0).map_err(|e| self.err(e))?,
             };
             if replace {

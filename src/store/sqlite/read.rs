@@ -14,7 +14,8 @@ impl SqliteStore {
             let mut stmt = tx
                 .prepare_cached(
                     "SELECT suite, timestamp_utc, git_commit, git_branch, git_dirty, machine_json, device,
-                            config_sha256, tool_name, tool_version, schema_version, seed, thresholds_json, source_json
+                            config_sha256, tool_name, tool_version, schema_version, seed, thresholds_json, source_json,
+                            selection_json
                      FROM runs WHERE id = ?1",
                 )
                 .map_err(|e| self.err(e))?;
@@ -32,6 +33,7 @@ impl SqliteStore {
                     r.get::<_, i64>(11)?,
                     r.get::<_, String>(12)?,
                     r.get::<_, Option<String>>(13)?,
+                    r.get::<_, Option<String>>(14)?,
                 ))
             })
             .optional()
@@ -50,6 +52,7 @@ impl SqliteStore {
             seed,
             thresholds_json,
             source_json,
+            selection_json,
         )) = run
         else {
             return Err(StoreError::NoSuchRun {
@@ -65,6 +68,10 @@ impl SqliteStore {
             .map(|j| from_json(&j))
             .transpose()
             .map_err(|e| self.corrupt(format!("run {id}: source_json: {e}")))?;
+        let selection = selection_json
+            .map(|j| from_json(&j))
+            .transpose()
+            .map_err(|e| self.corrupt(format!("run {id}: selection_json: {e}")))?;
 
         let mut benchmarks: Vec<BenchmarkResult> = Vec::new();
         {
@@ -181,6 +188,7 @@ impl SqliteStore {
             thresholds,
             source,
             scaling: Vec::new(),
+            selection,
         }
         .with_scaling())
     }

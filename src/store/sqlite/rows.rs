@@ -8,8 +8,8 @@ use crate::store::{RunFilter, RunInfo};
 
 pub(super) const RUN_COLUMNS: &str =
     "r.id, r.suite, r.timestamp_utc, r.git_commit, r.git_branch, r.git_dirty, r.machine_id, \
-                           r.hostname, r.device, r.config_sha256, r.tool_version";
-pub(super) const RUN_COLUMN_COUNT: usize = 11;
+                           r.hostname, r.device, r.config_sha256, r.tool_version, r.gate, r.selection_json";
+pub(super) const RUN_COLUMN_COUNT: usize = 13;
 
 /// `AND ...` conditions on the runs table (aliased `alias`) for the set fields of `filter`.
 /// Only set fields get a condition, so SQLite can use the indexes.
@@ -48,6 +48,22 @@ pub(super) fn run_info(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Run
         device: r.get(at + 8)?,
         config_sha256: r.get(at + 9)?,
         tool_version: r.get(at + 10)?,
+        gate: r.get(at + 11)?,
+        selection: match r.get_ref(at + 12)? {
+            rusqlite::types::ValueRef::Text(t) => Some(
+                std::str::from_utf8(t)
+                    .map_err(|e| e.to_string())
+                    .and_then(super::json::from_json)
+                    .map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            at + 12,
+                            rusqlite::types::Type::Text,
+                            format!("selection_json: {e}").into(),
+                        )
+                    })?,
+            ),
+            _ => None,
+        },
     })
 }
 

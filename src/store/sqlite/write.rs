@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
 use super::*;
 use crate::model::Report;
-use crate::store::RunId;
+use crate::store::{Judgement, RunId};
 
 /// A report turned into column values before the write transaction starts, so that the
 /// transaction (and the write lock) lasts only as long as the inserts.
@@ -13,6 +13,7 @@ pub(super) struct Prepared<'a> {
     machine_json: String,
     thresholds_json: String,
     source_json: Option<String>,
+    selection_json: Option<String>,
     benchmarks: Vec<PreparedBench>,
 }
 
@@ -62,18 +63,29 @@ impl<'a> Prepared<'a> {
                 .map(to_json)
                 .transpose()
                 .map_err(|e| format!("source: {e}"))?,
+            selection_json: report
+                .selection
+                .as_ref()
+                .map(to_json)
+                .transpose()
+                .map_err(|e| format!("selection: {e}"))?,
             benchmarks,
         })
     }
 
-    pub(super) fn insert(&self, conn: &Connection) -> rusqlite::Result<RunId> {
+    /// Inserts the report, and what a gate said of it, in one transaction.
+    pub(super) fn insert(
+        &self,
+        conn: &Connection,
+        judgement: Option<&Judgement>,
+    ) -> rusqlite::Result<RunId> {
         let r = self.report;
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
         tx.prepare_cached(
             "INSERT INTO runs (suite, timestamp_utc, git_commit, git_branch, git_dirty, machine_id, hostname,
                                machine_json, device, config_sha256, tool_name, tool_version, schema_version,
-                               seed, thresholds_json, source_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                               seed, thresholds_json, source_json, selection_json, gate)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         )?
         .execute(params![
             r.suite,
@@ -92,6 +104,8 @@ impl<'a> Prepared<'a> {
             r.seed as i64,
             self.thresholds_json,
             self.source_json,
+            self.selection_json,
+            judgement.map(|j| j.gate.as_str()),
         ])?;
         let run_id = tx.last_insert_rowid();
         {
@@ -135,6 +149,14 @@ impl<'a> Prepared<'a> {
                         m.processes.map(|p| p as i64),
                     ])?;
                 }
+            }
+        }
+        if let Some(j) = judgement {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO verdicts (run_id, benchmark, metric, verdict) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for v in &j.verdicts {
+                stmt.execute(params![run_id, v.benchmark, v.metric, v.verdict])?;
             }
         }
         tx.commit()?;
