@@ -201,6 +201,7 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config> {
         toml::from_str(text).map_err(|e| err_at(e.span(), e.message().to_string()))?;
     let defaults = raw.defaults.unwrap_or_default();
     let mut benches = Vec::new();
+    let mut names = std::collections::HashSet::new();
     for spanned in raw.bench {
         let span = spanned.span();
         let mut b = spanned.into_inner();
@@ -219,7 +220,7 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config> {
             settings::expand(&bench, &points)
         };
         for bench in expanded {
-            if benches.iter().any(|x: &BenchSpec| x.name == bench.name) {
+            if !names.insert(bench.name.clone()) {
                 return Err(err_at(
                     Some(span),
                     format!("duplicate benchmark name `{}`", bench.name),
@@ -438,32 +439,61 @@ impl<'de> Deserialize<'de> for DurationValue {
             Text(String),
         }
         let parsed = match Raw::deserialize(d)? {
-            Raw::Seconds(s) if s.is_finite() && s >= 0.0 => Ok(Duration::from_secs_f64(s)),
-            Raw::Seconds(s) => Err(format!(
-                "duration {s} must be a non-negative number of seconds"
-            )),
+            Raw::Seconds(s) => seconds(s, &s.to_string()),
             Raw::Text(t) => parse_duration(&t),
         };
         parsed.map(DurationValue).map_err(serde::de::Error::custom)
     }
 }
 
-/// Parses `"500ms"`, `"3s"`, `"1.5s"`, `"2min"`, or a bare number of seconds.
+/// The longest duration perfgate takes (30 days): a time-out or minimum time beyond it is a
+/// typo, and deadlines computed from it must not overflow the clock.
+pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// A number of seconds as a duration, refused when negative, not finite or beyond
+/// [`MAX_DURATION`]. `shown` is how the user wrote it.
+fn seconds(secs: f64, shown: &str) -> std::result::Result<Duration, String> {
+    if !(secs.is_finite() && secs >= 0.0) {
+        return Err(format!(
+            "duration {shown} must be a non-negative number of seconds"
+        ));
+    }
+    if secs > MAX_DURATION.as_secs_f64() {
+        return Err(format!(
+            "duration {shown} is out of range: at most {} s (30 days)",
+            MAX_DURATION.as_secs()
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses `"500ms"`, `"3s"`, `"1.5s"`, `"2min"`, or a bare number of seconds, up to
+/// [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
     let t = text.trim();
     if let Ok(secs) = t.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(Duration::from_secs_f64(secs));
-        }
+        return seconds(secs, &format!("`{text}`"));
     }
     // humantime does not take fractions ("1.5s"); the rule quantity parser does.
     if let Ok(q) = crate::gate::rules::Quantity::parse(t) {
-        if q.unit == Some(crate::model::units::SECONDS) && q.value >= 0.0 {
-            return Ok(Duration::from_secs_f64(q.value));
+        if q.unit == Some(crate::model::units::SECONDS) {
+            return seconds(q.value, &format!("`{text}`"));
         }
     }
-    humantime::parse_duration(t)
-        .map_err(|_| format!("`{text}` is not a duration (write e.g. \"500ms\", \"3s\" or 0.5)"))
+    match humantime::parse_duration(t) {
+        Ok(d) if d > MAX_DURATION => Err(format!(
+            "duration `{text}` is out of range: at most {} s (30 days)",
+            MAX_DURATION.as_secs()
+        )),
+        Ok(d) => Ok(d),
+        Err(humantime::DurationError::NumberOverflow) => Err(format!(
+            "duration `{text}` is out of range: at most {} s (30 days)",
+            MAX_DURATION.as_secs()
+        )),
+        Err(_) => Err(format!(
+            "`{text}` is not a duration (write e.g. \"500ms\", \"3s\" or 0.5)"
+        )),
+    }
 }
 
 fn resolve_bench(
@@ -759,6 +789,21 @@ prepare = "sync"
         assert_eq!(parse_duration("2min").unwrap(), Duration::from_secs(120));
         assert_eq!(parse_duration("0.25").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("-1").is_err());
+        // Out of range, not a panic: Duration::from_secs_f64 panics beyond u64 seconds, and
+        // Instant + Duration overflows far below that.
+        for huge in [
+            "1e20",
+            "1e300s",
+            "18446744073709551615",
+            "1e19",
+            "2592001",
+            "31days",
+        ] {
+            let e = parse_duration(huge).unwrap_err();
+            assert!(e.contains("out of range"), "{huge}: {e}");
+        }
+        assert_eq!(parse_duration("30days").unwrap(), MAX_DURATION);
+        assert!(parse_duration("99999999999999999999999years").is_err());
     }
 
     #[test]

@@ -75,9 +75,28 @@ impl RunSettings {
 
 /// `params = { size = [1000, 10000] }`: the grid of points, each a map from parameter name
 /// to value, in the order of the parameters' names then their listed values.
+/// The most benchmarks one `[[bench]]`'s parameter grid may expand to.
+pub const MAX_GRID_POINTS: usize = 10_000;
+
 pub fn grid(
     params: &BTreeMap<String, Vec<toml::Value>>,
 ) -> Result<Vec<BTreeMap<String, toml::Value>>, String> {
+    // Counted before anything is built: 8 parameters of 10 values are 10^8 benchmarks, which
+    // nobody means and which would take gigabytes before the first line of output.
+    let count = params
+        .values()
+        .try_fold(1usize, |n, values| n.checked_mul(values.len()))
+        .filter(|n| *n <= MAX_GRID_POINTS);
+    if count.is_none() {
+        let sizes: Vec<String> = params
+            .iter()
+            .map(|(name, values)| format!("{name}: {}", values.len()))
+            .collect();
+        return Err(format!(
+            "the parameter grid has more than {MAX_GRID_POINTS} points ({}): split the sweep, or use fewer values",
+            sizes.join(" x ")
+        ));
+    }
     let mut points = vec![BTreeMap::new()];
     for (name, values) in params {
         if values.is_empty() {
