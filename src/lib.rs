@@ -21,6 +21,7 @@ pub mod scaling;
 pub mod shell;
 pub mod stats;
 pub mod store;
+pub mod strict_json;
 pub mod trend;
 pub mod versus;
 

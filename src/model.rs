@@ -30,6 +30,14 @@ pub mod units {
     pub const SECONDS: &str = "s";
     pub const BYTES: &str = "bytes";
     pub const ITEMS_PER_SECOND: &str = "items/s";
+    pub const COUNT: &str = "count";
+
+    /// Whether a value in `unit` cannot be negative: times, memory, counts and rates. A
+    /// negative one is a broken input, not a measurement (and would fail a gate compared
+    /// with itself). Custom units (`ratio`, `%`, `dB`) may be negative.
+    pub fn never_negative(unit: &str) -> bool {
+        matches!(unit, SECONDS | BYTES | COUNT) || unit.ends_with("/s")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ pub fn read_report(path: &Path) -> Result<Report> {
 /// Parses report JSON; the error says why it is not a usable report.
 pub fn parse_report(text: &str) -> std::result::Result<Report, String> {
     let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        crate::strict_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let obj = value
         .as_object()
         .ok_or("not a perfgate report: the top level is not a JSON object")?;
@@ -47,13 +47,29 @@ pub fn parse_report(text: &str) -> std::result::Result<Report, String> {
 }
 
 fn validate(report: &Report) -> std::result::Result<(), String> {
+    let mut names = std::collections::HashSet::new();
     for b in &report.benchmarks {
+        if !names.insert(b.name.as_str()) {
+            return Err(format!(
+                "benchmark `{}` appears twice: names in a report are unique",
+                b.name
+            ));
+        }
         for m in &b.metrics {
             if let Some(bad) = m.samples.iter().find(|v| !v.is_finite()) {
                 return Err(format!(
                     "benchmark `{}` metric `{}`: sample {bad} is not a finite number",
                     b.name, m.name
                 ));
+            }
+            if crate::model::units::never_negative(&m.unit) {
+                let summary = [m.summary.min, m.summary.median, m.summary.mean];
+                if let Some(bad) = m.samples.iter().chain(&summary).find(|v| **v < 0.0) {
+                    return Err(format!(
+                        "benchmark `{}` metric `{}`: {bad} {} is negative, which a measurement in {} cannot be",
+                        b.name, m.name, m.unit, m.unit
+                    ));
+                }
             }
             if !m.samples.is_empty() && m.samples.len() != m.summary.n {
                 return Err(format!(

@@ -76,3 +76,71 @@ fn a_parameter_grid_is_counted_before_it_is_built() {
     // Refused from the count, not after building: generous bound for a loaded machine.
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
 }
+
+/// Values that are not measurements, in the generic format and through a harness adapter:
+/// refused with exit 2, the adapter, benchmark, metric and value named; nothing written.
+#[test]
+fn values_that_are_not_measurements_are_refused_at_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            r#"{"b": {"m": {"unit": "GB", "value": 1e308}}}"#,
+            "json: benchmark `b` metric `m`: value inf bytes is not a measurement (not finite",
+        ),
+        (
+            r#"{"b": {"t": {"unit": "ms", "samples": [1.0, -2.0]}}}"#,
+            "json: benchmark `b` metric `t`: sample -0.002 s is not a measurement (negative)",
+        ),
+        (
+            r#"{"b": {"t": {"unit": "ms", "value": 1}}, "b": {"t": {"unit": "ms", "value": 2}}}"#,
+            r#"duplicate key "b""#,
+        ),
+    ];
+    for (text, expected) in cases {
+        let input = dir.path().join("in.json");
+        let out = dir.path().join("out.json");
+        write(&input, text);
+        let r = run(perfgate()
+            .args(["ingest", "--format", "json", "--json-out"])
+            .arg(&out)
+            .arg(&input));
+        assert_eq!(r.code, 2, "{text}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(expected), "{text}: {}", r.stderr);
+        assert!(!out.exists(), "{text}: a report was written");
+    }
+    // A custom unit may be negative (a loss, a delta).
+    let input = dir.path().join("ok.json");
+    write(
+        &input,
+        r#"{"b": {"delta": {"unit": "ratio", "value": -0.5}}}"#,
+    );
+    let r = run(perfgate().args(["ingest", "--format", "json"]).arg(&input));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// A report with negative times used to fail the gate when compared with itself; it is now
+/// refused when read, as is a report naming a benchmark twice.
+#[test]
+fn a_report_with_negative_times_or_repeated_names_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture: serde_json::Value = common::read_json(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/json/perfgate-report.json"),
+    );
+    let mut negative = fixture.clone();
+    negative["benchmarks"][0]["metrics"][0]["samples"][0] = serde_json::json!(-0.001);
+    let mut twice = fixture.clone();
+    let b = twice["benchmarks"][0].clone();
+    twice["benchmarks"].as_array_mut().unwrap().push(b);
+    for (report, expected) in [
+        (negative, "is negative, which a measurement in s cannot be"),
+        (twice, "benchmark `sort 10k` appears twice"),
+    ] {
+        let path = dir.path().join("r.json");
+        write(&path, &report.to_string());
+        let r = run(perfgate().arg("compare").arg(&path).arg(&path));
+        assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(expected), "{}", r.stderr);
+        assert!(r.stderr.contains("r.json"), "names the file: {}", r.stderr);
+    }
+}

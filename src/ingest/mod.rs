@@ -21,6 +21,7 @@ mod libtest;
 mod pytest;
 pub mod text;
 pub mod units;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -249,6 +250,7 @@ pub fn detect(input: &Input) -> Result<(&'static dyn Adapter, Parsed), IngestErr
 pub fn parse(format: &str, input: &Input) -> Result<(&'static str, Parsed), IngestError> {
     if format == "auto" {
         let (a, p) = detect(input)?;
+        validate::check(&p, a.name(), &input.name())?;
         return Ok((a.name(), p));
     }
     let a = adapter(format).ok_or_else(|| IngestError {
@@ -269,5 +271,6 @@ pub fn parse(format: &str, input: &Input) -> Result<(&'static str, Parsed), Inge
             message: "no benchmarks found".into(),
         });
     }
+    validate::check(&p, a.name(), &input.name())?;
     Ok((a.name(), p))
 }

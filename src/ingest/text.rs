@@ -114,7 +114,7 @@ pub fn whole(input: &Input, format: &'static str, message: impl Into<String>) ->
 /// A JSON document, or an error naming the line and column where it stops being JSON.
 pub fn json(input: &Input, format: &'static str) -> Result<serde_json::Value, IngestError> {
     let t = text(input, format)?;
-    serde_json::from_str(t).map_err(|e| IngestError {
+    crate::strict_json::from_str(t).map_err(|e| IngestError {
         input: input.name(),
         format,
         place: Some(format!("line {} column {}", e.line(), e.column())),

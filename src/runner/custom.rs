@@ -155,12 +155,12 @@ pub fn parse_line(line: &str) -> Result<Reported, String> {
     let name = get("name")
         .filter(|n| !n.is_empty())
         .ok_or("`name=` is missing")?;
-    let value: f64 = get("value")
-        .ok_or("`value=` is missing")?
+    let text = get("value").ok_or("`value=` is missing")?;
+    let value: f64 = text
         .parse()
         .ok()
         .filter(|v: &f64| v.is_finite())
-        .ok_or("`value=` is not a finite number")?;
+        .ok_or_else(|| format!("`value={text}` is not a finite number"))?;
     reported(name, value, get("unit"), get("direction"))
 }
 
@@ -171,6 +171,11 @@ fn reported(
     direction: Option<&str>,
 ) -> Result<Reported, String> {
     let unit = unit.unwrap_or("").to_string();
+    if value < 0.0 && crate::model::units::never_negative(&unit) {
+        return Err(format!(
+            "`{name}` = {value} {unit} is negative, which a measurement in {unit} cannot be"
+        ));
+    }
     let direction = match direction {
         None => {
             if unit.ends_with("/s") {
@@ -199,8 +204,8 @@ pub fn from_file(path: &Path) -> Result<Vec<Reported>, String> {
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
     let _ = std::fs::remove_file(path);
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{METRICS_FILE_VAR}: not JSON: {e}"))?;
+    let value: serde_json::Value = crate::strict_json::from_str(&text)
+        .map_err(|e| format!("{METRICS_FILE_VAR}: not JSON: {e}"))?;
     let obj = value
         .as_object()
         .ok_or(format!("{METRICS_FILE_VAR}: not an object of metrics"))?;
@@ -210,9 +215,12 @@ pub fn from_file(path: &Path) -> Result<Vec<Reported>, String> {
             let value = field("value")
                 .and_then(|v| v.as_f64())
                 .filter(|v| v.is_finite())
-                .ok_or(format!(
-                    "{METRICS_FILE_VAR}: {name}.value is not a finite number"
-                ))?;
+                .ok_or_else(|| {
+                    format!(
+                        "{METRICS_FILE_VAR}: {name}.value {} is not a finite number",
+                        field("value").map_or("(missing)".to_string(), |v| v.to_string())
+                    )
+                })?;
             reported(
                 name,
                 value,
@@ -263,7 +271,17 @@ mod tests {
         );
         assert_eq!(
             parse_line("PERFGATE_METRIC name=a value=NaN").unwrap_err(),
-            "`value=` is not a finite number"
+            "`value=NaN` is not a finite number"
+        );
+        assert_eq!(
+            parse_line("PERFGATE_METRIC name=lat value=-2 unit=s").unwrap_err(),
+            "`lat` = -2 s is negative, which a measurement in s cannot be"
+        );
+        assert_eq!(
+            parse_line("PERFGATE_METRIC name=delta value=-2 unit=ratio")
+                .unwrap()
+                .value,
+            -2.0
         );
         assert!(parse_line("PERFGATE_METRIC name=a value=1 colour=red")
             .unwrap_err()
