@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 )]
 #[command(
     after_help = "Exit codes: 0 pass (warnings included in soft mode), 1 gate failed, \
-2 usage/config/input error, 3 a benchmark failed to run."
+2 usage/config/input error, 3 a benchmark failed to run, 130 interrupted by Ctrl-C (143: SIGTERM)."
 )]
 pub struct Cli {
     #[command(subcommand)]

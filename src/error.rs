@@ -30,9 +30,24 @@ pub enum Error {
         context: String,
         source: std::io::Error,
     },
+    /// Ctrl-C (or SIGTERM, SIGHUP) stopped the benchmarks: nothing was written or recorded.
+    #[error("{0}")]
+    Interrupted(crate::runner::Interruption),
 }
 
 impl Error {
+    /// The exit code this error ends perfgate with.
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            Error::Interrupted(i) => match i.signal {
+                libc::SIGTERM => ExitStatus::Terminated,
+                libc::SIGHUP => ExitStatus::HungUp,
+                _ => ExitStatus::Interrupted,
+            },
+            _ => ExitStatus::BadInput,
+        }
+    }
+
     pub fn input(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Input {
             path: path.into(),
@@ -54,6 +69,12 @@ pub enum ExitStatus {
     BadInput = 2,
     /// A benchmark failed to run (non-zero exit, time-out, could not start).
     BenchmarkFailed = 3,
+    /// Interrupted by SIGHUP (the terminal went away): 128 + 1, the shell's convention.
+    HungUp = 129,
+    /// Interrupted by Ctrl-C (SIGINT): 128 + 2.
+    Interrupted = 130,
+    /// Interrupted by SIGTERM: 128 + 15.
+    Terminated = 143,
 }
 
 impl ExitStatus {

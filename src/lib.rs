@@ -11,6 +11,7 @@ pub mod config;
 pub mod context;
 pub mod doctor;
 pub mod error;
+pub mod files;
 pub mod gate;
 pub mod ingest;
 pub mod model;

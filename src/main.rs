@@ -8,8 +8,11 @@ fn main() {
     let status = match perfgate::commands::dispatch(cli) {
         Ok(status) => status,
         Err(e) => {
-            eprintln!("perfgate: error: {e}");
-            ExitStatus::BadInput
+            match e.exit_status() {
+                ExitStatus::BadInput => eprintln!("perfgate: error: {e}"),
+                _ => eprintln!("perfgate: {e}"),
+            }
+            e.exit_status()
         }
     };
     std::process::exit(status.code());

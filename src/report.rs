@@ -1,7 +1,6 @@
-//! Reading and writing report files. Writes are atomic (temporary file + rename) so a reader
-//! never sees half a report; reads say which file is wrong and why.
+//! Reading and writing report files. Writes go through [`crate::files`] (atomic for regular
+//! files, so a reader never sees half a report); reads say which file is wrong and why.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -85,30 +84,18 @@ fn validate(report: &Report) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Writes `value` as pretty JSON to `path` atomically.
+/// Writes `value` as pretty JSON to `path` (see [`write_atomic`]).
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let mut bytes = serde_json::to_vec_pretty(value).expect("reports always serialize");
     bytes.push(b'\n');
     write_atomic(path, &bytes)
 }
 
-/// Writes to a temporary file beside `path`, then renames it over `path`.
+/// Writes `bytes` to `path`: atomically for a regular file, in place for a FIFO or device,
+/// through a symbolic link to its target (see [`crate::files`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let wrap = |source| Error::Write {
+    crate::files::write(path, bytes, crate::files::FileKind::Data).map_err(|source| Error::Write {
         path: path.to_path_buf(),
         source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".perfgate-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(wrap)?;
-    tmp.write_all(bytes).map_err(wrap)?;
-    tmp.as_file().sync_all().map_err(wrap)?;
-    tmp.persist(path).map_err(|e| wrap(e.error))?;
-    Ok(())
+    })
 }

@@ -127,6 +127,7 @@ pub fn capture(
             capture_stdout: stdout,
             pin: &spec.settings.pin,
             sample_gpu: false,
+            cleanup: what == "cleanup",
         });
         if m.outcome.success() {
             return Ok(());

@@ -64,7 +64,6 @@ pub enum Installed {
 
 /// Installs `content` as `hook`, chaining a foreign hook already there.
 pub fn install(hook: &Path, content: &str) -> std::io::Result<Installed> {
-    use std::os::unix::fs::PermissionsExt;
     let outcome = match std::fs::read(hook) {
         Ok(existing) if String::from_utf8_lossy(&existing).contains(MARKER) => Installed::Updated,
         Ok(_) => {
@@ -87,8 +86,7 @@ pub fn install(hook: &Path, content: &str) -> std::io::Result<Installed> {
     if let Some(dir) = hook.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(hook, content)?;
-    std::fs::set_permissions(hook, std::fs::Permissions::from_mode(0o755))?;
+    crate::files::write(hook, content.as_bytes(), crate::files::FileKind::Executable)?;
     Ok(outcome)
 }
 

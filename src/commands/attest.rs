@@ -163,7 +163,7 @@ fn run_deterministic(
         context: "cannot create a temporary file for benchmark stderr".into(),
         source: e,
     })?;
-    Ok(config
+    let hashes = config
         .benches
         .iter()
         .filter(|b| b.deterministic)
@@ -171,7 +171,11 @@ fn run_deterministic(
             let hash = exec::capture(b, seed, &mut executor).map(|out| sha256_hex(&out));
             (b.name.clone(), hash)
         })
-        .collect())
+        .collect();
+    drop(executor);
+    // Interrupted: the hashes are incomplete, and no manifest is written from them.
+    crate::runner::interrupt::ensure_not_interrupted().map_err(Error::Interrupted)?;
+    Ok(hashes)
 }
 
 fn verify(path: &Path) -> Result<ExitStatus> {

@@ -89,6 +89,8 @@ pub(crate) fn execute_interleaved(
             &mut observer,
         )
     };
+    drop(executor);
+    stop_if_interrupted(&b)?;
     let a = report_of(&config, &sides[0], args, a, timestamp_utc.clone());
     let b = report_of(&config, &sides[1], args, b, timestamp_utc);
     Ok((config, [a, b]))
@@ -268,7 +270,19 @@ fn run_selected(config: &Config, selected: &[BenchSpec], args: &RunArgs) -> Resu
         let mut observer = ProgressObserver::detect();
         run_suite(selected, &mut executor, &opts, &mut observer)
     };
+    drop(executor);
+    stop_if_interrupted(&suite_run)?;
     Ok(report_of(config, selected, args, suite_run, timestamp_utc))
+}
+
+/// An interrupted run ends here: its report is incomplete, so it is neither written nor
+/// recorded. The executor (and with it the signal handler) must be gone, so that a signal
+/// from now on ends perfgate at once and one that came just before is seen.
+fn stop_if_interrupted(suite_run: &crate::runner::SuiteRun) -> Result<()> {
+    if let Some(i) = &suite_run.interrupted {
+        return Err(Error::Interrupted(i.clone()));
+    }
+    crate::runner::interrupt::ensure_not_interrupted().map_err(Error::Interrupted)
 }
 
 fn report_of(

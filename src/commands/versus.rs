@@ -12,7 +12,7 @@ use crate::config::Exec;
 use crate::error::{Error, ExitStatus, Result};
 use crate::render::human::{format_pct, format_value};
 use crate::render::style::table;
-use crate::runner::ProcessExecutor;
+use crate::runner::{Interruption, ProcessExecutor, RunMeasurement, RunOutcome};
 use crate::shell::{program, with_bin};
 use crate::stats::SplitMix64;
 use crate::versus::outputs::{agree, Mode};
@@ -114,6 +114,18 @@ fn sides(args: &VersusArgs) -> Result<Sides> {
     Ok(Sides { commands, startup })
 }
 
+/// An interrupted run ends `versus`: nothing is written.
+fn stop_if_interrupted(m: &RunMeasurement, command: &str, what: impl Fn() -> String) -> Result<()> {
+    match m.outcome {
+        RunOutcome::Interrupted(signal) => Err(Error::Interrupted(Interruption {
+            signal,
+            bench: Some(command.to_string()),
+            during: Some(format!("{} {}", what(), m.outcome.describe())),
+        })),
+        _ => Ok(()),
+    }
+}
+
 pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
     let sides = sides(&args)?;
     let mode = Mode::parse(&args.compare_output, args.tolerance).map_err(Error::Usage)?;
@@ -142,6 +154,9 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
                    first: &mut [Option<Vec<u8>>; 2]|
      -> Result<std::result::Result<crate::runner::RunMeasurement, ExitStatus>> {
         let (m, bytes) = run_captured(&mut exec, &execs[idx(side)], &env, &cwd, &mut out);
+        stop_if_interrupted(&m, &sides.commands[idx(side)], || {
+            format!("{} ({label})", name(side))
+        })?;
         if !m.outcome.success() {
             print_stderr(&format!(
                 "perfgate versus: {} ({label}) {}{}\n",
@@ -207,6 +222,9 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
         let startup_execs = cmds.clone().map(Exec::Shell);
         for (i, side) in plan.iter().enumerate() {
             let (m, _) = run_captured(&mut exec, &startup_execs[idx(*side)], &env, &cwd, &mut out);
+            stop_if_interrupted(&m, &cmds[idx(*side)], || {
+                format!("{}'s start-up command (run {})", name(*side), i + 1)
+            })?;
             if !m.outcome.success() {
                 print_stderr(&format!(
                     "perfgate versus: {}'s start-up command `{}` (run {}) {}\n",
@@ -220,6 +238,8 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
             startup[idx(*side)].push(m.wall_time);
         }
     }
+    drop(exec);
+    crate::runner::interrupt::ensure_not_interrupted().map_err(Error::Interrupted)?;
     let pick = |s: &[crate::runner::RunMeasurement],
                 f: fn(&crate::runner::RunMeasurement) -> f64|
      -> Vec<f64> { s.iter().map(f).collect() };

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use super::interrupt;
 use super::spawn;
 use crate::config::Exec;
 
@@ -29,6 +30,9 @@ pub struct RunRequest<'a> {
     pub pin: &'a [usize],
     /// Sample the GPU memory of the process tree while it runs (`device = "cuda"`).
     pub sample_gpu: bool,
+    /// A cleanup command: after an interruption it still runs (for at most
+    /// [`super::interrupt::CLEANUP_BOUND`]), where every other run is refused.
+    pub cleanup: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +41,8 @@ pub enum RunOutcome {
     Signaled(i32),
     TimedOut(Duration),
     CouldNotStart(String),
+    /// perfgate was interrupted (this signal): the run was killed, or never started.
+    Interrupted(i32),
 }
 
 impl RunOutcome {
@@ -53,6 +59,7 @@ impl RunOutcome {
                 humantime::format_duration(*t)
             ),
             RunOutcome::CouldNotStart(e) => format!("could not start: {e}"),
+            RunOutcome::Interrupted(_) => "stopped (process group killed)".into(),
         }
     }
 }
@@ -79,6 +86,11 @@ pub trait Executor {
     fn shows_output(&self) -> bool {
         false
     }
+    /// The signal that interrupted perfgate (Ctrl-C: SIGINT), once one arrived: from then on
+    /// runs end [`RunOutcome::Interrupted`], except cleanups.
+    fn interrupted(&self) -> Option<i32> {
+        None
+    }
 }
 
 /// Runs real processes (see [`super::spawn`] for how they are started and why). stdout goes
@@ -92,6 +104,8 @@ pub struct ProcessExecutor {
     /// The last command prepared: a benchmark repeats the same request, and resolving PATH
     /// and building the environment again for every run is wasted work.
     prepared: Option<(PreparedKey, spawn::Prepared)>,
+    /// Ctrl-C and SIGTERM handling, for as long as this executor lives.
+    _handlers: interrupt::Handlers,
 }
 
 /// What a prepared process image depends on: command, environment, directory, affinity.
@@ -99,7 +113,6 @@ type PreparedKey = (Exec, BTreeMap<String, String>, PathBuf, Vec<usize>);
 
 impl ProcessExecutor {
     pub fn new(show_output: bool) -> std::io::Result<Self> {
-        super::interrupt::install();
         Ok(ProcessExecutor {
             stderr: tempfile::tempfile()?,
             dev_null: std::fs::OpenOptions::new()
@@ -109,6 +122,7 @@ impl ProcessExecutor {
             show_output,
             watchdog: None,
             prepared: None,
+            _handlers: interrupt::install(),
         })
     }
 
@@ -180,6 +194,10 @@ impl Executor for ProcessExecutor {
         self.show_output
     }
 
+    fn interrupted(&self) -> Option<i32> {
+        interrupt::received()
+    }
+
     fn run(&mut self, req: &RunRequest<'_>) -> RunMeasurement {
         let failed_start = |e: String| RunMeasurement {
             outcome: RunOutcome::CouldNotStart(e),
@@ -190,9 +208,15 @@ impl Executor for ProcessExecutor {
             stderr_tail: String::new(),
             gpu: None,
         };
+        let timeout = match (req.cleanup, interrupt::received()) {
+            (true, Some(_)) => Some(req.timeout.map_or(interrupt::CLEANUP_BOUND, |t| {
+                t.min(interrupt::CLEANUP_BOUND)
+            })),
+            _ => req.timeout,
+        };
         // Opened before the fork: loading NVML takes milliseconds that must not be timed.
         let sampler = req.sample_gpu.then(super::gpu::open_sampler);
-        if req.timeout.is_some() && self.watchdog.is_none() {
+        if timeout.is_some() && self.watchdog.is_none() {
             self.watchdog = Some(Watchdog::start());
         }
         let parked = match self.park(req) {
@@ -200,8 +224,19 @@ impl Executor for ProcessExecutor {
             Err(e) => return failed_start(e),
         };
         let pid = parked.pid;
-        super::interrupt::set_running(pid);
-        let armed = req.timeout.zip(self.watchdog.as_ref());
+        interrupt::set_running(pid, req.cleanup);
+        if let Some(signal) = interrupt::received().filter(|_| !req.cleanup) {
+            // Interrupted before this run began: the parked child never runs its command.
+            // SAFETY: plain syscall; the group leader is our unreaped child.
+            unsafe { libc::killpg(pid, libc::SIGKILL) };
+            wait4(pid);
+            interrupt::set_running(0, false);
+            return RunMeasurement {
+                outcome: RunOutcome::Interrupted(signal),
+                ..failed_start(String::new())
+            };
+        }
+        let armed = timeout.zip(self.watchdog.as_ref());
         let start = Instant::now();
         parked.release();
         let (tracker, unavailable) = match sampler {
@@ -232,14 +267,16 @@ impl Executor for ProcessExecutor {
             }),
             (None, None) => None,
         };
-        super::interrupt::set_running(0);
+        interrupt::set_running(0, false);
         let timed_out = armed.is_some_and(|(_, dog)| dog.disarm());
         if let Some(e) = parked.exec_error() {
             return failed_start(e.to_string());
         }
         let exit = std::process::ExitStatus::from_raw(status);
-        let outcome = if timed_out {
-            RunOutcome::TimedOut(req.timeout.unwrap_or_default())
+        let outcome = if let Some(signal) = interrupt::received().filter(|_| !req.cleanup) {
+            RunOutcome::Interrupted(signal)
+        } else if timed_out {
+            RunOutcome::TimedOut(timeout.unwrap_or_default())
         } else if let Some(code) = exit.code() {
             RunOutcome::Exited(code)
         } else {
@@ -364,22 +401,35 @@ fn watch(shared: &(Mutex<WatchState>, Condvar)) {
 }
 
 /// Answers runs from a function of the request: deterministic tests of everything above the
-/// process seam.
+/// process seam. An answer [`RunOutcome::Interrupted`] stands for a Ctrl-C during that run.
 pub struct MockExecutor<F: FnMut(&RunRequest<'_>) -> RunMeasurement> {
     respond: F,
     pub calls: usize,
+    interrupted: Option<i32>,
 }
 
 impl<F: FnMut(&RunRequest<'_>) -> RunMeasurement> MockExecutor<F> {
     pub fn new(respond: F) -> Self {
-        MockExecutor { respond, calls: 0 }
+        MockExecutor {
+            respond,
+            calls: 0,
+            interrupted: None,
+        }
     }
 }
 
 impl<F: FnMut(&RunRequest<'_>) -> RunMeasurement> Executor for MockExecutor<F> {
     fn run(&mut self, req: &RunRequest<'_>) -> RunMeasurement {
         self.calls += 1;
-        (self.respond)(req)
+        let m = (self.respond)(req);
+        if let RunOutcome::Interrupted(signal) = m.outcome {
+            self.interrupted.get_or_insert(signal);
+        }
+        m
+    }
+
+    fn interrupted(&self) -> Option<i32> {
+        self.interrupted
     }
 }
 

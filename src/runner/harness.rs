@@ -83,7 +83,12 @@ fn run_once(spec: &BenchSpec, harness: &Harness, exec: &mut dyn Executor, seed: 
     if let Some(setup) = &spec.setup {
         let m = exec.run(&request(spec, setup));
         if !m.outcome.success() {
-            return failed(describe("setup", &m));
+            let reason = describe("setup", &m);
+            if exec.interrupted().is_some() {
+                let cleaned = super::cleanup(spec, exec);
+                return failed(super::with_cleanup(reason, cleaned.as_ref()));
+            }
+            return failed(reason);
         }
     }
     let mut stdout = match tempfile::tempfile() {
@@ -104,11 +109,18 @@ fn run_once(spec: &BenchSpec, harness: &Harness, exec: &mut dyn Executor, seed: 
     } else {
         Err(describe("the harness", &measured))
     };
-    if let Some(cleanup) = &spec.cleanup {
-        let m = exec.run(&request(spec, cleanup));
-        if !m.outcome.success() && outcome.is_ok() {
+    let cleaned = super::cleanup(spec, exec);
+    if exec.interrupted().is_some() {
+        let stopped = outcome
+            .err()
+            .unwrap_or_else(|| "its runs had finished".into());
+        return failed(super::with_cleanup(stopped, cleaned.as_ref()));
+    }
+    match cleaned {
+        Some(m) if !m.outcome.success() && outcome.is_ok() => {
             return failed(describe("cleanup", &m));
         }
+        _ => {}
     }
     match outcome {
         Ok(run) => run,

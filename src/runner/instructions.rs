@@ -44,6 +44,7 @@ pub fn count(
         capture_stdout: None,
         pin: &spec.settings.pin,
         sample_gpu: false,
+        cleanup: false,
     });
     if !m.outcome.success() {
         let log = std::fs::read_to_string(dir.path().join("valgrind.log")).unwrap_or_default();

@@ -3,9 +3,9 @@
 //! seeded coin per block), so drift, thermal state and the host's fast/slow phases hit both
 //! alike, and the two sides are compared within one time window.
 //!
-//! Each side's setup runs once before and its cleanup once after; warm-up runs come before
-//! each side's first measured run; the sampling plan (runs, or min_runs/min_time/max_runs)
-//! is met by both sides. Every measured run is one `run_bench` of a single run, so prepare,
+//! Each side's setup runs once before and its cleanup once after (also after a failed run,
+//! and after an interruption); warm-up runs come before each side's first measured run; the
+//! sampling plan (runs, or min_runs/min_time/max_runs) is met by both sides. Every measured run is one `run_bench` of a single run, so prepare,
 //! custom metrics and time-outs work as usual; the runs are then put together and
 //! summarised. Instruction counts (deterministic, so nothing to interleave) are not measured
 //! here. A harness `[[bench]]` runs whole, baseline then candidate.
@@ -13,8 +13,8 @@
 use std::time::Duration;
 
 use super::{
-    base_result, harness, planned_runs, request, run_bench, samples, Executor, NoObserver,
-    Observer, SuiteOptions, SuiteRun,
+    base_result, cleanup, harness, planned_runs, request, run_bench, samples, Executor, NoObserver,
+    Observer, RunMeasurement, RunOutcome, SuiteOptions, SuiteRun,
 };
 use crate::config::{BenchSpec, Exec, Measure};
 use crate::model::{BenchStatus, BenchmarkResult};
@@ -48,6 +48,7 @@ pub fn run_suite_interleaved(
 ) -> [SuiteRun; 2] {
     let mut out = [Vec::new(), Vec::new()];
     let mut stop: Option<String> = None;
+    let mut interrupted = None;
     let mut rng = SplitMix64::derive(opts.seed, "interleave");
     let total = benches[1].len();
     for (i, (a, b)) in benches[0].iter().zip(benches[1]).enumerate() {
@@ -63,6 +64,11 @@ pub fn run_suite_interleaved(
                 _ => interleave_bench([a, b], exec, opts.seed, &mut rng, observer).map(|r| vec![r]),
             }
         };
+        if let Some(signal) = exec.interrupted() {
+            let both: Vec<BenchmarkResult> = ra.into_iter().chain(rb).collect();
+            interrupted = Some(super::stopped_by(signal, b, &both));
+            break;
+        }
         for r in &rb {
             observer.bench_finished(r);
         }
@@ -79,10 +85,11 @@ pub fn run_suite_interleaved(
     out.map(|benchmarks| SuiteRun {
         benchmarks,
         sources: Vec::new(),
+        interrupted: interrupted.clone(),
     })
 }
 
-/// One benchmark, both sides, run by run in ABBA/BAAB blocks.
+/// One benchmark, both sides, run by run in ABBA/BAAB blocks; both sides' cleanups after.
 fn interleave_bench(
     specs: [&BenchSpec; 2],
     exec: &mut dyn Executor,
@@ -97,21 +104,63 @@ fn interleave_bench(
                 BenchStatus::Failed,
                 Some(format!(
                     "not completed: the {} side failed",
-                    ["baseline", "candidate"][1 - side]
+                    SIDES[1 - side]
                 )),
             )
         });
-        pair[side].reason = Some(format!("{}: {reason}", ["baseline", "candidate"][side]));
+        pair[side].reason = Some(format!("{}: {reason}", SIDES[side]));
         pair
+    };
+    // Interrupted: both sides say what was stopped, so either tells the user.
+    let interrupted = |side: usize, stopped: String, cleaned: &[Option<RunMeasurement>; 2]| {
+        let reason = format!("{}: {}", SIDES[side], with_cleanups(stopped, cleaned));
+        specs.map(|s| base_result(s, BenchStatus::Failed, Some(reason.clone())))
     };
     for (side, s) in specs.iter().enumerate() {
         if let Some(setup) = &s.setup {
             let m = exec.run(&request(s, setup));
             if !m.outcome.success() {
-                return failed(side, format!("setup {}", m.outcome.describe()));
+                let reason = format!("setup {}", m.outcome.describe());
+                // A setup that failed by itself left nothing to clean up; an interrupted one
+                // may have.
+                if exec.interrupted().is_none() {
+                    return failed(side, reason);
+                }
+                let cleaned = specs.map(|s| cleanup(s, exec));
+                return interrupted(side, reason, &cleaned);
             }
         }
     }
+    let measured = alternate(specs, exec, seed, rng, observer);
+    let cleaned = specs.map(|s| cleanup(s, exec));
+    let runs = match measured {
+        Ok(runs) if exec.interrupted().is_none() => runs,
+        Ok(_) => return interrupted(1, "its runs had finished".into(), &cleaned),
+        Err((side, reason)) if exec.interrupted().is_some() => {
+            return interrupted(side, reason, &cleaned)
+        }
+        Err((side, reason)) => return failed(side, reason),
+    };
+    for (side, m) in cleaned.iter().enumerate() {
+        if let Some(m) = m.as_ref().filter(|m| !m.outcome.success()) {
+            return failed(side, format!("cleanup {}", m.outcome.describe()));
+        }
+    }
+    let [ra, rb] = runs;
+    [together(specs[0], ra, seed), together(specs[1], rb, seed)]
+}
+
+const SIDES: [&str; 2] = ["baseline", "candidate"];
+
+/// The measured runs of both sides until both meet the sampling plan; or the side that failed
+/// and why.
+fn alternate(
+    specs: [&BenchSpec; 2],
+    exec: &mut dyn Executor,
+    seed: u64,
+    rng: &mut SplitMix64,
+    observer: &mut dyn Observer,
+) -> Result<[Vec<BenchmarkResult>; 2], (usize, String)> {
     // One measured run per call; warm-up with each side's first.
     let one_run = |s: &BenchSpec, first: bool| {
         let mut one = s.clone();
@@ -141,8 +190,14 @@ fn interleave_bench(
                 &rest[side]
             };
             let r = run_bench(spec, exec, seed, &mut NoObserver);
+            if let Some(signal) = exec.interrupted() {
+                // Each call is one run, so its own label would always say "run 1".
+                let n = runs[side].len() + 1;
+                let what = RunOutcome::Interrupted(signal).describe();
+                return Err((side, format!("run {n} {what}")));
+            }
             if r.status != BenchStatus::Ok {
-                return failed(side, r.reason.unwrap_or_default());
+                return Err((side, r.reason.unwrap_or_default()));
             }
             if let Some(w) = r.metric("wall_time") {
                 measured[side] += Duration::from_secs_f64(w.samples.iter().sum());
@@ -152,16 +207,20 @@ fn interleave_bench(
             observer.run_done(runs[1].len() as u32, total.max(runs[1].len() as u32));
         }
     }
-    for (side, s) in specs.iter().enumerate() {
-        if let Some(cleanup) = &s.cleanup {
-            let m = exec.run(&request(s, cleanup));
-            if !m.outcome.success() {
-                return failed(side, format!("cleanup {}", m.outcome.describe()));
-            }
+    Ok(runs)
+}
+
+/// `stopped`, and how each side's cleanup went after the interruption.
+fn with_cleanups(stopped: String, cleaned: &[Option<RunMeasurement>; 2]) -> String {
+    let mut reason = stopped;
+    for (m, side) in cleaned.iter().zip(SIDES) {
+        match m {
+            None => {}
+            Some(m) if m.outcome.success() => reason.push_str(&format!("; {side}'s cleanup ran")),
+            Some(m) => reason.push_str(&format!("; {side}'s cleanup {}", m.outcome.describe())),
         }
     }
-    let [ra, rb] = runs;
-    [together(specs[0], ra, seed), together(specs[1], rb, seed)]
+    reason
 }
 
 /// The single-run results of one side as one result: each metric's samples in run order.

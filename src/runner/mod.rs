@@ -1,5 +1,7 @@
 //! Runs benchmarks: setup, warm-up, measured runs until the sampling plan is met, cleanup.
-//! A benchmark whose run fails is `failed` with the reason; it never gets a summary.
+//! A benchmark whose run fails is `failed` with the reason; it never gets a summary. After an
+//! interruption (Ctrl-C) the interrupted benchmark's cleanup runs and the suite stops, with
+//! [`SuiteRun::interrupted`] saying what was stopped.
 
 mod custom;
 pub mod executor;
@@ -7,7 +9,7 @@ pub mod gpu;
 mod harness;
 mod instructions;
 pub mod interleave;
-mod interrupt;
+pub mod interrupt;
 mod samples;
 mod spawn;
 
@@ -18,6 +20,7 @@ use std::time::Duration;
 pub use executor::{
     Executor, MockExecutor, ProcessExecutor, RunMeasurement, RunOutcome, RunRequest,
 };
+pub use interrupt::Interruption;
 pub use samples::BenchSamples;
 
 use crate::config::{BenchSpec, Exec, Measure, Sampling};
@@ -46,6 +49,9 @@ pub struct SuiteOptions<'a> {
 pub struct SuiteRun {
     pub benchmarks: Vec<BenchmarkResult>,
     pub sources: Vec<HarnessSource>,
+    /// Set when a signal stopped the suite: its results are then incomplete and must be
+    /// neither written nor recorded.
+    pub interrupted: Option<Interruption>,
 }
 
 pub struct HarnessSource {
@@ -66,6 +72,7 @@ pub fn run_suite(
     let mut results = Vec::with_capacity(benches.len());
     let mut sources = Vec::new();
     let mut stop_reason: Option<String> = None;
+    let mut interrupted = None;
     for (i, spec) in benches.iter().enumerate() {
         let produced = if let Some(why) = &stop_reason {
             vec![skipped(spec, why.clone())]
@@ -86,6 +93,10 @@ pub fn run_suite(
             observer.bench_started(&spec.name, i, benches.len());
             vec![run_bench(spec, exec, opts.seed, observer)]
         };
+        if let Some(signal) = exec.interrupted() {
+            interrupted = Some(stopped_by(signal, spec, &produced));
+            break;
+        }
         for result in produced {
             observer.bench_finished(&result);
             if result.status == BenchStatus::Failed && !opts.ignore_failure && stop_reason.is_none()
@@ -98,6 +109,19 @@ pub fn run_suite(
     SuiteRun {
         benchmarks: results,
         sources,
+        interrupted,
+    }
+}
+
+/// The interruption noticed after `spec` ran: what of it was stopped, from its failed result.
+fn stopped_by(signal: i32, spec: &BenchSpec, produced: &[BenchmarkResult]) -> Interruption {
+    Interruption {
+        signal,
+        bench: Some(spec.name.clone()),
+        during: produced
+            .iter()
+            .find(|r| r.status == BenchStatus::Failed)
+            .and_then(|r| r.reason.clone()),
     }
 }
 
@@ -147,20 +171,53 @@ pub fn run_bench(
         }
         base_result(spec, BenchStatus::Failed, Some(reason))
     };
+    let mut setup_failed = None;
     if let Some(setup) = &spec.setup {
         let m = exec.run(&request(spec, setup));
         if !m.outcome.success() {
-            return fail("setup", &m);
+            // A setup that failed by itself left nothing to clean up; an interrupted one may
+            // have.
+            if exec.interrupted().is_none() {
+                return fail("setup", &m);
+            }
+            setup_failed = Some(fail("setup", &m));
         }
     }
-    let result = measure(spec, exec, seed, observer, &fail);
-    if let Some(cleanup) = &spec.cleanup {
-        let m = exec.run(&request(spec, cleanup));
-        if !m.outcome.success() && result.status == BenchStatus::Ok {
-            return fail("cleanup", &m);
-        }
+    let mut result = setup_failed.unwrap_or_else(|| measure(spec, exec, seed, observer, &fail));
+    let cleaned = cleanup(spec, exec);
+    if exec.interrupted().is_some() {
+        let stopped = match result.status {
+            BenchStatus::Failed => result.reason.take().unwrap_or_default(),
+            _ => "its runs had finished".to_string(),
+        };
+        result.status = BenchStatus::Failed;
+        result.metrics.clear();
+        result.reason = Some(with_cleanup(stopped, cleaned.as_ref()));
+        return result;
     }
-    result
+    match cleaned {
+        Some(m) if !m.outcome.success() && result.status == BenchStatus::Ok => fail("cleanup", &m),
+        _ => result,
+    }
+}
+
+/// Runs `spec`'s cleanup, when it has one. It runs even after an interruption (the executor
+/// then bounds it in time).
+fn cleanup(spec: &BenchSpec, exec: &mut dyn Executor) -> Option<RunMeasurement> {
+    let command = spec.cleanup.as_ref()?;
+    Some(exec.run(&RunRequest {
+        cleanup: true,
+        ..request(spec, command)
+    }))
+}
+
+/// After an interruption: what was stopped, and how the cleanup went.
+fn with_cleanup(stopped: String, cleaned: Option<&RunMeasurement>) -> String {
+    match cleaned {
+        None => stopped,
+        Some(m) if m.outcome.success() => format!("{stopped}; its cleanup ran"),
+        Some(m) => format!("{stopped}; its cleanup {}", m.outcome.describe()),
+    }
 }
 
 fn request<'a>(spec: &'a BenchSpec, exec: &'a Exec) -> RunRequest<'a> {
@@ -172,6 +229,7 @@ fn request<'a>(spec: &'a BenchSpec, exec: &'a Exec) -> RunRequest<'a> {
         capture_stdout: None,
         pin: &spec.settings.pin,
         sample_gpu: false,
+        cleanup: false,
     }
 }
 
@@ -368,7 +426,7 @@ mod tests {
     use crate::config::{Exec, Sampling};
     use std::path::PathBuf;
 
-    fn spec(cmd: &[&str]) -> BenchSpec {
+    pub(super) fn spec(cmd: &[&str]) -> BenchSpec {
         BenchSpec {
             name: "b".into(),
             exec: Exec::Argv(cmd.iter().map(|s| s.to_string()).collect()),

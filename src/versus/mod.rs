@@ -126,6 +126,7 @@ pub fn run_captured(
         capture_stdout: Some(out),
         pin: &[],
         sample_gpu: false,
+        cleanup: false,
     });
     let mut bytes = Vec::new();
     let _ = out

@@ -7,6 +7,26 @@ use std::sync::OnceLock;
 
 pub fn perfgate() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_perfgate"));
+    clear_env(&mut c);
+    c
+}
+
+/// The binary started by `sh` after `umask UMASK`, so that the files it creates get that
+/// umask whatever the test runner's is; arguments added to the command go to perfgate.
+pub fn perfgate_with_umask(umask: &str) -> Command {
+    let mut c = Command::new("sh");
+    c.args([
+        "-c",
+        r#"umask "$0" && exec "$@""#,
+        umask,
+        env!("CARGO_BIN_EXE_perfgate"),
+    ]);
+    clear_env(&mut c);
+    c
+}
+
+/// Removes the environment variables that change perfgate's behaviour.
+fn clear_env(c: &mut Command) {
     for var in [
         "PERFGATE_RUNS",
         "PERFGATE_THRESHOLD_PCT",
@@ -18,7 +38,6 @@ pub fn perfgate() -> Command {
     ] {
         c.env_remove(var);
     }
-    c
 }
 
 pub struct Run {
