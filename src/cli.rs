@@ -489,17 +489,42 @@ pub enum ReportFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum CiCommand {
-    /// Set up a CI system.
-    Init {
-        #[arg(value_enum)]
-        system: CiSystem,
-        /// Overwrite an existing workflow file.
-        #[arg(long)]
-        force: bool,
-        /// The config the workflow runs [default: perfgate.toml].
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-    },
+    /// Write the workflow of a CI system: a pull-request gate and a weekly trend job.
+    Init(CiInitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiInitArgs {
+    /// The CI system.
+    #[arg(value_enum)]
+    pub system: CiSystem,
+    /// Config file the workflow runs [default: perfgate.toml in the current directory or the
+    /// nearest parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What a pull request is compared with.
+    #[arg(long, value_enum, default_value_t = CiGate::Interleaved)]
+    pub gate: CiGate,
+    /// Shell command that builds the program, run in the root of each checkout [default:
+    /// `cargo build --release` for a Cargo package with a binary].
+    #[arg(long, value_name = "CMD")]
+    pub build: Option<String>,
+    /// The program the build makes, relative to the repository root: what `{bin}` (and
+    /// `$PERFGATE_BIN`) stands for in the suite's commands [default: the Cargo package's
+    /// `target/release/NAME`].
+    #[arg(long, value_name = "PATH")]
+    pub bin: Option<String>,
+    /// Overwrite an existing workflow file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CiGate {
+    /// Build the merge base and the head, run both interleaved on the same runner.
+    Interleaved,
+    /// Compare with the committed baseline in the config's `baseline_dir`.
+    Committed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

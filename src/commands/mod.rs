@@ -4,6 +4,7 @@ mod attest;
 mod baseline;
 mod bisect;
 mod check;
+mod ci;
 mod common;
 mod compare;
 mod detect;
@@ -35,7 +36,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Record(args) => record::record(args),
         Command::Ingest(args) => ingest::ingest(args),
         Command::Report(args) => report::report(args),
-        Command::Ci(cmd) => report::ci(cmd),
+        Command::Ci(cmd) => ci::ci(cmd),
         Command::Doctor(args) => doctor::doctor(args),
         Command::Attest(args) => attest::attest(args),
         Command::Replay(args) => attest::replay(args),

@@ -1,11 +1,10 @@
 //! `perfgate report`: a comparison, a report or the history, rendered for people (md, html,
-//! junit, mermaid, card, issue); and `perfgate ci init github`.
+//! junit, mermaid, card, issue).
 
 use std::path::Path;
 
 use super::{common, compare::exit_status, print_stderr, print_stdout};
-use crate::ci::github;
-use crate::cli::{CiCommand, CiSystem, ReportArgs, ReportFormat};
+use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::Config;
 use crate::context;
 use crate::error::{Error, ExitStatus, Result};
@@ -367,44 +366,4 @@ fn regex_escape(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {
-    let CiCommand::Init {
-        system: CiSystem::Github,
-        force,
-        config,
-    } = cmd;
-    let config_path = config.unwrap_or_else(|| "perfgate.toml".into());
-    let loaded = crate::config::load(&config_path).ok();
-    let baseline_dir = loaded
-        .as_ref()
-        .and_then(|c| c.baseline_dir.as_ref())
-        .and_then(|d| {
-            let root = loaded.as_ref().map(|c| c.root()).unwrap_or_default();
-            d.strip_prefix(&root).ok().map(|p| p.display().to_string())
-        })
-        .unwrap_or_else(|| "perf/baselines".into());
-    let path = Path::new(".github/workflows/perfgate.yml");
-    if path.exists() && !force {
-        return Err(Error::Usage(format!(
-            "{} exists; pass --force to overwrite it",
-            path.display()
-        )));
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
-    write_atomic(
-        path,
-        github::workflow(&config_path.display().to_string(), &baseline_dir).as_bytes(),
-    )?;
-    print_stdout(&format!(
-        "wrote {}: a pull-request gate (check --fail-on-regression, report and dashboard as artifacts), a weekly trend job, and a manual `update_baselines` job\n",
-        path.display()
-    ))?;
-    Ok(ExitStatus::Pass)
 }
