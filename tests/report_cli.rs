@@ -1,5 +1,5 @@
 //! `perfgate report` (md, junit, mermaid, card, issue), the GitHub Actions step summary and
-//! annotations, and `perfgate ci init github`, end to end on real runs in a temporary project.
+//! annotations, end to end on real runs in a temporary project.
 //! Names with markup and pipes prove the escaping.
 
 mod common;
@@ -292,41 +292,4 @@ fn github_actions_get_a_step_summary_and_annotations() {
         "{}",
         r.stderr
     );
-}
-
-#[test]
-fn ci_init_github_writes_the_workflow_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    write(
-        &d.join("perfgate.toml"),
-        "suite = \"s\"\nbaseline_dir = \"perf/base\"\n[[bench]]\nname = \"t\"\ncommand = [\"true\"]\n",
-    );
-    let r = run(perfgate().args(["ci", "init", "github"]).current_dir(d));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let path = d.join(".github/workflows/perfgate.yml");
-    let yml = std::fs::read_to_string(&path).unwrap();
-    for needle in [
-        "pull_request:",
-        "schedule:",
-        "update_baselines:",
-        "perfgate check --config perfgate.toml --fail-on-regression",
-        "--trend-output perfgate-trend.json",
-        "--update-baseline",
-        "git add perf/base",
-        "actions/upload-artifact@v4",
-        "--format html -o perfgate-dashboard.html",
-    ] {
-        assert!(yml.contains(needle), "missing {needle}:\n{yml}");
-    }
-    write(&path, "mine\n");
-    let r = run(perfgate().args(["ci", "init", "github"]).current_dir(d));
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("exists; pass --force"), "{}", r.stderr);
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine\n");
-    let r = run(perfgate()
-        .args(["ci", "init", "github", "--force"])
-        .current_dir(d));
-    assert_eq!(r.code, 0);
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), yml);
 }

@@ -52,6 +52,12 @@ pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {
                     "--bin is for the interleaved gate; --gate committed runs the suite's commands as they are".into(),
                 ));
             }
+            if let Some(b) = config.benches.iter().find(|b| uses_program(b)) {
+                return Err(Error::Usage(format!(
+                    "benchmark `{}` uses `{{bin}}` or `$PERFGATE_BIN`, which only `check --interleaved` fills in: the committed gate runs the suite as it is; leave out --gate committed",
+                    b.name
+                )));
+            }
             let dir = config.baseline_dir.as_ref().ok_or_else(|| {
                 Error::Usage(format!(
                     "--gate committed needs a committed baseline, and {} has no `baseline_dir`: add `baseline_dir = \"perf/baselines\"` to it and run this again (the workflow's manual update-baselines job then measures and commits perf/baselines/{}-cpu.json), or leave out --gate committed to gate interleaved",
