@@ -293,3 +293,99 @@ fn github_actions_get_a_step_summary_and_annotations() {
         r.stderr
     );
 }
+
+#[test]
+fn issue_reproduction_uses_paths_from_the_repository_root_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(d)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.name", "t"]);
+    git(&["config", "user.email", "t@example.com"]);
+    std::fs::create_dir(d.join("bench")).unwrap();
+    write(
+        &d.join("bench/perfgate.toml"),
+        r#"suite = "sub"
+[defaults]
+runs = 6
+warmup = 1
+[[bench]]
+name = "work"
+shell = "sleep $(cat delay)"
+[thresholds]
+"*.wall_time" = { warn_pct = 25, fail_pct = 50 }
+"*.user_time" = { warn_pct = 400, fail_pct = 500 }
+"*.sys_time" = { warn_pct = 400, fail_pct = 500 }
+"*.peak_rss" = { warn_pct = 400, fail_pct = 500 }
+"#,
+    );
+    let config = d.join("bench/perfgate.toml");
+    let commit_and_check = |delay: &str, extra: &[&str]| {
+        write(&d.join("bench/delay"), delay);
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", delay]);
+        let r = check(d, &[&["--config", "bench/perfgate.toml"], extra].concat());
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    };
+    commit_and_check("0.01", &[]);
+    commit_and_check("0.05", &["--summary", "cmp.json"]);
+
+    // Asked with an absolute --config, from outside the repository.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let issue = report(
+        elsewhere.path(),
+        &[
+            d.join("cmp.json").to_str().unwrap(),
+            "--format",
+            "issue",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(issue.code, 0, "{}", issue.stderr);
+    let block = issue
+        .stdout
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap_or_else(|| panic!("no reproduction block:\n{}", issue.stdout));
+    assert!(block.starts_with("# from the repository root\n"), "{block}");
+    assert!(block.contains(" --config bench/perfgate.toml "), "{block}");
+    let tmp = std::fs::canonicalize(d).unwrap();
+    assert!(
+        !block.contains(d.to_str().unwrap()) && !block.contains(tmp.to_str().unwrap()),
+        "{block}"
+    );
+
+    // The commands work as written, from the repository root.
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_perfgate"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = std::process::Command::new("sh")
+        .args(["-e", "-c", block])
+        .current_dir(d)
+        .env("PATH", path)
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let critical = stdout
+        .lines()
+        .find(|l| l.starts_with("work") && l.contains("wall_time"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(critical.contains("critical"), "{critical}");
+}
