@@ -1,4 +1,20 @@
 //! Command-line structs (clap derive) only; commands turn them into domain options.
+//!
+//! One convention for every command's help (tests/cli_help.rs holds each command to it):
+//! - Every visible option and argument has a description: what it is or does, one sentence.
+//! - A default that clap knows (`default_value`, `default_value_t`) is printed by clap as
+//!   `[default: X]` and never repeated in the text. A default decided at run time ends the
+//!   text, written the same way: `[default: ...]`, never `(default: ...)`. A default no one
+//!   can read (the seed) is hidden and described instead. A flag says what it does when set.
+//! - Value names say what a value is: FILE, DIR, PATH, N, PCT, NAME, GLOB, REGEX, DURATION,
+//!   CMD; an option has the same value name in every command. `--config FILE` has the same
+//!   text everywhere, with its purpose in front where it has one.
+//! - Output: `--format` chooses what goes to stdout; `-o, --output` is where a command writes
+//!   its product instead of stdout (a file, or attest's directory); `--json-out FILE`
+//!   additionally writes the measured report as JSON beside the printed table; `--summary`
+//!   and `--trend-output` additionally write a comparison's artifacts.
+//! - An old spelling stays accepted as a hidden alias (`doctor --json`, `attest --out-dir`),
+//!   so scripts keep working.
 
 use std::path::PathBuf;
 
@@ -86,7 +102,7 @@ pub struct GateArgs {
     /// Also write the trend artifact (the comparison in the trend schema) to FILE.
     #[arg(long, value_name = "FILE")]
     pub trend_output: Option<PathBuf>,
-    /// Exit 1 when any metric is critical (default: soft, warnings only).
+    /// Exit 1 when any metric is critical; without it the gate is soft (warnings, exit 0).
     #[arg(long)]
     pub fail_on_regression: bool,
     /// Compare with a baseline from another machine (refused by default), and say so loudly.
@@ -103,11 +119,11 @@ pub struct RunArgs {
     /// Config file [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Suite name in the report (default: the config's `suite`, or `adhoc`).
-    #[arg(long)]
+    /// Suite name in the report [default: the config's `suite`, else `adhoc`].
+    #[arg(long, value_name = "NAME")]
     pub suite: Option<String>,
-    /// Name of the ad-hoc benchmark (default: the command line).
-    #[arg(long)]
+    /// Name of the ad-hoc benchmark [default: the command line].
+    #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Run only benchmarks with this tag (repeatable: any of them).
     #[arg(long = "tag", value_name = "TAG")]
@@ -116,7 +132,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "REGEX")]
     pub filter: Option<String>,
     /// Which benchmarks to run by device; `auto` runs all, skipping absent devices.
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto, value_name = "NAME")]
     pub device: DeviceArg,
     /// Exactly this many measured runs per benchmark (overrides runs/min_time).
     #[arg(long, env = "PERFGATE_RUNS", value_name = "N")]
@@ -153,8 +169,9 @@ pub struct RunArgs {
     /// With --adapter: read this file or directory the harness writes instead of its stdout.
     #[arg(long, value_name = "PATH", requires = "adapter")]
     pub adapter_output: Option<PathBuf>,
-    /// Seed of the bootstrap intervals (recorded in the report).
-    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED)]
+    /// Seed of the bootstrap intervals, recorded in the report [default: a fixed seed, the
+    /// same for every run].
+    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
     pub seed: u64,
     /// The ad-hoc command, after `--`.
     #[arg(last = true, value_name = "CMD")]
@@ -187,7 +204,7 @@ pub struct CompareArgs {
     pub gate: GateArgs,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Config whose [thresholds] apply [default: perfgate.toml found from the current directory].
+    /// Config file whose [thresholds] apply [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Write a baseline file from CURRENT with the default thresholds filled in, and exit.
@@ -197,7 +214,7 @@ pub struct CompareArgs {
     /// history (the store), as `check` does.
     #[arg(long)]
     pub noise_aware: bool,
-    /// Where --emit-template writes (default: stdout).
+    /// Where --emit-template writes the baseline file, instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -210,8 +227,8 @@ pub struct CheckArgs {
     pub gate: GateArgs,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Baseline file, or the name of a stored baseline of this machine (default: the config's
-    /// committed baseline for the device, then the stored baseline `main`).
+    /// Baseline file, or the name of a stored baseline of this machine [default: the config's
+    /// committed baseline for the device, else the stored baseline `main`].
     #[arg(long, value_name = "FILE|NAME")]
     pub baseline: Option<String>,
     /// After a pass, make this run the baseline (the committed file, or the stored one).
@@ -238,7 +255,7 @@ pub struct CheckArgs {
         requires = "interleaved"
     )]
     pub candidate_bin: Option<String>,
-    /// A GPU benchmark that fails to run blocks (default: a warning).
+    /// A GPU benchmark that fails to run blocks the gate, instead of being a warning.
     #[arg(long, env = "PERFGATE_STRICT_GPU", value_parser = clap::builder::FalseyValueParser::new())]
     pub strict_gpu: bool,
 }
@@ -263,15 +280,15 @@ pub enum BaselineCommand {
 #[derive(Debug, Args, Clone)]
 pub struct BaselineSelect {
     /// Baseline name.
-    #[arg(long, default_value = "main")]
+    #[arg(long, default_value = "main", value_name = "NAME")]
     pub name: String,
     /// Suite [default: the config's suite].
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub suite: Option<String>,
     /// Device the baseline is for [default: the report's, else cpu].
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub device: Option<String>,
-    /// Config file, for the suite name [default: perfgate.toml found from the current directory].
+    /// Config file, for the suite name [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -305,12 +322,12 @@ pub struct BaselineNameArgs {
     #[arg(value_name = "NAME", default_value = "main")]
     pub name: String,
     /// Suite [default: the config's suite].
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub suite: Option<String>,
     /// Device the baseline is for.
-    #[arg(long, default_value = "cpu")]
+    #[arg(long, default_value = "cpu", value_name = "NAME")]
     pub device: String,
-    /// Config file, for the suite name [default: perfgate.toml found from the current directory].
+    /// Config file, for the suite name [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
@@ -332,7 +349,7 @@ pub struct BaselineImportArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// Name to store it under.
-    #[arg(long, default_value = "main")]
+    #[arg(long, default_value = "main", value_name = "NAME")]
     pub name: String,
     #[command(flatten)]
     pub store: StoreArgs,
@@ -350,26 +367,28 @@ pub struct HistoryArgs {
     /// Benchmarks whose name matches this glob.
     #[arg(long = "bench", value_name = "GLOB")]
     pub bench: Option<String>,
-    /// Metric to show [default: wall_time; `*` for all].
-    #[arg(long, default_value = "wall_time")]
+    /// Metric to show; `*` for all.
+    #[arg(long, default_value = "wall_time", value_name = "NAME")]
     pub metric: String,
     /// The newest N runs.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_name = "N")]
     pub last: usize,
     /// Only runs recorded on this git branch.
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,
     /// Suite [default: the config's suite, else all].
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub suite: Option<String>,
-    /// Only this device.
-    #[arg(long)]
+    /// Only runs of this device.
+    #[arg(long, value_name = "NAME")]
     pub device: Option<String>,
     /// Runs of every machine, not only this one.
     #[arg(long)]
     pub all_machines: bool,
+    /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
     pub format: HistoryFormat,
+    /// Config file, for the suite name [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
@@ -382,16 +401,18 @@ pub struct TrendArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// History points per metric (bounded so the artifact never grows without limit).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_name = "N")]
     pub last: usize,
     /// Suite [default: the config's suite].
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub suite: Option<String>,
-    #[arg(long, default_value = "cpu")]
+    /// Device whose runs the artifact is about.
+    #[arg(long, default_value = "cpu", value_name = "NAME")]
     pub device: String,
-    /// Baseline file or stored name (default: as `check` resolves it).
+    /// Baseline file or stored name [default: the one `check` uses].
     #[arg(long, value_name = "FILE|NAME")]
     pub baseline: Option<String>,
+    /// Config file, for the suite and its baseline [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
@@ -410,7 +431,7 @@ pub struct RecordArgs {
 #[derive(Debug, Args, Clone)]
 pub struct IngestArgs {
     /// The harness format, or `auto` to detect it.
-    #[arg(long, default_value = "auto", value_name = "NAME")]
+    #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: String,
     /// A file, a directory (criterion's target/criterion, iai's output, asv's results/), or
     /// `-` for stdin.
@@ -420,7 +441,7 @@ pub struct IngestArgs {
     #[arg(long, value_name = "FILE")]
     pub json_out: Option<PathBuf>,
     /// Suite name in the report [default: the config's `suite`, else `ingested`].
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub suite: Option<String>,
     /// Tag every benchmark (repeatable).
     #[arg(long = "tag", value_name = "TAG")]
@@ -430,8 +451,9 @@ pub struct IngestArgs {
     pub record: bool,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Seed of the bootstrap intervals (recorded in the report).
-    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED)]
+    /// Seed of the bootstrap intervals, recorded in the report [default: a fixed seed, the
+    /// same for every run].
+    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
     pub seed: u64,
 }
 
@@ -441,18 +463,19 @@ pub struct ReportArgs {
     /// recorded run of this machine.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
+    /// What to render.
     #[arg(long, value_enum, required_unless_present = "scaling")]
     pub format: Option<ReportFormat>,
     /// Print the complexity fits of the report's parameter sweeps (Markdown) instead.
     #[arg(long)]
     pub scaling: bool,
     /// Write to FILE (atomically) instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Compare a report with this baseline (file or stored name) [default: the one `check` uses].
     #[arg(long, value_name = "FILE|NAME")]
     pub baseline: Option<String>,
-    /// Config file [default: perfgate.toml in the current directory or a parent].
+    /// Config file [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Trend charts for benchmarks matching this glob only.
@@ -535,8 +558,11 @@ pub enum CiSystem {
 /// Options of `perfgate doctor`; the doctor module owns their meaning.
 #[derive(Debug, Args, Clone)]
 pub struct DoctorArgs {
-    /// Print the findings as JSON (for CI).
-    #[arg(long)]
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Human)]
+    pub format: DoctorFormat,
+    /// The same as `--format json` (the old spelling, kept for scripts).
+    #[arg(long, hide = true)]
     pub json: bool,
     /// Seconds spent measuring the noise score.
     #[arg(long, default_value_t = 3.0, value_name = "SECS")]
@@ -546,6 +572,19 @@ pub struct DoctorArgs {
     pub root: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    Human,
+    Json,
+}
+
+impl DoctorArgs {
+    /// JSON on stdout, asked for either way.
+    pub fn wants_json(&self) -> bool {
+        self.json || self.format == DoctorFormat::Json
+    }
+}
+
 /// Options of `perfgate attest`; the attest module owns their meaning.
 #[derive(Debug, Args, Clone)]
 pub struct AttestArgs {
@@ -553,8 +592,14 @@ pub struct AttestArgs {
     #[arg(value_name = "ARTIFACT")]
     pub artifacts: Vec<PathBuf>,
     /// Directory for attestation.json and attestation.md.
-    #[arg(long, short = 'o', default_value = ".", value_name = "DIR")]
-    pub out_dir: PathBuf,
+    #[arg(
+        short,
+        long,
+        default_value = ".",
+        value_name = "DIR",
+        alias = "out-dir"
+    )]
+    pub output: PathBuf,
     /// Re-hash the artifacts listed in this attestation.json; exit 1 on any mismatch.
     #[arg(long, value_name = "FILE", conflicts_with = "artifacts")]
     pub verify: Option<PathBuf>,
@@ -562,7 +607,7 @@ pub struct AttestArgs {
     /// outputs' hashes) for the config's suite to FILE.
     #[arg(long, value_name = "FILE")]
     pub replay_manifest: Option<PathBuf>,
-    /// Config file [default: perfgate.toml in the current directory or a parent].
+    /// Config file [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -590,7 +635,7 @@ pub struct DetectArgs {
     #[arg(long, value_name = "REV")]
     pub since: Option<String>,
     /// This branch's runs only.
-    #[arg(long, value_name = "BRANCH")]
+    #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,
     /// Detect in series from a file instead of the store: CSV `index,value`, a JSON array of
     /// numbers, or a JSON object of named arrays.
@@ -642,8 +687,9 @@ pub struct VersusArgs {
     /// exit 0 means they agree.
     #[arg(long, value_name = "CMD")]
     pub compare_cmd: Option<String>,
-    /// Seed of the run order (ABBA blocks) and the bootstrap.
-    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED)]
+    /// Seed of the run order (ABBA blocks) and the bootstrap [default: a fixed seed, the same
+    /// for every run].
+    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
     pub seed: u64,
     /// Critical above this worsening (percent); warning above half.
     #[arg(long, value_name = "PCT")]
@@ -679,28 +725,35 @@ pub struct BisectArgs {
     /// Measured runs per commit.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub runs: u32,
-    /// Config file, relative to the repository root [default: perfgate.toml].
+    /// Config file, relative to the repository root.
     #[arg(long, default_value = "perfgate.toml", value_name = "FILE")]
     pub config: PathBuf,
 }
 
+/// Options of the hidden `bisect-step`, which `perfgate bisect` passes to `git bisect run`.
 #[derive(Debug, Args, Clone)]
 pub struct BisectStepArgs {
-    #[arg(long)]
+    /// The benchmark.
+    #[arg(long, value_name = "NAME")]
     pub bench: String,
-    #[arg(long)]
+    /// The metric.
+    #[arg(long, value_name = "NAME")]
     pub metric: String,
-    #[arg(long)]
+    /// Measured runs.
+    #[arg(long, value_name = "N")]
     pub runs: u32,
-    #[arg(long)]
+    /// Config file, relative to the repository root.
+    #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
     /// The good and bad levels measured at the ends; a commit is bad when its median is
     /// nearer the bad one.
-    #[arg(long)]
+    #[arg(long, value_name = "X")]
     pub good_level: f64,
-    #[arg(long)]
+    /// The bad level (see --good-level).
+    #[arg(long, value_name = "X")]
     pub bad_level: f64,
-    #[arg(long)]
+    /// Build command run before measuring.
+    #[arg(long, value_name = "CMD")]
     pub build: Option<String>,
 }
 
@@ -715,7 +768,7 @@ pub enum HookCommand {
 #[derive(Debug, Args)]
 pub struct HookInstallArgs {
     /// Which hook.
-    #[arg(long, default_value = "pre-push", value_parser = ["pre-push", "pre-commit"])]
+    #[arg(long, default_value = "pre-push", value_parser = ["pre-push", "pre-commit"], value_name = "NAME")]
     pub hook: String,
     /// Check only benchmarks with these tags (repeatable).
     #[arg(long = "tag", value_name = "TAG", default_value = "smoke")]
@@ -730,6 +783,7 @@ pub struct HookInstallArgs {
 
 #[derive(Debug, Args)]
 pub struct HookUninstallArgs {
-    #[arg(long, default_value = "pre-push", value_parser = ["pre-push", "pre-commit"])]
+    /// Which hook.
+    #[arg(long, default_value = "pre-push", value_parser = ["pre-push", "pre-commit"], value_name = "NAME")]
     pub hook: String,
 }
