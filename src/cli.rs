@@ -1,4 +1,6 @@
-//! Command-line structs (clap derive) only; commands turn them into domain options.
+//! Command-line structs (clap derive) only; commands turn them into domain options. The
+//! commands that look back (`history.rs`) and set up CI or releases (`release.rs`) have theirs
+//! beside this file.
 //!
 //! One convention for every command's help (tests/cli_help.rs holds each command to it):
 //! - Every visible option and argument has a description: what it is or does, one sentence.
@@ -19,6 +21,16 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod history;
+mod release;
+
+pub use history::{
+    BaselineCommand, BaselineExportArgs, BaselineImportArgs, BaselineListArgs, BaselineNameArgs,
+    BaselineSaveArgs, BaselineSelect, BisectArgs, BisectStepArgs, DetectArgs, HistoryArgs,
+    HistoryFormat, RecordArgs, TrendArgs,
+};
+pub use release::{AttestArgs, CiCommand, CiGate, CiInitArgs, CiSystem, ReplayArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -260,174 +272,6 @@ pub struct CheckArgs {
     pub strict_gpu: bool,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum BaselineCommand {
-    /// Save a baseline from a report file, the latest recorded run, or the last N runs pooled.
-    Save(BaselineSaveArgs),
-    /// List stored baselines.
-    List(BaselineListArgs),
-    /// Show a stored baseline's metrics.
-    Show(BaselineNameArgs),
-    /// Remove a stored baseline.
-    Rm(BaselineNameArgs),
-    /// Write a stored baseline as a committable file (with per-metric thresholds).
-    Export(BaselineExportArgs),
-    /// Store a baseline file (as written by export or compare --emit-template).
-    Import(BaselineImportArgs),
-}
-
-/// Which stored baseline: suite, device and this machine, plus a name.
-#[derive(Debug, Args, Clone)]
-pub struct BaselineSelect {
-    /// Baseline name.
-    #[arg(long, default_value = "main", value_name = "NAME")]
-    pub name: String,
-    /// Suite [default: the config's suite].
-    #[arg(long, value_name = "NAME")]
-    pub suite: Option<String>,
-    /// Device the baseline is for [default: the report's, else cpu].
-    #[arg(long, value_name = "NAME")]
-    pub device: Option<String>,
-    /// Config file, for the suite name [default: perfgate.toml in the current directory or the nearest parent].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct BaselineSaveArgs {
-    /// A report file to save as the baseline.
-    #[arg(value_name = "REPORT", conflicts_with_all = ["from_history", "runs"])]
-    pub report: Option<PathBuf>,
-    /// From history: `last` is the latest recorded run of this machine (the default source).
-    #[arg(long, value_name = "last")]
-    pub from_history: Option<String>,
-    /// Pool the samples of the last N recorded runs of this machine.
-    #[arg(long, value_name = "N")]
-    pub runs: Option<usize>,
-    #[command(flatten)]
-    pub select: BaselineSelect,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct BaselineListArgs {
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct BaselineNameArgs {
-    /// Baseline name.
-    #[arg(value_name = "NAME", default_value = "main")]
-    pub name: String,
-    /// Suite [default: the config's suite].
-    #[arg(long, value_name = "NAME")]
-    pub suite: Option<String>,
-    /// Device the baseline is for.
-    #[arg(long, default_value = "cpu", value_name = "NAME")]
-    pub device: String,
-    /// Config file, for the suite name [default: perfgate.toml in the current directory or the nearest parent].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct BaselineExportArgs {
-    #[command(flatten)]
-    pub which: BaselineNameArgs,
-    /// Output file (e.g. perf/baselines/<suite>-<device>.json).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct BaselineImportArgs {
-    /// Baseline file to store.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-    /// Name to store it under.
-    #[arg(long, default_value = "main", value_name = "NAME")]
-    pub name: String,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HistoryFormat {
-    Table,
-    Json,
-    Csv,
-}
-
-#[derive(Debug, Args)]
-pub struct HistoryArgs {
-    /// Benchmarks whose name matches this glob.
-    #[arg(long = "bench", value_name = "GLOB")]
-    pub bench: Option<String>,
-    /// Metric to show; `*` for all.
-    #[arg(long, default_value = "wall_time", value_name = "NAME")]
-    pub metric: String,
-    /// The newest N runs.
-    #[arg(long, default_value_t = 20, value_name = "N")]
-    pub last: usize,
-    /// Only runs recorded on this git branch.
-    #[arg(long, value_name = "NAME")]
-    pub branch: Option<String>,
-    /// Suite [default: the config's suite, else all].
-    #[arg(long, value_name = "NAME")]
-    pub suite: Option<String>,
-    /// Only runs of this device.
-    #[arg(long, value_name = "NAME")]
-    pub device: Option<String>,
-    /// Runs of every machine, not only this one.
-    #[arg(long)]
-    pub all_machines: bool,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
-    pub format: HistoryFormat,
-    /// Config file, for the suite name [default: perfgate.toml in the current directory or the nearest parent].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct TrendArgs {
-    /// Where to write the trend artifact (JSON).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
-    /// History points per metric (bounded so the artifact never grows without limit).
-    #[arg(long, default_value_t = 100, value_name = "N")]
-    pub last: usize,
-    /// Suite [default: the config's suite].
-    #[arg(long, value_name = "NAME")]
-    pub suite: Option<String>,
-    /// Device whose runs the artifact is about.
-    #[arg(long, default_value = "cpu", value_name = "NAME")]
-    pub device: String,
-    /// Baseline file or stored name [default: the one `check` uses].
-    #[arg(long, value_name = "FILE|NAME")]
-    pub baseline: Option<String>,
-    /// Config file, for the suite and its baseline [default: perfgate.toml in the current directory or the nearest parent].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct RecordArgs {
-    /// Report files to record.
-    #[arg(value_name = "REPORT", required = true)]
-    pub reports: Vec<PathBuf>,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
 #[derive(Debug, Args, Clone)]
 pub struct IngestArgs {
     /// The harness format, or `auto` to detect it.
@@ -510,51 +354,6 @@ pub enum ReportFormat {
     Issue,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum CiCommand {
-    /// Write the workflow of a CI system: a pull-request gate and a weekly trend job.
-    Init(CiInitArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct CiInitArgs {
-    /// The CI system.
-    #[arg(value_enum)]
-    pub system: CiSystem,
-    /// Config file the workflow runs [default: perfgate.toml in the current directory or the
-    /// nearest parent].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// What a pull request is compared with.
-    #[arg(long, value_enum, default_value_t = CiGate::Interleaved)]
-    pub gate: CiGate,
-    /// Shell command that builds the program, run in the root of each checkout [default:
-    /// `cargo build --release` for a Cargo package with a binary].
-    #[arg(long, value_name = "CMD")]
-    pub build: Option<String>,
-    /// The program the build makes, relative to the repository root: what `{bin}` (and
-    /// `$PERFGATE_BIN`) stands for in the suite's commands [default: the Cargo package's
-    /// `target/release/NAME`].
-    #[arg(long, value_name = "PATH")]
-    pub bin: Option<String>,
-    /// Overwrite an existing workflow file.
-    #[arg(long)]
-    pub force: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CiGate {
-    /// Build the merge base and the head, run both interleaved on the same runner.
-    Interleaved,
-    /// Compare with the committed baseline in the config's `baseline_dir`.
-    Committed,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CiSystem {
-    Github,
-}
-
 /// Options of `perfgate doctor`; the doctor module owns their meaning.
 #[derive(Debug, Args, Clone)]
 pub struct DoctorArgs {
@@ -583,69 +382,6 @@ impl DoctorArgs {
     pub fn wants_json(&self) -> bool {
         self.json || self.format == DoctorFormat::Json
     }
-}
-
-/// Options of `perfgate attest`; the attest module owns their meaning.
-#[derive(Debug, Args, Clone)]
-pub struct AttestArgs {
-    /// Artifacts to attest (reports, comparisons, HTML, trend files).
-    #[arg(value_name = "ARTIFACT")]
-    pub artifacts: Vec<PathBuf>,
-    /// Directory for attestation.json and attestation.md.
-    #[arg(
-        short,
-        long,
-        default_value = ".",
-        value_name = "DIR",
-        alias = "out-dir"
-    )]
-    pub output: PathBuf,
-    /// Re-hash the artifacts listed in this attestation.json; exit 1 on any mismatch.
-    #[arg(long, value_name = "FILE", conflicts_with = "artifacts")]
-    pub verify: Option<PathBuf>,
-    /// Also write a replay manifest (seed, config hash, executables' SHA-256, deterministic
-    /// outputs' hashes) for the config's suite to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub replay_manifest: Option<PathBuf>,
-    /// Config file [default: perfgate.toml in the current directory or the nearest parent].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Args, Clone)]
-pub struct ReplayArgs {
-    /// The replay manifest written by `perfgate attest --replay-manifest`.
-    #[arg(value_name = "MANIFEST")]
-    pub manifest: PathBuf,
-    /// Config file [default: the one the manifest names, else perfgate.toml].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-}
-
-/// Options of `perfgate detect`; the detect command owns their meaning.
-#[derive(Debug, Args, Clone)]
-pub struct DetectArgs {
-    /// Benchmarks matching this glob only.
-    #[arg(long, value_name = "GLOB")]
-    pub bench: Option<String>,
-    /// This metric only [default: every metric].
-    #[arg(long, value_name = "NAME")]
-    pub metric: Option<String>,
-    /// Only history since this git revision (a commit recorded in the store).
-    #[arg(long, value_name = "REV")]
-    pub since: Option<String>,
-    /// This branch's runs only.
-    #[arg(long, value_name = "NAME")]
-    pub branch: Option<String>,
-    /// Detect in series from a file instead of the store: CSV `index,value`, a JSON array of
-    /// numbers, or a JSON object of named arrays.
-    #[arg(long, value_name = "FILE")]
-    pub input: Option<PathBuf>,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    #[command(flatten)]
-    pub store: StoreArgs,
 }
 
 /// Options of `perfgate versus`; the versus command owns their meaning.
@@ -703,58 +439,6 @@ pub struct VersusArgs {
     /// Exit 1 when B is critically worse than A.
     #[arg(long)]
     pub fail_on_regression: bool,
-}
-
-#[derive(Debug, Args, Clone)]
-pub struct BisectArgs {
-    /// A commit where the benchmark was fast.
-    #[arg(value_name = "GOOD")]
-    pub good: String,
-    /// A commit where it is slow.
-    #[arg(value_name = "BAD")]
-    pub bad: String,
-    /// The benchmark (its exact name in perfgate.toml).
-    #[arg(long, value_name = "NAME")]
-    pub bench: String,
-    /// The metric to bisect on.
-    #[arg(long, default_value = "wall_time", value_name = "NAME")]
-    pub metric: String,
-    /// Build command run at each commit before measuring (`sh -c`); a failing build skips it.
-    #[arg(long, value_name = "CMD")]
-    pub build: Option<String>,
-    /// Measured runs per commit.
-    #[arg(long, default_value_t = 10, value_name = "N")]
-    pub runs: u32,
-    /// Config file, relative to the repository root.
-    #[arg(long, default_value = "perfgate.toml", value_name = "FILE")]
-    pub config: PathBuf,
-}
-
-/// Options of the hidden `bisect-step`, which `perfgate bisect` passes to `git bisect run`.
-#[derive(Debug, Args, Clone)]
-pub struct BisectStepArgs {
-    /// The benchmark.
-    #[arg(long, value_name = "NAME")]
-    pub bench: String,
-    /// The metric.
-    #[arg(long, value_name = "NAME")]
-    pub metric: String,
-    /// Measured runs.
-    #[arg(long, value_name = "N")]
-    pub runs: u32,
-    /// Config file, relative to the repository root.
-    #[arg(long, value_name = "FILE")]
-    pub config: PathBuf,
-    /// The good and bad levels measured at the ends; a commit is bad when its median is
-    /// nearer the bad one.
-    #[arg(long, value_name = "X")]
-    pub good_level: f64,
-    /// The bad level (see --good-level).
-    #[arg(long, value_name = "X")]
-    pub bad_level: f64,
-    /// Build command run before measuring.
-    #[arg(long, value_name = "CMD")]
-    pub build: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
