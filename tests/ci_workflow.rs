@@ -18,7 +18,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 const SUITE: &str = r#"suite = "ci"
 [defaults]
-runs = 6
+runs = 10
 warmup = 1
 [[bench]]
 name = "app"
@@ -264,11 +264,11 @@ fn interleaved_gate_builds_the_merge_base_and_the_head_and_catches_a_regression(
     let p = Project::new(SUITE);
     let merge_base = git(&p.work, &["rev-parse", "HEAD"]);
     git(&p.work, &["checkout", "-q", "-b", "feature"]);
-    let head = p.commit("0.2", "slower");
+    let head = p.commit("0.25", "slower");
     git(&p.work, &["checkout", "-q", "main"]);
     // main moves on after the branch point, to a much slower program: a gate that built
     // main's tip instead of the merge base would see the pull request as an improvement.
-    let main_tip = p.commit("0.5", "main moves on");
+    let main_tip = p.commit("0.4", "main moves on");
     git(&p.work, &["push", "-q", "origin", "main", "feature"]);
 
     let r = p.init(&["--build", "sh build.sh", "--bin", "out/app"]);
@@ -318,7 +318,7 @@ fn interleaved_gate_builds_the_merge_base_and_the_head_and_catches_a_regression(
     let cmp = read_json(&job.workspace.path().join("head/perfgate-comparison.json"));
     let wall = row_of(&cmp, "wall_time");
     assert_eq!(wall["status"], "critical", "{wall}");
-    // 50 ms -> 200 ms is +300%; main's tip (500 ms) as the base would be -60%.
+    // 50 ms -> 250 ms is +400%; main's tip (400 ms) as the base would be -37%.
     let change = wall["change_pct"].as_f64().unwrap();
     assert!(change > 100.0, "{wall}");
 
@@ -336,7 +336,7 @@ fn interleaved_gate_builds_the_merge_base_and_the_head_and_catches_a_regression(
         "{:?}",
         job.uploaded
     );
-    // A repository younger than a week: today's main (500 ms) against its first commit (50 ms).
+    // A repository younger than a week: today's main (400 ms) against its first commit (50 ms).
     let trend = read_json(&job.workspace.path().join("head/perfgate-trend.json"));
     let wall = trend["metrics"]
         .as_array()
@@ -344,7 +344,8 @@ fn interleaved_gate_builds_the_merge_base_and_the_head_and_catches_a_regression(
         .iter()
         .find(|m| m["metric"] == "app.wall_time" || m["metric"] == "wall_time")
         .unwrap_or_else(|| panic!("no wall_time in {trend}"));
-    assert!(wall["regression_ratio"].as_f64().unwrap() > 5.0, "{wall}");
+    // (8x as programmed; over 2x with a loaded machine's start-up costs; 1x had it built main.)
+    assert!(wall["regression_ratio"].as_f64().unwrap() > 2.0, "{wall}");
 }
 
 #[test]
@@ -396,7 +397,7 @@ fn committed_gate_needs_a_baseline_dir_and_then_works_from_the_update_job() {
     git(&p.work, &["pull", "-q", "origin", "main"]);
     let base = git(&p.work, &["rev-parse", "HEAD"]);
     git(&p.work, &["checkout", "-q", "-b", "feature"]);
-    let head = p.commit("0.2", "slower");
+    let head = p.commit("0.25", "slower");
     git(&p.work, &["push", "-q", "origin", "feature"]);
     let pr = pull_request(&base, &head);
     assert_eq!(jobs_started(&wf, &pr), ["gate"]);

@@ -384,12 +384,13 @@ shell = "sleep $(cat delay)"
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    // Each side ran its own commit's benchmark.
+    // Each side ran its own commit's benchmark: 20x as programmed, over 2x with a loaded
+    // machine's start-up costs, 1x had both run the same commit.
     let median = |f: &str| {
         common::metric_of(&common::read_json(&d.join(f)), 0, "wall_time")["summary"]["median"]
             .as_f64()
             .unwrap()
     };
     let (base, cur) = (median("base.json"), median("cur.json"));
-    assert!(cur > 5.0 * base, "base {base}, current {cur}");
+    assert!(cur > 2.0 * base, "base {base}, current {cur}");
 }
