@@ -1,8 +1,36 @@
-//! Command-line structs (clap derive) only; commands turn them into domain options.
+//! Command-line structs (clap derive) only; commands turn them into domain options. The
+//! commands that look back (`history.rs`) and set up CI or releases (`release.rs`) have theirs
+//! beside this file.
+//!
+//! One convention for every command's help (tests/cli_help.rs holds each command to it):
+//! - Every visible option and argument has a description: what it is or does, one sentence.
+//! - A default that clap knows (`default_value`, `default_value_t`) is printed by clap as
+//!   `[default: X]` and never repeated in the text. A default decided at run time ends the
+//!   text, written the same way: `[default: ...]`, never `(default: ...)`. A default no one
+//!   can read (the seed) is hidden and described instead. A flag says what it does when set.
+//! - Value names say what a value is: FILE, DIR, PATH, N, PCT, NAME, GLOB, REGEX, DURATION,
+//!   CMD; an option has the same value name in every command. `--config FILE` has the same
+//!   text everywhere, with its purpose in front where it has one.
+//! - Output: `--format` chooses what goes to stdout; `-o, --output` is where a command writes
+//!   its product instead of stdout (a file, or attest's directory); `--json-out FILE`
+//!   additionally writes the measured report as JSON beside the printed table; `--summary`
+//!   and `--trend-output` additionally write a comparison's artifacts.
+//! - An old spelling stays accepted as a hidden alias (`doctor --json`, `attest --out-dir`),
+//!   so scripts keep working.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod history;
+mod release;
+
+pub use history::{
+    BaselineCommand, BaselineExportArgs, BaselineImportArgs, BaselineListArgs, BaselineNameArgs,
+    BaselineSaveArgs, BaselineSelect, BisectArgs, BisectStepArgs, DetectArgs, HistoryArgs,
+    HistoryFormat, RecordArgs, TrendArgs,
+};
+pub use release::{AttestArgs, CiCommand, CiGate, CiInitArgs, CiSystem, ReplayArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -86,7 +114,7 @@ pub struct GateArgs {
     /// Also write the trend artifact (the comparison in the trend schema) to FILE.
     #[arg(long, value_name = "FILE")]
     pub trend_output: Option<PathBuf>,
-    /// Exit 1 when any metric is critical (default: soft, warnings only).
+    /// Exit 1 when any metric is critical; without it the gate is soft (warnings, exit 0).
     #[arg(long)]
     pub fail_on_regression: bool,
     /// Compare with a baseline from another machine (refused by default), and say so loudly.
@@ -103,11 +131,11 @@ pub struct RunArgs {
     /// Config file [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Suite name in the report (default: the config's `suite`, or `adhoc`).
-    #[arg(long)]
+    /// Suite name in the report [default: the config's `suite`, else `adhoc`].
+    #[arg(long, value_name = "NAME")]
     pub suite: Option<String>,
-    /// Name of the ad-hoc benchmark (default: the command line).
-    #[arg(long)]
+    /// Name of the ad-hoc benchmark [default: the command line].
+    #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Run only benchmarks with this tag (repeatable: any of them).
     #[arg(long = "tag", value_name = "TAG")]
@@ -116,7 +144,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "REGEX")]
     pub filter: Option<String>,
     /// Which benchmarks to run by device; `auto` runs all, skipping absent devices.
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto, value_name = "NAME")]
     pub device: DeviceArg,
     /// Exactly this many measured runs per benchmark (overrides runs/min_time).
     #[arg(long, env = "PERFGATE_RUNS", value_name = "N")]
@@ -153,8 +181,9 @@ pub struct RunArgs {
     /// With --adapter: read this file or directory the harness writes instead of its stdout.
     #[arg(long, value_name = "PATH", requires = "adapter")]
     pub adapter_output: Option<PathBuf>,
-    /// Seed of the bootstrap intervals (recorded in the report).
-    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED)]
+    /// Seed of the bootstrap intervals, recorded in the report [default: a fixed seed, the
+    /// same for every run].
+    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
     pub seed: u64,
     /// The ad-hoc command, after `--`.
     #[arg(last = true, value_name = "CMD")]
@@ -187,7 +216,7 @@ pub struct CompareArgs {
     pub gate: GateArgs,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Config whose [thresholds] apply [default: perfgate.toml found from the current directory].
+    /// Config file whose [thresholds] apply [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Write a baseline file from CURRENT with the default thresholds filled in, and exit.
@@ -197,7 +226,7 @@ pub struct CompareArgs {
     /// history (the store), as `check` does.
     #[arg(long)]
     pub noise_aware: bool,
-    /// Where --emit-template writes (default: stdout).
+    /// Where --emit-template writes the baseline file, instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -210,8 +239,8 @@ pub struct CheckArgs {
     pub gate: GateArgs,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Baseline file, or the name of a stored baseline of this machine (default: the config's
-    /// committed baseline for the device, then the stored baseline `main`).
+    /// Baseline file, or the name of a stored baseline of this machine [default: the config's
+    /// committed baseline for the device, else the stored baseline `main`].
     #[arg(long, value_name = "FILE|NAME")]
     pub baseline: Option<String>,
     /// After a pass, make this run the baseline (the committed file, or the stored one).
@@ -238,187 +267,15 @@ pub struct CheckArgs {
         requires = "interleaved"
     )]
     pub candidate_bin: Option<String>,
-    /// A GPU benchmark that fails to run blocks (default: a warning).
+    /// A GPU benchmark that fails to run blocks the gate, instead of being a warning.
     #[arg(long, env = "PERFGATE_STRICT_GPU", value_parser = clap::builder::FalseyValueParser::new())]
     pub strict_gpu: bool,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum BaselineCommand {
-    /// Save a baseline from a report file, the latest recorded run, or the last N runs pooled.
-    Save(BaselineSaveArgs),
-    /// List stored baselines.
-    List(BaselineListArgs),
-    /// Show a stored baseline's metrics.
-    Show(BaselineNameArgs),
-    /// Remove a stored baseline.
-    Rm(BaselineNameArgs),
-    /// Write a stored baseline as a committable file (with per-metric thresholds).
-    Export(BaselineExportArgs),
-    /// Store a baseline file (as written by export or compare --emit-template).
-    Import(BaselineImportArgs),
-}
-
-/// Which stored baseline: suite, device and this machine, plus a name.
-#[derive(Debug, Args, Clone)]
-pub struct BaselineSelect {
-    /// Baseline name.
-    #[arg(long, default_value = "main")]
-    pub name: String,
-    /// Suite [default: the config's suite].
-    #[arg(long)]
-    pub suite: Option<String>,
-    /// Device the baseline is for [default: the report's, else cpu].
-    #[arg(long)]
-    pub device: Option<String>,
-    /// Config file, for the suite name [default: perfgate.toml found from the current directory].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct BaselineSaveArgs {
-    /// A report file to save as the baseline.
-    #[arg(value_name = "REPORT", conflicts_with_all = ["from_history", "runs", "run"])]
-    pub report: Option<PathBuf>,
-    /// A recorded run, by the id `perfgate history` and a failed `check` show. A run of part
-    /// of the suite (`--tag`) replaces only the benchmarks it ran.
-    #[arg(long, value_name = "ID", conflicts_with_all = ["from_history", "runs"])]
-    pub run: Option<i64>,
-    /// Write the baseline into this committed baseline file (keeping its thresholds) instead
-    /// of the store.
-    #[arg(long, value_name = "FILE")]
-    pub file: Option<PathBuf>,
-    /// From history: `last` is the latest recorded run of this machine (the default source).
-    #[arg(long, value_name = "last")]
-    pub from_history: Option<String>,
-    /// Pool the samples of the last N recorded runs of this machine.
-    #[arg(long, value_name = "N")]
-    pub runs: Option<usize>,
-    #[command(flatten)]
-    pub select: BaselineSelect,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct BaselineListArgs {
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct BaselineNameArgs {
-    /// Baseline name.
-    #[arg(value_name = "NAME", default_value = "main")]
-    pub name: String,
-    /// Suite [default: the config's suite].
-    #[arg(long)]
-    pub suite: Option<String>,
-    /// Device the baseline is for.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
-    /// Config file, for the suite name [default: perfgate.toml found from the current directory].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct BaselineExportArgs {
-    #[command(flatten)]
-    pub which: BaselineNameArgs,
-    /// Output file (e.g. perf/baselines/<suite>-<device>.json).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct BaselineImportArgs {
-    /// Baseline file to store.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-    /// Name to store it under.
-    #[arg(long, default_value = "main")]
-    pub name: String,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HistoryFormat {
-    Table,
-    Json,
-    Csv,
-}
-
-#[derive(Debug, Args)]
-pub struct HistoryArgs {
-    /// Benchmarks whose name matches this glob.
-    #[arg(long = "bench", value_name = "GLOB")]
-    pub bench: Option<String>,
-    /// Metric to show [default: wall_time; `*` for all].
-    #[arg(long, default_value = "wall_time")]
-    pub metric: String,
-    /// The newest N runs.
-    #[arg(long, default_value_t = 20)]
-    pub last: usize,
-    /// Only runs recorded on this git branch.
-    #[arg(long)]
-    pub branch: Option<String>,
-    /// Suite [default: the config's suite, else all].
-    #[arg(long)]
-    pub suite: Option<String>,
-    /// Only this device.
-    #[arg(long)]
-    pub device: Option<String>,
-    /// Runs of every machine, not only this one.
-    #[arg(long)]
-    pub all_machines: bool,
-    #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
-    pub format: HistoryFormat,
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct TrendArgs {
-    /// Where to write the trend artifact (JSON).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
-    /// History points per metric (bounded so the artifact never grows without limit).
-    #[arg(long, default_value_t = 100)]
-    pub last: usize,
-    /// Suite [default: the config's suite].
-    #[arg(long)]
-    pub suite: Option<String>,
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
-    /// Baseline file or stored name (default: as `check` resolves it).
-    #[arg(long, value_name = "FILE|NAME")]
-    pub baseline: Option<String>,
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct RecordArgs {
-    /// Report files to record.
-    #[arg(value_name = "REPORT", required = true)]
-    pub reports: Vec<PathBuf>,
-    #[command(flatten)]
-    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct IngestArgs {
     /// The harness format, or `auto` to detect it.
-    #[arg(long, default_value = "auto", value_name = "NAME")]
+    #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: String,
     /// A file, a directory (criterion's target/criterion, iai's output, asv's results/), or
     /// `-` for stdin.
@@ -428,7 +285,7 @@ pub struct IngestArgs {
     #[arg(long, value_name = "FILE")]
     pub json_out: Option<PathBuf>,
     /// Suite name in the report [default: the config's `suite`, else `ingested`].
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub suite: Option<String>,
     /// Tag every benchmark (repeatable).
     #[arg(long = "tag", value_name = "TAG")]
@@ -438,8 +295,9 @@ pub struct IngestArgs {
     pub record: bool,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Seed of the bootstrap intervals (recorded in the report).
-    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED)]
+    /// Seed of the bootstrap intervals, recorded in the report [default: a fixed seed, the
+    /// same for every run].
+    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
     pub seed: u64,
 }
 
@@ -449,18 +307,19 @@ pub struct ReportArgs {
     /// recorded run of this machine.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
+    /// What to render.
     #[arg(long, value_enum, required_unless_present = "scaling")]
     pub format: Option<ReportFormat>,
     /// Print the complexity fits of the report's parameter sweeps (Markdown) instead.
     #[arg(long)]
     pub scaling: bool,
     /// Write to FILE (atomically) instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Compare a report with this baseline (file or stored name) [default: the one `check` uses].
     #[arg(long, value_name = "FILE|NAME")]
     pub baseline: Option<String>,
-    /// Config file [default: perfgate.toml in the current directory or a parent].
+    /// Config file [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Trend charts for benchmarks matching this glob only.
@@ -495,31 +354,14 @@ pub enum ReportFormat {
     Issue,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum CiCommand {
-    /// Set up a CI system.
-    Init {
-        #[arg(value_enum)]
-        system: CiSystem,
-        /// Overwrite an existing workflow file.
-        #[arg(long)]
-        force: bool,
-        /// The config the workflow runs [default: perfgate.toml].
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CiSystem {
-    Github,
-}
-
 /// Options of `perfgate doctor`; the doctor module owns their meaning.
 #[derive(Debug, Args, Clone)]
 pub struct DoctorArgs {
-    /// Print the findings as JSON (for CI).
-    #[arg(long)]
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Human)]
+    pub format: DoctorFormat,
+    /// The same as `--format json` (the old spelling, kept for scripts).
+    #[arg(long, hide = true)]
     pub json: bool,
     /// Seconds spent measuring the noise score.
     #[arg(long, default_value_t = 3.0, value_name = "SECS")]
@@ -529,61 +371,17 @@ pub struct DoctorArgs {
     pub root: Option<PathBuf>,
 }
 
-/// Options of `perfgate attest`; the attest module owns their meaning.
-#[derive(Debug, Args, Clone)]
-pub struct AttestArgs {
-    /// Artifacts to attest (reports, comparisons, HTML, trend files).
-    #[arg(value_name = "ARTIFACT")]
-    pub artifacts: Vec<PathBuf>,
-    /// Directory for attestation.json and attestation.md.
-    #[arg(long, short = 'o', default_value = ".", value_name = "DIR")]
-    pub out_dir: PathBuf,
-    /// Re-hash the artifacts listed in this attestation.json; exit 1 on any mismatch.
-    #[arg(long, value_name = "FILE", conflicts_with = "artifacts")]
-    pub verify: Option<PathBuf>,
-    /// Also write a replay manifest (seed, config hash, executables' SHA-256, deterministic
-    /// outputs' hashes) for the config's suite to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub replay_manifest: Option<PathBuf>,
-    /// Config file [default: perfgate.toml in the current directory or a parent].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    Human,
+    Json,
 }
 
-#[derive(Debug, Args, Clone)]
-pub struct ReplayArgs {
-    /// The replay manifest written by `perfgate attest --replay-manifest`.
-    #[arg(value_name = "MANIFEST")]
-    pub manifest: PathBuf,
-    /// Config file [default: the one the manifest names, else perfgate.toml].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-}
-
-/// Options of `perfgate detect`; the detect command owns their meaning.
-#[derive(Debug, Args, Clone)]
-pub struct DetectArgs {
-    /// Benchmarks matching this glob only.
-    #[arg(long, value_name = "GLOB")]
-    pub bench: Option<String>,
-    /// This metric only [default: every metric].
-    #[arg(long, value_name = "NAME")]
-    pub metric: Option<String>,
-    /// Only history since this git revision (a commit recorded in the store).
-    #[arg(long, value_name = "REV")]
-    pub since: Option<String>,
-    /// This branch's runs only.
-    #[arg(long, value_name = "BRANCH")]
-    pub branch: Option<String>,
-    /// Detect in series from a file instead of the store: CSV `index,value`, a JSON array of
-    /// numbers, or a JSON object of named arrays.
-    #[arg(long, value_name = "FILE")]
-    pub input: Option<PathBuf>,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    #[command(flatten)]
-    pub store: StoreArgs,
+impl DoctorArgs {
+    /// JSON on stdout, asked for either way.
+    pub fn wants_json(&self) -> bool {
+        self.json || self.format == DoctorFormat::Json
+    }
 }
 
 /// Options of `perfgate versus`; the versus command owns their meaning.
@@ -625,8 +423,9 @@ pub struct VersusArgs {
     /// exit 0 means they agree.
     #[arg(long, value_name = "CMD")]
     pub compare_cmd: Option<String>,
-    /// Seed of the run order (ABBA blocks) and the bootstrap.
-    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED)]
+    /// Seed of the run order (ABBA blocks) and the bootstrap [default: a fixed seed, the same
+    /// for every run].
+    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
     pub seed: u64,
     /// Critical above this worsening (percent); warning above half.
     #[arg(long, value_name = "PCT")]
@@ -642,51 +441,6 @@ pub struct VersusArgs {
     pub fail_on_regression: bool,
 }
 
-#[derive(Debug, Args, Clone)]
-pub struct BisectArgs {
-    /// A commit where the benchmark was fast.
-    #[arg(value_name = "GOOD")]
-    pub good: String,
-    /// A commit where it is slow.
-    #[arg(value_name = "BAD")]
-    pub bad: String,
-    /// The benchmark (its exact name in perfgate.toml).
-    #[arg(long, value_name = "NAME")]
-    pub bench: String,
-    /// The metric to bisect on.
-    #[arg(long, default_value = "wall_time", value_name = "NAME")]
-    pub metric: String,
-    /// Build command run at each commit before measuring (`sh -c`); a failing build skips it.
-    #[arg(long, value_name = "CMD")]
-    pub build: Option<String>,
-    /// Measured runs per commit.
-    #[arg(long, default_value_t = 10, value_name = "N")]
-    pub runs: u32,
-    /// Config file, relative to the repository root [default: perfgate.toml].
-    #[arg(long, default_value = "perfgate.toml", value_name = "FILE")]
-    pub config: PathBuf,
-}
-
-#[derive(Debug, Args, Clone)]
-pub struct BisectStepArgs {
-    #[arg(long)]
-    pub bench: String,
-    #[arg(long)]
-    pub metric: String,
-    #[arg(long)]
-    pub runs: u32,
-    #[arg(long)]
-    pub config: PathBuf,
-    /// The good and bad levels measured at the ends; a commit is bad when its median is
-    /// nearer the bad one.
-    #[arg(long)]
-    pub good_level: f64,
-    #[arg(long)]
-    pub bad_level: f64,
-    #[arg(long)]
-    pub build: Option<String>,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum HookCommand {
     /// Install a git hook that runs `perfgate check --fail-on-regression` (chains an existing hook).
@@ -698,7 +452,7 @@ pub enum HookCommand {
 #[derive(Debug, Args)]
 pub struct HookInstallArgs {
     /// Which hook.
-    #[arg(long, default_value = "pre-push", value_parser = ["pre-push", "pre-commit"])]
+    #[arg(long, default_value = "pre-push", value_parser = ["pre-push", "pre-commit"], value_name = "NAME")]
     pub hook: String,
     /// Check only benchmarks with these tags (repeatable).
     #[arg(long = "tag", value_name = "TAG", default_value = "smoke")]
@@ -713,6 +467,7 @@ pub struct HookInstallArgs {
 
 #[derive(Debug, Args)]
 pub struct HookUninstallArgs {
-    #[arg(long, default_value = "pre-push", value_parser = ["pre-push", "pre-commit"])]
+    /// Which hook.
+    #[arg(long, default_value = "pre-push", value_parser = ["pre-push", "pre-commit"], value_name = "NAME")]
     pub hook: String,
 }

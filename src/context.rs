@@ -110,6 +110,20 @@ pub fn git_info(dir: &Path) -> Option<GitInfo> {
     })
 }
 
+/// The top of the git work tree containing `dir`, or `None` outside one (or without git).
+pub fn git_toplevel(dir: &Path) -> Option<std::path::PathBuf> {
+    let out = Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
 /// Whether a device is present on this machine. `cpu` always is; `cuda` when the NVIDIA
 /// driver's NVML finds a GPU (or `PERFGATE_FAKE_GPU` fakes one). `PERFGATE_FAKE_DEVICES` (comma-separated) adds devices, for tests.
 pub fn device_present(device: &str) -> bool {

@@ -1,5 +1,5 @@
 //! `perfgate report` (md, junit, mermaid, card, issue), the GitHub Actions step summary and
-//! annotations, and `perfgate ci init github`, end to end on real runs in a temporary project.
+//! annotations, end to end on real runs in a temporary project.
 //! Names with markup and pipes prove the escaping.
 
 mod common;
@@ -295,38 +295,102 @@ fn github_actions_get_a_step_summary_and_annotations() {
 }
 
 #[test]
-fn ci_init_github_writes_the_workflow_once() {
+fn issue_reproduction_uses_paths_from_the_repository_root_and_runs() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(d)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.name", "t"]);
+    git(&["config", "user.email", "t@example.com"]);
+    std::fs::create_dir(d.join("bench")).unwrap();
     write(
-        &d.join("perfgate.toml"),
-        "suite = \"s\"\nbaseline_dir = \"perf/base\"\n[[bench]]\nname = \"t\"\ncommand = [\"true\"]\n",
+        &d.join("bench/perfgate.toml"),
+        r#"suite = "sub"
+[defaults]
+runs = 6
+warmup = 1
+[[bench]]
+name = "work"
+shell = "sleep $(cat delay)"
+[thresholds]
+"*.wall_time" = { warn_pct = 25, fail_pct = 50 }
+"*.user_time" = { warn_pct = 400, fail_pct = 500 }
+"*.sys_time" = { warn_pct = 400, fail_pct = 500 }
+"*.peak_rss" = { warn_pct = 400, fail_pct = 500 }
+"#,
     );
-    let r = run(perfgate().args(["ci", "init", "github"]).current_dir(d));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let path = d.join(".github/workflows/perfgate.yml");
-    let yml = std::fs::read_to_string(&path).unwrap();
-    for needle in [
-        "pull_request:",
-        "schedule:",
-        "update_baselines:",
-        "perfgate check --config perfgate.toml --fail-on-regression",
-        "--trend-output perfgate-trend.json",
-        "--update-baseline",
-        "git add perf/base",
-        "actions/upload-artifact@v4",
-        "--format html -o perfgate-dashboard.html",
-    ] {
-        assert!(yml.contains(needle), "missing {needle}:\n{yml}");
-    }
-    write(&path, "mine\n");
-    let r = run(perfgate().args(["ci", "init", "github"]).current_dir(d));
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("exists; pass --force"), "{}", r.stderr);
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine\n");
-    let r = run(perfgate()
-        .args(["ci", "init", "github", "--force"])
-        .current_dir(d));
-    assert_eq!(r.code, 0);
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), yml);
+    let config = d.join("bench/perfgate.toml");
+    let commit_and_check = |delay: &str, extra: &[&str]| {
+        write(&d.join("bench/delay"), delay);
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", delay]);
+        let r = check(d, &[&["--config", "bench/perfgate.toml"], extra].concat());
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    };
+    // 20 times slower: critical even on a loaded machine.
+    commit_and_check("0.02", &[]);
+    commit_and_check("0.4", &["--summary", "cmp.json"]);
+
+    // Asked with an absolute --config, from outside the repository.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let issue = report(
+        elsewhere.path(),
+        &[
+            d.join("cmp.json").to_str().unwrap(),
+            "--format",
+            "issue",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(issue.code, 0, "{}", issue.stderr);
+    let block = issue
+        .stdout
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap_or_else(|| panic!("no reproduction block:\n{}", issue.stdout));
+    assert!(block.starts_with("# from the repository root\n"), "{block}");
+    assert!(block.contains(" --config bench/perfgate.toml "), "{block}");
+    let tmp = std::fs::canonicalize(d).unwrap();
+    assert!(
+        !block.contains(d.to_str().unwrap()) && !block.contains(tmp.to_str().unwrap()),
+        "{block}"
+    );
+
+    // The commands work as written, from the repository root.
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_perfgate"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = std::process::Command::new("sh")
+        .args(["-e", "-c", block])
+        .current_dir(d)
+        .env("PATH", path)
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Each side ran its own commit's benchmark: 20x as programmed, over 2x with a loaded
+    // machine's start-up costs, 1x had both run the same commit.
+    let median = |f: &str| {
+        common::metric_of(&common::read_json(&d.join(f)), 0, "wall_time")["summary"]["median"]
+            .as_f64()
+            .unwrap()
+    };
+    let (base, cur) = (median("base.json"), median("cur.json"));
+    assert!(cur > 2.0 * base, "base {base}, current {cur}");
 }

@@ -1,4 +1,4 @@
-//! GitHub Actions: the step summary, annotations, and `perfgate ci init github`.
+//! GitHub Actions: the step summary and annotations (the workflow is in `workflow.rs`).
 //!
 //! Under Actions (`GITHUB_ACTIONS=true`), `compare` and `check` append their Markdown to the
 //! file named by `GITHUB_STEP_SUMMARY` (the job's summary page) and print one `::error` or
@@ -95,92 +95,6 @@ pub fn escape_data(s: &str) -> String {
 pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
-
-/// `.github/workflows/perfgate.yml`: a pull-request gate against the committed baseline, a
-/// weekly trend job, and a manual job that refreshes the committed baselines.
-pub fn workflow(config_path: &str, baseline_dir: &str) -> String {
-    WORKFLOW
-        .replace("{config}", config_path)
-        .replace("{baseline_dir}", baseline_dir)
-}
-
-const WORKFLOW: &str = r#"# Written by `perfgate ci init github`. Edit freely; perfgate does not overwrite it without --force.
-name: perfgate
-
-on:
-  pull_request:
-  schedule:
-    - cron: "17 4 * * 1" # weekly trend, Mondays 04:17 UTC
-  workflow_dispatch:
-    inputs:
-      update_baselines:
-        description: "Re-measure and commit the baselines in {baseline_dir}"
-        type: boolean
-        default: false
-
-permissions:
-  contents: read
-
-jobs:
-  gate:
-    if: github.event_name == 'pull_request'
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - name: Install perfgate
-        run: cargo install --locked --git https://github.com/${{ github.repository }} perfgate || cargo install --locked perfgate
-      - name: Check performance against the committed baseline
-        run: |
-          perfgate check --config {config} --fail-on-regression \
-            --json-out perfgate-report.json --summary perfgate-comparison.json
-      - name: Dashboard
-        if: always()
-        run: perfgate report perfgate-comparison.json --format html -o perfgate-dashboard.html || true
-      - uses: actions/upload-artifact@v4
-        if: always()
-        with:
-          name: perfgate
-          path: |
-            perfgate-report.json
-            perfgate-comparison.json
-            perfgate-dashboard.html
-
-  trend:
-    if: github.event_name == 'schedule'
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - name: Install perfgate
-        run: cargo install --locked --git https://github.com/${{ github.repository }} perfgate || cargo install --locked perfgate
-      - name: Run and write the trend artifact
-        run: perfgate check --config {config} --trend-output perfgate-trend.json --summary perfgate-comparison.json
-      - uses: actions/upload-artifact@v4
-        if: always()
-        with:
-          name: perfgate-trend
-          path: |
-            perfgate-trend.json
-            perfgate-comparison.json
-
-  update-baselines:
-    if: github.event_name == 'workflow_dispatch' && inputs.update_baselines
-    runs-on: ubuntu-latest
-    permissions:
-      contents: write
-    steps:
-      - uses: actions/checkout@v4
-      - name: Install perfgate
-        run: cargo install --locked --git https://github.com/${{ github.repository }} perfgate || cargo install --locked perfgate
-      - name: Measure and update the committed baseline
-        run: perfgate check --config {config} --update-baseline
-      - name: Commit
-        run: |
-          git config user.name "perfgate"
-          git config user.email "perfgate@users.noreply.github.com"
-          git add {baseline_dir}
-          git commit -m "perfgate: update baselines" || echo "nothing to commit"
-          git push
-"#;
 
 #[cfg(test)]
 mod tests {

@@ -32,8 +32,8 @@ pub fn attest(args: AttestArgs) -> Result<ExitStatus> {
             "nothing to attest: give ARTIFACT files, --verify attestation.json, or --replay-manifest FILE".into(),
         ));
     }
-    let json_path = args.out_dir.join(ATTESTATION_JSON);
-    let md_path = args.out_dir.join(ATTESTATION_MD);
+    let json_path = args.output.join(ATTESTATION_JSON);
+    let md_path = args.output.join(ATTESTATION_MD);
     let mut artifacts = Vec::new();
     for path in &args.artifacts {
         if same_file(path, &json_path) || same_file(path, &md_path) {
@@ -72,7 +72,7 @@ pub fn attest(args: AttestArgs) -> Result<ExitStatus> {
         config_sha256: config.as_ref().map(|c| c.sha256.clone()),
     };
     let att = attest::build(ctx, artifacts);
-    create_dir(&args.out_dir)?;
+    create_dir(&args.output)?;
     let mut json = serde_json::to_vec_pretty(&att).expect("an attestation serializes");
     json.push(b'\n');
     write_atomic(&json_path, &json)?;

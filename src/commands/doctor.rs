@@ -26,7 +26,7 @@ pub fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
             let _ = crate::report::write_atomic(&doctor::saved_path(&cfg.root()), json.as_bytes());
         }
     }
-    if args.json {
+    if args.wants_json() {
         print_stdout(&json)?;
         return Ok(ExitStatus::Pass);
     }

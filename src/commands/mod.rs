@@ -5,6 +5,7 @@ mod baseline;
 mod bisect;
 mod check;
 mod check_advice;
+mod ci;
 mod common;
 mod compare;
 mod detect;
@@ -36,7 +37,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Record(args) => record::record(args),
         Command::Ingest(args) => ingest::ingest(args),
         Command::Report(args) => report::report(args),
-        Command::Ci(cmd) => report::ci(cmd),
+        Command::Ci(cmd) => ci::ci(cmd),
         Command::Doctor(args) => doctor::doctor(args),
         Command::Attest(args) => attest::attest(args),
         Command::Replay(args) => attest::replay(args),

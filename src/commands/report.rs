@@ -1,11 +1,10 @@
 //! `perfgate report`: a comparison, a report or the history, rendered for people (md, html,
-//! junit, mermaid, card, issue); and `perfgate ci init github`.
+//! junit, mermaid, card, issue).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{common, compare::exit_status, print_stderr, print_stdout};
-use crate::ci::github;
-use crate::cli::{CiCommand, CiSystem, ReportArgs, ReportFormat};
+use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::Config;
 use crate::context;
 use crate::error::{Error, ExitStatus, Result};
@@ -342,20 +341,46 @@ fn reproduce(c: &Comparison, config: Option<&Config>) -> String {
         .map(|n| regex_escape(n))
         .collect::<Vec<_>>()
         .join("|");
-    let config = config
-        .and_then(|c| c.path.as_ref())
-        .map_or(String::new(), |p| {
+    let (root, config) = match config.and_then(|c| c.path.as_deref()).and_then(from_root) {
+        Some((root, path)) => (
+            root,
             format!(
                 " --config {}",
-                crate::shell::quote(&p.display().to_string())
-            )
-        });
+                crate::shell::quote(&path.display().to_string())
+            ),
+        ),
+        None => (Root::Repository, String::new()),
+    };
     let base = c.baseline.commit.as_deref().unwrap_or("BASELINE_COMMIT");
     let cur = c.current.commit.as_deref().unwrap_or("HEAD");
+    let from = match root {
+        Root::Repository => "# from the repository root",
+        Root::ConfigDir => "# from the config's directory",
+    };
     format!(
-        "git checkout {base} && perfgate run{config} --filter {f} --json-out base.json\ngit checkout {cur} && perfgate run{config} --filter {f} --json-out cur.json\nperfgate compare cur.json base.json",
+        "{from}\ngit checkout {base} && perfgate run{config} --filter {f} --json-out base.json\ngit checkout {cur} && perfgate run{config} --filter {f} --json-out cur.json\nperfgate compare cur.json base.json",
         f = crate::shell::quote(&format!("^({regex})$"))
     )
+}
+
+/// Where the reproduction commands run from.
+enum Root {
+    /// The top of the git work tree.
+    Repository,
+    /// The config's directory, outside git.
+    ConfigDir,
+}
+
+/// The config's path relative to where the commands run: the commands go into an issue,
+/// read on other machines, where this machine's absolute paths mean nothing.
+fn from_root(config: &Path) -> Option<(Root, PathBuf)> {
+    let abs = std::fs::canonicalize(config).ok()?;
+    let dir = abs.parent()?;
+    let repo = context::git_toplevel(dir).and_then(|r| std::fs::canonicalize(r).ok());
+    match repo {
+        Some(top) => Some((Root::Repository, abs.strip_prefix(&top).ok()?.to_path_buf())),
+        None => Some((Root::ConfigDir, PathBuf::from(abs.file_name()?))),
+    }
 }
 
 fn regex_escape(s: &str) -> String {
@@ -367,44 +392,4 @@ fn regex_escape(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {
-    let CiCommand::Init {
-        system: CiSystem::Github,
-        force,
-        config,
-    } = cmd;
-    let config_path = config.unwrap_or_else(|| "perfgate.toml".into());
-    let loaded = crate::config::load(&config_path).ok();
-    let baseline_dir = loaded
-        .as_ref()
-        .and_then(|c| c.baseline_dir.as_ref())
-        .and_then(|d| {
-            let root = loaded.as_ref().map(|c| c.root()).unwrap_or_default();
-            d.strip_prefix(&root).ok().map(|p| p.display().to_string())
-        })
-        .unwrap_or_else(|| "perf/baselines".into());
-    let path = Path::new(".github/workflows/perfgate.yml");
-    if path.exists() && !force {
-        return Err(Error::Usage(format!(
-            "{} exists; pass --force to overwrite it",
-            path.display()
-        )));
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
-    write_atomic(
-        path,
-        github::workflow(&config_path.display().to_string(), &baseline_dir).as_bytes(),
-    )?;
-    print_stdout(&format!(
-        "wrote {}: a pull-request gate (check --fail-on-regression, report and dashboard as artifacts), a weekly trend job, and a manual `update_baselines` job\n",
-        path.display()
-    ))?;
-    Ok(ExitStatus::Pass)
 }
