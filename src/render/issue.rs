@@ -35,7 +35,7 @@ pub fn issue_body(c: &Comparison, reproduce: &str) -> Option<String> {
         escape(&c.current.timestamp_utc),
         c.current.machine_id.replace('`', "'")
     ));
-    out.push_str("| benchmark | metric | baseline | current | change | 95% CI | rule |\n|---|---|--:|--:|--:|--:|---|\n");
+    out.push_str("| benchmark | metric | baseline | current | change | shift (95% CI) | rule |\n|---|---|--:|--:|--:|--:|---|\n");
     for m in &critical {
         let value = |v: Option<f64>| v.map_or("-".to_string(), |v| format_value(v, &m.unit));
         out.push_str(&format!(
@@ -45,12 +45,7 @@ pub fn issue_body(c: &Comparison, reproduce: &str) -> Option<String> {
             value(m.baseline),
             value(m.current),
             m.change_pct.map_or("-".to_string(), format_pct),
-            m.change_ci95_pct
-                .map_or("-".to_string(), |[lo, hi]| format!(
-                    "{} .. {}",
-                    format_pct(lo),
-                    format_pct(hi)
-                )),
+            super::human::shift_with_ci(m),
             escape(&m.rule)
         ));
     }

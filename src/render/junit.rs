@@ -2,7 +2,7 @@
 //! metric), a `<failure>` for `critical` and `failed`, `<skipped>` for `missing`, so CI systems
 //! that show JUnit show regressions. Warnings pass, with the change in `system-out`.
 
-use super::human::{format_pct, format_value};
+use super::human::{format_pct, format_value, shift_with_ci};
 use crate::gate::{Comparison, MetricComparison, Verdict};
 
 pub fn comparison_junit(c: &Comparison) -> String {
@@ -103,12 +103,8 @@ fn details(m: &MetricComparison) -> String {
     if let Some(p) = m.change_pct {
         s.push_str(&format!(", change {}", format_pct(p)));
     }
-    if let Some([lo, hi]) = m.change_ci95_pct {
-        s.push_str(&format!(
-            " (95% CI {} .. {})",
-            format_pct(lo),
-            format_pct(hi)
-        ));
+    if m.change_ci95_pct.is_some() {
+        s.push_str(&format!("; shift (95% CI) {}", shift_with_ci(m)));
     }
     s.push_str(&format!("; verdict {}", m.status.as_str()));
     if !m.rule.is_empty() {

@@ -1,7 +1,7 @@
 //! A comparison as Markdown for a pull-request comment: the status line, the changed metrics
 //! in a table, the stable ones folded away.
 
-use super::human::{format_pct, format_value};
+use super::human::{format_pct, format_value, shift_with_ci};
 use super::terminal::verdict_counts;
 use crate::gate::{Comparison, MetricComparison, Verdict};
 
@@ -61,13 +61,11 @@ pub fn comparison_markdown(c: &Comparison) -> String {
     out
 }
 
-const HEADER: &str = "| benchmark | metric | baseline | current | change | 95% CI | verdict |\n|---|---|--:|--:|--:|--:|---|\n";
+const HEADER: &str = "| benchmark | metric | baseline | current | change | shift (95% CI) | verdict |\n|---|---|--:|--:|--:|--:|---|\n";
 
 fn row(m: &MetricComparison) -> String {
     let value = |v: Option<f64>| v.map_or("-".to_string(), |v| format_value(v, &m.unit));
-    let ci = m.change_ci95_pct.map_or("-".to_string(), |[lo, hi]| {
-        format!("{} .. {}", format_pct(lo), format_pct(hi))
-    });
+    let ci = shift_with_ci(m);
     let mut verdict = m.status.as_str().to_string();
     if matches!(m.status, Verdict::Critical | Verdict::Failed) {
         verdict = format!("**{verdict}**");
@@ -131,6 +129,7 @@ mod tests {
             baseline: Some(0.01),
             current: Some(0.012),
             change_pct: Some(20.0),
+            shift_pct: Some(19.5),
             change_ci95_pct: Some([15.0, 25.0]),
             allowed_max: Some(0.011),
             allowed_min: None,
