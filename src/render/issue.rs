@@ -63,3 +63,47 @@ pub fn issue_body(c: &Comparison, reproduce: &str) -> Option<String> {
     ));
     Some(out)
 }
+
+/// For a report with no baseline, an issue only when benchmarks failed to run (there is no
+/// regression without a baseline); `None` otherwise.
+pub fn failed_benchmarks_issue(r: &crate::model::Report, reproduce: &str) -> Option<String> {
+    let failed: Vec<_> = r
+        .benchmarks
+        .iter()
+        .filter(|b| b.status == crate::model::BenchStatus::Failed)
+        .collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let mut out = format!(
+        "# Benchmarks failed in `{}`: {} of {}\n\n",
+        r.suite.replace('`', "'"),
+        failed.len(),
+        r.benchmarks.len()
+    );
+    let at = match &r.git {
+        Some(g) => format!(
+            "commit `{}` ({})",
+            g.commit.get(..12).unwrap_or(&g.commit),
+            escape(&r.timestamp_utc)
+        ),
+        None => escape(&r.timestamp_utc),
+    };
+    out.push_str(&format!(
+        "At {at}, on machine `{}`:\n\n| benchmark | reason |\n|---|---|\n",
+        r.machine.id.replace('`', "'")
+    ));
+    for b in &failed {
+        out.push_str(&format!(
+            "| {} | {} |\n",
+            escape(&b.name),
+            escape(b.reason.as_deref().unwrap_or("failed"))
+        ));
+    }
+    out.push_str(&format!(
+        "\n## Reproduce\n\n```sh\n{}\n```\n\nOpened from perfgate's report of {}.\n",
+        reproduce.replace("```", "'''"),
+        escape(&r.timestamp_utc)
+    ));
+    Some(out)
+}
