@@ -406,3 +406,21 @@ fn hodges_lehmann_shift_and_interval_match_numpy() {
     // medians (0.004 -> 0.002, -50%) lies outside [0%, +100%].
     assert_eq!((median(&sys_cur) / median(&sys_base) - 1.0) * 100.0, -50.0);
 }
+
+/// `perfgate doctor`'s noise score: the CV of all runs and its block-bootstrap interval,
+/// against `bench/reference/noise_reference.py` (numpy 2.4.6 for the CV and the percentiles, a
+/// Python transcription of the resampling with the same SplitMix64 stream).
+#[test]
+fn doctor_noise_score_matches_numpy_and_a_python_block_bootstrap() {
+    use perfgate::doctor::noise::{block_bootstrap_cv_ci, score};
+    let blocks = vec![
+        vec![0.00512, 0.00498, 0.00505, 0.00501],
+        vec![0.00493, 0.00509, 0.00502],
+        vec![0.00497, 0.00611, 0.00504, 0.00500, 0.00507],
+        vec![0.00531, 0.00544, 0.00529],
+    ];
+    assert_close(score(&blocks).cv, 0.05789611347642354, "pooled CV");
+    let [lo, hi] = block_bootstrap_cv_ci(&blocks, 200, &mut SplitMix64::new(42));
+    assert_close(lo, 0.011578360062565731, "block bootstrap lower bound");
+    assert_close(hi, 0.07861573554058776, "block bootstrap upper bound");
+}
