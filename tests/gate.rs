@@ -380,3 +380,33 @@ fn the_false_discovery_rate_is_controlled_across_metrics() {
         expected
     );
 }
+
+#[test]
+fn a_metric_that_is_zero_on_both_sides_is_not_judged_nor_tested() {
+    let sys = |samples: Vec<f64>| metric("sys_time", "s", Direction::LowerIsBetter, samples);
+    let base = report(vec![bench(
+        "sleep",
+        vec![wall(around(1.0, 0.01)), sys(vec![0.0; 10])],
+    )]);
+    let cur = report(vec![bench(
+        "sleep",
+        vec![wall(around(1.0, 0.01)), sys(vec![0.0; 10])],
+    )]);
+    let c = compare(&base, &cur, &CompareOptions::default());
+    let zero = row(&c, "sleep", "sys_time");
+    assert_eq!(zero.status, Verdict::Stable);
+    assert_eq!(
+        zero.reason.as_deref(),
+        Some("0 in every run on both sides: nothing to judge")
+    );
+    assert_eq!(
+        (zero.p_value, zero.change_pct, zero.change_ci95_pct),
+        (None, None, None)
+    );
+    // Only wall_time was a test for the false discovery rate.
+    assert!(
+        c.notes.iter().any(|n| n.contains("across 1 tests")),
+        "{:?}",
+        c.notes
+    );
+}

@@ -143,3 +143,27 @@ fn every_renderer_matches_its_snapshot() {
     );
     check("report.txt", &terminal::report_table(&cur, Style::plain()));
 }
+
+/// A report with no baseline, one benchmark of which failed: each format renders it alone.
+#[test]
+fn a_lone_report_renders_in_every_format() {
+    let mut r = report("2222222222222222222222222222222222222222", 1.0);
+    r.benchmarks.push(BenchmarkResult {
+        name: "crash".into(),
+        status: BenchStatus::Failed,
+        reason: Some("run 1 exited with status 2".into()),
+        tags: vec![],
+        params: Default::default(),
+        device: "cpu".into(),
+        command: Some("./crash".into()),
+        warmup_runs: 0,
+        metrics: vec![],
+    });
+    check("report.md", &markdown::report_markdown(&r));
+    check("report.junit.xml", &junit::report_junit(&r));
+    check("report.mermaid.md", &mermaid::report_chart(&r));
+    check(
+        "report-issue.md",
+        &issue::failed_benchmarks_issue(&r, "perfgate run --filter '^(crash)$'").unwrap(),
+    );
+}

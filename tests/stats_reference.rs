@@ -10,7 +10,8 @@
 
 use perfgate::stats::{
     bootstrap_ci, bootstrap_relative_change_ci, mad, mean, median, percentile, percentile_sorted,
-    stddev, summarize, tukey_outliers, OutlierCounts, SplitMix64, Statistic, BOOTSTRAP_RESAMPLES,
+    shift_ci95_pct, stddev, summarize, tukey_outliers, OutlierCounts, ShiftInterval, SplitMix64,
+    Statistic, BOOTSTRAP_RESAMPLES,
 };
 
 const REL_TOL: f64 = 1e-12;
@@ -346,4 +347,80 @@ fn relative_change_ci_of_identical_samples_contains_zero() {
     let none =
         bootstrap_relative_change_ci(&SINGLE, &BASELINE, Statistic::Mean, 0.95, 10, &mut rng);
     assert_eq!(none, None, "fewer than 2 values gives no interval");
+}
+
+/// The Hodges-Lehmann shift and its Moses interval, against
+/// `bench/reference/shift_reference.py` (numpy 2.4.6 outer differences and median, scipy 1.17.1
+/// normal quantile for k). The same arithmetic in the same order, so exact to the last bits.
+#[test]
+fn hodges_lehmann_shift_and_interval_match_numpy() {
+    let shifted: Vec<f64> = WALL.iter().map(|x| x * 1.05 + 0.0001).collect();
+    // 4 ms clock ticks, 0 in about half the runs.
+    let sys_base: Vec<f64> = [[0.0; 9].as_slice(), &[0.004; 10], &[0.008]].concat();
+    let sys_cur: Vec<f64> = [[0.0; 10].as_slice(), &[0.004; 6], &[0.008; 4]].concat();
+    /// Name, baseline, current, expected shift, expected interval.
+    type Case<'a> = (&'a str, &'a [f64], &'a [f64], f64, [f64; 2]);
+    let cases: [Case; 4] = [
+        (
+            "WALL -> WALL * 1.05 + 0.0001",
+            &WALL,
+            &shifted,
+            5.198807157057667,
+            [3.9562624254473135, 6.431411530815127],
+        ),
+        (
+            "SKEWED -> TIES",
+            &SKEWED,
+            &TIES,
+            170.27027027027026,
+            [145.94594594594594, 184.68468468468467],
+        ),
+        (
+            "TIES -> SKEWED",
+            &TIES,
+            &SKEWED,
+            -61.9672131147541,
+            [-67.21311475409837, -53.11475409836066],
+        ),
+        (
+            "SYS_BASE -> SYS_CUR",
+            &sys_base,
+            &sys_cur,
+            0.0,
+            [0.0, 100.0],
+        ),
+    ];
+    for (name, base, cur, want_shift, [want_lo, want_hi]) in cases {
+        let ShiftInterval::Pct {
+            shift,
+            ci95: [lo, hi],
+        } = shift_ci95_pct(base, cur)
+        else {
+            panic!("{name}: no interval")
+        };
+        assert_close(shift, want_shift, &format!("{name} shift"));
+        assert_close(lo, want_lo, &format!("{name} lower bound"));
+        assert_close(hi, want_hi, &format!("{name} upper bound"));
+    }
+    // Why the shift is the estimate shown with the interval: there, the change of the
+    // medians (0.004 -> 0.002, -50%) lies outside [0%, +100%].
+    assert_eq!((median(&sys_cur) / median(&sys_base) - 1.0) * 100.0, -50.0);
+}
+
+/// `perfgate doctor`'s noise score: the CV of all runs and its block-bootstrap interval,
+/// against `bench/reference/noise_reference.py` (numpy 2.4.6 for the CV and the percentiles, a
+/// Python transcription of the resampling with the same SplitMix64 stream).
+#[test]
+fn doctor_noise_score_matches_numpy_and_a_python_block_bootstrap() {
+    use perfgate::doctor::noise::{block_bootstrap_cv_ci, score};
+    let blocks = vec![
+        vec![0.00512, 0.00498, 0.00505, 0.00501],
+        vec![0.00493, 0.00509, 0.00502],
+        vec![0.00497, 0.00611, 0.00504, 0.00500, 0.00507],
+        vec![0.00531, 0.00544, 0.00529],
+    ];
+    assert_close(score(&blocks).cv, 0.05789611347642354, "pooled CV");
+    let [lo, hi] = block_bootstrap_cv_ci(&blocks, 200, &mut SplitMix64::new(42));
+    assert_close(lo, 0.011578360062565731, "block bootstrap lower bound");
+    assert_close(hi, 0.07861573554058776, "block bootstrap upper bound");
 }

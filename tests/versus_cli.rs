@@ -230,3 +230,60 @@ fn two_builds_through_a_bin_template_with_start_up() {
     let r = versus(&["--baseline-cmd", "true", "--runs", "2"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+/// `sleep` makes (almost) no system calls: its system time is 0 in most runs, often all.
+/// Every row must be a number or say why there is none (never `NaNx`), and a row called
+/// significant must show an interval that excludes 1 at the precision it is shown.
+#[test]
+fn metrics_near_zero_are_never_nan_and_significance_matches_the_shown_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("versus.json");
+    let r = versus(&[
+        "sleep 0.01",
+        "sleep 0.012",
+        "--runs",
+        "8",
+        "--json-out",
+        json_path.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lower = r.stdout.to_lowercase();
+    assert!(
+        !lower.contains("nan") && !lower.contains("inf"),
+        "{}",
+        r.stdout
+    );
+    let j = common::read_json(&json_path);
+    for m in j["metrics"].as_array().unwrap() {
+        let status = m["status"].as_str().unwrap();
+        match m["ratio"].as_f64() {
+            Some(r) => assert!(r.is_finite() && r >= 0.0, "{m}"),
+            None => assert!(["zero", "not judged"].contains(&status), "{m}"),
+        }
+        if status == "zero" {
+            assert_eq!(
+                (m["a_median"].as_f64(), m["b_median"].as_f64()),
+                (Some(0.0), Some(0.0))
+            );
+        }
+        if ["zero", "not judged"].contains(&status) {
+            assert_eq!(m["significant"], false, "{m}");
+        }
+        let name = m["metric"].as_str().unwrap();
+        let row = r
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} row in\n{}", r.stdout));
+        let words: Vec<&str> = row.split_whitespace().collect();
+        if m["significant"] == true {
+            let dots = words.iter().position(|w| *w == "..").unwrap();
+            let lo: f64 = words[dots - 1].parse().unwrap();
+            let hi: f64 = words[dots + 1].parse().unwrap();
+            assert!(
+                lo > 1.0 || hi < 1.0,
+                "significant but shown touching 1: {row}"
+            );
+        }
+    }
+}

@@ -67,11 +67,10 @@ fn message(m: &MetricComparison) -> String {
     if let Some(p) = m.change_pct {
         text.push_str(&format!(" ({})", format_pct(p)));
     }
-    if let Some([lo, hi]) = m.change_ci95_pct {
+    if m.change_ci95_pct.is_some() {
         text.push_str(&format!(
-            ", 95% CI {} .. {}",
-            format_pct(lo),
-            format_pct(hi)
+            ", shift (95% CI) {}",
+            crate::render::human::shift_with_ci(m)
         ));
     }
     if !m.rule.is_empty() {

@@ -284,11 +284,14 @@ fn human(found: &[Found], md: bool) -> String {
                 format_value(p.before, unit),
                 format_value(p.after, unit),
                 format_pct(p.change_pct),
-                p.ci95_pct.map_or(String::new(), |[a, b]| format!(
-                    ", 95% CI {} .. {}",
-                    format_pct(a),
-                    format_pct(b)
-                )),
+                p.shift_pct
+                    .zip(p.ci95_pct)
+                    .map_or(String::new(), |(s, [a, b])| format!(
+                        "; shift {}, 95% CI {} .. {}",
+                        format_pct(s),
+                        format_pct(a),
+                        format_pct(b)
+                    )),
                 p.p_value
             ));
         }

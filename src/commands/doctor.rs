@@ -45,17 +45,13 @@ pub fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
             }
         }
     }
-    let n = &findings.noise;
-    out.push_str(&format!(
-        "\nnoise score: CV {:.2}% over {} runs of a fixed {:.1} ms loop: {} (quiet < {}%, usable < {}%)\n",
-        n.cv * 100.0,
-        n.reps,
-        n.median_s * 1e3,
-        n.verdict,
-        doctor::QUIET_CV * 100.0,
-        doctor::USABLE_CV * 100.0
-    ));
-    out.push_str(&format!("verdict: {}\n", findings.verdict));
+    out.push_str(&format!("\nnoise score: {}\n", findings.noise.describe()));
+    out.push_str(&match &findings.between {
+        Some([a, b]) => format!(
+            "verdict: borderline, {a} or {b}: the noise interval spans a limit (measure longer with --noise-secs, or quieten the machine)\n"
+        ),
+        None => format!("verdict: {}\n", findings.verdict),
+    });
     print_stdout(&out)?;
     Ok(ExitStatus::Pass)
 }

@@ -28,9 +28,9 @@ struct Inputs {
 pub fn report(args: ReportArgs) -> Result<ExitStatus> {
     let config = common::optional_config(args.config.as_deref())?;
     let inputs = load(&args, config.as_ref())?;
-    let need_comparison = |what: &str| {
+    let need_input = |what: &str| {
         Error::Usage(format!(
-            "--format {what} needs a comparison: give one (`--summary` of compare/check), or a report with a baseline (--baseline, or a stored baseline for it)"
+            "--format {what} needs a comparison or a report (INPUT, or a recorded run in the store)"
         ))
     };
     if args.scaling {
@@ -65,24 +65,18 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus> {
     let format = args
         .format
         .expect("clap requires --format without --scaling");
-    let text = match format {
-        ReportFormat::Md => markdown::comparison_markdown(
-            inputs
-                .comparison
-                .as_ref()
-                .ok_or_else(|| need_comparison("md"))?,
-        ),
-        ReportFormat::Junit => junit::comparison_junit(
-            inputs
-                .comparison
-                .as_ref()
-                .ok_or_else(|| need_comparison("junit"))?,
-        ),
-        ReportFormat::Issue => {
-            let c = inputs
-                .comparison
-                .as_ref()
-                .ok_or_else(|| need_comparison("issue"))?;
+    // Without a baseline a report is rendered on its own: only the change columns need one.
+    let lone = match (&inputs.comparison, &inputs.current) {
+        (Some(_), _) => None,
+        (None, Some(r)) => Some(r),
+        (None, None) => None,
+    };
+    let text = match (format, &inputs.comparison, lone) {
+        (ReportFormat::Md, Some(c), _) => markdown::comparison_markdown(c),
+        (ReportFormat::Md, None, Some(r)) => markdown::report_markdown(r),
+        (ReportFormat::Junit, Some(c), _) => junit::comparison_junit(c),
+        (ReportFormat::Junit, None, Some(r)) => junit::report_junit(r),
+        (ReportFormat::Issue, Some(c), _) => {
             match issue::issue_body(c, &reproduce(c, config.as_ref())) {
                 Some(body) => body,
                 None => {
@@ -91,8 +85,24 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus> {
                 }
             }
         }
-        ReportFormat::Mermaid => mermaid_text(&args, &inputs)?,
-        ReportFormat::Card => card::card(
+        (ReportFormat::Issue, None, Some(r)) => {
+            match issue::failed_benchmarks_issue(r, &reproduce_failed(r, config.as_ref())) {
+                Some(body) => body,
+                None => {
+                    print_stderr(
+                        "no baseline to compare with and no failed benchmark: no issue to open\n",
+                    );
+                    return Ok(ExitStatus::Pass);
+                }
+            }
+        }
+        (ReportFormat::Md | ReportFormat::Junit | ReportFormat::Issue, None, None) => {
+            let name = clap::ValueEnum::to_possible_value(&format)
+                .map_or(String::new(), |v| v.get_name().to_string());
+            return Err(need_input(&name));
+        }
+        (ReportFormat::Mermaid, _, _) => mermaid_text(&args, &inputs)?,
+        (ReportFormat::Card, _, _) => card::card(
             inputs.current.as_ref().ok_or_else(|| {
                 Error::Usage(
                     "--format card needs a report (INPUT, or a recorded run in the store)".into(),
@@ -100,19 +110,25 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus> {
             })?,
             inputs.comparison.as_ref(),
         ),
-        ReportFormat::Html => html::dashboard(&dashboard_input(&args, &inputs)?),
+        (ReportFormat::Html, _, _) => html::dashboard(&dashboard_input(&args, &inputs)?),
     };
     match &args.output {
         Some(path) => write_atomic(path, text.as_bytes())?,
         None => print_stdout(&text)?,
     }
-    Ok(match &inputs.comparison {
-        Some(c) => match exit_status(c, false) {
-            // A failed benchmark in what is shown is still worth exit 3.
-            ExitStatus::BenchmarkFailed => ExitStatus::BenchmarkFailed,
-            _ => ExitStatus::Pass,
-        },
-        None => ExitStatus::Pass,
+    // A failed benchmark in what is shown is still worth exit 3.
+    let failed = match (&inputs.comparison, lone) {
+        (Some(c), _) => exit_status(c, false) == ExitStatus::BenchmarkFailed,
+        (None, Some(r)) => r
+            .benchmarks
+            .iter()
+            .any(|b| b.status == crate::model::BenchStatus::Failed),
+        (None, None) => false,
+    };
+    Ok(if failed {
+        ExitStatus::BenchmarkFailed
+    } else {
+        ExitStatus::Pass
     })
 }
 
@@ -292,8 +308,10 @@ fn dashboard_input(args: &ReportArgs, inputs: &Inputs) -> Result<DashboardInput>
 
 fn mermaid_text(args: &ReportArgs, inputs: &Inputs) -> Result<String> {
     let mut out = String::new();
-    if let Some(c) = &inputs.comparison {
-        out.push_str(&mermaid::pipeline(c));
+    match (&inputs.comparison, &inputs.current) {
+        (Some(c), _) => out.push_str(&mermaid::pipeline(c)),
+        (None, Some(r)) => out.push_str(&mermaid::report_chart(r)),
+        (None, None) => {}
     }
     let series = history(args, inputs)?;
     // The chart: the metric asked for, else the worst metric of the comparison, else the first.
@@ -341,22 +359,10 @@ fn reproduce(c: &Comparison, config: Option<&Config>) -> String {
         .map(|n| regex_escape(n))
         .collect::<Vec<_>>()
         .join("|");
-    let (root, config) = match config.and_then(|c| c.path.as_deref()).and_then(from_root) {
-        Some((root, path)) => (
-            root,
-            format!(
-                " --config {}",
-                crate::shell::quote(&path.display().to_string())
-            ),
-        ),
-        None => (Root::Repository, String::new()),
-    };
+    let (root, config) = config_flag(config);
     let base = c.baseline.commit.as_deref().unwrap_or("BASELINE_COMMIT");
     let cur = c.current.commit.as_deref().unwrap_or("HEAD");
-    let from = match root {
-        Root::Repository => "# from the repository root",
-        Root::ConfigDir => "# from the config's directory",
-    };
+    let from = root.comment();
     format!(
         "{from}\ngit checkout {base} && perfgate run{config} --filter {f} --json-out base.json\ngit checkout {cur} && perfgate run{config} --filter {f} --json-out cur.json\nperfgate compare cur.json base.json",
         f = crate::shell::quote(&format!("^({regex})$"))
@@ -371,6 +377,15 @@ enum Root {
     ConfigDir,
 }
 
+impl Root {
+    fn comment(&self) -> &'static str {
+        match self {
+            Root::Repository => "# from the repository root",
+            Root::ConfigDir => "# from the config's directory",
+        }
+    }
+}
+
 /// The config's path relative to where the commands run: the commands go into an issue,
 /// read on other machines, where this machine's absolute paths mean nothing.
 fn from_root(config: &Path) -> Option<(Root, PathBuf)> {
@@ -380,6 +395,42 @@ fn from_root(config: &Path) -> Option<(Root, PathBuf)> {
     match repo {
         Some(top) => Some((Root::Repository, abs.strip_prefix(&top).ok()?.to_path_buf())),
         None => Some((Root::ConfigDir, PathBuf::from(abs.file_name()?))),
+    }
+}
+
+/// How to re-run the failed benchmarks of a report that has no baseline.
+fn reproduce_failed(r: &Report, config: Option<&Config>) -> String {
+    let regex = r
+        .benchmarks
+        .iter()
+        .filter(|b| b.status == crate::model::BenchStatus::Failed)
+        .map(|b| regex_escape(&b.name))
+        .collect::<Vec<_>>()
+        .join("|");
+    let checkout = r
+        .git
+        .as_ref()
+        .map_or(String::new(), |g| format!("git checkout {} && ", g.commit));
+    let (root, config) = config_flag(config);
+    format!(
+        "{}\n{checkout}perfgate run{config} --filter {}",
+        root.comment(),
+        crate::shell::quote(&format!("^({regex})$"))
+    )
+}
+
+/// Where a reproduction command runs from, and its ` --config PATH` relative to there (or
+/// nothing without a config file).
+fn config_flag(config: Option<&Config>) -> (Root, String) {
+    match config.and_then(|c| c.path.as_deref()).and_then(from_root) {
+        Some((root, path)) => (
+            root,
+            format!(
+                " --config {}",
+                crate::shell::quote(&path.display().to_string())
+            ),
+        ),
+        None => (Root::Repository, String::new()),
     }
 }
 

@@ -30,9 +30,9 @@ struct Outcome {
     outputs: Outputs,
     metrics: Vec<MetricRatio>,
     /// Throughput of B relative to A (1 / wall-time ratio): above 1, B does more per second.
-    throughput_ratio: f64,
+    throughput_ratio: Option<f64>,
     /// Peak RSS of B relative to A.
-    peak_memory_ratio: f64,
+    peak_memory_ratio: Option<f64>,
     /// Start-up wall time of B relative to A (with --startup), and the two commands timed.
     startup_ratio: Option<f64>,
     startup: Option<[String; 2]>,
@@ -265,29 +265,34 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
     let metrics: Vec<MetricRatio> = series
         .iter()
         .map(|(metric, unit, [a, b])| {
-            let (r, ci) = ratio(a, b, args.seed, metric);
+            let paired = ratio(a, b, args.seed, metric);
             let (warn, fail) = match args.threshold_pct {
                 Some(p) => (p / 2.0, p),
                 None => default_pcts(unit),
             };
-            let (significant, status) = verdict(r, ci, warn, fail);
+            let (significant, status) = verdict(paired, warn, fail);
             MetricRatio {
                 metric: metric.to_string(),
                 unit: unit.to_string(),
                 a_median: crate::stats::median(a),
                 b_median: crate::stats::median(b),
-                ratio: r,
-                ratio_ci95: ci,
+                ratio: paired.ratio(),
+                ratio_ci95: paired.ci95(),
                 significant,
                 status: status.to_string(),
             }
         })
         .collect();
     let wall = metrics[0].ratio;
-    let ratio_of = |name: &str| metrics.iter().find(|m| m.metric == name).map(|m| m.ratio);
+    let ratio_of = |name: &str| {
+        metrics
+            .iter()
+            .find(|m| m.metric == name)
+            .and_then(|m| m.ratio)
+    };
     let [a, b] = sides.commands.clone();
     let outcome = Outcome {
-        peak_memory_ratio: ratio_of("peak_rss").unwrap_or(f64::NAN),
+        peak_memory_ratio: ratio_of("peak_rss"),
         startup_ratio: ratio_of("startup_time"),
         startup: sides.startup.clone(),
         a,
@@ -309,7 +314,7 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
             },
         },
         metrics,
-        throughput_ratio: 1.0 / wall,
+        throughput_ratio: wall.map(|w| 1.0 / w),
     };
     let json = serde_json::to_string_pretty(&outcome).expect("serializes") + "\n";
     if let Some(path) = &args.json_out {
@@ -328,6 +333,11 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
     })
 }
 
+/// A ratio at the precision its significance is judged at.
+fn ratio_text(r: f64) -> String {
+    format!("{r:.prec$}", prec = crate::versus::RATIO_DECIMALS as usize)
+}
+
 fn human(o: &Outcome) -> String {
     let mut rows = vec![[
         "metric",
@@ -341,27 +351,117 @@ fn human(o: &Outcome) -> String {
     .map(String::from)
     .to_vec()];
     for m in &o.metrics {
+        let (shown_ratio, ci) = match (m.ratio, m.ratio_ci95) {
+            _ if m.status == "zero" => ("0 on both sides".to_string(), "-".to_string()),
+            (None, _) => ("- (A's median is 0)".to_string(), "-".to_string()),
+            (Some(r), ci) => (
+                format!("{}x", ratio_text(r)),
+                ci.map_or("-".into(), |[a, b]| {
+                    format!("{} .. {}", ratio_text(a), ratio_text(b))
+                }),
+            ),
+        };
+        let judged = m.status != "zero" && m.status != "not judged";
         rows.push(vec![
             m.metric.clone(),
             format_value(m.a_median, &m.unit),
             format_value(m.b_median, &m.unit),
-            format!("{:.3}x", m.ratio),
-            m.ratio_ci95
-                .map_or("-".into(), |[a, b]| format!("{a:.3} .. {b:.3}")),
-            if m.significant { "yes" } else { "no" }.into(),
+            shown_ratio,
+            ci,
+            match (judged, m.significant) {
+                (false, _) => "-",
+                (true, true) => "yes",
+                (true, false) => "no",
+            }
+            .into(),
             m.status.clone(),
         ]);
     }
     let mut out = table(&rows, &[1, 2, 3, 4]);
+    let ratio_or_dash =
+        |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{}x", ratio_text(r)));
     out.push_str(&format!(
-        "{} pairs in ABBA/BAAB blocks; outputs agree: {}\nthroughput B/A: {:.3}x ({}); peak memory B/A: {:.3}x{}\n",
+        "{} pairs in ABBA/BAAB blocks; outputs agree: {}\nthroughput B/A: {}{}; peak memory B/A: {}{}\n",
         o.pairs,
         o.outputs.detail,
-        o.throughput_ratio,
-        format_pct((o.throughput_ratio - 1.0) * 100.0),
-        o.peak_memory_ratio,
+        ratio_or_dash(o.throughput_ratio),
+        o.throughput_ratio
+            .map_or(String::new(), |t| format!(" ({})", format_pct((t - 1.0) * 100.0))),
+        ratio_or_dash(o.peak_memory_ratio),
         o.startup_ratio
-            .map_or(String::new(), |r| format!("; start-up B/A: {r:.3}x"))
+            .map_or(String::new(), |r| format!("; start-up B/A: {}x", ratio_text(r)))
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metric(name: &str, medians: [f64; 2], paired: crate::versus::Paired) -> MetricRatio {
+        let (significant, status) = verdict(paired, 5.0, 10.0);
+        MetricRatio {
+            metric: name.into(),
+            unit: "s".into(),
+            a_median: medians[0],
+            b_median: medians[1],
+            ratio: paired.ratio(),
+            ratio_ci95: paired.ci95(),
+            significant,
+            status: status.into(),
+        }
+    }
+
+    #[test]
+    fn metrics_without_a_ratio_are_shown_as_such() {
+        use crate::versus::Paired;
+        let outcome = Outcome {
+            a: "sleep 0.01".into(),
+            b: "sleep 0.012".into(),
+            pairs: 4,
+            order: Vec::new(),
+            outputs: Outputs {
+                mode: "bytes".into(),
+                agree: true,
+                detail: "same".into(),
+            },
+            metrics: vec![
+                metric(
+                    "wall_time",
+                    [0.010, 0.012],
+                    Paired::Ratio {
+                        ratio: 1.2,
+                        ci95: Some([1.0004, 1.25]),
+                    },
+                ),
+                metric("sys_time", [0.0, 0.0], Paired::AllZero),
+                metric("user_time", [0.0, 0.001], Paired::NoRatio),
+            ],
+            throughput_ratio: Some(1.0 / 1.2),
+            peak_memory_ratio: None,
+            startup_ratio: None,
+            startup: None,
+        };
+        let text = human(&outcome);
+        assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
+        let row = |name: &str| {
+            text.lines()
+                .find(|l| l.starts_with(name))
+                .unwrap_or_else(|| panic!("no {name} row in\n{text}"))
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        // The interval touches 1 as shown: not significant, so inconclusive, not critical.
+        assert_eq!(
+            row("wall_time"),
+            "wall_time 10.0 ms 12.0 ms 1.200x 1.000 .. 1.250 no inconclusive"
+        );
+        assert_eq!(row("sys_time"), "sys_time 0 s 0 s 0 on both sides - - zero");
+        assert_eq!(
+            row("user_time"),
+            "user_time 0 s 1.00 ms - (A's median is 0) - - not judged"
+        );
+        assert!(text.contains("peak memory B/A: -\n"), "{text}");
+    }
 }

@@ -1,28 +1,20 @@
 //! `perfgate doctor`: is this machine fit to benchmark, and what to fix. The checks read
 //! /proc and /sys (under a root, so tests use fake trees) through pure functions in
-//! [`checks`]; the noise score times a fixed register-only workload for a few seconds and
-//! reports its coefficient of variation: below 2% `quiet`, below 5% `usable`, else `noisy`
-//! (a 5% CV hides 3-5% regressions in a handful of runs). Doctor informs; it never gates.
+//! [`checks`]; the noise score ([`noise`]) times a fixed register-only workload for a few
+//! seconds and reports its coefficient of variation with a 95% interval. The verdict follows
+//! the interval: where it spans a limit the verdict is `borderline`, naming both sides, rather
+//! than one side or the other by chance. Doctor informs; it never gates.
 
 pub mod checks;
+pub mod noise;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub use checks::{Check, Status};
-
-pub const QUIET_CV: f64 = 0.02;
-pub const USABLE_CV: f64 = 0.05;
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Noise {
-    pub cv: f64,
-    pub median_s: f64,
-    pub reps: usize,
-    pub verdict: String,
-}
+pub use noise::{Level, Noise, QUIET_CV, USABLE_CV};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Findings {
@@ -30,8 +22,53 @@ pub struct Findings {
     pub timestamp_utc: String,
     pub checks: Vec<Check>,
     pub noise: Noise,
-    /// `fit`, `usable with care`, or `not fit`.
+    /// `fit`, `usable with care`, `not fit`, or `borderline` when the noise interval spans a
+    /// limit (then `between` names the two verdicts).
     pub verdict: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub between: Option<[String; 2]>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Fitness {
+    Fit,
+    Care,
+    NotFit,
+}
+
+impl Fitness {
+    fn as_str(self) -> &'static str {
+        match self {
+            Fitness::Fit => "fit",
+            Fitness::Care => "usable with care",
+            Fitness::NotFit => "not fit",
+        }
+    }
+}
+
+/// The verdict from the worst check and the noise interval: each end of the interval gives a
+/// verdict; when they differ, it is `borderline` between them.
+pub fn verdict(worst: Status, noise: &Noise) -> (String, Option<[String; 2]>) {
+    let of_check = match worst {
+        Status::Ok | Status::Info => Fitness::Fit,
+        Status::Warn => Fitness::Care,
+        Status::Fail => Fitness::NotFit,
+    };
+    let of_noise = |l: Level| match l {
+        Level::Quiet => Fitness::Fit,
+        Level::Usable => Fitness::Care,
+        Level::Noisy => Fitness::NotFit,
+    };
+    let (lo, hi) = noise.levels();
+    let (a, b) = (of_check.max(of_noise(lo)), of_check.max(of_noise(hi)));
+    if a == b {
+        (a.as_str().to_string(), None)
+    } else {
+        (
+            "borderline".to_string(),
+            Some([a.as_str().to_string(), b.as_str().to_string()]),
+        )
+    }
 }
 
 /// Reads the files the checks need, under `root` (`/` for the real machine).
@@ -181,52 +218,18 @@ pub fn run_checks(probe: &Probe) -> Vec<Check> {
     ]
 }
 
-/// Times a fixed register-only loop (~5 ms in a release build) for `secs` seconds.
-pub fn noise_score(secs: f64) -> Noise {
-    let deadline = Instant::now() + Duration::from_secs_f64(secs.max(0.05));
-    let mut times = Vec::new();
-    while Instant::now() < deadline || times.len() < 5 {
-        let t = Instant::now();
-        let mut x: u64 = std::hint::black_box(1);
-        for i in 0..std::hint::black_box(20_000_000u64) {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(i | 1);
-        }
-        std::hint::black_box(x);
-        times.push(t.elapsed().as_secs_f64());
-    }
-    let cv = crate::stats::stddev(&times) / crate::stats::mean(&times);
-    let verdict = if cv < QUIET_CV {
-        "quiet"
-    } else if cv < USABLE_CV {
-        "usable"
-    } else {
-        "noisy"
-    };
-    Noise {
-        cv,
-        median_s: crate::stats::median(&times),
-        reps: times.len(),
-        verdict: verdict.into(),
-    }
-}
-
 pub fn examine(root: &Path, noise_secs: f64) -> Findings {
     let checks = run_checks(&Probe::new(root));
-    let noise = noise_score(noise_secs);
+    let noise = noise::score(&noise::measure(noise_secs));
     let worst = checks.iter().map(|c| c.status).max().unwrap_or(Status::Ok);
-    let verdict = if worst == Status::Fail || noise.verdict == "noisy" {
-        "not fit"
-    } else if worst == Status::Warn || noise.verdict == "usable" {
-        "usable with care"
-    } else {
-        "fit"
-    };
+    let (verdict, between) = verdict(worst, &noise);
     Findings {
         schema_version: 1,
         timestamp_utc: crate::context::timestamp_utc(),
         checks,
         noise,
-        verdict: verdict.into(),
+        verdict,
+        between,
     }
 }
 
@@ -278,6 +281,51 @@ pub fn last_verdict_warning(project_root: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn noise(ci: [f64; 2]) -> Noise {
+        let (lo, hi) = (Level::of(ci[0]), Level::of(ci[1]));
+        Noise {
+            cv: (ci[0] + ci[1]) / 2.0,
+            cv_ci95: ci,
+            median_s: 0.005,
+            reps: 600,
+            blocks: 10,
+            verdict: format!("{} .. {}", lo.as_str(), hi.as_str()),
+        }
+    }
+
+    #[test]
+    fn the_verdict_follows_the_whole_noise_interval() {
+        let v = |worst, ci| verdict(worst, &noise(ci));
+        let plain = |s: &str| (s.to_string(), None);
+        let between = |a: &str, b: &str| {
+            (
+                "borderline".to_string(),
+                Some([a.to_string(), b.to_string()]),
+            )
+        };
+        assert_eq!(v(Status::Ok, [0.010, 0.018]), plain("fit"));
+        assert_eq!(v(Status::Info, [0.010, 0.018]), plain("fit"));
+        assert_eq!(
+            v(Status::Ok, [0.015, 0.025]),
+            between("fit", "usable with care")
+        );
+        assert_eq!(v(Status::Ok, [0.021, 0.049]), plain("usable with care"));
+        assert_eq!(
+            v(Status::Ok, [0.040, 0.060]),
+            between("usable with care", "not fit")
+        );
+        assert_eq!(v(Status::Ok, [0.010, 0.060]), between("fit", "not fit"));
+        assert_eq!(v(Status::Ok, [0.051, 0.090]), plain("not fit"));
+        // A warning caps the good end; a failed check decides alone.
+        assert_eq!(v(Status::Warn, [0.015, 0.025]), plain("usable with care"));
+        assert_eq!(v(Status::Fail, [0.010, 0.018]), plain("not fit"));
+        // The limit as shown: an upper end of 1.998% shows as 2.00%, not below 2%.
+        assert_eq!(
+            v(Status::Ok, [0.010, 0.019_98]),
+            between("fit", "usable with care")
+        );
+    }
 
     #[test]
     fn stat_lines_with_odd_names_parse() {

@@ -1,6 +1,7 @@
 //! Compare a current report with a baseline: verdicts as data, decided once.
 //! Nothing here prints; `render` shows a [`Comparison`] and `main` turns it into an exit code.
 
+mod interval;
 pub mod noise;
 pub mod rules;
 mod verdict;
@@ -10,13 +11,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use rules::{find_rule, ThresholdRule};
-pub use verdict::{decide, CriticalBound, EffectiveRule, Observation, Significance, Verdict};
+pub use verdict::{
+    decide, CriticalBound, EffectiveRule, Observation, Significance, Verdict, CHANGE_PCT_DECIMALS,
+};
 
 use crate::model::{BenchStatus, BenchmarkResult, Direction, Metric, Report};
-use crate::stats::{
-    bootstrap_relative_change_ci, resamples_for, shift_ci95_pct, ShiftInterval, SplitMix64,
-    Statistic,
-};
+use crate::stats::Statistic;
+use interval::{change_interval, Interval};
 
 pub const COMPARISON_SCHEMA_VERSION: u32 = 1;
 
@@ -76,7 +77,15 @@ pub struct MetricComparison {
     pub status: Verdict,
     pub baseline: Option<f64>,
     pub current: Option<f64>,
+    /// `current / baseline - 1` of the statistic, in percent: what the thresholds judge.
     pub change_pct: Option<f64>,
+    /// The point estimate of the interval `change_ci95_pct`, in percent of the baseline, and
+    /// always inside it: for the median, the Hodges-Lehmann shift (the median of every
+    /// current - baseline difference), which can differ from the change of the medians; for
+    /// the mean and percentiles, `change_pct` itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shift_pct: Option<f64>,
+    /// The 95% interval of `shift_pct`.
     pub change_ci95_pct: Option<[f64; 2]>,
     /// The critical bound for lower-is-better metrics.
     pub allowed_max: Option<f64>,
@@ -114,6 +123,7 @@ impl MetricComparison {
             baseline: None,
             current: None,
             change_pct: None,
+            shift_pct: None,
             change_ci95_pct: None,
             allowed_max: None,
             allowed_min: None,
@@ -468,10 +478,14 @@ fn compare_metric(
     let inner_iterations = [base, cur]
         .iter()
         .any(|m| m.processes.is_some_and(|p| (p as usize) < m.samples.len()));
-    if !inner_iterations {
+    row.baseline = Some(b);
+    let all_zero = |m: &Metric| !m.samples.is_empty() && m.samples.iter().all(|v| *v == 0.0);
+    // Nothing happened on either side (the system time of `sleep`): not a test, so it does
+    // not count in the false discovery rate; only an absolute bound could judge it.
+    let zero_on_both_sides = all_zero(base) && all_zero(cur);
+    if !inner_iterations && !zero_on_both_sides {
         row.p_value = crate::stats::mann_whitney_u(&base.samples, &cur.samples).map(|(_, p)| p);
     }
-    row.baseline = Some(b);
     row.noisy |= base.summary.cv > NOISY_CV;
     if b != 0.0 {
         row.change_pct = Some((c / b - 1.0) * 100.0);
@@ -494,7 +508,8 @@ fn compare_metric(
         )
     };
     let significance = match interval {
-        Interval::Pct(ci) => {
+        Interval::Pct { estimate, ci } => {
+            row.shift_pct = Some(estimate);
             row.change_ci95_pct = Some(ci);
             Significance::from_interval(ci)
         }
@@ -515,6 +530,9 @@ fn compare_metric(
         },
         &rule,
     );
+    if zero_on_both_sides && row.status == Verdict::Stable {
+        row.reason = Some("0 in every run on both sides: nothing to judge".into());
+    }
     if inner_iterations && row.status != Verdict::Stable {
         row.reason = Some(
             "samples are one harness process's inner iterations, not independent runs: not tested for significance, the threshold alone decides (run the harness in several processes, `processes = N`, to test)".into(),
@@ -531,43 +549,6 @@ fn compare_metric(
         });
     }
     row
-}
-
-enum Interval {
-    Pct([f64; 2]),
-    TooFewSamples,
-    NotTested,
-}
-
-/// The 95% interval of the relative change. For the median (the default statistic): the
-/// distribution-free Hodges-Lehmann/Moses interval of the shift, deterministic and consistent
-/// with a Mann-Whitney test. For the mean and tail percentiles, or samples too large for the
-/// pairwise method: a seeded percentile bootstrap of the statistic's ratio.
-fn change_interval(
-    base: &[f64],
-    cur: &[f64],
-    statistic: Statistic,
-    seed: u64,
-    key: &str,
-    opts: &CompareOptions,
-) -> Interval {
-    let base_stat = statistic.compute(&mut base.to_vec());
-    if base.len() < 2 || cur.len() < 2 || base_stat == 0.0 {
-        return Interval::NotTested;
-    }
-    if statistic == Statistic::Median {
-        match shift_ci95_pct(base, cur) {
-            ShiftInterval::Pct(ci) => return Interval::Pct(ci),
-            ShiftInterval::TooFewSamples => return Interval::TooFewSamples,
-            ShiftInterval::Unavailable => {}
-        }
-    }
-    let resamples = opts.resamples.min(resamples_for(base.len() + cur.len()));
-    let mut rng = SplitMix64::derive(seed, key);
-    match bootstrap_relative_change_ci(base, cur, statistic, 0.95, resamples, &mut rng) {
-        Some(ci) => Interval::Pct(ci),
-        None => Interval::NotTested,
-    }
 }
 
 fn failed_rows(

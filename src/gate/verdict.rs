@@ -125,9 +125,17 @@ pub enum Significance {
     TooFewSamples,
 }
 
+/// Changes are shown in percent to this many decimals (`render::human::format_pct`).
+pub const CHANGE_PCT_DECIMALS: i32 = 1;
+
 impl Significance {
+    /// Significant when the interval, as shown, excludes zero: a bound that shows as +0.0%
+    /// or -0.0% touches zero, so `[+0.0%, +12.0%]` is not significant even when the bound
+    /// is +0.02%.
     pub fn from_interval(ci: [f64; 2]) -> Self {
-        if ci[0] > 0.0 || ci[1] < 0.0 {
+        let scale = 10f64.powi(CHANGE_PCT_DECIMALS);
+        let shown = |v: f64| (v * scale).round() / scale;
+        if shown(ci[0]) > 0.0 || shown(ci[1]) < 0.0 {
             Significance::Significant
         } else {
             Significance::NotSignificant
@@ -228,6 +236,13 @@ mod tests {
         assert_eq!(v, Verdict::Inconclusive);
         let v = decide(&obs(100.0, 130.0, Some([12.0, 60.0])), &r);
         assert_eq!(v, Verdict::Critical);
+        // An interval that shows as touching zero is not significant.
+        let v = decide(&obs(100.0, 130.0, Some([0.04, 60.0])), &r);
+        assert_eq!(v, Verdict::Inconclusive);
+        let v = decide(&obs(100.0, 130.0, Some([0.05, 60.0])), &r);
+        assert_eq!(v, Verdict::Critical);
+        let v = decide(&obs(100.0, 70.0, Some([-60.0, -0.04])), &r);
+        assert_eq!(v, Verdict::Stable);
         // An improvement that is not significant is simply stable.
         let v = decide(&obs(100.0, 80.0, Some([-40.0, 3.0])), &r);
         assert_eq!(v, Verdict::Stable);

@@ -79,11 +79,31 @@ pub fn sig(v: f64) -> String {
 }
 
 /// A signed percentage: `+12.3%`, `-0.4%`.
+/// A comparison row's shift with its 95% interval, `+0.3% (-12.1% .. +0.7%)`; `-` without an
+/// interval. The shift is the estimate the interval belongs to (`shift_pct`), so it is inside
+/// it, unlike the change of the medians, which can lie outside.
+pub fn shift_with_ci(m: &crate::gate::MetricComparison) -> String {
+    match (m.shift_pct, m.change_ci95_pct) {
+        (Some(s), Some([lo, hi])) => format!(
+            "{} ({} .. {})",
+            format_pct(s),
+            format_pct(lo),
+            format_pct(hi)
+        ),
+        // A comparison written before the shift was recorded.
+        (None, Some([lo, hi])) => format!("{} .. {}", format_pct(lo), format_pct(hi)),
+        _ => "-".to_string(),
+    }
+}
+
 pub fn format_pct(p: f64) -> String {
     if !p.is_finite() {
         return "-".to_string();
     }
-    format!("{p:+.1}%")
+    format!(
+        "{p:+.prec$}%",
+        prec = crate::gate::CHANGE_PCT_DECIMALS as usize
+    )
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ pub fn issue_body(c: &Comparison, reproduce: &str) -> Option<String> {
         escape(&c.current.timestamp_utc),
         c.current.machine_id.replace('`', "'")
     ));
-    out.push_str("| benchmark | metric | baseline | current | change | 95% CI | rule |\n|---|---|--:|--:|--:|--:|---|\n");
+    out.push_str("| benchmark | metric | baseline | current | change | shift (95% CI) | rule |\n|---|---|--:|--:|--:|--:|---|\n");
     for m in &critical {
         let value = |v: Option<f64>| v.map_or("-".to_string(), |v| format_value(v, &m.unit));
         out.push_str(&format!(
@@ -45,12 +45,7 @@ pub fn issue_body(c: &Comparison, reproduce: &str) -> Option<String> {
             value(m.baseline),
             value(m.current),
             m.change_pct.map_or("-".to_string(), format_pct),
-            m.change_ci95_pct
-                .map_or("-".to_string(), |[lo, hi]| format!(
-                    "{} .. {}",
-                    format_pct(lo),
-                    format_pct(hi)
-                )),
+            super::human::shift_with_ci(m),
             escape(&m.rule)
         ));
     }
@@ -65,6 +60,50 @@ pub fn issue_body(c: &Comparison, reproduce: &str) -> Option<String> {
         "\n## Reproduce\n\n```sh\n{}\n```\n\nOpened from perfgate's comparison of {}.\n",
         reproduce.replace("```", "'''"),
         escape(&c.timestamp_utc)
+    ));
+    Some(out)
+}
+
+/// For a report with no baseline, an issue only when benchmarks failed to run (there is no
+/// regression without a baseline); `None` otherwise.
+pub fn failed_benchmarks_issue(r: &crate::model::Report, reproduce: &str) -> Option<String> {
+    let failed: Vec<_> = r
+        .benchmarks
+        .iter()
+        .filter(|b| b.status == crate::model::BenchStatus::Failed)
+        .collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let mut out = format!(
+        "# Benchmarks failed in `{}`: {} of {}\n\n",
+        r.suite.replace('`', "'"),
+        failed.len(),
+        r.benchmarks.len()
+    );
+    let at = match &r.git {
+        Some(g) => format!(
+            "commit `{}` ({})",
+            g.commit.get(..12).unwrap_or(&g.commit),
+            escape(&r.timestamp_utc)
+        ),
+        None => escape(&r.timestamp_utc),
+    };
+    out.push_str(&format!(
+        "At {at}, on machine `{}`:\n\n| benchmark | reason |\n|---|---|\n",
+        r.machine.id.replace('`', "'")
+    ));
+    for b in &failed {
+        out.push_str(&format!(
+            "| {} | {} |\n",
+            escape(&b.name),
+            escape(b.reason.as_deref().unwrap_or("failed"))
+        ));
+    }
+    out.push_str(&format!(
+        "\n## Reproduce\n\n```sh\n{}\n```\n\nOpened from perfgate's report of {}.\n",
+        reproduce.replace("```", "'''"),
+        escape(&r.timestamp_utc)
     ));
     Some(out)
 }

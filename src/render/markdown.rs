@@ -1,9 +1,10 @@
 //! A comparison as Markdown for a pull-request comment: the status line, the changed metrics
-//! in a table, the stable ones folded away.
+//! in a table, the stable ones folded away. A report without a baseline: a results table.
 
-use super::human::{format_pct, format_value};
+use super::human::{format_pct, format_value, shift_with_ci};
 use super::terminal::verdict_counts;
 use crate::gate::{Comparison, MetricComparison, Verdict};
+use crate::model::{metric_names, BenchStatus, BenchmarkResult, Direction, Metric, Report};
 
 /// GitHub rejects comments over 65,536 characters; stay clear of it.
 pub const MAX_COMMENT_CHARS: usize = 65_000;
@@ -61,13 +62,11 @@ pub fn comparison_markdown(c: &Comparison) -> String {
     out
 }
 
-const HEADER: &str = "| benchmark | metric | baseline | current | change | 95% CI | verdict |\n|---|---|--:|--:|--:|--:|---|\n";
+const HEADER: &str = "| benchmark | metric | baseline | current | change | shift (95% CI) | verdict |\n|---|---|--:|--:|--:|--:|---|\n";
 
 fn row(m: &MetricComparison) -> String {
     let value = |v: Option<f64>| v.map_or("-".to_string(), |v| format_value(v, &m.unit));
-    let ci = m.change_ci95_pct.map_or("-".to_string(), |[lo, hi]| {
-        format!("{} .. {}", format_pct(lo), format_pct(hi))
-    });
+    let ci = shift_with_ci(m);
     let mut verdict = m.status.as_str().to_string();
     if matches!(m.status, Verdict::Critical | Verdict::Failed) {
         verdict = format!("**{verdict}**");
@@ -85,6 +84,120 @@ fn row(m: &MetricComparison) -> String {
         ci,
         verdict
     )
+}
+
+/// A report with no baseline, as a results table (like `hyperfine --export-markdown`): one
+/// row per benchmark with its main metric (wall time, else its first): mean ± σ, median, min,
+/// max, runs, and, when two or more benchmarks share that metric, each one's median relative
+/// to the best (1.00 = the best). Failed and skipped benchmarks say why. Every metric follows
+/// in a folded table when benchmarks have more than one.
+pub fn report_markdown(r: &Report) -> String {
+    let failed = r
+        .benchmarks
+        .iter()
+        .filter(|b| b.status == BenchStatus::Failed)
+        .count();
+    let mut out = format!(
+        "### perfgate: suite `{}` \u{2014} {} benchmark{}{}, no baseline\n\n",
+        escape_code(&r.suite),
+        r.benchmarks.len(),
+        if r.benchmarks.len() == 1 { "" } else { "s" },
+        if failed > 0 {
+            format!(", **{failed} failed**")
+        } else {
+            String::new()
+        }
+    );
+    let commit = r.git.as_ref().map_or(String::new(), |g| {
+        format!(
+            "commit `{}`{}, ",
+            escape_code(g.commit.get(..12).unwrap_or(&g.commit)),
+            if g.dirty { " (dirty)" } else { "" }
+        )
+    });
+    out.push_str(&format!(
+        "{commit}machine `{}`, {}\n\n",
+        escape_code(&r.machine.id),
+        escape(&r.timestamp_utc)
+    ));
+    let main: Vec<Option<&Metric>> = r.benchmarks.iter().map(main_metric).collect();
+    out.push_str(&format!("{STAT_HEADER} relative |\n{STAT_RULE}--:|\n"));
+    for (b, m) in r.benchmarks.iter().zip(&main) {
+        let Some(m) = m.filter(|_| b.status == BenchStatus::Ok) else {
+            let what = if b.status == BenchStatus::Ok {
+                "no metrics"
+            } else {
+                b.status.as_str()
+            };
+            out.push_str(&format!(
+                "| {} | - | {what}: {} | | | | | |\n",
+                escape(&b.name),
+                escape(b.reason.as_deref().unwrap_or(""))
+            ));
+            continue;
+        };
+        let relative = relative_to_best(m, &main).map_or("-".to_string(), |x| format!("{x:.2}"));
+        out.push_str(&format!("{} {relative} |\n", stat_cells(&b.name, m)));
+    }
+    if r.benchmarks.iter().any(|b| b.metrics.len() > 1) {
+        out.push_str(&format!(
+            "\n<details><summary>every metric</summary>\n\n{STAT_HEADER}\n{STAT_RULE}\n"
+        ));
+        for b in &r.benchmarks {
+            for m in &b.metrics {
+                out.push_str(&stat_cells(&b.name, m));
+                out.push('\n');
+            }
+        }
+        out.push_str("\n</details>\n");
+    }
+    out
+}
+
+const STAT_HEADER: &str =
+    "| benchmark | metric | mean \u{00B1} \u{03C3} | median | min | max | runs |";
+const STAT_RULE: &str = "|---|---|--:|--:|--:|--:|--:|";
+
+/// A benchmark's main metric: its wall time, else its first metric.
+fn main_metric(b: &BenchmarkResult) -> Option<&Metric> {
+    b.metric(metric_names::WALL_TIME).or(b.metrics.first())
+}
+
+/// `| name | metric | mean ± σ | median | min | max | runs |`
+fn stat_cells(bench: &str, m: &Metric) -> String {
+    let s = &m.summary;
+    let v = |x: f64| format_value(x, &m.unit);
+    format!(
+        "| {} | {} | {} \u{00B1} {} | {} | {} | {} | {} |",
+        escape(bench),
+        escape(&m.name),
+        v(s.mean),
+        v(s.stddev),
+        v(s.median),
+        v(s.min),
+        v(s.max),
+        s.n
+    )
+}
+
+/// How many times worse than the best median among the benchmarks' main metrics of the same
+/// name and unit; `None` when fewer than two share it or the best is 0.
+fn relative_to_best(m: &Metric, all: &[Option<&Metric>]) -> Option<f64> {
+    let peers: Vec<f64> = all
+        .iter()
+        .flatten()
+        .filter(|p| p.name == m.name && p.unit == m.unit)
+        .map(|p| p.summary.median)
+        .collect();
+    if peers.len() < 2 {
+        return None;
+    }
+    let v = m.summary.median;
+    let ratio = match m.direction {
+        Direction::LowerIsBetter => v / peers.iter().copied().fold(f64::INFINITY, f64::min),
+        Direction::HigherIsBetter => peers.iter().copied().fold(0.0, f64::max) / v,
+    };
+    ratio.is_finite().then_some(ratio)
 }
 
 /// Escapes text for a Markdown table cell: HTML, table pipes, and Markdown punctuation, so a
@@ -131,6 +244,7 @@ mod tests {
             baseline: Some(0.01),
             current: Some(0.012),
             change_pct: Some(20.0),
+            shift_pct: Some(19.5),
             change_ci95_pct: Some([15.0, 25.0]),
             allowed_max: Some(0.011),
             allowed_min: None,

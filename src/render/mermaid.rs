@@ -1,8 +1,10 @@
 //! Mermaid for Markdown renderers that draw it (GitHub, GitLab): a flowchart of the pipeline
-//! with the verdict counts, and an `xychart-beta` of one metric's trend.
+//! with the verdict counts, and an `xychart-beta` of one metric's trend; for a report without
+//! a baseline, the run and a bar chart of its benchmarks.
 
 use super::human::format_value;
 use crate::gate::{Comparison, Verdict};
+use crate::model::{metric_names, BenchStatus, Report};
 use crate::store::HistoryPoint;
 
 /// The pipeline, config -> run -> statistics -> compare -> verdict, with counts per verdict.
@@ -59,6 +61,87 @@ pub fn pipeline(c: &Comparison) -> String {
         }
     }
     out.push_str("```\n");
+    out
+}
+
+/// A report with no baseline: the run as a flowchart (benchmarks, metrics, and how many ran,
+/// failed or were skipped), then a bar chart of each benchmark's median wall time (else of the
+/// first benchmark's first metric, for the benchmarks that have it).
+pub fn report_chart(r: &Report) -> String {
+    let count = |s: BenchStatus| r.benchmarks.iter().filter(|b| b.status == s).count();
+    let metrics: usize = r.benchmarks.iter().map(|b| b.metrics.len()).sum();
+    let mut out = String::from("```mermaid\nflowchart LR\n");
+    out.push_str(&format!(
+        "  run[\"run: {} benchmarks\"] --> stats[\"statistics: {metrics} metrics\"]\n",
+        r.benchmarks.len()
+    ));
+    out.push_str(&format!(
+        "  stats --> result{{\"{}, no baseline\"}}\n",
+        label(&r.git.as_ref().map_or("no commit".to_string(), |g| format!(
+            "commit {}",
+            short(&g.commit)
+        )))
+    ));
+    for status in [BenchStatus::Failed, BenchStatus::Skipped, BenchStatus::Ok] {
+        let n = count(status);
+        if n > 0 {
+            out.push_str(&format!(
+                "  result --> {id}[\"{id}: {n}\"]\n",
+                id = status.as_str()
+            ));
+        }
+    }
+    if count(BenchStatus::Failed) > 0 {
+        out.push_str(
+            "  classDef bad fill:#fde2e1,stroke:#b42318,color:#7a271a\n  class failed bad\n",
+        );
+    }
+    out.push_str("```\n");
+    let name = r
+        .benchmarks
+        .iter()
+        .find(|b| b.metric(metric_names::WALL_TIME).is_some())
+        .map(|_| metric_names::WALL_TIME)
+        .or_else(|| {
+            r.benchmarks
+                .iter()
+                .find_map(|b| b.metrics.first())
+                .map(|m| m.name.as_str())
+        });
+    let Some(name) = name else {
+        return out;
+    };
+    let bars: Vec<(&str, &crate::model::Metric)> = r
+        .benchmarks
+        .iter()
+        .filter(|b| b.status == BenchStatus::Ok)
+        .filter_map(|b| Some((b.name.as_str(), b.metric(name)?)))
+        .collect();
+    let Some(unit) = bars.first().map(|(_, m)| m.unit.clone()) else {
+        return out;
+    };
+    let bars: Vec<_> = bars.into_iter().filter(|(_, m)| m.unit == unit).collect();
+    let max = bars
+        .iter()
+        .map(|(_, m)| m.summary.median)
+        .fold(0.0_f64, f64::max);
+    let (scale, shown_unit) = axis_unit(max, &unit);
+    let xs: Vec<String> = bars
+        .iter()
+        .map(|(b, _)| format!("\"{}\"", label(b)))
+        .collect();
+    let ys: Vec<String> = bars
+        .iter()
+        .map(|(_, m)| format!("{:.4}", m.summary.median / scale))
+        .collect();
+    out.push_str(&format!(
+        "\n```mermaid\nxychart-beta\n  title \"{} (median, {})\"\n  x-axis [{}]\n  y-axis \"{}\"\n  bar [{}]\n```\n",
+        label(name),
+        label(&shown_unit),
+        xs.join(", "),
+        label(&shown_unit),
+        ys.join(", ")
+    ));
     out
 }
 

@@ -1,6 +1,6 @@
 //! Terminal tables for a run report and for a comparison.
 
-use super::human::{format_bytes, format_pct, format_value};
+use super::human::{format_bytes, format_pct, format_value, shift_with_ci};
 use super::style::{table, Paint, Style};
 use crate::gate::{Comparison, Overall, Verdict, NOISY_CV};
 use crate::model::{metric_names, BenchStatus, Report};
@@ -157,16 +157,14 @@ pub fn comparison_table(c: &Comparison, style: Style) -> String {
         "baseline",
         "current",
         "change",
-        "95% CI",
+        "shift (95% CI)",
         "verdict",
     ]
     .map(String::from)
     .to_vec()];
     for m in &c.metrics {
         let value = |v: Option<f64>| v.map_or("-".to_string(), |v| format_value(v, &m.unit));
-        let ci = m.change_ci95_pct.map_or("-".to_string(), |[lo, hi]| {
-            format!("[{}, {}]", format_pct(lo), format_pct(hi))
-        });
+        let ci = shift_with_ci(m);
         let mut verdict = m.status.as_str().to_string();
         if m.noisy {
             verdict.push_str(" (noisy)");

@@ -52,7 +52,12 @@ pub struct ChangePoint {
     /// Medians of the segments before and after (between neighbouring change points).
     pub before: f64,
     pub after: f64,
+    /// `after / before - 1`, in percent: the change of the segments' medians.
     pub change_pct: f64,
+    /// The Hodges-Lehmann shift of the step (the median of all after - before differences) in
+    /// percent of `before`, when it can be computed: the estimate `ci95_pct` is the interval
+    /// of, so always inside it, unlike `change_pct`.
+    pub shift_pct: Option<f64>,
     /// 95% interval of the step in percent (Hodges-Lehmann/Moses), when it can be computed.
     pub ci95_pct: Option<[f64; 2]>,
     pub p_value: f64,
@@ -286,15 +291,17 @@ pub fn detect(series: &[f64], opts: &DetectOptions) -> Vec<ChangePoint> {
             let before_seg = &series[bounds[i]..index];
             let after_seg = &series[index..bounds[i + 2]];
             let (before, after) = (median(before_seg), median(after_seg));
+            let (shift_pct, ci95_pct) = match shift_ci95_pct(before_seg, after_seg) {
+                ShiftInterval::Pct { shift, ci95 } => (Some(shift), Some(ci95)),
+                _ => (None, None),
+            };
             ChangePoint {
                 index,
                 before,
                 after,
                 change_pct: (after / before - 1.0) * 100.0,
-                ci95_pct: match shift_ci95_pct(before_seg, after_seg) {
-                    ShiftInterval::Pct(ci) => Some(ci),
-                    _ => None,
-                },
+                shift_pct,
+                ci95_pct,
                 p_value,
             }
         })

@@ -3,7 +3,9 @@
 //! n*m differences `current_j - baseline_i`; the interval runs from the k-th smallest to the
 //! k-th largest, k from the null distribution of the Mann-Whitney U statistic (normal
 //! approximation). It excludes zero exactly when a two-sided Mann-Whitney test rejects "no
-//! shift", needs no randomness, assumes no distribution shape, and is O(nm log nm).
+//! shift", needs no randomness, assumes no distribution shape, and is O(nm log nm). Its point
+//! estimate is the Hodges-Lehmann shift, the median of the same differences, which therefore
+//! always lies inside it (the k-th smallest difference is at most their median, k < nm / 2).
 
 use super::{percentile_sorted, sort};
 
@@ -15,15 +17,15 @@ pub const MAX_PAIRS: usize = 1_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ShiftInterval {
-    /// The 95% interval of the shift, in percent of the baseline median.
-    Pct([f64; 2]),
+    /// The Hodges-Lehmann shift and its 95% interval, in percent of the baseline median.
+    Pct { shift: f64, ci95: [f64; 2] },
     /// So few samples that no shift could be significant at 95% (e.g. 3 against 3).
     TooFewSamples,
     /// Not computable: an empty side, a zero baseline median, or more than [`MAX_PAIRS`].
     Unavailable,
 }
 
-/// 95% interval of the shift from `baseline` to `current`, relative to the baseline median.
+/// The shift from `baseline` to `current` and its 95% interval, relative to the baseline median.
 pub fn shift_ci95_pct(baseline: &[f64], current: &[f64]) -> ShiftInterval {
     let (n, m) = (baseline.len(), current.len());
     if n == 0 || m == 0 || n * m > MAX_PAIRS {
@@ -47,12 +49,21 @@ pub fn shift_ci95_pct(baseline: &[f64], current: &[f64]) -> ShiftInterval {
         diffs.extend(baseline.iter().map(|b| c - b));
     }
     let total = diffs.len();
-    let (_, lo, _) = diffs.select_nth_unstable_by(k - 1, f64::total_cmp);
-    let lo = *lo;
-    let (_, hi, _) = diffs.select_nth_unstable_by(total - k, f64::total_cmp);
-    let hi = *hi;
+    let mut nth = |i: usize| *diffs.select_nth_unstable_by(i, f64::total_cmp).1;
+    let lo = nth(k - 1);
+    let hi = nth(total - k);
+    // The median of an even count is the mean of the two middle values (each in [lo, hi], and
+    // so is their mean in floating point: rounding is monotonic).
+    let shift = if total % 2 == 1 {
+        nth(total / 2)
+    } else {
+        (nth(total / 2 - 1) + nth(total / 2)) / 2.0
+    };
     let scale = 100.0 / base_median.abs();
-    ShiftInterval::Pct([lo * scale, hi * scale])
+    ShiftInterval::Pct {
+        shift: shift * scale,
+        ci95: [lo * scale, hi * scale],
+    }
 }
 
 #[cfg(test)]
@@ -65,9 +76,15 @@ mod tests {
         let base: Vec<f64> = (0..10).map(|i| 100.0 + f64::from(i)).collect();
         let cur: Vec<f64> = base.iter().map(|x| x + 20.0).collect();
         // Baseline median 104.5; the shift is exactly 20 -> 19.14%.
-        let ShiftInterval::Pct([lo, hi]) = shift_ci95_pct(&base, &cur) else {
+        let ShiftInterval::Pct {
+            shift,
+            ci95: [lo, hi],
+        } = shift_ci95_pct(&base, &cur)
+        else {
             panic!()
         };
+        // Every difference is 20 + i - j: their median is 20.
+        assert!((shift - 20.0 / 104.5 * 100.0).abs() < 1e-9, "{shift}");
         assert!(
             lo > 0.0 && lo <= 20.0 / 104.5 * 100.0 && hi >= 20.0 / 104.5 * 100.0,
             "[{lo}, {hi}]"
@@ -90,7 +107,7 @@ mod tests {
         // Four against four can (min two-sided p = 2/70 < 0.05).
         assert!(matches!(
             shift_ci95_pct(&[1.0; 4], &[2.0; 4]),
-            ShiftInterval::Pct(_)
+            ShiftInterval::Pct { .. }
         ));
     }
 
@@ -108,7 +125,7 @@ mod tests {
         for _ in 0..trials {
             let a: Vec<f64> = (0..12).map(|_| draw()).collect();
             let b: Vec<f64> = (0..12).map(|_| draw()).collect();
-            if let ShiftInterval::Pct([lo, hi]) = shift_ci95_pct(&a, &b) {
+            if let ShiftInterval::Pct { ci95: [lo, hi], .. } = shift_ci95_pct(&a, &b) {
                 if lo > 0.0 || hi < 0.0 {
                     excluded += 1;
                 }

@@ -157,12 +157,10 @@ fn worst(out: &mut String, input: &DashboardInput) {
         out.push_str("<p>Every metric is stable.</p>");
         return;
     }
-    out.push_str("<table><thead><tr><th>benchmark</th><th>metric</th><th class=\"num\">baseline</th><th class=\"num\">current</th><th class=\"num\">change</th><th class=\"num\">95% CI</th><th>verdict</th></tr></thead><tbody>");
+    out.push_str("<table><thead><tr><th>benchmark</th><th>metric</th><th class=\"num\">baseline</th><th class=\"num\">current</th><th class=\"num\">change</th><th class=\"num\">shift (95% CI)</th><th>verdict</th></tr></thead><tbody>");
     for m in changed {
         let v = |x: Option<f64>| x.map_or("-".to_string(), |x| format_value(x, &m.unit));
-        let ci = m.change_ci95_pct.map_or("-".to_string(), |[a, b]| {
-            format!("{} .. {}", format_pct(a), format_pct(b))
-        });
+        let ci = super::super::human::shift_with_ci(m);
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"badge {st}\" title=\"{}\">{st}</span></td></tr>",
