@@ -160,7 +160,8 @@ fn worst(out: &mut String, input: &DashboardInput) {
         out.push_str("<p>Every metric is stable.</p>");
         return;
     }
-    out.push_str("<div class=\"scroll\"><table><thead><tr><th>benchmark</th><th>metric</th><th class=\"num\">baseline</th><th class=\"num\">current</th><th class=\"num\">change</th><th class=\"num\">95% CI</th><th>verdict</th></tr></thead><tbody>");
+    // The verdict and change come right after the name: on a phone they are what fits.
+    out.push_str("<div class=\"scroll\"><table><thead><tr><th>benchmark</th><th>metric</th><th>verdict</th><th class=\"num\">change</th><th class=\"num\">95% CI</th><th class=\"num\">baseline</th><th class=\"num\">current</th></tr></thead><tbody>");
     for m in changed {
         let v = |x: Option<f64>| x.map_or("-".to_string(), |x| format_value(x, &m.unit));
         let ci = m.change_ci95_pct.map_or("-".to_string(), |[a, b]| {
@@ -168,14 +169,14 @@ fn worst(out: &mut String, input: &DashboardInput) {
         });
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"badge {st}\" title=\"{}\">{st}</span></td></tr>",
+            "<tr><td>{}</td><td>{}</td><td><span class=\"badge {st}\" title=\"{}\">{st}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             text(&m.benchmark),
             text(&m.metric),
-            text(&v(m.baseline)),
-            text(&v(m.current)),
+            attr(m.reason.as_deref().unwrap_or(&m.rule)),
             m.change_pct.map_or("-".to_string(), format_pct),
             text(&ci),
-            attr(m.reason.as_deref().unwrap_or(&m.rule)),
+            text(&v(m.baseline)),
+            text(&v(m.current)),
             st = m.status.as_str(),
         );
     }
