@@ -260,10 +260,12 @@ fn a_thousand_runs_of_a_hundred_benchmarks_open_in_chromium() {
     assert_eq!(html.matches("<svg class=\"trend\"").count(), 100);
 
     let Some(chromium) = chromium() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("chromium is required in CI (.ci/run installs it)");
-        }
-        eprintln!("NOTICE: chromium not found; the browser half of this test was skipped");
+        // Says so on the real stderr (or fails in CI); the rendering half above has run.
+        common::have_tool(
+            "chromium",
+            "--version",
+            "the browser half of this test (opening the dashboard)",
+        );
         return;
     };
     let url = format!("file://{}", page.display());
