@@ -106,8 +106,10 @@ tags = ["full"]
         "the old hook got the refs"
     );
 
-    // A commit that doubles the work: refused, with the metric and the ways out.
-    set_work(&work, "0.1");
+    // A commit that quadruples the work: refused, with the metric and the ways out. (Starting
+    // `sh` and `sleep` on a loaded machine adds tens of ms to both sides, which can make a 2x
+    // step of 50 ms look like +50% or less.)
+    set_work(&work, "0.2");
     commit(&work, "slower");
     let r = git(&work, &["push", "-q", "origin", "main"]);
     let said = format!("{}{}", r.stdout, r.stderr);
