@@ -60,8 +60,11 @@ fn fast_and_slow() -> Reports {
     let path = dir.path().to_path_buf();
     let fast = path.join("fast.json");
     let slow = path.join("slow.json");
+    // Four times the work, not two: the slow report is measured after the fast one, and on a
+    // loaded 2-core machine the load can change in between; a 2x step was once judged
+    // `inconclusive` there. CPU time (checked below) follows the work whatever the load.
     busy_report(&fast, "20000000");
-    busy_report(&slow, "40000000");
+    busy_report(&slow, "80000000");
     Reports {
         _dir: dir,
         dir: path,
@@ -90,7 +93,7 @@ fn gates_on_a_real_regression() {
     assert_eq!(same["total_metrics"], 4);
     assert_eq!(same["failed_metrics"], 0);
 
-    // Twice the work: critical wall time; soft mode exits 0, strict mode 1.
+    // Four times the work: critical wall time; soft mode exits 0, strict mode 1.
     let summary = reports.dir.join("summary.json");
     let r = run(perfgate()
         .arg("compare")
@@ -106,9 +109,9 @@ fn gates_on_a_real_regression() {
     assert_eq!(c["overall_status"], "fail");
     let wall = row_of(&c, "wall_time");
     let change = wall["change_pct"].as_f64().unwrap();
-    // Twice the work; wall time under contention grows by less or more than 2x, CPU time
-    // stays close to it.
-    assert!(change > 30.0, "clearly slower: {change}");
+    // Four times the work; wall time under contention grows by less or more than 4x, CPU
+    // time stays near it (the process start's own CPU time makes it a little less).
+    assert!(change > 100.0, "clearly slower: {change}");
     let user = c["metrics"]
         .as_array()
         .unwrap()
@@ -117,8 +120,8 @@ fn gates_on_a_real_regression() {
         .unwrap();
     let user_change = user["change_pct"].as_f64().unwrap();
     assert!(
-        (50.0..150.0).contains(&user_change),
-        "about +100% CPU time: {user_change}"
+        (150.0..450.0).contains(&user_change),
+        "about +300% CPU time: {user_change}"
     );
     let [lo, hi] = [
         wall["change_ci95_pct"][0].as_f64().unwrap(),

@@ -41,8 +41,10 @@ fn a_50ms_sleep_has_a_median_near_50ms() {
     let median = metric_of(&read_json(&out), 0, "wall_time")["summary"]["median"]
         .as_f64()
         .unwrap();
-    // sleep never returns early; a loaded 2-core machine adds a few ms of scheduling at most.
-    assert!((0.050..0.060).contains(&median), "median {median}");
+    // sleep never returns early. Starting the process and waking it up take a few ms on a
+    // loaded 2-core machine (medians of 51.6 to 56.1 ms at load 6.5): 25 ms of room is more
+    // than four times that, and still far from a clock in the wrong unit or a lost wait.
+    assert!((0.050..0.075).contains(&median), "median {median}");
 }
 
 #[test]
@@ -149,7 +151,9 @@ fn a_timeout_kills_the_child_and_its_children() {
         .trim()
         .parse()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(3);
+    // Killed at once; the grace is only for a loaded machine's scheduler (the loop ends as
+    // soon as the process is gone).
+    let deadline = Instant::now() + Duration::from_secs(10);
     while alive(pid) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }

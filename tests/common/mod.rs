@@ -128,3 +128,31 @@ pub fn script(path: &Path, body: &str) {
     std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// Whether `tool` can be run here (`tool ARG` exits 0; `ARG` is usually `--version`). A test
+/// that needs a missing tool is skipped, and says so on the test process's real standard error:
+/// libtest captures `eprintln!` (and shows it only for a failed test), not writes to the
+/// `io::stderr()` handle, so the line reaches the terminal of `cargo test`. In CI (`CI` set)
+/// a missing tool fails the test instead, because `.ci/run` installs every tool the tests use.
+pub fn have_tool(tool: &str, arg: &str, needed_for: &str) -> bool {
+    use std::io::Write as _;
+    let found = Command::new(tool)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return true;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: `{tool}` is not installed ({needed_for}); .ci/run installs it");
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: `{tool}` not found, needed for {needed_for}; install it (`.ci/run` does) to run this test"
+    );
+    false
+}

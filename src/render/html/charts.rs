@@ -4,8 +4,9 @@
 
 use std::fmt::Write as _;
 
+use super::axis::{axis, fitted_axis};
 use super::escape::{attr, text};
-use super::svg::{axes, nice_ticks, open, polyline, x_label, x_scale, y_scale, Frame, Scale};
+use super::svg::{axes, open, polyline, x_label, x_scale, y_scale, Frame, Scale, CHAR_W};
 use super::MetricSeries;
 use crate::render::human::format_value;
 use crate::stats::percentile;
@@ -14,14 +15,16 @@ use crate::stats::percentile;
 /// ends only (the run table below the chart lists commits).
 const MAX_MARKERS: usize = 60;
 
+/// Chart width in SVG units: about the width of a card in a three-column grid at 1,400 px, so
+/// 12-unit text reads at about 12 px there and still at 9 px on a 390 px phone.
+const CHART_W: f64 = 440.0;
+
 pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
-    let f = Frame::new(720.0, 220.0);
     let pts = &s.points;
     let n = pts.len();
-    let mut out = open(&f, "trend", &format!("{} {} trend", s.benchmark, s.metric));
+    let label = format!("{} {} trend", s.benchmark, s.metric);
     if n == 0 {
-        out.push_str("</svg>");
-        return out;
+        return open(&Frame::new(CHART_W, 200.0), "trend", &label) + "</svg>";
     }
     let lo = pts
         .iter()
@@ -33,9 +36,21 @@ pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
         .map(|p| p.summary.ci95_median[1].max(p.summary.median))
         .chain(s.baseline_value)
         .fold(f64::NEG_INFINITY, f64::max);
-    let (y, ticks) = y_scale(&f, lo, hi);
+    // Medians and intervals all equal (a sys_time of zero, a tick-sized clock): span the
+    // samples' own range instead, so the axis is in the metric's scale and not a unit of 1.
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        let min = pts.iter().map(|p| p.summary.min).fold(lo, f64::min);
+        let max = pts.iter().map(|p| p.summary.max).fold(hi, f64::max);
+        (min, max)
+    };
+    let ya = axis(lo, hi, &s.unit, 5);
+    let f = Frame::new(CHART_W, 200.0).with_left_labels(ya.widest());
+    let mut out = open(&f, "trend", &label);
+    let y = y_scale(&f, &ya);
     let x = x_scale(&f, 0.0, (n.max(2) - 1) as f64);
-    axes(&mut out, &f, &y, &ticks, &s.unit);
+    axes(&mut out, &f, &y, &ya);
     // The band: upper bounds left to right, then lower bounds back.
     let upper = pts
         .iter()
@@ -111,11 +126,30 @@ pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
             attr(&format_value(p.summary.ci95_median[1], &s.unit)),
         );
     }
-    for i in x_ticks(n) {
-        let label = pts[i].run.git.as_ref().map_or_else(
-            || format!("run {}", pts[i].run.id),
-            |g| g.commit.chars().take(7).collect(),
-        );
+    let ticks = x_ticks(n);
+    let commits: Vec<Option<String>> = ticks
+        .iter()
+        .map(|&i| {
+            pts[i]
+                .run
+                .git
+                .as_ref()
+                .map(|g| g.commit.chars().take(7).collect())
+        })
+        .collect();
+    // Runs of one commit (a dirty tree measured again) would all read the same: label them
+    // by run instead; the hover text still names the commit.
+    let by_commit = commits.iter().all(Option::is_some)
+        && commits
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+            == commits.len();
+    for (&i, commit) in ticks.iter().zip(commits) {
+        let label = match commit {
+            Some(c) if by_commit => c,
+            _ => format!("run {}", pts[i].run.id),
+        };
         x_label(&mut out, &f, x.at(i as f64), &label);
     }
     out.push_str("</svg>");
@@ -126,7 +160,7 @@ fn x_ticks(n: usize) -> Vec<usize> {
     if n <= 1 {
         return vec![0];
     }
-    let k = 6.min(n);
+    let k = 5.min(n);
     let mut v: Vec<usize> = (0..k).map(|i| i * (n - 1) / (k - 1)).collect();
     v.dedup();
     v
@@ -135,7 +169,7 @@ fn x_ticks(n: usize) -> Vec<usize> {
 /// Box plots (quartiles, whiskers at the extremes) of the baseline's and the current samples,
 /// with every sample as a dot.
 pub fn distribution(baseline: Option<&[f64]>, current: &[f64], unit: &str, label: &str) -> String {
-    let f = Frame::new(720.0, 130.0);
+    let mut f = Frame::new(CHART_W, 110.0).with_left_labels("baseline".len());
     let rows: Vec<(&str, &[f64])> = baseline
         .filter(|b| !b.is_empty())
         .map(|b| ("baseline", b))
@@ -151,14 +185,16 @@ pub fn distribution(baseline: Option<&[f64]>, current: &[f64], unit: &str, label
         out.push_str("</svg>");
         return out;
     }
-    let ticks = nice_ticks(lo, hi, 5);
-    let x = Scale::new(
-        ticks[0].min(lo),
-        ticks[ticks.len() - 1].max(hi),
-        f.left,
-        f.width - f.right,
-    );
-    for t in &ticks {
+    let mut xa = fitted_axis(lo, hi, unit, 5, f.plot_w() / CHAR_W);
+    // The last label is centred on the plot's right end: leave room for its half.
+    let half_label = xa.widest() as f64 * CHAR_W / 2.0 + 4.0;
+    if half_label > f.right {
+        f.right = half_label;
+        xa = fitted_axis(lo, hi, unit, 5, f.plot_w() / CHAR_W);
+    }
+    let (a, b) = xa.range();
+    let x = Scale::new(a, b, f.left, f.width - f.right);
+    for (t, label) in xa.ticks.iter().zip(&xa.labels) {
         let px = x.at(*t);
         let _ = write!(
             out,
@@ -166,7 +202,7 @@ pub fn distribution(baseline: Option<&[f64]>, current: &[f64], unit: &str, label
             f.top,
             f.height - f.bottom
         );
-        x_label(&mut out, &f, px, &format_value(*t, unit));
+        x_label(&mut out, &f, px, label);
     }
     let row_h = (f.height - f.top - f.bottom) / rows.len().max(1) as f64;
     for (r, (name, samples)) in rows.iter().enumerate() {

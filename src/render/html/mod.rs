@@ -1,9 +1,11 @@
 //! The self-contained HTML dashboard: one file, inline CSS and SVG charts, a few lines of
 //! inline JavaScript (filters), no network. Every string from a benchmark is escaped.
 
+mod axis;
 mod charts;
 mod escape;
 mod page;
+mod sections;
 mod svg;
 
 use crate::gate::Comparison;

@@ -1,50 +1,52 @@
 //! The page: status banner, worst changes, filters, one section per benchmark metric (trend
 //! and distribution charts, recent runs), and the machine and runs it came from.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::charts::{distribution, trend};
 use super::escape::{attr, text};
-use super::{DashboardInput, MetricSeries};
-use crate::gate::{MetricComparison, Verdict};
-use crate::model::Report;
+use super::sections::metric_cards;
+use super::DashboardInput;
+use crate::gate::{Comparison, MetricComparison, Overall, Verdict};
 use crate::render::human::{format_bytes, format_pct, format_value};
 use crate::render::terminal::verdict_counts;
 
 const CSS: &str = r#"
 :root{--fg:#1d2330;--muted:#5b6475;--line:#d8dde6;--bg:#f6f7f9;--card:#fff;--bad:#b42318;--badbg:#fde2e1;--warn:#b54708;--warnbg:#fef0c7;--good:#027a48;--goodbg:#d1fadf;--accent:#2e5aac}
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-header.banner{padding:18px 28px;border-bottom:4px solid var(--line);background:var(--card)}
+header.banner{padding:18px 24px;border-bottom:4px solid var(--line);background:var(--card)}
 header.banner.fail{border-color:var(--bad)}header.banner.warn{border-color:var(--warn)}header.banner.pass{border-color:var(--good)}
 h1{margin:0 0 4px;font-size:22px}h2{font-size:17px;margin:24px 0 8px}h3{font-size:15px;margin:0 0 6px;word-break:break-all}
 .status{font-size:16px;font-weight:600;margin:0}.meta{color:var(--muted);margin:4px 0 0}
-.wrap{padding:0 28px 28px;max-width:1200px}
+.wrap{padding:0 24px 24px;max-width:2400px}
 table{border-collapse:collapse;background:var(--card);width:100%}th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.scroll td,.scroll th{white-space:nowrap}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid var(--line);background:#eef0f4;color:var(--fg)}
 .badge.critical,.badge.failed{background:var(--badbg);color:var(--bad);border-color:var(--bad)}
 .badge.warning,.badge.inconclusive,.badge.missing{background:var(--warnbg);color:var(--warn);border-color:var(--warn)}
 .badge.improved{background:var(--goodbg);color:var(--good);border-color:var(--good)}
-.filters{position:sticky;top:0;background:var(--bg);padding:10px 0;display:flex;gap:10px;align-items:center;z-index:1}
-.filters input{flex:1;max-width:420px;padding:6px 10px;border:1px solid var(--line);border-radius:6px}
+.filters{position:sticky;top:0;background:var(--bg);padding:10px 0;display:flex;flex-wrap:wrap;gap:10px;align-items:center;z-index:1}
+.filters input{flex:1;min-width:160px;max-width:420px;padding:6px 10px;border:1px solid var(--line);border-radius:6px}
 .filters select{padding:6px;border:1px solid var(--line);border-radius:6px}
-section.metric{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px;margin:10px 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,400px),1fr));gap:12px;align-items:start}
+section.metric{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px;min-width:0}
 section.metric.hidden{display:none}
-svg{display:block;max-width:100%;height:auto}svg text{font-size:11px;fill:var(--muted)}
+svg{display:block;max-width:100%;height:auto}svg text{font-size:12px;fill:var(--muted)}
 .grid{stroke:#eceff3}.axis{stroke:#9aa3b2}.band{fill:#2e5aac;opacity:.15}.median{fill:none;stroke:var(--accent);stroke-width:1.6}
-.baseline{stroke:#6b7280;stroke-dasharray:6 4;stroke-width:1.2}.changepoint{stroke:var(--warn);stroke-dasharray:3 3;stroke-width:1.4}
+line.baseline{stroke:#6b7280;stroke-dasharray:6 4;stroke-width:1.2}.changepoint{stroke:var(--warn);stroke-dasharray:3 3;stroke-width:1.4}
 .pt{fill:var(--accent)}.pt.last{fill:var(--fg)}.pt.critical,.pt.failed{fill:var(--bad)}.pt.warning{fill:var(--warn)}
 .box{fill:#dbe4f5;stroke:var(--accent)}.box.baseline{fill:#eceff3;stroke:#6b7280}.med{stroke:var(--fg);stroke-width:2}.whisker{stroke:#9aa3b2}
 .dots{stroke:var(--accent);stroke-width:3;stroke-linecap:round;opacity:.55}.dots.baseline{stroke:#6b7280}
-details{margin-top:6px}summary{cursor:pointer;color:var(--muted)}
+details{margin-top:6px}summary{cursor:pointer;color:var(--muted)}.scroll{overflow-x:auto}
+details.folded{margin-top:16px}details.folded>summary{font-size:15px;padding:6px 0}details.folded .cards{margin-top:8px}section.metric.zero .legend{margin:0}
+@media (max-width:600px){.wrap{padding:0 10px 16px}header.banner{padding:14px 12px}section.metric{padding:10px}h1{font-size:19px}}
 .legend{color:var(--muted);font-size:12px;margin:2px 0 6px}
 "#;
 
 const JS: &str = r#"
 (function(){var q=document.getElementById('q'),tag=document.getElementById('tag'),shown=document.getElementById('shown');
-var secs=Array.prototype.slice.call(document.querySelectorAll('section.metric'));
-function apply(){var t=(q.value||'').toLowerCase(),g=tag.value,n=0;secs.forEach(function(s){
+var secs=Array.prototype.slice.call(document.querySelectorAll('section.metric')),fold=document.querySelector('details.folded');
+function apply(){var t=(q.value||'').toLowerCase(),g=tag.value,n=0;if(fold&&t)fold.open=true;secs.forEach(function(s){
 var ok=(!t||s.getAttribute('data-name').toLowerCase().indexOf(t)>=0)&&(!g||(' '+s.getAttribute('data-tags')+' ').indexOf(' '+g+' ')>=0);
 s.classList.toggle('hidden',!ok);if(ok)n++;});shown.textContent=n+' of '+secs.length+' shown';}
 q.addEventListener('input',apply);tag.addEventListener('change',apply);apply();
@@ -62,46 +64,17 @@ pub fn render(input: &DashboardInput) -> String {
     banner(&mut out, input);
     out.push_str("<div class=\"wrap\">");
     worst(&mut out, input);
-    let rows = verdicts(input);
-    let tags = tags_of(input.current.as_ref());
+    let tags: BTreeSet<&String> = input
+        .current
+        .iter()
+        .flat_map(|r| r.benchmarks.iter().flat_map(|b| b.tags.iter()))
+        .collect();
     out.push_str("<div class=\"filters\"><input id=\"q\" type=\"search\" placeholder=\"Filter by benchmark or metric\" aria-label=\"filter\"><select id=\"tag\" aria-label=\"tag\"><option value=\"\">all tags</option>");
-    for t in tags.values().flatten().collect::<BTreeSet<_>>() {
+    for t in tags {
         let _ = write!(out, "<option>{}</option>", text(t));
     }
-    out.push_str("</select><span id=\"shown\"></span></div><main id=\"metrics\">");
-    let mut drawn = BTreeSet::new();
-    // Worst verdicts first, like the comparison; then by name.
-    let mut ordered: Vec<&MetricSeries> = input.history.iter().collect();
-    ordered.sort_by_key(|s| {
-        rows.get(&(s.benchmark.clone(), s.metric.clone()))
-            .map_or(Verdict::Stable, |m| m.status)
-    });
-    for s in ordered {
-        drawn.insert((s.benchmark.clone(), s.metric.clone()));
-        section(
-            &mut out,
-            input,
-            Some(s),
-            &s.benchmark,
-            &s.metric,
-            &s.unit,
-            &rows,
-            &tags,
-        );
-    }
-    // Metrics of the latest report that have no history: their distribution only.
-    if let Some(cur) = &input.current {
-        for b in &cur.benchmarks {
-            for m in &b.metrics {
-                if !drawn.contains(&(b.name.clone(), m.name.clone())) {
-                    section(
-                        &mut out, input, None, &b.name, &m.name, &m.unit, &rows, &tags,
-                    );
-                }
-            }
-        }
-    }
-    out.push_str("</main>");
+    out.push_str("</select><span id=\"shown\"></span></div>");
+    metric_cards(&mut out, input);
     environment(&mut out, input);
     let _ = writeln!(out, "</div><script>{JS}</script></body></html>");
     out
@@ -109,16 +82,7 @@ pub fn render(input: &DashboardInput) -> String {
 
 fn banner(out: &mut String, input: &DashboardInput) {
     let (class, line) = match &input.comparison {
-        Some(c) => (
-            c.overall_status.as_str(),
-            format!(
-                "{}: {} of {} metrics: {}",
-                c.overall_status.as_str().to_uppercase(),
-                c.failed_metrics,
-                c.total_metrics,
-                verdict_counts(c)
-            ),
-        ),
+        Some(c) => (c.overall_status.as_str(), status_line(c)),
         None => (
             "none",
             "no baseline to compare with: measurements only".to_string(),
@@ -142,6 +106,45 @@ fn banner(out: &mut String, input: &DashboardInput) {
     );
 }
 
+/// The banner's one line: the overall verdict and what it rests on, true for each outcome
+/// (a pass names no "0 of N"; a failure counts what failed).
+pub fn status_line(c: &Comparison) -> String {
+    let count =
+        |pick: &dyn Fn(Verdict) -> bool| c.metrics.iter().filter(|m| pick(m.status)).count();
+    let n = c.metrics.len();
+    let metrics = |k: usize| if k == 1 { "metric" } else { "metrics" };
+    let counts = verdict_counts(c);
+    match c.overall_status {
+        _ if n == 0 => format!(
+            "{}: no metrics to compare",
+            c.overall_status.as_str().to_uppercase()
+        ),
+        Overall::Fail => format!(
+            "FAIL: {} of {n} {} critical or failed ({counts})",
+            c.failed_metrics,
+            metrics(n)
+        ),
+        Overall::Warn => {
+            let k = count(&|v| matches!(v, Verdict::Warning | Verdict::Missing));
+            format!(
+                "WARN: {k} of {n} {} beyond a warning threshold or missing ({counts})",
+                metrics(n)
+            )
+        }
+        Overall::Pass if count(&|v| matches!(v, Verdict::Stable | Verdict::Improved)) == n => {
+            format!(
+                "PASS: {} {n} {} within thresholds ({counts})",
+                if n == 1 { "the" } else { "all" },
+                metrics(n)
+            )
+        }
+        Overall::Pass => format!(
+            "PASS: no regression confirmed in {n} {} ({counts})",
+            metrics(n)
+        ),
+    }
+}
+
 fn worst(out: &mut String, input: &DashboardInput) {
     let Some(c) = &input.comparison else {
         return;
@@ -157,118 +160,25 @@ fn worst(out: &mut String, input: &DashboardInput) {
         out.push_str("<p>Every metric is stable.</p>");
         return;
     }
-    out.push_str("<table><thead><tr><th>benchmark</th><th>metric</th><th class=\"num\">baseline</th><th class=\"num\">current</th><th class=\"num\">change</th><th class=\"num\">shift (95% CI)</th><th>verdict</th></tr></thead><tbody>");
+    // The verdict and change come right after the name: on a phone they are what fits.
+    out.push_str("<div class=\"scroll\"><table><thead><tr><th>benchmark</th><th>metric</th><th>verdict</th><th class=\"num\">change</th><th class=\"num\">shift (95% CI)</th><th class=\"num\">baseline</th><th class=\"num\">current</th></tr></thead><tbody>");
     for m in changed {
         let v = |x: Option<f64>| x.map_or("-".to_string(), |x| format_value(x, &m.unit));
         let ci = super::super::human::shift_with_ci(m);
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"badge {st}\" title=\"{}\">{st}</span></td></tr>",
+            "<tr><td>{}</td><td>{}</td><td><span class=\"badge {st}\" title=\"{}\">{st}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             text(&m.benchmark),
             text(&m.metric),
-            text(&v(m.baseline)),
-            text(&v(m.current)),
+            attr(m.reason.as_deref().unwrap_or(&m.rule)),
             m.change_pct.map_or("-".to_string(), format_pct),
             text(&ci),
-            attr(m.reason.as_deref().unwrap_or(&m.rule)),
+            text(&v(m.baseline)),
+            text(&v(m.current)),
             st = m.status.as_str(),
         );
     }
-    out.push_str("</tbody></table>");
-}
-
-fn verdicts(input: &DashboardInput) -> BTreeMap<(String, String), &MetricComparison> {
-    input
-        .comparison
-        .iter()
-        .flat_map(|c| c.metrics.iter())
-        .map(|m| ((m.benchmark.clone(), m.metric.clone()), m))
-        .collect()
-}
-
-fn tags_of(report: Option<&Report>) -> BTreeMap<String, Vec<String>> {
-    report
-        .map(|r| {
-            r.benchmarks
-                .iter()
-                .map(|b| (b.name.clone(), b.tags.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn samples_of<'a>(r: Option<&'a Report>, bench: &str, metric: &str) -> Option<&'a [f64]> {
-    r?.benchmarks
-        .iter()
-        .find(|b| b.name == bench)?
-        .metric(metric)
-        .map(|m| m.samples.as_slice())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn section(
-    out: &mut String,
-    input: &DashboardInput,
-    series: Option<&MetricSeries>,
-    bench: &str,
-    metric: &str,
-    unit: &str,
-    rows: &BTreeMap<(String, String), &MetricComparison>,
-    tags: &BTreeMap<String, Vec<String>>,
-) {
-    let row = rows.get(&(bench.to_string(), metric.to_string()));
-    let badge = row.map_or(String::new(), |m| {
-        format!(
-            " <span class=\"badge {st}\">{st}{}</span>",
-            m.change_pct
-                .map_or(String::new(), |p| format!(" {}", format_pct(p))),
-            st = m.status.as_str()
-        )
-    });
-    let _ = write!(
-        out,
-        "<section class=\"metric\" data-name=\"{}\" data-tags=\"{}\"><h3>{} · {}{badge}</h3>",
-        attr(&format!("{bench} {metric}")),
-        attr(&tags.get(bench).map(|t| t.join(" ")).unwrap_or_default()),
-        text(bench),
-        text(metric),
-    );
-    if let Some(s) = series {
-        let _ = write!(
-            out,
-            "<p class=\"legend\">median per run with its 95% interval (band), baseline dashed, change points dotted; {} runs</p>",
-            s.points.len()
-        );
-        out.push_str(&trend(s, row.map(|m| m.status.as_str())));
-    }
-    let current = samples_of(input.current.as_ref(), bench, metric);
-    if let Some(cur) = current.filter(|c| !c.is_empty()) {
-        let base = samples_of(input.baseline.as_ref(), bench, metric);
-        out.push_str("<p class=\"legend\">latest samples against the baseline's</p>");
-        out.push_str(&distribution(base, cur, unit, &format!("{bench} {metric}")));
-    }
-    if let Some(s) = series {
-        out.push_str("<details><summary>recent runs</summary><table><thead><tr><th>run</th><th>date</th><th>commit</th><th>host</th><th class=\"num\">median</th></tr></thead><tbody>");
-        for p in s.points.iter().rev().take(10) {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-                p.run.id,
-                text(&p.run.timestamp_utc),
-                text(
-                    &p.run.git.as_ref().map_or("-".to_string(), |g| g
-                        .commit
-                        .chars()
-                        .take(12)
-                        .collect())
-                ),
-                text(&p.run.hostname),
-                text(&format_value(p.summary.median, &s.unit))
-            );
-        }
-        out.push_str("</tbody></table></details>");
-    }
-    out.push_str("</section>");
+    out.push_str("</tbody></table></div>");
 }
 
 fn environment(out: &mut String, input: &DashboardInput) {
@@ -277,7 +187,7 @@ fn environment(out: &mut String, input: &DashboardInput) {
         let m = &r.machine;
         let _ = write!(
             out,
-            "<table><tbody><tr><th>machine id</th><td>{}</td></tr><tr><th>host</th><td>{}</td></tr><tr><th>CPU</th><td>{} ({} cores)</td></tr><tr><th>memory</th><td>{}</td></tr><tr><th>system</th><td>{} {} {}</td></tr><tr><th>device</th><td>{}</td></tr>{}<tr><th>measured by</th><td>{} {}</td></tr></tbody></table>",
+            "<div class=\"scroll\"><table><tbody><tr><th>machine id</th><td>{}</td></tr><tr><th>host</th><td>{}</td></tr><tr><th>CPU</th><td>{} ({} cores)</td></tr><tr><th>memory</th><td>{}</td></tr><tr><th>system</th><td>{} {} {}</td></tr><tr><th>device</th><td>{}</td></tr>{}<tr><th>measured by</th><td>{} {}</td></tr></tbody></table></div>",
             text(&m.id),
             text(&m.hostname),
             text(&m.cpu_model),
@@ -297,7 +207,7 @@ fn environment(out: &mut String, input: &DashboardInput) {
         );
     }
     if !input.runs.is_empty() {
-        out.push_str("<h2>Recorded runs</h2><table><thead><tr><th>run</th><th>date</th><th>commit</th><th>branch</th><th>host</th><th>device</th></tr></thead><tbody>");
+        out.push_str("<h2>Recorded runs</h2><div class=\"scroll\"><table><thead><tr><th>run</th><th>date</th><th>commit</th><th>branch</th><th>host</th><th>device</th></tr></thead><tbody>");
         for r in input.runs.iter().take(20) {
             let _ = write!(
                 out,
@@ -321,6 +231,6 @@ fn environment(out: &mut String, input: &DashboardInput) {
                 text(&r.device)
             );
         }
-        out.push_str("</tbody></table>");
+        out.push_str("</tbody></table></div>");
     }
 }

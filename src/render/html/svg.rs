@@ -1,11 +1,15 @@
-//! A small SVG chart kit: linear scales with "nice" ticks, axes with labels in human units,
+//! A small SVG chart kit: linear scales, axes with their tick labels,
 //! and compact paths (one `<path>` per line or band, coordinates rounded to 0.1 px) so a
 //! chart of 1,000 points stays a few kilobytes.
 
 use std::fmt::Write as _;
 
+use super::axis::Axis;
 use super::escape::{attr, text};
-use crate::render::human::format_value;
+
+/// Width of one character of a tick label, in SVG units (12 px system-ui digits are ~6.7 wide);
+/// margins are sized from it so the longest label is never cut off.
+pub const CHAR_W: f64 = 7.0;
 
 /// Plot area inside an SVG of `width` x `height`.
 #[derive(Debug, Clone, Copy)]
@@ -24,12 +28,17 @@ impl Frame {
             width,
             height,
             left: 64.0,
-            right: 28.0,
+            right: 32.0,
             top: 10.0,
             bottom: 28.0,
         }
     }
-    fn plot_w(&self) -> f64 {
+    /// Room on the left for labels of `chars` characters.
+    pub fn with_left_labels(mut self, chars: usize) -> Self {
+        self.left = 14.0 + chars as f64 * CHAR_W;
+        self
+    }
+    pub fn plot_w(&self) -> f64 {
         self.width - self.left - self.right
     }
     fn plot_h(&self) -> f64 {
@@ -69,44 +78,10 @@ pub fn x_scale(f: &Frame, lo: f64, hi: f64) -> Scale {
     Scale::new(lo, hi, f.left, f.left + f.plot_w())
 }
 
-/// A y scale padded to nice ticks; returns the scale and its ticks.
-pub fn y_scale(f: &Frame, lo: f64, hi: f64) -> (Scale, Vec<f64>) {
-    let ticks = nice_ticks(lo, hi, 5);
-    let (a, b) = (ticks[0].min(lo), ticks[ticks.len() - 1].max(hi));
-    (Scale::new(a, b, f.top + f.plot_h(), f.top), ticks)
-}
-
-/// About `n` round tick values (1, 2, 5 x 10^k steps) covering [lo, hi].
-pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    if !(lo.is_finite() && hi.is_finite()) {
-        return vec![0.0, 1.0];
-    }
-    let (lo, hi) = if hi > lo {
-        (lo, hi)
-    } else {
-        (
-            lo - lo.abs().max(1e-12) * 0.05,
-            hi + hi.abs().max(1e-12) * 0.05,
-        )
-    };
-    let raw = (hi - lo) / n.max(1) as f64;
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * mag);
-    let start = (lo / step).floor() * step;
-    let mut out = Vec::new();
-    // From the last tick at or below `lo` to the first at or above `hi`.
-    for k in 0..50 {
-        let v = start + k as f64 * step;
-        out.push(v);
-        if v >= hi - step * 1e-9 {
-            break;
-        }
-    }
-    out
+/// A y scale spanning the axis's ticks (which cover the data).
+pub fn y_scale(f: &Frame, a: &Axis) -> Scale {
+    let (lo, hi) = a.range();
+    Scale::new(lo, hi, f.top + f.plot_h(), f.top)
 }
 
 pub fn open(f: &Frame, class: &str, label: &str) -> String {
@@ -118,18 +93,18 @@ pub fn open(f: &Frame, class: &str, label: &str) -> String {
     )
 }
 
-/// Y axis with gridlines and tick labels in human units, and the x axis line.
-pub fn axes(out: &mut String, f: &Frame, y: &Scale, ticks: &[f64], unit: &str) {
+/// Y axis with gridlines and tick labels, and the x axis line.
+pub fn axes(out: &mut String, f: &Frame, y: &Scale, a: &Axis) {
     let x0 = f.left;
     let x1 = f.left + f.plot_w();
-    for t in ticks {
+    for (t, label) in a.ticks.iter().zip(&a.labels) {
         let py = y.at(*t);
         let _ = write!(
             out,
             "<line class=\"grid\" x1=\"{x0}\" x2=\"{x1:.1}\" y1=\"{py:.1}\" y2=\"{py:.1}\"/><text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             x0 - 6.0,
             py + 4.0,
-            text(&format_value(*t, unit))
+            text(label)
         );
     }
     let yb = f.top + f.plot_h();
@@ -162,20 +137,6 @@ pub fn polyline(points: impl Iterator<Item = (f64, f64)>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ticks_are_round_and_cover_the_range() {
-        assert_eq!(
-            nice_ticks(0.0, 10.0, 5),
-            vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
-        );
-        let t = nice_ticks(0.0123, 0.0189, 5);
-        assert!(
-            t[0] <= 0.0123 && *t.last().unwrap() >= 0.0189 - 1e-12,
-            "{t:?}"
-        );
-        assert!(nice_ticks(5.0, 5.0, 5).len() >= 2);
-    }
 
     #[test]
     fn scales_map_ends_to_pixels() {
