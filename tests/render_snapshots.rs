@@ -30,6 +30,7 @@ fn report(commit: &str, scale: f64) -> Report {
         device: "cpu".into(),
         command: Some("./bench".into()),
         warmup_runs: 1,
+        leaked_processes: 0,
         metrics,
     };
     let times = |m: f64| {

@@ -125,6 +125,7 @@ pub fn capture(
             cwd: &spec.cwd,
             timeout: spec.timeout,
             capture_stdout: stdout,
+            scan_metrics: false,
             pin: &spec.settings.pin,
             sample_gpu: false,
             cleanup: what == "cleanup",

@@ -89,13 +89,43 @@ pub fn run_suite_interleaved(
     })
 }
 
-/// One benchmark, both sides, run by run in ABBA/BAAB blocks; both sides' cleanups after.
+/// One benchmark, both sides, run by run in ABBA/BAAB blocks; both sides' cleanups after;
+/// each side with the processes its runs left behind.
 fn interleave_bench(
     specs: [&BenchSpec; 2],
     exec: &mut dyn Executor,
     seed: u64,
     rng: &mut SplitMix64,
     observer: &mut dyn Observer,
+) -> [BenchmarkResult; 2] {
+    let mut leaked = [0; 2];
+    let mut results = interleave_counted(specs, exec, seed, rng, observer, &mut leaked);
+    for (r, n) in results.iter_mut().zip(leaked) {
+        r.leaked_processes = n;
+    }
+    results
+}
+
+/// Each side's cleanup, its leftovers added to the side's count.
+fn cleanups(
+    specs: [&BenchSpec; 2],
+    exec: &mut dyn Executor,
+    leaked: &mut [u64; 2],
+) -> [Option<RunMeasurement>; 2] {
+    let cleaned = specs.map(|s| cleanup(s, exec));
+    for (n, m) in leaked.iter_mut().zip(&cleaned) {
+        *n += m.as_ref().map_or(0, |m| u64::from(m.leftovers));
+    }
+    cleaned
+}
+
+fn interleave_counted(
+    specs: [&BenchSpec; 2],
+    exec: &mut dyn Executor,
+    seed: u64,
+    rng: &mut SplitMix64,
+    observer: &mut dyn Observer,
+    leaked: &mut [u64; 2],
 ) -> [BenchmarkResult; 2] {
     let failed = |side: usize, reason: String| {
         let mut pair = specs.map(|s| {
@@ -119,6 +149,7 @@ fn interleave_bench(
     for (side, s) in specs.iter().enumerate() {
         if let Some(setup) = &s.setup {
             let m = exec.run(&request(s, setup));
+            leaked[side] += u64::from(m.leftovers);
             if !m.outcome.success() {
                 let reason = format!("setup {}", m.outcome.describe());
                 // A setup that failed by itself left nothing to clean up; an interrupted one
@@ -126,13 +157,13 @@ fn interleave_bench(
                 if exec.interrupted().is_none() {
                     return failed(side, reason);
                 }
-                let cleaned = specs.map(|s| cleanup(s, exec));
+                let cleaned = cleanups(specs, exec, leaked);
                 return interrupted(side, reason, &cleaned);
             }
         }
     }
-    let measured = alternate(specs, exec, seed, rng, observer);
-    let cleaned = specs.map(|s| cleanup(s, exec));
+    let measured = alternate(specs, exec, seed, rng, observer, leaked);
+    let cleaned = cleanups(specs, exec, leaked);
     let runs = match measured {
         Ok(runs) if exec.interrupted().is_none() => runs,
         Ok(_) => return interrupted(1, "its runs had finished".into(), &cleaned),
@@ -160,6 +191,7 @@ fn alternate(
     seed: u64,
     rng: &mut SplitMix64,
     observer: &mut dyn Observer,
+    leaked: &mut [u64; 2],
 ) -> Result<[Vec<BenchmarkResult>; 2], (usize, String)> {
     // One measured run per call; warm-up with each side's first.
     let one_run = |s: &BenchSpec, first: bool| {
@@ -190,6 +222,7 @@ fn alternate(
                 &rest[side]
             };
             let r = run_bench(spec, exec, seed, &mut NoObserver);
+            leaked[side] += r.leaked_processes;
             if let Some(signal) = exec.interrupted() {
                 // Each call is one run, so its own label would always say "run 1".
                 let n = runs[side].len() + 1;

@@ -124,6 +124,7 @@ pub fn run_captured(
         cwd,
         timeout: None,
         capture_stdout: Some(out),
+        scan_metrics: false,
         pin: &[],
         sample_gpu: false,
         cleanup: false,
