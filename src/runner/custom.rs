@@ -375,6 +375,50 @@ mod tests {
             .contains("direction `up`"));
     }
 
+    /// `output` fed in pieces of `piece` bytes, as reads from a pipe would give it.
+    fn scanned(output: &[u8], piece: usize) -> Result<Vec<Reported>, String> {
+        let mut lines = MetricLines::default();
+        for chunk in output.chunks(piece) {
+            lines.feed(chunk);
+        }
+        lines.finish();
+        from_stdout(&lines)
+    }
+
+    #[test]
+    fn metric_lines_are_picked_out_of_any_output_in_any_pieces() {
+        let mut out = b"noise\n".to_vec();
+        out.extend(vec![b'x'; 3 * MAX_LINE_BYTES]);
+        out.extend(b"\nPERFGATE_METRIC name=a value=1\nPERFGATE_METRICS are not this\n");
+        out.extend(b"PERFGATE_METRIC name=b value=2 unit=ratio");
+        for piece in [1, 7, 4096, out.len()] {
+            let r = scanned(&out, piece).unwrap();
+            let got: Vec<(&str, f64)> = r.iter().map(|m| (m.name.as_str(), m.value)).collect();
+            assert_eq!(got, [("a", 1.0), ("b", 2.0)], "pieces of {piece}");
+        }
+        assert_eq!(
+            scanned(b"ok\nPERFGATE_METRIC name=a\n", 3).unwrap_err(),
+            "stdout line 2: `value=` is missing"
+        );
+    }
+
+    #[test]
+    fn an_overlong_or_excess_metric_line_is_refused_with_its_line_number() {
+        let mut out = b"x\nPERFGATE_METRIC name=a value=1 ".to_vec();
+        out.extend(vec![b' '; MAX_LINE_BYTES]);
+        out.extend(b"\n");
+        let len = out.len() - 3;
+        assert_eq!(
+            scanned(&out, 1000).unwrap_err(),
+            format!("stdout line 2 starts with `PERFGATE_METRIC` but is {len} bytes long, over the 4096 a metric line may have")
+        );
+        let many = "PERFGATE_METRIC name=a value=1\n".repeat(MAX_LINES + 1);
+        assert_eq!(
+            scanned(many.as_bytes(), 4096).unwrap_err(),
+            "stdout line 1001: more than 1000 `PERFGATE_METRIC` lines in one run"
+        );
+    }
+
     #[test]
     fn every_run_must_report_every_metric_the_same_way() {
         let rep = |v: f64| Reported {

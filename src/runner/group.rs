@@ -154,6 +154,7 @@ mod tests {
 
     #[test]
     fn leftovers_of_a_group_are_counted_and_killed() {
+        use std::os::unix::process::CommandExt;
         use std::process::{Command, Stdio};
         // A leader that starts three sleepers and exits at once.
         let mut child = Command::new("sh")

@@ -43,17 +43,17 @@ impl Tail {
     /// [`STDERR_TAIL_BYTES`] characters (`…` in front when something is left out).
     pub fn text(&self) -> String {
         let mut bytes: &[u8] = &self.kept;
-        let mut cut = self.dropped > 0;
-        if cut {
-            if let Some(i) = bytes.iter().position(|&b| b == b'\n') {
-                bytes = &bytes[i + 1..];
-            }
-        }
         while let [rest @ .., last] = bytes {
             if !last.is_ascii_whitespace() {
                 break;
             }
             bytes = rest;
+        }
+        let mut cut = self.dropped > 0;
+        if cut {
+            if let Some(i) = bytes.iter().position(|&b| b == b'\n') {
+                bytes = &bytes[i + 1..];
+            }
         }
         let pieces = escaped_pieces(bytes);
         let mut budget = STDERR_TAIL_BYTES;
@@ -313,6 +313,11 @@ mod tests {
         assert!(text.starts_with('…'), "{text}");
         assert!(text.ends_with("noise that goes on\\nthe error"), "{text}");
         assert!(text.chars().count() <= STDERR_TAIL_BYTES + 1);
+        // The start is cut, and the only line break is the last byte: the text stays.
+        let mut t = Tail::default();
+        t.feed(&vec![b'x'; 3 * STDERR_TAIL_BYTES]);
+        t.feed(b"end\n");
+        assert!(t.text().ends_with("xxxend"), "{}", t.text());
         // NULs without a line break: each one is shown escaped, within the budget.
         let mut t = Tail::default();
         t.feed(&vec![0u8; 10 * STDERR_TAIL_BYTES]);
