@@ -177,8 +177,8 @@ impl ProcessExecutor {
         };
         let parked =
             spawn::fork_parked(prepared, &stdio).map_err(|e| format!("fork failed: {e}"))?;
-        // The child has its copies; with ours closed, end of file comes when it is done.
-        drop(ends);
+        let mut capture = capture;
+        capture.watch(parked.pid, ends);
         Ok((parked, capture))
     }
 }

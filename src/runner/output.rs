@@ -106,6 +106,11 @@ fn escaped_pieces(bytes: &[u8]) -> Vec<String> {
 pub struct Capture {
     stdout: Option<OwnedFd>,
     stderr: Option<OwnedFd>,
+    /// The child's write ends, kept open by perfgate too while the child runs: the child's
+    /// exit then closes no pipe, so the wait wakes once, on the pidfd, not first on a hang-up
+    /// (a wake-up inside the timed window).
+    writers: Option<ChildEnds>,
+    pidfd: Option<OwnedFd>,
     pub metric_lines: MetricLines,
     pub stderr_tail: Tail,
 }
@@ -147,66 +152,69 @@ impl Capture {
         Ok((cap, ends))
     }
 
-    /// Reads the pipes until `pid` (our child, not reaped) has exited.
-    pub fn wait_exit(&mut self, pid: libc::pid_t, buf: &mut [u8]) {
-        // SAFETY: plain syscall; pid is our unreaped child, so the pidfd is for it.
-        let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    /// After the fork, before the clock starts: keeps the write ends the child has copies
+    /// of, and opens a pidfd of the child (our child, not reaped, so it is that process).
+    pub fn watch(&mut self, pid: libc::pid_t, ends: ChildEnds) {
+        self.writers = Some(ends);
+        // SAFETY: plain syscall.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
         // SAFETY: a non-negative return is a fresh descriptor that we now own.
-        let pidfd = (pidfd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(pidfd as RawFd) });
+        self.pidfd = (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) });
+    }
+
+    /// Reads the pipes until `pid` (see [`Capture::watch`]) has exited.
+    pub fn wait_exit(&mut self, pid: libc::pid_t, buf: &mut [u8]) {
+        let timeout = if self.pidfd.is_some() {
+            -1
+        } else {
+            FALLBACK_TICK_MS
+        };
         loop {
-            let mut fds = Vec::with_capacity(3);
-            if let Some(p) = &pidfd {
-                fds.push(pollfd(p.as_raw_fd()));
+            let mut fds = [pollfd(-1); 3];
+            for (slot, fd) in fds.iter_mut().zip(self.fds()) {
+                *slot = pollfd(fd);
             }
-            let streams = self.open_fds();
-            fds.extend(streams.iter().map(|&fd| pollfd(fd)));
-            let timeout = if pidfd.is_some() {
-                -1
-            } else {
-                FALLBACK_TICK_MS
-            };
-            // SAFETY: fds is a valid array of pollfd of the given length.
-            let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+            // SAFETY: fds is a valid array of three pollfd; negative fds are ignored.
+            let r = unsafe { libc::poll(fds.as_mut_ptr(), 3, timeout) };
             if r < 0 {
                 if io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
                     continue;
                 }
                 // Cannot poll: read nothing more until the child is gone.
                 wait_exited_no_reap(pid);
-                return;
+                break;
             }
-            let ready = |fd: RawFd| fds.iter().any(|p| p.fd == fd && p.revents != 0);
-            for fd in streams {
-                if ready(fd) {
-                    self.read_once(fd, buf);
+            for p in &fds[1..] {
+                if p.fd >= 0 && p.revents != 0 {
+                    self.read_once(p.fd, buf);
                 }
             }
-            let exited = match &pidfd {
-                Some(p) => ready(p.as_raw_fd()),
-                None => has_exited(pid),
+            let exited = if self.pidfd.is_some() {
+                fds[0].revents != 0
+            } else {
+                has_exited(pid)
             };
             if exited {
-                return;
+                break;
             }
         }
+        self.writers = None;
+        self.pidfd = None;
     }
 
     /// After the run and whatever it left were killed: what is still in the pipes, without
     /// waiting for a writer that escaped the process group.
     pub fn finish(&mut self, buf: &mut [u8]) {
         loop {
-            let streams = self.open_fds();
-            if streams.is_empty() {
-                break;
-            }
-            let mut fds: Vec<libc::pollfd> = streams.iter().map(|&fd| pollfd(fd)).collect();
-            // SAFETY: fds is a valid array of pollfd of the given length.
-            let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) };
+            let [_, out, err] = self.fds();
+            let mut fds = [pollfd(out), pollfd(err)];
+            // SAFETY: fds is a valid array of two pollfd; negative fds are ignored.
+            let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, 0) };
             if r <= 0 {
                 break;
             }
             for p in &fds {
-                if p.revents != 0 {
+                if p.fd >= 0 && p.revents != 0 {
                     self.read_once(p.fd, buf);
                 }
             }
@@ -216,12 +224,9 @@ impl Capture {
         self.metric_lines.finish();
     }
 
-    fn open_fds(&self) -> Vec<RawFd> {
-        [&self.stdout, &self.stderr]
-            .into_iter()
-            .flatten()
-            .map(|f| f.as_raw_fd())
-            .collect()
+    /// The pidfd, stdout and stderr, -1 for those not open (poll ignores them).
+    fn fds(&self) -> [RawFd; 3] {
+        [&self.pidfd, &self.stdout, &self.stderr].map(|f| f.as_ref().map_or(-1, |f| f.as_raw_fd()))
     }
 
     /// One read from `fd` (poll said it would not block); closes it at end of file.
