@@ -262,3 +262,51 @@ fn together(spec: &BenchSpec, runs: Vec<BenchmarkResult>, seed: u64) -> Benchmar
     out.warmup_runs = spec.warmup;
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::executor::mock_measurement;
+    use crate::runner::tests::spec;
+    use crate::runner::{MockExecutor, RunRequest};
+
+    /// A mock whose runs of `leaky` leave 2 processes, and whose setup `spawner` leaves 1.
+    fn leaking(req: &RunRequest<'_>) -> RunMeasurement {
+        let mut m = mock_measurement(req);
+        m.leftovers = match req.exec.display().as_str() {
+            "leaky" => 2,
+            "spawner" => 1,
+            _ => 0,
+        };
+        m
+    }
+
+    #[test]
+    fn leftovers_are_counted_per_benchmark_and_per_side() {
+        let mut leaky = spec(&["leaky"]);
+        leaky.warmup = 1;
+        leaky.sampling.runs = Some(3);
+        leaky.setup = Some(Exec::Argv(vec!["spawner".into()]));
+        let mut ex = MockExecutor::new(leaking);
+        let r = run_bench(&leaky, &mut ex, 1, &mut NoObserver);
+        assert_eq!(r.status, BenchStatus::Ok);
+        // 1 warm-up + 3 runs, 2 each, and the setup's 1.
+        assert_eq!(r.leaked_processes, 9);
+
+        let mut tidy = spec(&["tidy"]);
+        tidy.sampling.runs = Some(3);
+        tidy.warmup = 1;
+        let mut ex = MockExecutor::new(leaking);
+        let [a, b] = interleave_bench(
+            [&tidy, &leaky],
+            &mut ex,
+            1,
+            &mut SplitMix64::new(7),
+            &mut NoObserver,
+        );
+        assert_eq!((a.status, b.status), (BenchStatus::Ok, BenchStatus::Ok));
+        let runs = b.metric("wall_time").unwrap().samples.len() as u64;
+        assert_eq!(a.leaked_processes, 0);
+        assert_eq!(b.leaked_processes, 2 * (runs + 1) + 1);
+    }
+}
