@@ -28,6 +28,7 @@ fn report(shift: f64, seed: u64) -> Report {
             device: "cpu".into(),
             command: None,
             warmup_runs: 1,
+            leaked_processes: 0,
             metrics: METRICS
                 .iter()
                 .map(|name| {

@@ -91,6 +91,7 @@ fn report(i: usize) -> Report {
             device: "cpu".into(),
             command: Some("./bench --fast".into()),
             warmup_runs: 1,
+            leaked_processes: 0,
             metrics,
         }],
         thresholds: BTreeMap::new(),

@@ -23,6 +23,7 @@ pub mod shell;
 pub mod stats;
 pub mod store;
 pub mod strict_json;
+pub mod tmpdir;
 pub mod trend;
 pub mod versus;
 

@@ -197,7 +197,15 @@ pub struct BenchmarkResult {
     /// Warm-up runs done before measuring (not part of the samples).
     #[serde(default)]
     pub warmup_runs: u32,
+    /// Processes its runs (setup, prepare and cleanup included) left running in their process
+    /// group after they exited; perfgate killed them. A finding, not a failure; absent when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub leaked_processes: u64,
     pub metrics: Vec<Metric>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn default_device() -> String {

@@ -36,6 +36,7 @@ fn bench(name: &str, metrics: Vec<Metric>) -> BenchmarkResult {
         device: "cpu".into(),
         command: None,
         warmup_runs: 1,
+        leaked_processes: 0,
         metrics,
     }
 }

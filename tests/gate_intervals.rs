@@ -76,6 +76,7 @@ fn report(benches: Vec<(String, Vec<f64>)>) -> Report {
                 device: "cpu".into(),
                 command: None,
                 warmup_runs: 0,
+                leaked_processes: 0,
                 metrics: vec![metric(samples)],
             })
             .collect(),

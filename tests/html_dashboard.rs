@@ -54,6 +54,7 @@ fn report(benches: Vec<(&str, Vec<f64>)>) -> Report {
                 device: "cpu".into(),
                 command: None,
                 warmup_runs: 0,
+                leaked_processes: 0,
                 metrics: vec![Metric {
                     processes: None,
                     name: "wall_time".into(),

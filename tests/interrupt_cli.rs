@@ -6,76 +6,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{perfgate, run, write};
-
-/// Process `pid` exists (a zombie counts as gone).
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| rest.starts_with('Z')),
-        Err(_) => false,
-    }
-}
-
-fn wait_until_gone(pid: i32) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while alive(pid) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(!alive(pid), "process {pid} outlived perfgate");
-}
-
-/// The pid a script wrote to `path` (`echo $$ > tmp && mv tmp path`, so it is whole once it
-/// exists); waits for it, since that is how we know the benchmark started.
-fn pid_in(path: &Path, child: &mut Child) -> i32 {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            return text.trim().parse().unwrap();
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!(
-                "perfgate ended ({status}) before {} appeared",
-                path.display()
-            );
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} never appeared",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn signal(child: &Child, sig: i32) {
-    // SAFETY: sending a signal to our own child process.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, sig) }, 0);
-}
-
-/// Waits for perfgate with a generous deadline: exit code and stderr.
-fn finish(mut child: Child) -> (i32, String) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("perfgate did not exit after the signal");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    let code = out.status.code().expect("perfgate exits, not killed");
-    (code, String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-/// A script that records its pid in `name`, atomically.
-fn records_pid(name: &str) -> String {
-    format!("echo $$ > {name}.tmp && mv {name}.tmp {name}")
-}
+use common::{finish, perfgate, pid_in, records_pid, run, signal, wait_until_gone, write};
 
 fn runs_in_store(dir: &Path) -> usize {
     let r = run(perfgate()

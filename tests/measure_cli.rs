@@ -91,7 +91,7 @@ warmup = 0
     assert_eq!(code, 3);
     let reason = report["benchmarks"][0]["reason"].as_str().unwrap();
     assert!(
-        reason.contains("stdout line 2: `value=` is not a finite number"),
+        reason.contains("stdout line 2: `value=abc` is not a finite number"),
         "{reason}"
     );
 }

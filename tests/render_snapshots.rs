@@ -30,6 +30,7 @@ fn report(commit: &str, scale: f64) -> Report {
         device: "cpu".into(),
         command: Some("./bench".into()),
         warmup_runs: 1,
+        leaked_processes: 0,
         metrics,
     };
     let times = |m: f64| {
@@ -157,6 +158,7 @@ fn a_lone_report_renders_in_every_format() {
         device: "cpu".into(),
         command: Some("./crash".into()),
         warmup_runs: 0,
+        leaked_processes: 0,
         metrics: vec![],
     });
     check("report.md", &markdown::report_markdown(&r));

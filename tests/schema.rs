@@ -668,3 +668,17 @@ warmup = 0
         "{report}"
     );
 }
+
+#[test]
+fn a_report_with_leaked_processes_validates() {
+    let dir = TempDir::new().unwrap();
+    // Each of the 3 runs leaves one sleeper behind; perfgate kills and counts it.
+    let cmd = ["sh", "-c", "sleep 30 &"];
+    let (_, report) = adhoc_run(dir.path(), "leaky.json", None, &cmd, 0);
+    assert_eq!(report["benchmarks"][0]["leaked_processes"], 3);
+    let validator = report_schema();
+    assert_valid(&validator, &report, "a report with leaked_processes");
+    let mut wrong = report.clone();
+    wrong["benchmarks"][0]["leaked_processes"] = json!(-1);
+    assert_invalid(&validator, &wrong, "a negative leaked_processes");
+}

@@ -125,9 +125,11 @@ pub fn capture(
             cwd: &spec.cwd,
             timeout: spec.timeout,
             capture_stdout: stdout,
+            scan_metrics: false,
             pin: &spec.settings.pin,
             sample_gpu: false,
             cleanup: what == "cleanup",
+            keeps_background: what == "setup",
         });
         if m.outcome.success() {
             return Ok(());

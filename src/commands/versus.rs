@@ -3,6 +3,8 @@
 //! disagree (the comparison would be meaningless); 3 when a run fails.
 
 use std::collections::BTreeMap;
+use std::io::{Seek, SeekFrom};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -15,7 +17,7 @@ use crate::render::style::table;
 use crate::runner::{Interruption, ProcessExecutor, RunMeasurement, RunOutcome};
 use crate::shell::{program, with_bin};
 use crate::stats::SplitMix64;
-use crate::versus::outputs::{agree, Mode};
+use crate::versus::outputs::{agree_captured, comparable, Captured, Mode};
 use crate::versus::{default_pcts, order, ratio, run_captured, verdict, MetricRatio, Side};
 
 /// Reads one metric of a run.
@@ -45,18 +47,9 @@ struct Outputs {
     detail: String,
 }
 
-fn compare_with_cmd(cmd: &str, a: &[u8], b: &[u8]) -> Result<std::result::Result<(), String>> {
-    let dir = tempfile::tempdir().map_err(|e| Error::Io {
-        context: "cannot create a temporary directory".into(),
-        source: e,
-    })?;
-    let (pa, pb) = (dir.path().join("a.out"), dir.path().join("b.out"));
-    for (p, bytes) in [(&pa, a), (&pb, b)] {
-        std::fs::write(p, bytes).map_err(|source| Error::Write {
-            path: p.clone(),
-            source,
-        })?;
-    }
+/// Runs `--compare-cmd` on the two outputs kept in `dir` (`a.out`, `b.out`).
+fn compare_with_cmd(cmd: &str, dir: &Path) -> Result<std::result::Result<(), String>> {
+    let (pa, pb) = (dir.join("a.out"), dir.join("b.out"));
     let status = std::process::Command::new("sh")
         .args(["-c", cmd])
         .env("A_OUT", &pa)
@@ -71,6 +64,19 @@ fn compare_with_cmd(cmd: &str, a: &[u8], b: &[u8]) -> Result<std::result::Result
     } else {
         Err(format!("--compare-cmd `{cmd}` says they differ ({status})"))
     })
+}
+
+/// Copies the output just captured in `out` to `to`, for `--compare-cmd` (a copy on disk:
+/// an output may be larger than memory).
+fn keep_file(out: &mut std::fs::File, to: &Path) -> Result<()> {
+    let write_err = |source| Error::Write {
+        path: to.to_path_buf(),
+        source,
+    };
+    out.seek(SeekFrom::Start(0)).map_err(write_err)?;
+    let mut file = std::fs::File::create(to).map_err(write_err)?;
+    std::io::copy(out, &mut file).map_err(write_err)?;
+    Ok(())
 }
 
 /// The two sides' commands, and their start-up commands, from the arguments.
@@ -146,14 +152,24 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
         context: "cannot create a temporary file".into(),
         source: e,
     })?;
+    // With --compare-cmd, each side's first output is kept as a file for the command.
+    let kept_dir = match &args.compare_cmd {
+        Some(_) => Some(crate::tmpdir::create().map_err(|e| Error::Io {
+            context: "cannot create a temporary directory".into(),
+            source: e,
+        })?),
+        None => None,
+    };
     let idx = |s: Side| usize::from(s == Side::B);
     let name = |s: Side| if s == Side::A { "A" } else { "B" };
-    let mut first: [Option<Vec<u8>>; 2] = [None, None];
+    let mut first: [Option<Captured>; 2] = [None, None];
     let mut one = |side: Side,
                    label: &str,
-                   first: &mut [Option<Vec<u8>>; 2]|
+                   first: &mut [Option<Captured>; 2]|
      -> Result<std::result::Result<crate::runner::RunMeasurement, ExitStatus>> {
-        let (m, bytes) = run_captured(&mut exec, &execs[idx(side)], &env, &cwd, &mut out);
+        let is_first = first[idx(side)].is_none();
+        let (m, captured) =
+            run_captured(&mut exec, &execs[idx(side)], &env, &cwd, &mut out, is_first);
         stop_if_interrupted(&m, &sides.commands[idx(side)], || {
             format!("{} ({label})", name(side))
         })?;
@@ -170,9 +186,21 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
             ));
             return Ok(Err(ExitStatus::BenchmarkFailed));
         }
+        let captured = captured.map_err(|e| Error::Io {
+            context: "cannot read the captured stdout".into(),
+            source: e,
+        })?;
         match &first[idx(side)] {
-            None => first[idx(side)] = Some(bytes),
-            Some(f) if *f != bytes => {
+            None => {
+                if let Some(dir) = &kept_dir {
+                    keep_file(
+                        &mut out,
+                        &dir.path().join(format!("{}.out", ["a", "b"][idx(side)])),
+                    )?;
+                }
+                first[idx(side)] = Some(captured);
+            }
+            Some(f) if !f.same(&captured) => {
                 print_stderr(&format!(
                     "perfgate versus: {}'s output changed between runs ({label}): not deterministic, so it cannot be cross-checked\n",
                     name(side)
@@ -191,13 +219,18 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
             }
         }
     }
-    let (fa, fb) = (
-        first[0].clone().unwrap_or_default(),
-        first[1].clone().unwrap_or_default(),
-    );
-    let agreement = match &args.compare_cmd {
-        Some(cmd) => compare_with_cmd(cmd, &fa, &fb)?,
-        None => agree(&mode, &fa, &fb),
+    let [Some(fa), Some(fb)] = first.clone() else {
+        unreachable!("at least one warm-up run of each side");
+    };
+    let agreement = match (&args.compare_cmd, &kept_dir) {
+        (Some(cmd), Some(dir)) => compare_with_cmd(cmd, dir.path())?,
+        _ => {
+            if let Err(why) = comparable(&mode, &fa, &fb) {
+                print_stderr(&format!("perfgate versus: {why}\n"));
+                return Ok(ExitStatus::BadInput);
+            }
+            agree_captured(&mode, &fa, &fb)
+        }
     };
     if let Err(diff) = agreement {
         print_stderr(&format!(
@@ -221,7 +254,14 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
     if let Some(cmds) = &sides.startup {
         let startup_execs = cmds.clone().map(Exec::Shell);
         for (i, side) in plan.iter().enumerate() {
-            let (m, _) = run_captured(&mut exec, &startup_execs[idx(*side)], &env, &cwd, &mut out);
+            let (m, _) = run_captured(
+                &mut exec,
+                &startup_execs[idx(*side)],
+                &env,
+                &cwd,
+                &mut out,
+                false,
+            );
             stop_if_interrupted(&m, &cmds[idx(*side)], || {
                 format!("{}'s start-up command (run {})", name(*side), i + 1)
             })?;
@@ -307,10 +347,7 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
             agree: true,
             detail: match &args.compare_cmd {
                 Some(c) => format!("--compare-cmd `{c}` accepted them"),
-                None => format!(
-                    "{mode} (A's stdout sha256 {})",
-                    &crate::context::sha256_hex(&fa)[..16]
-                ),
+                None => format!("{mode} (A's stdout sha256 {})", &fa.sha256_hex()[..16]),
             },
         },
         metrics,

@@ -97,6 +97,7 @@ pub fn results(
                 device: device.to_string(),
                 command: command.map(str::to_string),
                 warmup_runs: 0,
+                leaked_processes: 0,
                 metrics,
             })
         })

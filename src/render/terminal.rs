@@ -3,7 +3,7 @@
 use super::human::{format_bytes, format_pct, format_value, shift_with_ci};
 use super::style::{table, Paint, Style};
 use crate::gate::{Comparison, Overall, Verdict, NOISY_CV};
-use crate::model::{metric_names, BenchStatus, Report};
+use crate::model::{metric_names, BenchStatus, BenchmarkResult, Report};
 
 /// The run table: one row per benchmark, then the reasons of failures and warnings.
 pub fn report_table(report: &Report, style: Style) -> String {
@@ -24,6 +24,7 @@ pub fn report_table(report: &Report, style: Style) -> String {
     let mut notes = Vec::new();
     for b in &report.benchmarks {
         let name = b.name.clone();
+        notes.extend(leak_note(b, style));
         match b.status {
             BenchStatus::Ok => {}
             BenchStatus::Failed | BenchStatus::Skipped => {
@@ -97,6 +98,19 @@ pub fn report_table(report: &Report, style: Style) -> String {
     out
 }
 
+/// A benchmark whose runs left processes behind: a finding, though not a failure.
+fn leak_note(b: &BenchmarkResult, style: Style) -> Option<String> {
+    (b.leaked_processes > 0).then(|| {
+        style.paint(
+            &format!(
+                "{}: its runs left {} process(es) running after they exited; perfgate killed them",
+                b.name, b.leaked_processes
+            ),
+            Paint::Yellow,
+        )
+    })
+}
+
 /// One row per metric: for reports from harnesses, whose metrics (instructions, cpu_time,
 /// bytes_per_op, accuracy...) do not fit the process columns.
 fn metric_table(report: &Report, style: Style) -> String {
@@ -105,6 +119,7 @@ fn metric_table(report: &Report, style: Style) -> String {
         .to_vec()];
     let mut notes = Vec::new();
     for b in &report.benchmarks {
+        notes.extend(leak_note(b, style));
         if b.status != BenchStatus::Ok {
             let paint = if b.status == BenchStatus::Failed {
                 Paint::Red

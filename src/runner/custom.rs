@@ -11,7 +11,6 @@
 //! samples a biased subset).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use crate::model::Direction;
@@ -103,30 +102,115 @@ impl CustomMetrics {
     }
 }
 
-/// The `PERFGATE_METRIC` lines of a run's stdout (from the start of `file`).
-pub fn from_stdout(file: &mut std::fs::File) -> Result<Vec<Reported>, String> {
-    file.seek(SeekFrom::Start(0))
-        .map_err(|e| format!("cannot read the benchmark's stdout: {e}"))?;
-    let mut out = Vec::new();
-    let mut reader = BufReader::new(file);
-    let mut line = Vec::new();
-    let mut number = 0;
-    loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| format!("cannot read the benchmark's stdout: {e}"))?;
-        if n == 0 {
-            break;
+/// The longest `PERFGATE_METRIC` line read, in bytes: a longer line starting with the prefix
+/// is refused, so what perfgate keeps of a benchmark's stdout stays bounded.
+pub const MAX_LINE_BYTES: usize = 4096;
+/// The most `PERFGATE_METRIC` lines one run may print.
+pub const MAX_LINES: usize = 1000;
+
+/// The `PERFGATE_METRIC` lines of a run's stdout, picked out as it is read: every other line
+/// is dropped as it goes by, whatever its length.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricLines {
+    /// (line number, text) of each metric line.
+    lines: Vec<(u64, String)>,
+    /// The first line that could not be kept, and why.
+    problem: Option<String>,
+    /// Lines seen, the current one excluded.
+    number: u64,
+    /// The start of the current line, while it may still be a metric line.
+    current: Vec<u8>,
+    current_len: u64,
+    /// The current line cannot be a metric line.
+    skipping: bool,
+}
+
+impl MetricLines {
+    pub fn feed(&mut self, mut chunk: &[u8]) {
+        while !chunk.is_empty() {
+            match newline(chunk) {
+                Some(i) => {
+                    self.take(&chunk[..i]);
+                    self.end_line();
+                    chunk = &chunk[i + 1..];
+                }
+                None => {
+                    self.take(chunk);
+                    break;
+                }
+            }
         }
-        number += 1;
-        if !line.starts_with(LINE_PREFIX.as_bytes()) {
-            continue;
-        }
-        let text = String::from_utf8_lossy(&line);
-        out.push(parse_line(text.trim_end()).map_err(|e| format!("stdout line {number}: {e}"))?);
     }
-    Ok(out)
+
+    /// The end of the output: a last line without a newline counts.
+    pub fn finish(&mut self) {
+        if self.current_len > 0 {
+            self.end_line();
+        }
+    }
+
+    fn take(&mut self, bytes: &[u8]) {
+        self.current_len += bytes.len() as u64;
+        if self.skipping {
+            return;
+        }
+        let room = (MAX_LINE_BYTES + 1).saturating_sub(self.current.len());
+        self.current
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
+        let prefix = LINE_PREFIX.as_bytes();
+        let n = self.current.len().min(prefix.len());
+        if self.current[..n] != prefix[..n] {
+            self.skipping = true;
+            self.current.clear();
+        }
+    }
+
+    fn end_line(&mut self) {
+        self.number += 1;
+        let is_metric = !self.skipping && self.current.starts_with(LINE_PREFIX.as_bytes());
+        if is_metric && self.problem.is_none() {
+            if self.current_len > MAX_LINE_BYTES as u64 {
+                self.problem = Some(format!(
+                    "stdout line {} starts with `{}` but is {} bytes long, over the {MAX_LINE_BYTES} a metric line may have",
+                    self.number,
+                    LINE_PREFIX.trim_end(),
+                    self.current_len
+                ));
+            } else if self.lines.len() >= MAX_LINES {
+                self.problem = Some(format!(
+                    "stdout line {}: more than {MAX_LINES} `{}` lines in one run",
+                    self.number,
+                    LINE_PREFIX.trim_end()
+                ));
+            } else {
+                let text = String::from_utf8_lossy(&self.current);
+                self.lines.push((self.number, text.trim_end().to_string()));
+            }
+        }
+        self.current.clear();
+        self.current_len = 0;
+        self.skipping = false;
+    }
+}
+
+/// The first `\n` in `bytes`. libc's memchr: a benchmark may print gigabytes, and this runs
+/// at memory speed even in a debug build.
+fn newline(bytes: &[u8]) -> Option<usize> {
+    // SAFETY: memchr reads at most `bytes.len()` bytes from a valid slice.
+    let p = unsafe { libc::memchr(bytes.as_ptr().cast(), b'\n' as i32, bytes.len()) };
+    (!p.is_null()).then(|| p as usize - bytes.as_ptr() as usize)
+}
+
+/// The metrics reported by a run's `PERFGATE_METRIC` lines.
+pub fn from_stdout(lines: &MetricLines) -> Result<Vec<Reported>, String> {
+    if let Some(problem) = &lines.problem {
+        return Err(problem.clone());
+    }
+    lines
+        .lines
+        .iter()
+        .map(|(number, text)| parse_line(text).map_err(|e| format!("stdout line {number}: {e}")))
+        .collect()
 }
 
 /// `PERFGATE_METRIC name=accuracy value=0.9987 unit=ratio direction=higher`.
@@ -240,7 +324,7 @@ pub struct MetricsFile {
 impl MetricsFile {
     pub fn new() -> std::io::Result<Self> {
         Ok(MetricsFile {
-            dir: tempfile::tempdir()?,
+            dir: crate::tmpdir::create()?,
         })
     }
 
@@ -289,6 +373,50 @@ mod tests {
         assert!(parse_line("PERFGATE_METRIC name=a value=1 direction=up")
             .unwrap_err()
             .contains("direction `up`"));
+    }
+
+    /// `output` fed in pieces of `piece` bytes, as reads from a pipe would give it.
+    fn scanned(output: &[u8], piece: usize) -> Result<Vec<Reported>, String> {
+        let mut lines = MetricLines::default();
+        for chunk in output.chunks(piece) {
+            lines.feed(chunk);
+        }
+        lines.finish();
+        from_stdout(&lines)
+    }
+
+    #[test]
+    fn metric_lines_are_picked_out_of_any_output_in_any_pieces() {
+        let mut out = b"noise\n".to_vec();
+        out.extend(vec![b'x'; 3 * MAX_LINE_BYTES]);
+        out.extend(b"\nPERFGATE_METRIC name=a value=1\nPERFGATE_METRICS are not this\n");
+        out.extend(b"PERFGATE_METRIC name=b value=2 unit=ratio");
+        for piece in [1, 7, 4096, out.len()] {
+            let r = scanned(&out, piece).unwrap();
+            let got: Vec<(&str, f64)> = r.iter().map(|m| (m.name.as_str(), m.value)).collect();
+            assert_eq!(got, [("a", 1.0), ("b", 2.0)], "pieces of {piece}");
+        }
+        assert_eq!(
+            scanned(b"ok\nPERFGATE_METRIC name=a\n", 3).unwrap_err(),
+            "stdout line 2: `value=` is missing"
+        );
+    }
+
+    #[test]
+    fn an_overlong_or_excess_metric_line_is_refused_with_its_line_number() {
+        let mut out = b"x\nPERFGATE_METRIC name=a value=1 ".to_vec();
+        out.extend(vec![b' '; MAX_LINE_BYTES]);
+        out.extend(b"\n");
+        let len = out.len() - 3;
+        assert_eq!(
+            scanned(&out, 1000).unwrap_err(),
+            format!("stdout line 2 starts with `PERFGATE_METRIC` but is {len} bytes long, over the 4096 a metric line may have")
+        );
+        let many = "PERFGATE_METRIC name=a value=1\n".repeat(MAX_LINES + 1);
+        assert_eq!(
+            scanned(many.as_bytes(), 4096).unwrap_err(),
+            "stdout line 1001: more than 1000 `PERFGATE_METRIC` lines in one run"
+        );
     }
 
     #[test]

@@ -4,19 +4,16 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use super::interrupt;
-use super::spawn;
+use super::custom::MetricLines;
+use super::output::Capture;
+use super::{group, interrupt, spawn};
 use crate::config::Exec;
-
-/// Bytes of a failed run's stderr kept for the report.
-pub const STDERR_TAIL_BYTES: u64 = 2048;
 
 pub struct RunRequest<'a> {
     pub exec: &'a Exec,
@@ -26,6 +23,9 @@ pub struct RunRequest<'a> {
     /// Where the command's stdout goes when its output is data (a harness's results),
     /// whatever `show_output` says; `None`: /dev/null, or the terminal with `show_output`.
     pub capture_stdout: Option<&'a File>,
+    /// Without `capture_stdout` or `show_output`: read stdout for `PERFGATE_METRIC` lines
+    /// ([`RunMeasurement::metric_lines`]) instead of sending it to /dev/null.
+    pub scan_metrics: bool,
     /// CPU affinity (`pin`); empty: inherited.
     pub pin: &'a [usize],
     /// Sample the GPU memory of the process tree while it runs (`device = "cuda"`).
@@ -33,6 +33,9 @@ pub struct RunRequest<'a> {
     /// A cleanup command: after an interruption it still runs (for at most
     /// [`super::interrupt::CLEANUP_BOUND`]), where every other run is refused.
     pub cleanup: bool,
+    /// A setup command: what it leaves running in the background (a server the benchmark
+    /// talks to) is the point of it, so it is not killed after the run; the cleanup stops it.
+    pub keeps_background: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,8 +75,13 @@ pub struct RunMeasurement {
     pub user_time: f64,
     pub sys_time: f64,
     pub peak_rss_bytes: u64,
-    /// The end of stderr, read only when the run failed.
+    /// The end of stderr as one line of escaped text, when the run failed.
     pub stderr_tail: String,
+    /// The `PERFGATE_METRIC` lines of stdout, with `scan_metrics`.
+    pub metric_lines: MetricLines,
+    /// Processes still running in the run's process group after it exited by itself
+    /// (background children it left behind); perfgate killed them.
+    pub leftovers: u32,
     /// GPU use of the process tree, when asked for; `samples == 0 && failed == 0` with an
     /// error: no GPU sampler could be opened.
     pub gpu: Option<super::gpu::GpuPeak>,
@@ -94,11 +102,12 @@ pub trait Executor {
 }
 
 /// Runs real processes (see [`super::spawn`] for how they are started and why). stdout goes
-/// to /dev/null unless `show_output`; stderr goes to a temporary file (not a pipe: a chatty
-/// child can never block on it) whose tail is kept when a run fails.
+/// to /dev/null unless `show_output`, `capture_stdout` or `scan_metrics`; stderr is read as
+/// it comes and only its tail is kept (see [`super::output`]).
 pub struct ProcessExecutor {
-    stderr: File,
     dev_null: File,
+    /// What the pipes are read into.
+    buf: Vec<u8>,
     show_output: bool,
     watchdog: Option<Watchdog>,
     /// The last command prepared: a benchmark repeats the same request, and resolving PATH
@@ -113,8 +122,10 @@ type PreparedKey = (Exec, BTreeMap<String, String>, PathBuf, Vec<usize>);
 
 impl ProcessExecutor {
     pub fn new(show_output: bool) -> std::io::Result<Self> {
+        // Started now, not at the first run: forking it takes a moment that must not be timed.
+        group::guardian();
         Ok(ProcessExecutor {
-            stderr: tempfile::tempfile()?,
+            buf: vec![0; 64 * 1024],
             dev_null: std::fs::OpenOptions::new()
                 .read(true)
                 .write(true)
@@ -126,29 +137,7 @@ impl ProcessExecutor {
         })
     }
 
-    fn stderr_tail(&mut self) -> String {
-        if self.show_output {
-            return String::new();
-        }
-        let len = self.stderr.metadata().map_or(0, |m| m.len());
-        let start = len.saturating_sub(STDERR_TAIL_BYTES);
-        let mut buf = Vec::new();
-        if self.stderr.seek(SeekFrom::Start(start)).is_ok() {
-            let _ = (&self.stderr).take(STDERR_TAIL_BYTES).read_to_end(&mut buf);
-        }
-        let text = String::from_utf8_lossy(&buf);
-        let text = text.trim_end();
-        if start > 0 {
-            // Drop the partial first line.
-            text.split_once('\n')
-                .map_or(text, |(_, rest)| rest)
-                .to_string()
-        } else {
-            text.to_string()
-        }
-    }
-
-    fn park(&mut self, req: &RunRequest<'_>) -> Result<spawn::Parked, String> {
+    fn park(&mut self, req: &RunRequest<'_>) -> Result<(spawn::Parked, Capture), String> {
         let cached = matches!(&self.prepared, Some(((e, env, cwd, pin), _)) if e == req.exec && env == req.env && cwd == req.cwd && pin == req.pin);
         if !cached {
             let args = match req.exec {
@@ -168,6 +157,10 @@ impl ProcessExecutor {
         }
         let prepared = &self.prepared.as_ref().expect("prepared above").1;
         let captured = req.capture_stdout.map(|f| f.as_raw_fd());
+        let scan = req.scan_metrics && captured.is_none() && !self.show_output;
+        let (capture, ends) = Capture::new(scan, !self.show_output)
+            .map_err(|e| format!("cannot create a pipe: {e}"))?;
+        let fd = |end: &Option<std::os::fd::OwnedFd>| end.as_ref().map(|e| e.as_raw_fd());
         let stdio = if self.show_output {
             spawn::Stdio {
                 stdin: self.dev_null.as_raw_fd(),
@@ -175,17 +168,21 @@ impl ProcessExecutor {
                 stderr: None,
             }
         } else {
-            self.stderr.set_len(0).map_err(|e| e.to_string())?;
-            self.stderr
-                .seek(SeekFrom::Start(0))
-                .map_err(|e| e.to_string())?;
             spawn::Stdio {
                 stdin: self.dev_null.as_raw_fd(),
-                stdout: Some(captured.unwrap_or(self.dev_null.as_raw_fd())),
-                stderr: Some(self.stderr.as_raw_fd()),
+                stdout: Some(
+                    captured
+                        .or(fd(&ends.stdout))
+                        .unwrap_or(self.dev_null.as_raw_fd()),
+                ),
+                stderr: fd(&ends.stderr),
             }
         };
-        spawn::fork_parked(prepared, &stdio).map_err(|e| format!("fork failed: {e}"))
+        let parked =
+            spawn::fork_parked(prepared, &stdio).map_err(|e| format!("fork failed: {e}"))?;
+        let mut capture = capture;
+        capture.watch(parked.pid, ends);
+        Ok((parked, capture))
     }
 }
 
@@ -206,6 +203,8 @@ impl Executor for ProcessExecutor {
             sys_time: 0.0,
             peak_rss_bytes: 0,
             stderr_tail: String::new(),
+            metric_lines: MetricLines::default(),
+            leftovers: 0,
             gpu: None,
         };
         let timeout = match (req.cleanup, interrupt::received()) {
@@ -219,18 +218,20 @@ impl Executor for ProcessExecutor {
         if timeout.is_some() && self.watchdog.is_none() {
             self.watchdog = Some(Watchdog::start());
         }
-        let parked = match self.park(req) {
+        let (parked, mut capture) = match self.park(req) {
             Ok(p) => p,
             Err(e) => return failed_start(e),
         };
         let pid = parked.pid;
         interrupt::set_running(pid, req.cleanup);
+        group::guard(pid);
         if let Some(signal) = interrupt::received().filter(|_| !req.cleanup) {
             // Interrupted before this run began: the parked child never runs its command.
             // SAFETY: plain syscall; the group leader is our unreaped child.
             unsafe { libc::killpg(pid, libc::SIGKILL) };
             wait4(pid);
             interrupt::set_running(0, false);
+            group::guard(0);
             return RunMeasurement {
                 outcome: RunOutcome::Interrupted(signal),
                 ..failed_start(String::new())
@@ -253,10 +254,12 @@ impl Executor for ProcessExecutor {
         };
         if let Some((timeout, dog)) = armed {
             dog.arm(pid, start + timeout);
-            // Wait without reaping: while the child is a zombie its pid (= its process group
-            // id) cannot be reused, so a late kill from the watchdog cannot hit a stranger.
-            wait_exited_no_reap(pid);
         }
+        // Returns with the child exited but not reaped: while it is a zombie its pid (= its
+        // process group id) cannot be reused, so a late kill from the watchdog cannot hit a
+        // stranger.
+        capture.wait_exit(pid, &mut self.buf);
+        let timed_out = armed.is_some_and(|(_, dog)| dog.disarm());
         let (status, usage) = wait4(pid);
         let wall_time = start.elapsed().as_secs_f64();
         let gpu = match (tracker, unavailable) {
@@ -267,13 +270,20 @@ impl Executor for ProcessExecutor {
             }),
             (None, None) => None,
         };
+        let leftovers = if req.keeps_background {
+            0
+        } else {
+            group::kill_leftovers(pid)
+        };
         interrupt::set_running(0, false);
-        let timed_out = armed.is_some_and(|(_, dog)| dog.disarm());
+        group::guard(0);
+        capture.finish(&mut self.buf);
         if let Some(e) = parked.exec_error() {
             return failed_start(e.to_string());
         }
         let exit = std::process::ExitStatus::from_raw(status);
-        let outcome = if let Some(signal) = interrupt::received().filter(|_| !req.cleanup) {
+        let interrupted = interrupt::received();
+        let outcome = if let Some(signal) = interrupted.filter(|_| !req.cleanup) {
             RunOutcome::Interrupted(signal)
         } else if timed_out {
             RunOutcome::TimedOut(timeout.unwrap_or_default())
@@ -285,7 +295,7 @@ impl Executor for ProcessExecutor {
         let stderr_tail = if outcome.success() {
             String::new()
         } else {
-            self.stderr_tail()
+            capture.stderr_tail.text()
         };
         RunMeasurement {
             outcome,
@@ -295,6 +305,13 @@ impl Executor for ProcessExecutor {
             // Linux reports ru_maxrss in KiB.
             peak_rss_bytes: (usage.ru_maxrss.max(0) as u64) * 1024,
             stderr_tail,
+            metric_lines: std::mem::take(&mut capture.metric_lines),
+            // What perfgate killed itself (time-out, interruption) is no finding.
+            leftovers: if timed_out || interrupted.is_some() {
+                0
+            } else {
+                leftovers
+            },
             gpu,
         }
     }
@@ -302,25 +319,6 @@ impl Executor for ProcessExecutor {
 
 fn timeval_secs(t: libc::timeval) -> f64 {
     t.tv_sec as f64 + t.tv_usec as f64 * 1e-6
-}
-
-fn wait_exited_no_reap(pid: libc::pid_t) {
-    loop {
-        // SAFETY: siginfo_t is plain data; waitid only writes into it.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: valid pointer; WNOWAIT leaves the child waitable for wait4 below.
-        let r = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOWAIT,
-            )
-        };
-        if r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return;
-        }
-    }
 }
 
 fn wait4(pid: libc::pid_t) -> (i32, libc::rusage) {
@@ -400,6 +398,37 @@ fn watch(shared: &(Mutex<WatchState>, Condvar)) {
     }
 }
 
+/// Passes runs on to another executor and adds up the processes they left behind.
+pub struct Counting<'a> {
+    inner: &'a mut dyn Executor,
+    pub leftovers: u64,
+}
+
+impl<'a> Counting<'a> {
+    pub fn new(inner: &'a mut dyn Executor) -> Self {
+        Counting {
+            inner,
+            leftovers: 0,
+        }
+    }
+}
+
+impl Executor for Counting<'_> {
+    fn run(&mut self, req: &RunRequest<'_>) -> RunMeasurement {
+        let m = self.inner.run(req);
+        self.leftovers += u64::from(m.leftovers);
+        m
+    }
+
+    fn shows_output(&self) -> bool {
+        self.inner.shows_output()
+    }
+
+    fn interrupted(&self) -> Option<i32> {
+        self.inner.interrupted()
+    }
+}
+
 /// Answers runs from a function of the request: deterministic tests of everything above the
 /// process seam. An answer [`RunOutcome::Interrupted`] stands for a Ctrl-C during that run.
 pub struct MockExecutor<F: FnMut(&RunRequest<'_>) -> RunMeasurement> {
@@ -446,6 +475,8 @@ pub fn mock_measurement(req: &RunRequest<'_>) -> RunMeasurement {
         _ => (RunOutcome::Exited(0), 0.001),
     };
     RunMeasurement {
+        metric_lines: MetricLines::default(),
+        leftovers: 0,
         stderr_tail: if outcome.success() {
             String::new()
         } else {

@@ -20,7 +20,7 @@ pub fn count(
         .output()
         .map_err(|e| format!("instructions: valgrind is needed (apt-get install valgrind): {e}"))?;
     let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
-    let dir = tempfile::tempdir().map_err(|e| format!("instructions: {e}"))?;
+    let dir = crate::tmpdir::create().map_err(|e| format!("instructions: {e}"))?;
     let out = dir.path().join("callgrind.out");
     let mut argv = vec![
         "valgrind".to_string(),
@@ -42,9 +42,11 @@ pub fn count(
         // Under callgrind a run takes tens of times longer.
         timeout: spec.timeout.map(|t| t * 100),
         capture_stdout: None,
+        scan_metrics: false,
         pin: &spec.settings.pin,
         sample_gpu: false,
         cleanup: false,
+        keeps_background: false,
     });
     if !m.outcome.success() {
         let log = std::fs::read_to_string(dir.path().join("valgrind.log")).unwrap_or_default();

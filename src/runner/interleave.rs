@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use super::{
     base_result, cleanup, harness, planned_runs, request, run_bench, samples, Executor, NoObserver,
-    Observer, RunMeasurement, RunOutcome, SuiteOptions, SuiteRun,
+    Observer, RunMeasurement, RunOutcome, RunRequest, SuiteOptions, SuiteRun,
 };
 use crate::config::{BenchSpec, Exec, Measure};
 use crate::model::{BenchStatus, BenchmarkResult};
@@ -89,13 +89,43 @@ pub fn run_suite_interleaved(
     })
 }
 
-/// One benchmark, both sides, run by run in ABBA/BAAB blocks; both sides' cleanups after.
+/// One benchmark, both sides, run by run in ABBA/BAAB blocks; both sides' cleanups after;
+/// each side with the processes its runs left behind.
 fn interleave_bench(
     specs: [&BenchSpec; 2],
     exec: &mut dyn Executor,
     seed: u64,
     rng: &mut SplitMix64,
     observer: &mut dyn Observer,
+) -> [BenchmarkResult; 2] {
+    let mut leaked = [0; 2];
+    let mut results = interleave_counted(specs, exec, seed, rng, observer, &mut leaked);
+    for (r, n) in results.iter_mut().zip(leaked) {
+        r.leaked_processes = n;
+    }
+    results
+}
+
+/// Each side's cleanup, its leftovers added to the side's count.
+fn cleanups(
+    specs: [&BenchSpec; 2],
+    exec: &mut dyn Executor,
+    leaked: &mut [u64; 2],
+) -> [Option<RunMeasurement>; 2] {
+    let cleaned = specs.map(|s| cleanup(s, exec));
+    for (n, m) in leaked.iter_mut().zip(&cleaned) {
+        *n += m.as_ref().map_or(0, |m| u64::from(m.leftovers));
+    }
+    cleaned
+}
+
+fn interleave_counted(
+    specs: [&BenchSpec; 2],
+    exec: &mut dyn Executor,
+    seed: u64,
+    rng: &mut SplitMix64,
+    observer: &mut dyn Observer,
+    leaked: &mut [u64; 2],
 ) -> [BenchmarkResult; 2] {
     let failed = |side: usize, reason: String| {
         let mut pair = specs.map(|s| {
@@ -118,7 +148,11 @@ fn interleave_bench(
     };
     for (side, s) in specs.iter().enumerate() {
         if let Some(setup) = &s.setup {
-            let m = exec.run(&request(s, setup));
+            let m = exec.run(&RunRequest {
+                keeps_background: true,
+                ..request(s, setup)
+            });
+            leaked[side] += u64::from(m.leftovers);
             if !m.outcome.success() {
                 let reason = format!("setup {}", m.outcome.describe());
                 // A setup that failed by itself left nothing to clean up; an interrupted one
@@ -126,13 +160,13 @@ fn interleave_bench(
                 if exec.interrupted().is_none() {
                     return failed(side, reason);
                 }
-                let cleaned = specs.map(|s| cleanup(s, exec));
+                let cleaned = cleanups(specs, exec, leaked);
                 return interrupted(side, reason, &cleaned);
             }
         }
     }
-    let measured = alternate(specs, exec, seed, rng, observer);
-    let cleaned = specs.map(|s| cleanup(s, exec));
+    let measured = alternate(specs, exec, seed, rng, observer, leaked);
+    let cleaned = cleanups(specs, exec, leaked);
     let runs = match measured {
         Ok(runs) if exec.interrupted().is_none() => runs,
         Ok(_) => return interrupted(1, "its runs had finished".into(), &cleaned),
@@ -160,6 +194,7 @@ fn alternate(
     seed: u64,
     rng: &mut SplitMix64,
     observer: &mut dyn Observer,
+    leaked: &mut [u64; 2],
 ) -> Result<[Vec<BenchmarkResult>; 2], (usize, String)> {
     // One measured run per call; warm-up with each side's first.
     let one_run = |s: &BenchSpec, first: bool| {
@@ -190,6 +225,7 @@ fn alternate(
                 &rest[side]
             };
             let r = run_bench(spec, exec, seed, &mut NoObserver);
+            leaked[side] += r.leaked_processes;
             if let Some(signal) = exec.interrupted() {
                 // Each call is one run, so its own label would always say "run 1".
                 let n = runs[side].len() + 1;
@@ -228,4 +264,57 @@ fn together(spec: &BenchSpec, runs: Vec<BenchmarkResult>, seed: u64) -> Benchmar
     let mut out = samples::pooled(runs, |m| m.samples.clone(), seed).expect("at least two runs");
     out.warmup_runs = spec.warmup;
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::executor::mock_measurement;
+    use crate::runner::tests::spec;
+    use crate::runner::MockExecutor;
+
+    /// A mock whose runs of `leaky` leave 2 processes, and whose `spawner` leaves 1 unless
+    /// it runs as a setup (whose background processes are kept for the benchmark).
+    fn leaking(req: &RunRequest<'_>) -> RunMeasurement {
+        let mut m = mock_measurement(req);
+        m.leftovers = match req.exec.display().as_str() {
+            "leaky" => 2,
+            "spawner" if !req.keeps_background => 1,
+            _ => 0,
+        };
+        m
+    }
+
+    #[test]
+    fn leftovers_are_counted_per_benchmark_and_per_side() {
+        let mut leaky = spec(&["leaky"]);
+        leaky.warmup = 1;
+        leaky.sampling.runs = Some(3);
+        leaky.setup = Some(Exec::Argv(vec!["spawner".into()]));
+        let mut ex = MockExecutor::new(leaking);
+        let r = run_bench(&leaky, &mut ex, 1, &mut NoObserver);
+        assert_eq!(r.status, BenchStatus::Ok);
+        // 1 warm-up + 3 runs, 2 each; the setup's server is kept, not counted.
+        assert_eq!(r.leaked_processes, 8);
+
+        let mut tidy = spec(&["tidy"]);
+        tidy.sampling.runs = Some(3);
+        tidy.warmup = 1;
+        let mut ex = MockExecutor::new(leaking);
+        let [a, b] = interleave_bench(
+            [&tidy, &leaky],
+            &mut ex,
+            1,
+            &mut SplitMix64::new(7),
+            &mut NoObserver,
+        );
+        assert_eq!((a.status, b.status), (BenchStatus::Ok, BenchStatus::Ok));
+        let runs = b.metric("wall_time").unwrap().samples.len() as u64;
+        assert_eq!(a.leaked_processes, 0);
+        assert_eq!(
+            b.leaked_processes,
+            2 * (runs + 1),
+            "the setup's server is kept"
+        );
+    }
 }

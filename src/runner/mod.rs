@@ -6,15 +6,16 @@
 mod custom;
 pub mod executor;
 pub mod gpu;
+mod group;
 mod harness;
 mod instructions;
 pub mod interleave;
 pub mod interrupt;
+mod output;
 mod samples;
 mod spawn;
 
 use std::collections::BTreeMap;
-use std::io::Seek;
 use std::time::Duration;
 
 pub use executor::{
@@ -80,7 +81,12 @@ pub fn run_suite(
             vec![skipped(spec, device_absent(&spec.device))]
         } else if let Some(h) = &spec.harness {
             observer.bench_started(&spec.name, i, benches.len());
-            let run = harness::run_harness(spec, h, exec, opts.seed);
+            let mut counted = executor::Counting::new(exec);
+            let mut run = harness::run_harness(spec, h, &mut counted, opts.seed);
+            // One process gave them all: what it left behind is a finding of each.
+            for r in &mut run.results {
+                r.leaked_processes = counted.leftovers;
+            }
             if let Some((format, metadata)) = run.source {
                 sources.push(HarnessSource {
                     bench: spec.name.clone(),
@@ -149,6 +155,7 @@ fn base_result(spec: &BenchSpec, status: BenchStatus, reason: Option<String>) ->
         device: spec.device.clone(),
         command: Some(spec.exec.display()),
         warmup_runs: 0,
+        leaked_processes: 0,
         metrics: Vec::new(),
     }
 }
@@ -157,8 +164,21 @@ fn skipped(spec: &BenchSpec, reason: String) -> BenchmarkResult {
     base_result(spec, BenchStatus::Skipped, Some(reason))
 }
 
-/// Runs one benchmark to completion (or first failure).
+/// Runs one benchmark to completion (or first failure), and counts the processes its runs
+/// left behind.
 pub fn run_bench(
+    spec: &BenchSpec,
+    exec: &mut dyn Executor,
+    seed: u64,
+    observer: &mut dyn Observer,
+) -> BenchmarkResult {
+    let mut counted = executor::Counting::new(exec);
+    let mut result = run_bench_counted(spec, &mut counted, seed, observer);
+    result.leaked_processes = counted.leftovers;
+    result
+}
+
+fn run_bench_counted(
     spec: &BenchSpec,
     exec: &mut dyn Executor,
     seed: u64,
@@ -173,7 +193,10 @@ pub fn run_bench(
     };
     let mut setup_failed = None;
     if let Some(setup) = &spec.setup {
-        let m = exec.run(&request(spec, setup));
+        let m = exec.run(&RunRequest {
+            keeps_background: true,
+            ..request(spec, setup)
+        });
         if !m.outcome.success() {
             // A setup that failed by itself left nothing to clean up; an interrupted one may
             // have.
@@ -207,6 +230,7 @@ fn cleanup(spec: &BenchSpec, exec: &mut dyn Executor) -> Option<RunMeasurement> 
     let command = spec.cleanup.as_ref()?;
     Some(exec.run(&RunRequest {
         cleanup: true,
+        keeps_background: false,
         ..request(spec, command)
     }))
 }
@@ -227,9 +251,11 @@ fn request<'a>(spec: &'a BenchSpec, exec: &'a Exec) -> RunRequest<'a> {
         cwd: &spec.cwd,
         timeout: spec.timeout,
         capture_stdout: None,
+        scan_metrics: false,
         pin: &spec.settings.pin,
         sample_gpu: false,
         cleanup: false,
+        keeps_background: false,
     }
 }
 
@@ -244,15 +270,6 @@ fn measure(
         let mut r = base_result(spec, BenchStatus::Failed, Some(reason));
         r.warmup_runs = spec.warmup;
         r
-    };
-    // stdout goes to a file (scanned for PERFGATE_METRIC lines) unless shown on the terminal.
-    let mut stdout = if exec.shows_output() {
-        None
-    } else {
-        match tempfile::tempfile() {
-            Ok(f) => Some(f),
-            Err(e) => return failed_with(format!("cannot create a file for stdout: {e}")),
-        }
     };
     let metrics_file = match custom::MetricsFile::new() {
         Ok(f) => f,
@@ -276,16 +293,10 @@ fn measure(
                     return Err(Box::new(fail(&format!("prepare before {label}"), &m)));
                 }
             }
-            if let Some(f) = stdout.as_mut() {
-                // The child writes at the shared file offset: back to 0, or it would leave
-                // a hole of NULs where the last run's output was.
-                let _ = f
-                    .set_len(0)
-                    .and_then(|()| f.seek(std::io::SeekFrom::Start(0)));
-            }
+            // stdout is scanned for PERFGATE_METRIC lines unless shown on the terminal.
             let m = exec.run(&RunRequest {
                 env: &env,
-                capture_stdout: stdout.as_ref(),
+                scan_metrics: true,
                 sample_gpu: spec.device == "cuda",
                 ..request(spec, &spec.exec)
             });
@@ -303,11 +314,8 @@ fn measure(
                     ))));
                 }
             }
-            let mut reports = match stdout.as_mut() {
-                Some(f) => custom::from_stdout(f)
-                    .map_err(|e| Box::new(failed_with(format!("{label}: {e}"))))?,
-                None => Vec::new(),
-            };
+            let mut reports = custom::from_stdout(&m.metric_lines)
+                .map_err(|e| Box::new(failed_with(format!("{label}: {e}"))))?;
             reports.extend(
                 custom::from_file(&metrics_file.path())
                     .map_err(|e| Box::new(failed_with(format!("{label}: {e}"))))?,

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -135,20 +135,12 @@ pub struct Parked {
     exec_error: OwnedFd,
 }
 
-fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: fds is a valid array of two ints.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: pipe2 returned two fresh descriptors that we now own.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
-}
-
 /// Forks a child in its own process group, with its streams and cwd set, waiting to exec.
 pub fn fork_parked(p: &Prepared, stdio: &Stdio) -> io::Result<Parked> {
-    let (go_read, go_write) = pipe()?;
-    let (err_read, err_write) = pipe()?;
+    let (go_read, go_write) = super::output::pipe()?;
+    let (err_read, err_write) = super::output::pipe()?;
+    // SAFETY: getpid has no failure mode.
+    let parent = unsafe { libc::getpid() };
     let mut argv: Vec<*const libc::c_char> = p.argv.iter().map(|a| a.as_ptr()).collect();
     argv.push(std::ptr::null());
     let mut envp: Vec<*const libc::c_char> = p.envp.iter().map(|e| e.as_ptr()).collect();
@@ -165,6 +157,7 @@ pub fn fork_parked(p: &Prepared, stdio: &Stdio) -> io::Result<Parked> {
             child(
                 p,
                 stdio,
+                parent,
                 go_read.as_raw_fd(),
                 err_write.as_raw_fd(),
                 &argv,
@@ -188,6 +181,7 @@ pub fn fork_parked(p: &Prepared, stdio: &Stdio) -> io::Result<Parked> {
 unsafe fn child(
     p: &Prepared,
     stdio: &Stdio,
+    parent: libc::pid_t,
     go: RawFd,
     err: RawFd,
     argv: &[*const libc::c_char],
@@ -200,6 +194,12 @@ unsafe fn child(
     };
     let errno = || *libc::__errno_location();
     libc::setpgid(0, 0);
+    // Die with perfgate, even by SIGKILL (see `super::group` for the rest of the group); if
+    // it is already gone, so is the reason to run.
+    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+    if libc::getppid() != parent {
+        libc::_exit(126);
+    }
     // Rust ignores SIGPIPE and an ignored disposition survives exec: restore the default so
     // pipelines in benchmarks behave as in a shell. Unblock everything too.
     libc::signal(libc::SIGPIPE, libc::SIG_DFL);

@@ -8,7 +8,7 @@
 
 pub mod outputs;
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 
 use serde::Serialize;
 
@@ -16,6 +16,7 @@ use crate::config::Exec;
 use crate::model::units;
 use crate::runner::{Executor, RunMeasurement, RunRequest};
 use crate::stats::{bootstrap_ci, median, SplitMix64, Statistic};
+use outputs::Captured;
 
 /// Which side a run was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -161,14 +162,17 @@ pub fn default_pcts(unit: &str) -> (f64, f64) {
     }
 }
 
-/// Runs `exec` once with stdout captured; the measurement and the output bytes.
+/// Runs `exec` once with stdout captured in `out`; the measurement and what it printed (its
+/// bytes only with `keep`, and only up to [`outputs::COMPARED_MAX`]: the output is read in
+/// pieces, so its size costs no memory).
 pub fn run_captured(
     exec: &mut dyn Executor,
     command: &Exec,
     env: &std::collections::BTreeMap<String, String>,
     cwd: &std::path::Path,
     out: &mut std::fs::File,
-) -> (RunMeasurement, Vec<u8>) {
+    keep: bool,
+) -> (RunMeasurement, std::io::Result<Captured>) {
     let _ = out
         .set_len(0)
         .and_then(|()| out.seek(SeekFrom::Start(0)).map(drop));
@@ -178,15 +182,16 @@ pub fn run_captured(
         cwd,
         timeout: None,
         capture_stdout: Some(out),
+        scan_metrics: false,
         pin: &[],
         sample_gpu: false,
         cleanup: false,
+        keeps_background: false,
     });
-    let mut bytes = Vec::new();
-    let _ = out
+    let captured = out
         .seek(SeekFrom::Start(0))
-        .and_then(|_| out.read_to_end(&mut bytes));
-    (m, bytes)
+        .and_then(|_| Captured::read(out, keep));
+    (m, captured)
 }
 
 #[cfg(test)]

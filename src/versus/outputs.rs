@@ -2,6 +2,95 @@
 //! `versus` checks before (warm-up) and while (every measured run) it times them.
 
 use std::fmt;
+use std::io::Read;
+
+use sha2::{Digest, Sha256};
+
+/// The most bytes of one side's stdout compared by `lines`, `json` or `numeric` (read into
+/// memory); `hash` and `--compare-cmd` take any size.
+pub const COMPARED_MAX: u64 = 16 << 20;
+
+/// What one run printed: its size and SHA-256, and its bytes when asked for and at most
+/// [`COMPARED_MAX`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Captured {
+    pub len: u64,
+    pub sha256: [u8; 32],
+    pub bytes: Option<Vec<u8>>,
+}
+
+impl Captured {
+    pub fn read(from: &mut impl Read, keep: bool) -> std::io::Result<Captured> {
+        let mut hasher = Sha256::new();
+        let mut len = 0u64;
+        let mut bytes = keep.then(Vec::new);
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            hasher.update(&buf[..n]);
+            len += n as u64;
+            if len > COMPARED_MAX {
+                bytes = None;
+            }
+            if let Some(b) = bytes.as_mut() {
+                b.extend_from_slice(&buf[..n]);
+            }
+        }
+        Ok(Captured {
+            len,
+            sha256: hasher.finalize().into(),
+            bytes,
+        })
+    }
+
+    /// Same output (size and SHA-256).
+    pub fn same(&self, other: &Captured) -> bool {
+        self.len == other.len && self.sha256 == other.sha256
+    }
+
+    pub fn sha256_hex(&self) -> String {
+        self.sha256.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Whether `mode` can compare outputs as large as `a` and `b`; if not, why, in one line.
+pub fn comparable(mode: &Mode, a: &Captured, b: &Captured) -> Result<(), String> {
+    if *mode == Mode::Hash {
+        return Ok(());
+    }
+    match [("A", a), ("B", b)].into_iter().find(|(_, c)| c.len > COMPARED_MAX) {
+        None => Ok(()),
+        Some((side, c)) => Err(format!(
+            "{side}'s stdout is {} bytes; --compare-output {} reads at most {} MiB of each side (use --compare-output hash, which takes any size, or --compare-cmd)",
+            c.len,
+            mode.name(),
+            COMPARED_MAX >> 20
+        )),
+    }
+}
+
+/// [`agree`] on captured outputs: `hash` by size and SHA-256 (naming the first different line
+/// when both outputs are small enough to have been kept); the other modes on the bytes,
+/// after [`comparable`] said they are kept.
+pub fn agree_captured(mode: &Mode, a: &Captured, b: &Captured) -> Result<(), String> {
+    match (mode, &a.bytes, &b.bytes) {
+        (Mode::Hash, _, _) if a.same(b) => Ok(()),
+        (_, Some(x), Some(y)) => agree(mode, x, y),
+        (Mode::Hash, _, _) => Err(format!(
+            "A's stdout ({} bytes, sha256 {}) differs from B's ({} bytes, sha256 {})",
+            a.len,
+            &a.sha256_hex()[..16],
+            b.len,
+            &b.sha256_hex()[..16]
+        )),
+        _ => comparable(mode, a, b).and(Err("the outputs were not kept".into())),
+    }
+}
 
 /// How outputs must agree.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +115,18 @@ impl Mode {
             other => Err(format!(
                 "--compare-output {other}: known modes are hash, lines, json, numeric"
             )),
+        }
+    }
+}
+
+impl Mode {
+    /// The name `--compare-output` takes.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mode::Hash => "hash",
+            Mode::Lines => "lines",
+            Mode::Json(_) => "json",
+            Mode::Numeric(_) => "numeric",
         }
     }
 }
@@ -209,6 +310,32 @@ fn numbers(s: &str) -> (Vec<f64>, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_outputs_are_hashed_and_only_small_ones_kept() {
+        let big = vec![b'x'; COMPARED_MAX as usize + 1];
+        let a = Captured::read(&mut &big[..], true).unwrap();
+        assert_eq!(a.len, COMPARED_MAX + 1);
+        assert_eq!(a.bytes, None);
+        assert_eq!(a.sha256_hex(), crate::context::sha256_hex(&big));
+        let mut other = big.clone();
+        *other.last_mut().unwrap() = b'y';
+        let b = Captured::read(&mut &other[..], true).unwrap();
+        assert!(agree_captured(&Mode::Hash, &a, &a.clone()).is_ok());
+        let diff = agree_captured(&Mode::Hash, &a, &b).unwrap_err();
+        assert!(diff.contains(&a.sha256_hex()[..16]), "{diff}");
+        let refused = comparable(&Mode::Lines, &a, &b).unwrap_err();
+        assert!(
+            refused.starts_with("A's stdout is 16777217 bytes"),
+            "{refused}"
+        );
+        assert!(agree_captured(&Mode::Lines, &a, &b).is_err());
+        let small = Captured::read(&mut &b"1\n2\n"[..], true).unwrap();
+        assert_eq!(small.bytes.as_deref(), Some(&b"1\n2\n"[..]));
+        let other = Captured::read(&mut &b"1\n3\n"[..], false).unwrap();
+        assert_eq!(other.bytes, None);
+        assert!(!small.same(&other));
+    }
 
     #[test]
     fn each_mode_accepts_what_it_should_and_names_the_first_difference() {

@@ -2,8 +2,9 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 pub fn perfgate() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_perfgate"));
@@ -155,4 +156,70 @@ pub fn have_tool(tool: &str, arg: &str, needed_for: &str) -> bool {
         "SKIPPED {test}: `{tool}` not found, needed for {needed_for}; install it (`.ci/run` does) to run this test"
     );
     false
+}
+
+/// Process `pid` exists (a zombie counts as gone).
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+pub fn wait_until_gone(pid: i32) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!alive(pid), "process {pid} outlived perfgate");
+}
+
+/// The pid a script wrote to `path` (`echo $$ > tmp && mv tmp path`, so it is whole once it
+/// exists); waits for it, since that is how we know the benchmark started.
+pub fn pid_in(path: &Path, child: &mut Child) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return text.trim().parse().unwrap();
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "perfgate ended ({status}) before {} appeared",
+                path.display()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+pub fn signal(child: &Child, sig: i32) {
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, sig) }, 0);
+}
+
+/// Waits for perfgate with a generous deadline: exit code and stderr.
+pub fn finish(mut child: Child) -> (i32, String) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("perfgate did not exit after the signal");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let code = out.status.code().expect("perfgate exits, not killed");
+    (code, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// A script that records its pid in `name`, atomically.
+pub fn records_pid(name: &str) -> String {
+    format!("echo $$ > {name}.tmp && mv {name}.tmp {name}")
 }

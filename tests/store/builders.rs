@@ -70,6 +70,7 @@ pub fn bench(name: &str, metrics: Vec<Metric>) -> BenchmarkResult {
         device: "cpu".into(),
         command: Some(format!("./{name}")),
         warmup_runs: 1,
+        leaked_processes: 0,
         metrics,
     }
 }

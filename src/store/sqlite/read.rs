@@ -105,6 +105,7 @@ impl SqliteStore {
                     device: r.get(6).map_err(|e| self.err(e))?,
                     command: r.get(7).map_err(|e| self.err(e))?,
                     warmup_runs: r.get(8).map_err(|e| self.err(e))?,
+                    leaked_processes: 0,
                     metrics: Vec::new(),
                     name,
                 });
