@@ -546,3 +546,39 @@ adapter = "json"
         "{trend_ticks:?}"
     );
 }
+
+/// A run whose gate failed on a metric stays in history and is marked on its chart and in the
+/// recent runs, also in a long series where ordinary points get no marker; a verdict read
+/// from the store is escaped like any other text.
+#[test]
+fn runs_that_failed_the_gate_are_marked_in_the_history() {
+    let mut input = small_input();
+    let mut long = series("marked", 400, None);
+    long.points[100].verdict = Some("critical".into());
+    long.points[398].verdict = Some("critical".into());
+    long.points[399].verdict = Some("<b>odd</b>".into());
+    input.history = vec![long];
+    let html = dashboard(&input);
+    let marked: Vec<&str> = html
+        .split("<circle class=\"pt critical\"")
+        .skip(1)
+        .map(|rest| rest.split("</circle>").next().unwrap())
+        .collect();
+    assert_eq!(
+        marked.len(),
+        2,
+        "both refused runs have a marker: {marked:?}"
+    );
+    assert!(marked[0].contains("run 101"), "{}", marked[0]);
+    assert!(
+        marked[0].contains("gate failed: critical; not used to measure noise"),
+        "{}",
+        marked[0]
+    );
+    assert!(
+        html.contains("<td><span class=\"badge critical\" title=\"the gate failed on this run"),
+        "recent runs show the refused run"
+    );
+    assert!(!html.contains("<b>odd</b>"), "a stored verdict is escaped");
+    assert!(html.contains("&lt;b&gt;odd&lt;/b&gt;"));
+}

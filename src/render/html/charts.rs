@@ -92,10 +92,16 @@ pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
             );
         }
     }
+    // Runs whose gate failed on this metric stay in history and are always marked: they
+    // are the regressions that were refused (and not used to measure noise).
+    let refused = |p: &crate::store::HistoryPoint| {
+        matches!(p.verdict.as_deref(), Some("critical" | "failed"))
+    };
     let marked: Vec<usize> = if n <= MAX_MARKERS {
         (0..n).collect()
     } else {
         let mut m: Vec<usize> = s.change_points.iter().copied().filter(|&c| c < n).collect();
+        m.extend((0..n).filter(|&i| refused(&pts[i])).take(MAX_MARKERS));
         m.extend([0, n - 1]);
         m.sort_unstable();
         m.dedup();
@@ -104,17 +110,26 @@ pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
     for i in marked {
         let p = &pts[i];
         let last = i == n - 1;
-        let class = match (last, verdict) {
-            (true, Some(v @ ("critical" | "failed" | "warning"))) => format!("pt {v}"),
-            (true, _) => "pt last".to_string(),
+        let recorded = p.verdict.as_deref();
+        let class = match (last, verdict, recorded) {
+            (true, Some(v @ ("critical" | "failed" | "warning")), _) => format!("pt {v}"),
+            (true, _, _) => "pt last".to_string(),
+            (false, _, Some(v @ ("critical" | "failed" | "warning"))) => format!("pt {v}"),
             _ => "pt".to_string(),
+        };
+        let judged = match recorded {
+            Some(v @ ("critical" | "failed")) => {
+                format!(" (gate failed: {v}; not used to measure noise)")
+            }
+            Some(v) => format!(" ({v})"),
+            None => String::new(),
         };
         let commit = p.run.git.as_ref().map_or("no commit".to_string(), |g| {
             g.commit.chars().take(10).collect()
         });
         let _ = write!(
             out,
-            "<circle class=\"{class}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{}\"><title>run {} {} {}: {} [{} .. {}]</title></circle>",
+            "<circle class=\"{class}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{}\"><title>run {} {} {}: {} [{} .. {}]{}</title></circle>",
             x.at(i as f64),
             y.at(p.summary.median),
             if last { 4.5 } else { 2.5 },
@@ -124,6 +139,7 @@ pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
             attr(&format_value(p.summary.median, &s.unit)),
             attr(&format_value(p.summary.ci95_median[0], &s.unit)),
             attr(&format_value(p.summary.ci95_median[1], &s.unit)),
+            attr(&judged),
         );
     }
     let ticks = x_ticks(n);

@@ -212,7 +212,7 @@ fn card(
 }
 
 fn recent_runs(out: &mut String, s: &MetricSeries) {
-    out.push_str("<details><summary>recent runs</summary><div class=\"scroll\"><table><thead><tr><th>run</th><th>date</th><th>commit</th><th>host</th><th class=\"num\">median</th></tr></thead><tbody>");
+    out.push_str("<details><summary>recent runs</summary><div class=\"scroll\"><table><thead><tr><th>run</th><th>date</th><th>commit</th><th>host</th><th class=\"num\">median</th><th>gate</th></tr></thead><tbody>");
     for p in s.points.iter().rev().take(10) {
         let commit = p
             .run
@@ -221,15 +221,27 @@ fn recent_runs(out: &mut String, s: &MetricSeries) {
             .map_or("-".to_string(), |g| g.commit.chars().take(12).collect());
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             p.run.id,
             text(&p.run.timestamp_utc),
             text(&commit),
             text(&p.run.hostname),
-            text(&format_value(p.summary.median, &s.unit))
+            text(&format_value(p.summary.median, &s.unit)),
+            gate_cell(p)
         );
     }
     out.push_str("</tbody></table></div></details>");
+}
+
+/// A recorded run's verdict for this metric, as a badge; a run that failed the gate says so.
+fn gate_cell(p: &crate::store::HistoryPoint) -> String {
+    match p.verdict.as_deref() {
+        Some(v @ ("critical" | "failed")) => format!(
+            "<span class=\"badge {v}\" title=\"the gate failed on this run; it is kept in history but not used to measure noise\">{v}</span>"
+        ),
+        Some(v) => format!("<span class=\"badge {}\">{}</span>", attr(v), text(v)),
+        None => "-".to_string(),
+    }
 }
 
 fn tags_of(report: Option<&Report>) -> BTreeMap<String, Vec<String>> {
