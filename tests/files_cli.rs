@@ -125,7 +125,19 @@ fn every_file_perfgate_writes_gets_the_mode_of_the_umask() {
                 "v.json",
             ],
         );
-        pg(d, umask, &["ci", "init", "github"]);
+        pg(
+            d,
+            umask,
+            &[
+                "ci",
+                "init",
+                "github",
+                "--build",
+                "make",
+                "--bin",
+                "build/app",
+            ],
+        );
         pg(d, umask, &["hook", "install"]);
         for f in [
             "base.json",
