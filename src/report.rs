@@ -10,8 +10,8 @@ use crate::model::{Report, SCHEMA_VERSION};
 
 /// Reads and checks a report (or baseline) file.
 pub fn read_report(path: &Path) -> Result<Report> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    let text =
+        crate::read::text(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
     parse_report(&text).map_err(|message| Error::input(path, message))
 }
 

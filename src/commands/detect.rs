@@ -179,8 +179,8 @@ fn resolve(rev: &str) -> Result<String> {
 /// Series from a file: CSV `index,value` lines (a header line is allowed), a JSON array of
 /// numbers, or a JSON object of named arrays.
 fn from_file(path: &Path, opts: &DetectOptions) -> Result<Vec<Found>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    let text =
+        crate::read::text(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
     let series: Vec<(String, Vec<f64>)> = if text.trim_start().starts_with(['[', '{']) {
         let v: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::input(path, format!("line {}: not JSON: {e}", e.line())))?;

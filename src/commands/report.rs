@@ -138,7 +138,7 @@ fn load(args: &ReportArgs, config: Option<&Config>) -> Result<Inputs> {
     };
     match &args.input {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
+            let text = crate::read::text(path)
                 .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
             if is_comparison(&text) {
                 let c: Comparison = serde_json::from_str(&text)

@@ -178,7 +178,7 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 }
 
 pub fn load(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+    let text = crate::read::text(path).map_err(|e| Error::Config {
         path: path.to_path_buf(),
         position: None,
         message: format!("cannot read: {e}"),

@@ -35,6 +35,7 @@ fn clear_env(c: &mut Command) {
         "PERFGATE_FAKE_GPU",
         "PERFGATE_STRICT_GPU",
         "GITHUB_ACTIONS",
+        "PERFGATE_MAX_INPUT_BYTES",
     ] {
         c.env_remove(var);
     }
