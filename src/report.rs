@@ -84,11 +84,17 @@ fn validate(report: &Report) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Writes `value` as pretty JSON to `path` (see [`write_atomic`]).
+/// Writes `value` as pretty JSON to `path` (see [`write_atomic`]), serialized straight into
+/// the file: a report of millions of samples is never held whole as text.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(value).expect("reports always serialize");
-    bytes.push(b'\n');
-    write_atomic(path, &bytes)
+    crate::files::write_with(path, crate::files::FileKind::Data, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::from)?;
+        w.write_all(b"\n")
+    })
+    .map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes `bytes` to `path`: atomically for a regular file, in place for a FIFO or device,

@@ -120,7 +120,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus> {
 fn load(args: &ReportArgs, config: Option<&Config>) -> Result<Inputs> {
     let store_path = common::store_path(&args.store, config);
     let store = if store_path.is_file() {
-        Some(common::open_store(&store_path)?)
+        Some(common::open_store_read(&store_path)?)
     } else {
         None
     };

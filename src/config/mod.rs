@@ -310,7 +310,7 @@ struct RawOptions {
     cwd: Option<PathBuf>,
     #[serde(default)]
     tags: Vec<String>,
-    device: Option<String>,
+    device: Option<settings::DeviceName>,
     threads: Option<u32>,
     seed: Option<u64>,
     pin: Option<Vec<usize>>,
@@ -340,7 +340,7 @@ struct RawBench {
     cwd: Option<PathBuf>,
     #[serde(default)]
     tags: Vec<String>,
-    device: Option<String>,
+    device: Option<settings::DeviceName>,
     adapter: Option<String>,
     output: Option<PathBuf>,
     processes: Option<u32>,
@@ -629,7 +629,7 @@ fn resolve_bench(
         device: o
             .device
             .or_else(|| d.device.clone())
-            .unwrap_or_else(|| "cpu".to_string()),
+            .map_or_else(|| "cpu".to_string(), |d| d.0),
         throughput,
         harness,
         deterministic,

@@ -13,6 +13,7 @@ mod catch2;
 mod criterion;
 mod divan;
 mod gbench;
+mod generic;
 mod gotest;
 mod hyperfine;
 mod iai;
