@@ -39,15 +39,25 @@ impl FileKind {
 
 /// Writes `bytes` to `path` as described in the module documentation.
 pub fn write(path: &Path, bytes: &[u8], kind: FileKind) -> io::Result<()> {
+    write_with(path, kind, |w| w.write_all(bytes))
+}
+
+/// Like [`write`], with the content produced by `fill` as it goes (a large report is
+/// serialized straight into the file, never whole in memory first).
+pub fn write_with(
+    path: &Path,
+    kind: FileKind,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let target = follow_links(path)?;
     match std::fs::metadata(&target) {
-        Ok(meta) if meta.is_file() => replace(&target, bytes, Some(&meta), kind),
+        Ok(meta) if meta.is_file() => replace(&target, fill, Some(&meta), kind),
         Ok(meta) if meta.is_dir() => Err(io::Error::new(
             io::ErrorKind::IsADirectory,
             "it is a directory",
         )),
-        Ok(_) => write_in_place(&target, bytes),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => replace(&target, bytes, None, kind),
+        Ok(_) => write_in_place(&target, fill),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => replace(&target, fill, None, kind),
         Err(e) => Err(e),
     }
 }
@@ -76,7 +86,7 @@ fn follow_links(path: &Path) -> io::Result<PathBuf> {
 /// Temporary file beside `path`, then rename over it.
 fn replace(
     path: &Path,
-    bytes: &[u8],
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     existing: Option<&Metadata>,
     kind: FileKind,
 ) -> io::Result<()> {
@@ -102,17 +112,24 @@ fn replace(
         // After the chown, which clears set-id bits.
         file.set_permissions(Permissions::from_mode(meta.mode() & 0o7777))?;
     }
-    tmp.write_all(bytes)?;
+    let mut out = io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+    fill(&mut out)?;
+    out.flush()?;
+    drop(out);
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
 /// A FIFO or a device: opened for writing as it is (no create, no truncate), like `>`.
-fn write_in_place(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = OpenOptions::new().write(true).open(path)?;
-    f.write_all(bytes)?;
-    f.flush()
+fn write_in_place(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let f = OpenOptions::new().write(true).open(path)?;
+    let mut out = io::BufWriter::with_capacity(1 << 16, f);
+    fill(&mut out)?;
+    out.flush()
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod files;
 pub mod gate;
 pub mod ingest;
 pub mod model;
+pub mod read;
 pub mod render;
 pub mod report;
 pub mod runner;

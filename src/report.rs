@@ -10,8 +10,8 @@ use crate::model::{Report, SCHEMA_VERSION};
 
 /// Reads and checks a report (or baseline) file.
 pub fn read_report(path: &Path) -> Result<Report> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    let text =
+        crate::read::text(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
     parse_report(&text).map_err(|message| Error::input(path, message))
 }
 
@@ -84,11 +84,17 @@ fn validate(report: &Report) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Writes `value` as pretty JSON to `path` (see [`write_atomic`]).
+/// Writes `value` as pretty JSON to `path` (see [`write_atomic`]), serialized straight into
+/// the file: a report of millions of samples is never held whole as text.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(value).expect("reports always serialize");
-    bytes.push(b'\n');
-    write_atomic(path, &bytes)
+    crate::files::write_with(path, crate::files::FileKind::Data, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::from)?;
+        w.write_all(b"\n")
+    })
+    .map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes `bytes` to `path`: atomically for a regular file, in place for a FIFO or device,

@@ -294,15 +294,16 @@ fn a_replay_refuses_another_config_and_an_edited_manifest() {
 fn an_attested_replay_manifest_is_one_of_the_artifacts() {
     let dir = replay_project();
     let d = dir.path();
-    let r = pg(d, &["run", "--json-out", "r.json"]);
+    std::fs::create_dir(d.join("out")).unwrap();
+    let r = pg(d, &["run", "--json-out", "out/r.json"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let r = pg(
         d,
         &[
             "attest",
-            "r.json",
+            "out/r.json",
             "--replay-manifest",
-            "replay.json",
+            "out/replay.json",
             "-o",
             "out",
         ],
@@ -315,8 +316,180 @@ fn an_attested_replay_manifest_is_one_of_the_artifacts() {
     assert_eq!(att["artifacts"][1]["kind"], "replay_manifest");
     assert_eq!(
         att["artifacts"][1]["sha256"],
-        sha_of(&d.join("replay.json"))
+        sha_of(&d.join("out/replay.json"))
     );
     let r = pg(d, &["attest", "--verify", "out/attestation.json"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+/// A bundle written from its parent directory names its artifacts relative to itself, and
+/// verifies from anywhere.
+#[test]
+fn a_bundle_names_artifacts_relative_to_itself_and_verifies_from_anywhere() {
+    let dir = artifacts();
+    let d = dir.path();
+    let release = d.join("release");
+    std::fs::create_dir(&release).unwrap();
+    for f in ["r.json", "page.html"] {
+        std::fs::rename(d.join(f), release.join(f)).unwrap();
+    }
+    let r = pg(
+        d,
+        &[
+            "attest",
+            "release/r.json",
+            "./release/page.html",
+            "-o",
+            "release",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let att = read_json(&release.join("attestation.json"));
+    let paths: Vec<&str> = att["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["r.json", "page.html"]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = release.join("attestation.json");
+    let r = pg(
+        elsewhere.path(),
+        &["attest", "--verify", target.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("ok        r.json"), "{}", r.stdout);
+    // A file outside the attestation's directory cannot be attested: it could not be verified.
+    let r = pg(d, &["attest", "c.json", "-o", "release"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("c.json: outside the attestation's directory"),
+        "{}",
+        r.stderr
+    );
+}
+
+fn fifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+/// `attest` follows no link out of its directory and hashes no device or FIFO (both of which
+/// used to be read: a FIFO blocked, /dev/zero grew perfgate to gigabytes).
+#[test]
+fn attest_refuses_links_leaving_the_directory_devices_and_fifos() {
+    let dir = artifacts();
+    let d = dir.path();
+    let secret = tempfile::tempdir().unwrap();
+    write(&secret.path().join("shadow"), "root:$6$secret\n");
+    std::os::unix::fs::symlink(secret.path().join("shadow"), d.join("shadow")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", d.join("zero")).unwrap();
+    fifo(&d.join("pipe"));
+    let secret_real = secret.path().canonicalize().unwrap().join("shadow");
+    for (artifact, expected) in [
+        (
+            "shadow".to_string(),
+            format!(
+                "shadow: a symbolic link to {}, outside the attestation's directory",
+                secret_real.display()
+            ),
+        ),
+        (
+            "zero".to_string(),
+            "zero: a symbolic link to /dev/zero, outside".to_string(),
+        ),
+        (
+            "/dev/zero".to_string(),
+            "/dev/zero: outside the attestation's directory".to_string(),
+        ),
+        (
+            "pipe".to_string(),
+            "pipe: cannot read: not a regular file (it is a FIFO)".to_string(),
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let r = pg(d, &["attest", "r.json", &artifact, "-o", "."]);
+        assert_eq!(r.code, 2, "{artifact}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(&expected), "{artifact}: {}", r.stderr);
+        assert!(!d.join("attestation.json").exists(), "{artifact}: written");
+        // Generous: a blocked FIFO or a read of /dev/zero never returns at all.
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "{artifact}: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// A crafted attestation naming files outside its directory (or a device, a FIFO) gets them
+/// refused by name, and their hashes are never printed: verification cannot probe files.
+#[test]
+fn verify_refuses_paths_outside_the_bundle_without_hashing_them() {
+    let dir = artifacts();
+    let d = dir.path();
+    attest_all(d);
+    let bundle = d.join("bundle");
+    std::fs::create_dir(&bundle).unwrap();
+    std::fs::rename(d.join("attestation.json"), bundle.join("attestation.json")).unwrap();
+    std::fs::rename(d.join("r.json"), bundle.join("r.json")).unwrap();
+    std::os::unix::fs::symlink("../c.json", bundle.join("up")).unwrap();
+    fifo(&bundle.join("pipe"));
+    let path = bundle.join("attestation.json");
+    let mut att = read_json(&path);
+    let template = att["artifacts"][0].clone();
+    let crafted = [
+        "/etc/passwd",
+        "../c.json",
+        "up",
+        "sub/../../t.json",
+        "pipe",
+        "/proc/self/environ",
+    ];
+    let mut list = vec![template.clone()];
+    for p in crafted {
+        let mut a = template.clone();
+        a["path"] = serde_json::json!(p);
+        list.push(a);
+    }
+    att["artifacts"] = serde_json::Value::Array(list);
+    att["manifest_sha256"] = serde_json::json!(seal(&att));
+    write(&path, &serde_json::to_string_pretty(&att).unwrap());
+    let elsewhere = tempfile::tempdir().unwrap();
+    let r = pg(
+        elsewhere.path(),
+        &["attest", "--verify", path.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    for (p, why) in [
+        ("/etc/passwd", "an absolute path"),
+        ("../c.json", "a path with `..`"),
+        ("up", "a symbolic link to "),
+        ("sub/../../t.json", "a path with `..`"),
+        ("pipe", "not a regular file (it is a FIFO)"),
+        ("/proc/self/environ", "an absolute path"),
+    ] {
+        let line = format!("REFUSED   {p}: {why}");
+        assert!(r.stdout.contains(&line), "{line}: {}", r.stdout);
+    }
+    assert!(r.stdout.contains("ok        r.json"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("0 changed, 0 missing, 6 refused"),
+        "{}",
+        r.stdout
+    );
+    let all = format!("{}{}", r.stdout, r.stderr);
+    for probed in [
+        Path::new("/etc/passwd"),
+        &d.join("c.json"),
+        &d.join("t.json"),
+    ] {
+        assert!(
+            !all.contains(&sha_of(probed)),
+            "{} hash shown: {all}",
+            probed.display()
+        );
+    }
 }

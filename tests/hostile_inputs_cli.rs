@@ -144,3 +144,137 @@ fn a_report_with_negative_times_or_repeated_names_is_refused() {
         assert!(r.stderr.contains("r.json"), "names the file: {}", r.stderr);
     }
 }
+
+fn fifo(path: &std::path::Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+/// Where a file is expected, a device, a FIFO or a directory is refused by its kind before a
+/// byte is read (`/dev/zero` grew perfgate to 5 GB in 5 s; a FIFO blocked forever).
+#[test]
+fn devices_fifos_and_directories_are_refused_where_a_file_is_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fifo(&d.join("pipe"));
+    std::fs::create_dir(d.join("sub")).unwrap();
+    let pipe = d.join("pipe").display().to_string();
+    let sub = d.join("sub").display().to_string();
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["compare", "/dev/zero", "/dev/zero"],
+            "/dev/zero: cannot read: not a regular file (it is a character device)".into(),
+        ),
+        (
+            vec!["ingest", "/dev/zero"],
+            "/dev/zero: cannot read: not a regular file (it is a character device)".into(),
+        ),
+        (
+            vec!["ingest", "--format", "json", &pipe],
+            format!("{pipe}: cannot read: not a regular file (it is a FIFO)"),
+        ),
+        (
+            vec!["compare", &pipe],
+            format!("{pipe}: cannot read: not a regular file (it is a FIFO)"),
+        ),
+        (
+            vec!["report", "--format", "md", &sub],
+            format!("{sub}: cannot read: not a regular file (it is a directory)"),
+        ),
+        (
+            vec!["detect", "--input", "/dev/zero"],
+            "/dev/zero: cannot read: not a regular file (it is a character device)".into(),
+        ),
+        (
+            vec!["replay", &pipe],
+            format!("{pipe}: cannot read: not a regular file (it is a FIFO)"),
+        ),
+        (
+            vec!["attest", "--verify", "/dev/zero"],
+            "/dev/zero: cannot read: not a regular file (it is a character device)".into(),
+        ),
+        (
+            vec!["run", "--config", &pipe],
+            format!("{pipe}: cannot read: not a regular file (it is a FIFO)"),
+        ),
+    ];
+    for (args, expected) in cases {
+        let started = std::time::Instant::now();
+        let r = run(perfgate().args(&args).current_dir(d));
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(&expected), "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{args:?}: {}", r.stderr);
+        // Generous: what this guards against never returns at all.
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "{args:?}: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// Inputs are read up to a limit (256 MiB, `PERFGATE_MAX_INPUT_BYTES`), from stdin as from
+/// a file: a larger input is refused with the limit and how to raise it.
+#[test]
+fn inputs_larger_than_the_limit_are_refused_from_files_and_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let report = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/json/perfgate-report.json");
+    let size = std::fs::metadata(&report).unwrap().len();
+    // A sparse 300 MiB file: over the default limit, refused from its size alone.
+    let huge = d.join("huge.json");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(300 << 20)
+        .unwrap();
+    let r = run(perfgate().arg("compare").arg(&huge).arg(&huge));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("huge.json: cannot read: 300 MiB (314572800 bytes) is larger than the input limit of 256 MiB (set PERFGATE_MAX_INPUT_BYTES to raise it)"),
+        "{}",
+        r.stderr
+    );
+    // The limit is the user's: one byte less than the report refuses it, its size reads it.
+    let r = run(perfgate()
+        .args(["compare", "--threshold-pct", "1000"])
+        .arg(&report)
+        .arg(&report)
+        .env("PERFGATE_MAX_INPUT_BYTES", (size - 1).to_string()));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is larger than the input limit of"),
+        "{}",
+        r.stderr
+    );
+    let r = run(perfgate()
+        .args(["compare", "--threshold-pct", "1000"])
+        .arg(&report)
+        .arg(&report)
+        .env("PERFGATE_MAX_INPUT_BYTES", size.to_string()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(perfgate()
+        .args(["compare"])
+        .arg(&report)
+        .env("PERFGATE_MAX_INPUT_BYTES", "lots"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("PERFGATE_MAX_INPUT_BYTES: `lots` is not a size in bytes"),
+        "{}",
+        r.stderr
+    );
+    // Endless stdin: read up to the limit, then refused.
+    let r = run(perfgate()
+        .args(["ingest", "-"])
+        .env("PERFGATE_MAX_INPUT_BYTES", "4MiB")
+        .stdin(std::fs::File::open("/dev/zero").unwrap()));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("-: cannot read: the input is larger than the input limit of 4 MiB"),
+        "{}",
+        r.stderr
+    );
+}

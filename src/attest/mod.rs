@@ -1,11 +1,13 @@
 //! Release attestations: which artifacts a release's performance claims rest on, their SHA-256
 //! and statuses, sealed by a manifest hash; and replay manifests ([`replay`]) for re-running the
-//! deterministic benchmarks of a suite. Everything here is pure: the caller reads the files,
-//! runs the processes and writes the results.
+//! deterministic benchmarks of a suite. Everything here but [`bundle`] (which artifact files
+//! an attestation may name, and their hashes) is pure: the caller runs the processes and
+//! writes the results.
 //!
 //! `manifest_sha256` of an attestation is [`canonical::seal`]: the SHA-256 of the canonical
 //! JSON of the whole attestation document with its top-level `manifest_sha256` member removed.
 
+pub mod bundle;
 pub mod canonical;
 pub mod exec;
 pub mod markdown;
@@ -47,7 +49,7 @@ pub struct Attestation {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Artifact {
-    /// The path as given on the command line.
+    /// The path relative to the attestation's directory (always inside it).
     pub path: String,
     pub kind: ArtifactKind,
     pub bytes: u64,

@@ -10,6 +10,9 @@ pub enum ArtifactCheck {
     /// The file's SHA-256 now.
     Changed(String),
     Missing,
+    /// Not looked at, for this reason (a path outside the attestation's directory, a
+    /// device): its hash is never computed, so never shown.
+    Refused(String),
 }
 
 #[derive(Debug, Clone)]
@@ -36,11 +39,11 @@ impl Verification {
 }
 
 /// Checks attestation JSON `text`; `current_sha256` gives an artifact's SHA-256 now, `None`
-/// when it is missing. The seal is recomputed over the document exactly as read (unknown
+/// when it is missing, or why the recorded path was not looked at. The seal is recomputed over the document exactly as read (unknown
 /// members included), so any edit to it shows. Errors: not an attestation perfgate can read.
 pub fn verify(
     text: &str,
-    mut current_sha256: impl FnMut(&Artifact) -> Option<String>,
+    mut current_sha256: impl FnMut(&Artifact) -> Result<Option<String>, String>,
 ) -> Result<Verification, String> {
     let doc: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     if doc.get("kind").and_then(Value::as_str) != Some(ATTESTATION_KIND) {
@@ -65,9 +68,10 @@ pub fn verify(
         .iter()
         .map(|a| {
             let check = match current_sha256(a) {
-                None => ArtifactCheck::Missing,
-                Some(now) if now == a.sha256 => ArtifactCheck::Same,
-                Some(now) => ArtifactCheck::Changed(now),
+                Err(why) => ArtifactCheck::Refused(why),
+                Ok(None) => ArtifactCheck::Missing,
+                Ok(Some(now)) if now == a.sha256 => ArtifactCheck::Same,
+                Ok(Some(now)) => ArtifactCheck::Changed(now),
             };
             (a.clone(), check)
         })
@@ -96,10 +100,12 @@ mod tests {
     fn files(
         a: &'static [u8],
         b: Option<&'static [u8]>,
-    ) -> impl FnMut(&Artifact) -> Option<String> {
-        move |art: &Artifact| match art.path.as_str() {
-            "a.txt" => Some(sha256_hex(a)),
-            _ => b.map(sha256_hex),
+    ) -> impl FnMut(&Artifact) -> Result<Option<String>, String> {
+        move |art: &Artifact| {
+            Ok(match art.path.as_str() {
+                "a.txt" => Some(sha256_hex(a)),
+                _ => b.map(sha256_hex),
+            })
         }
     }
 
@@ -135,12 +141,12 @@ mod tests {
 
     #[test]
     fn other_documents_are_refused_with_the_reason() {
-        let err = verify("{\"schema_version\":1}", |_| None).unwrap_err();
+        let err = verify("{\"schema_version\":1}", |_| Ok(None)).unwrap_err();
         assert!(err.contains("not a perfgate attestation"), "{err}");
-        let err = verify("nope", |_| None).unwrap_err();
+        let err = verify("nope", |_| Ok(None)).unwrap_err();
         assert!(err.contains("not valid JSON"), "{err}");
         let future = sample().replace("\"schema_version\": 1", "\"schema_version\": 9");
-        let err = verify(&future, |_| None).unwrap_err();
+        let err = verify(&future, |_| Ok(None)).unwrap_err();
         assert!(err.contains("schema_version 9"), "{err}");
     }
 }

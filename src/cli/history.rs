@@ -189,8 +189,8 @@ pub struct DetectArgs {
     /// Benchmarks matching this glob only.
     #[arg(long, value_name = "GLOB")]
     pub bench: Option<String>,
-    /// This metric only [default: every metric].
-    #[arg(long, value_name = "NAME")]
+    /// Metrics matching this glob only [default: every metric].
+    #[arg(long, value_name = "GLOB")]
     pub metric: Option<String>,
     /// Only history since this git revision (a commit recorded in the store).
     #[arg(long, value_name = "REV")]

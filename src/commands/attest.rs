@@ -14,6 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use super::common::optional_config;
 use super::run::load_config;
 use super::{print_stderr, print_stdout, DEFAULT_SEED};
+use crate::attest::bundle::{self, Bundle};
 use crate::attest::replay::{self, OutputCheck, ReplayInputs, ReplayManifest};
 use crate::attest::{self, exec, ArtifactCheck, Verification, ATTESTATION_JSON, ATTESTATION_MD};
 use crate::cli::{AttestArgs, ReplayArgs};
@@ -34,6 +35,11 @@ pub fn attest(args: AttestArgs) -> Result<ExitStatus> {
     }
     let json_path = args.output.join(ATTESTATION_JSON);
     let md_path = args.output.join(ATTESTATION_MD);
+    create_dir(&args.output)?;
+    let bundle = Bundle::new(&args.output).map_err(|source| Error::Io {
+        context: format!("cannot resolve {}", args.output.display()),
+        source,
+    })?;
     let mut artifacts = Vec::new();
     for path in &args.artifacts {
         if same_file(path, &json_path) || same_file(path, &md_path) {
@@ -43,14 +49,26 @@ pub fn attest(args: AttestArgs) -> Result<ExitStatus> {
             ));
             continue;
         }
-        let shown = path.to_string_lossy().into_owned();
-        if artifacts.iter().any(|a: &attest::Artifact| a.path == shown) {
+        let name = bundle
+            .name_of(path)
+            .map_err(|r| Error::input(path, r.to_string()))?;
+        if artifacts.iter().any(|a: &attest::Artifact| a.path == name) {
             continue;
         }
-        let bytes =
-            std::fs::read(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
-        artifacts.push(attest::artifact(&shown, &bytes));
+        artifacts.push(describe(&bundle, path, &name)?);
     }
+    // Refused before the benchmarks run, not after.
+    let manifest_name = match (&args.replay_manifest, args.artifacts.is_empty()) {
+        (Some(out), false) => {
+            create_dir(&parent_dir(out))?;
+            Some(
+                bundle
+                    .name_of(out)
+                    .map_err(|r| Error::input(out, r.to_string()))?,
+            )
+        }
+        _ => None,
+    };
     let config = match &args.replay_manifest {
         Some(_) => Some(load_config(args.config.as_deref())?),
         None => optional_config(args.config.as_deref())?,
@@ -59,10 +77,10 @@ pub fn attest(args: AttestArgs) -> Result<ExitStatus> {
         let Some(bytes) = write_replay_manifest(config, out)? else {
             return Ok(ExitStatus::BenchmarkFailed);
         };
-        if args.artifacts.is_empty() {
+        let Some(name) = manifest_name else {
             return Ok(ExitStatus::Pass);
-        }
-        artifacts.push(attest::artifact(&out.to_string_lossy(), &bytes));
+        };
+        artifacts.push(attest::artifact(&name, &bytes));
     }
     let ctx = attest::Context {
         timestamp_utc: context::timestamp_utc(),
@@ -72,7 +90,6 @@ pub fn attest(args: AttestArgs) -> Result<ExitStatus> {
         config_sha256: config.as_ref().map(|c| c.sha256.clone()),
     };
     let att = attest::build(ctx, artifacts);
-    create_dir(&args.output)?;
     let mut json = serde_json::to_vec_pretty(&att).expect("an attestation serializes");
     json.push(b'\n');
     write_atomic(&json_path, &json)?;
@@ -178,12 +195,29 @@ fn run_deterministic(
     Ok(hashes)
 }
 
+/// The entry of the artifact given as `path`, named `name` in the bundle.
+fn describe(bundle: &Bundle, path: &Path, name: &str) -> Result<attest::Artifact> {
+    let cannot = |m: String| Error::input(path, m);
+    let file = bundle
+        .locate(name)
+        .map_err(|r| cannot(r.to_string()))?
+        .ok_or_else(|| cannot("cannot read: No such file or directory".into()))?;
+    bundle::describe(&file, name).map_err(|e| cannot(format!("cannot read: {e}")))
+}
+
 fn verify(path: &Path) -> Result<ExitStatus> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
-    let dir = parent_dir(path);
+    let text =
+        crate::read::text(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    let bundle = Bundle::new(&parent_dir(path))
+        .map_err(|e| Error::input(path, format!("cannot resolve its directory: {e}")))?;
     let v = attest::verify(&text, |a| {
-        locate(&dir, &a.path).and_then(|p| std::fs::read(p).ok().map(|b| sha256_hex(&b)))
+        let Some(file) = bundle.locate(&a.path).map_err(|r| r.to_string())? else {
+            return Ok(None);
+        };
+        match bundle::hash_file(&file) {
+            Ok((sha256, _)) => Ok(Some(sha256)),
+            Err(e) => Err(e.to_string()),
+        }
     })
     .map_err(|m| Error::input(path, m))?;
     print_stdout(&verification_text(path, &v))?;
@@ -194,13 +228,6 @@ fn verify(path: &Path) -> Result<ExitStatus> {
     })
 }
 
-/// An artifact's file: relative to the attestation's directory, else as recorded.
-fn locate(attestation_dir: &Path, recorded: &str) -> Option<PathBuf> {
-    [attestation_dir.join(recorded), PathBuf::from(recorded)]
-        .into_iter()
-        .find(|p| p.is_file())
-}
-
 fn verification_text(path: &Path, v: &Verification) -> String {
     let mut out = format!(
         "verifying {} ({} artifact{})\n",
@@ -208,7 +235,7 @@ fn verification_text(path: &Path, v: &Verification) -> String {
         v.artifacts.len(),
         plural(v.artifacts.len())
     );
-    let (mut changed, mut missing) = (0, 0);
+    let (mut changed, mut missing, mut refused) = (0, 0, 0);
     for (a, check) in &v.artifacts {
         out.push_str(&match check {
             ArtifactCheck::Same => format!("  ok        {}\n", a.path),
@@ -222,6 +249,10 @@ fn verification_text(path: &Path, v: &Verification) -> String {
             ArtifactCheck::Missing => {
                 missing += 1;
                 format!("  MISSING   {}\n", a.path)
+            }
+            ArtifactCheck::Refused(why) => {
+                refused += 1;
+                format!("  REFUSED   {}: {why}\n", a.path)
             }
         });
     }
@@ -244,15 +275,20 @@ fn verification_text(path: &Path, v: &Verification) -> String {
         } else {
             ", manifest hash mismatch"
         };
+        let refused = if refused > 0 {
+            format!(", {refused} refused")
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "verification FAILED: {changed} changed, {missing} missing{manifest}\n"
+            "verification FAILED: {changed} changed, {missing} missing{refused}{manifest}\n"
         ));
     }
     out
 }
 
 pub fn replay(args: ReplayArgs) -> Result<ExitStatus> {
-    let text = std::fs::read_to_string(&args.manifest)
+    let text = crate::read::text(&args.manifest)
         .map_err(|e| Error::input(&args.manifest, format!("cannot read: {e}")))?;
     let manifest = replay::parse(&text).map_err(|m| Error::input(&args.manifest, m))?;
     let config = replay_config(&args, &manifest)?;

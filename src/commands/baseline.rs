@@ -31,6 +31,11 @@ fn open(store: &StoreArgs, config: Option<&Config>) -> Result<SqliteStore> {
     common::open_store(&common::store_path(store, config))
 }
 
+/// For `list`, `show` and `export`, which only read (a read-only store included).
+fn open_read(store: &StoreArgs, config: Option<&Config>) -> Result<SqliteStore> {
+    common::open_store_read(&common::store_path(store, config))
+}
+
 fn suite_of(explicit: &Option<String>, config: Option<&Config>) -> Result<String> {
     explicit
         .clone()
@@ -143,7 +148,7 @@ fn save(a: BaselineSaveArgs) -> Result<ExitStatus> {
 
 fn list(store: &StoreArgs) -> Result<ExitStatus> {
     let config = common::optional_config(None)?;
-    let store = open(store, config.as_ref())?;
+    let store = open_read(store, config.as_ref())?;
     let this = context::machine().id;
     let mut rows = vec![["name", "suite", "device", "machine", "created", "source"]
         .map(String::from)
@@ -182,7 +187,7 @@ fn key_of(a: &BaselineNameArgs, config: Option<&Config>) -> Result<BaselineKey> 
 
 fn stored(a: &BaselineNameArgs) -> Result<(SqliteStore, BaselineKey, Report)> {
     let config = common::optional_config(a.config.as_deref())?;
-    let store = open(&a.store, config.as_ref())?;
+    let store = open_read(&a.store, config.as_ref())?;
     let key = key_of(a, config.as_ref())?;
     match store.baseline(&key)? {
         Some(r) => Ok((store, key, r)),

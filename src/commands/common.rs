@@ -66,6 +66,63 @@ pub(crate) fn open_store(path: &Path) -> Result<SqliteStore> {
     Ok(SqliteStore::open(path)?)
 }
 
+/// The store at `path` for a command that only reads it ([`SqliteStore::open_read_only`]).
+pub(crate) fn open_store_read(path: &Path) -> Result<SqliteStore> {
+    if path.is_file() {
+        return Ok(SqliteStore::open_read_only(path)?);
+    }
+    open_store(path)
+}
+
+/// Refuses (exit 2) a `--bench`/`--metric` glob that cannot mean what was meant.
+pub(crate) fn check_pattern(flag: &str, pattern: Option<&str>) -> Result<()> {
+    match pattern.map(crate::gate::rules::glob_check) {
+        Some(Err(why)) => Err(Error::Usage(format!(
+            "{flag} `{}`: invalid pattern: {why}",
+            pattern.unwrap_or_default()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Says on stderr that the store has series but none matches the patterns: an empty output
+/// would otherwise look like an empty history.
+pub(crate) fn note_no_match(
+    bench: Option<&str>,
+    metric: Option<&str>,
+    recorded: &[(String, String)],
+) {
+    let mut asked = Vec::new();
+    if let Some(b) = bench {
+        asked.push(format!("--bench `{b}`"));
+    }
+    if let Some(m) = metric {
+        asked.push(format!("--metric `{m}`"));
+    }
+    let mut names: Vec<&str> = recorded.iter().map(|(b, _)| b.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut metrics: Vec<&str> = recorded.iter().map(|(_, m)| m.as_str()).collect();
+    metrics.sort_unstable();
+    metrics.dedup();
+    let list = |v: &[&str]| {
+        // Debug-quoted: a name is the harness's, and may hold control characters.
+        let shown: Vec<String> = v.iter().take(10).map(|s| format!("{s:?}")).collect();
+        let more = if v.len() > 10 {
+            format!(", ... ({} in all)", v.len())
+        } else {
+            String::new()
+        };
+        format!("{}{more}", shown.join(", "))
+    };
+    super::print_stderr(&format!(
+        "perfgate: note: nothing recorded matches {} (benchmarks: {}; metrics: {})\n",
+        asked.join(" "),
+        list(&names),
+        list(&metrics)
+    ));
+}
+
 /// Where a baseline came from.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum BaselineSource {

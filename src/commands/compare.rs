@@ -26,7 +26,7 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
         Some(path) => (read_report(path)?, format!("baseline {}", path.display())),
         None => {
             // No BASELINE: the one `check` would use for this report's suite and device.
-            let store = common::open_store(&common::store_path(&args.store, config.as_ref()))?;
+            let store = common::open_store_read(&common::store_path(&args.store, config.as_ref()))?;
             let resolved = common::resolve_baseline(
                 None,
                 config.as_ref(),
@@ -66,7 +66,7 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
                 path.display()
             )));
         }
-        opts.noise_rules = common::noise_rules(&common::open_store(&path)?, &current)?;
+        opts.noise_rules = common::noise_rules(&common::open_store_read(&path)?, &current)?;
     }
     let (baseline, partial) = common::restrict_to_selection(baseline, &current);
     let mut comparison = gate::compare(&baseline, &current, &opts);

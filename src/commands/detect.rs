@@ -70,6 +70,8 @@ pub fn detect(args: DetectArgs) -> Result<ExitStatus> {
 }
 
 fn from_store(args: &DetectArgs, opts: &DetectOptions) -> Result<Vec<Found>> {
+    common::check_pattern("--bench", args.bench.as_deref())?;
+    common::check_pattern("--metric", args.metric.as_deref())?;
     let config = common::optional_config(None)?;
     let path = common::store_path(&args.store, config.as_ref());
     if !path.is_file() {
@@ -78,7 +80,7 @@ fn from_store(args: &DetectArgs, opts: &DetectOptions) -> Result<Vec<Found>> {
             path.display()
         )));
     }
-    let store = common::open_store(&path)?;
+    let store = common::open_store_read(&path)?;
     let machine = context::machine().id;
     let base = RunFilter {
         suite: config.as_ref().map(|c| c.suite.clone()),
@@ -93,17 +95,23 @@ fn from_store(args: &DetectArgs, opts: &DetectOptions) -> Result<Vec<Found>> {
         None => None,
     };
     let mut out = Vec::new();
+    let mut any_recorded = std::collections::BTreeSet::new();
     for device in devices {
         let filter = RunFilter {
             device: Some(device.clone()),
             ..base.clone()
         };
-        for (bench, metric) in store.series(&filter)? {
+        let recorded = store.series(&filter)?;
+        any_recorded.extend(recorded.iter().cloned());
+        for (bench, metric) in recorded {
             if args
                 .bench
                 .as_deref()
                 .is_some_and(|g| !glob_match(g, &bench))
-                || args.metric.as_deref().is_some_and(|m| m != metric)
+                || args
+                    .metric
+                    .as_deref()
+                    .is_some_and(|m| !glob_match(m, &metric))
             {
                 continue;
             }
@@ -153,6 +161,10 @@ fn from_store(args: &DetectArgs, opts: &DetectOptions) -> Result<Vec<Found>> {
             });
         }
     }
+    if out.is_empty() && !any_recorded.is_empty() {
+        let recorded: Vec<(String, String)> = any_recorded.into_iter().collect();
+        common::note_no_match(args.bench.as_deref(), args.metric.as_deref(), &recorded);
+    }
     Ok(out)
 }
 
@@ -179,8 +191,8 @@ fn resolve(rev: &str) -> Result<String> {
 /// Series from a file: CSV `index,value` lines (a header line is allowed), a JSON array of
 /// numbers, or a JSON object of named arrays.
 fn from_file(path: &Path, opts: &DetectOptions) -> Result<Vec<Found>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    let text =
+        crate::read::text(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
     let series: Vec<(String, Vec<f64>)> = if text.trim_start().starts_with(['[', '{']) {
         let v: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::input(path, format!("line {}: not JSON: {e}", e.line())))?;

@@ -21,8 +21,10 @@ use crate::store::{HistoryPoint, RunFilter, Store};
 use crate::trend;
 
 pub fn history(a: HistoryArgs) -> Result<ExitStatus> {
+    common::check_pattern("--bench", a.bench.as_deref())?;
+    common::check_pattern("--metric", Some(&a.metric))?;
     let config = common::optional_config(a.config.as_deref())?;
-    let store = common::open_store(&common::store_path(&a.store, config.as_ref()))?;
+    let store = common::open_store_read(&common::store_path(&a.store, config.as_ref()))?;
     let filter = RunFilter {
         suite: a
             .suite
@@ -33,14 +35,17 @@ pub fn history(a: HistoryArgs) -> Result<ExitStatus> {
         branch: a.branch.clone(),
         limit: Some(a.last),
     };
-    let series: Vec<(String, String)> = store
-        .series(&filter)?
-        .into_iter()
+    let recorded = store.series(&filter)?;
+    let series: Vec<(String, String)> = recorded
+        .iter()
         .filter(|(b, m)| {
-            a.bench.as_deref().is_none_or(|g| glob_match(g, b))
-                && (a.metric == "*" || *m == a.metric)
+            a.bench.as_deref().is_none_or(|g| glob_match(g, b)) && glob_match(&a.metric, m)
         })
+        .cloned()
         .collect();
+    if series.is_empty() && !recorded.is_empty() {
+        common::note_no_match(a.bench.as_deref(), Some(&a.metric), &recorded);
+    }
     let mut lines: Vec<Line> = Vec::new();
     for (bench, metric) in &series {
         let points = store.metric_history(&filter, bench, metric)?;
@@ -232,7 +237,7 @@ fn render_json(runs: &[crate::store::RunInfo], lines: &[Line]) -> String {
 
 pub fn trend(a: TrendArgs) -> Result<ExitStatus> {
     let config = common::optional_config(a.config.as_deref())?;
-    let store = common::open_store(&common::store_path(&a.store, config.as_ref()))?;
+    let store = common::open_store_read(&common::store_path(&a.store, config.as_ref()))?;
     let suite = a
         .suite
         .clone()

@@ -135,7 +135,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus> {
 fn load(args: &ReportArgs, config: Option<&Config>) -> Result<Inputs> {
     let store_path = common::store_path(&args.store, config);
     let store = if store_path.is_file() {
-        Some(common::open_store(&store_path)?)
+        Some(common::open_store_read(&store_path)?)
     } else {
         None
     };
@@ -153,7 +153,7 @@ fn load(args: &ReportArgs, config: Option<&Config>) -> Result<Inputs> {
     };
     match &args.input {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
+            let text = crate::read::text(path)
                 .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
             if is_comparison(&text) {
                 let c: Comparison = serde_json::from_str(&text)

@@ -178,7 +178,7 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 }
 
 pub fn load(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+    let text = crate::read::text(path).map_err(|e| Error::Config {
         path: path.to_path_buf(),
         position: None,
         message: format!("cannot read: {e}"),
@@ -310,7 +310,7 @@ struct RawOptions {
     cwd: Option<PathBuf>,
     #[serde(default)]
     tags: Vec<String>,
-    device: Option<String>,
+    device: Option<settings::DeviceName>,
     threads: Option<u32>,
     seed: Option<u64>,
     pin: Option<Vec<usize>>,
@@ -340,7 +340,7 @@ struct RawBench {
     cwd: Option<PathBuf>,
     #[serde(default)]
     tags: Vec<String>,
-    device: Option<String>,
+    device: Option<settings::DeviceName>,
     adapter: Option<String>,
     output: Option<PathBuf>,
     processes: Option<u32>,
@@ -629,7 +629,7 @@ fn resolve_bench(
         device: o
             .device
             .or_else(|| d.device.clone())
-            .unwrap_or_else(|| "cpu".to_string()),
+            .map_or_else(|| "cpu".to_string(), |d| d.0),
         throughput,
         harness,
         deterministic,

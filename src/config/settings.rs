@@ -19,6 +19,27 @@ pub const THREAD_VARS: &[&str] = &[
     "JULIA_NUM_THREADS",
 ];
 
+/// The devices a benchmark may declare. Another name is a config error: an unknown device is
+/// never present, so its benchmarks would be skipped, silently, forever.
+pub const DEVICES: &[&str] = &["cpu", "cuda"];
+
+/// A `device = "..."` value, one of [`DEVICES`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceName(pub String);
+
+impl<'de> Deserialize<'de> for DeviceName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        if DEVICES.contains(&name.as_str()) {
+            return Ok(DeviceName(name));
+        }
+        Err(serde::de::Error::custom(format!(
+            "unknown device `{name}` (known: {})",
+            DEVICES.join(", ")
+        )))
+    }
+}
+
 /// Measurements beyond wall/CPU time and peak RSS, asked for with `measure = [...]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]

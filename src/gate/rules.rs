@@ -201,6 +201,30 @@ pub fn find_rule<'a>(
         .map(|(k, r)| (k.as_str(), r))
 }
 
+/// Why `pattern` is not a usable glob: empty, or with an unbalanced bracket. Brackets match
+/// themselves (pytest's `test_sum[1000]`, Google Benchmark's `BM_f<int>`... are names), so an
+/// unbalanced one is a typo or an attempt at a character class, which these globs do not have.
+pub fn glob_check(pattern: &str) -> Result<(), String> {
+    if pattern.is_empty() {
+        return Err("an empty pattern matches nothing".into());
+    }
+    let mut depth = 0usize;
+    for c in pattern.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' if depth == 0 => return Err("`]` without `[`".into()),
+            ']' => depth -= 1,
+            _ => {}
+        }
+    }
+    if depth > 0 {
+        return Err(
+            "`[` without `]` (globs here have `*` and `?` only; brackets match themselves)".into(),
+        );
+    }
+    Ok(())
+}
+
 /// Glob with `*` (any run, including none) and `?` (exactly one character).
 pub fn glob_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();

@@ -100,7 +100,7 @@ pub(super) fn python_json(input: &Input, format: &'static str) -> Result<Value, 
 
 /// `benchmarks.json` in `dir`: each benchmark's description, by name.
 fn benchmarks_json(dir: &Path) -> Option<Map<String, Value>> {
-    let bytes = std::fs::read(dir.join("benchmarks.json")).ok()?;
+    let bytes = crate::read::bytes(&dir.join("benchmarks.json")).ok()?;
     let input = Input::from_bytes("benchmarks.json", bytes);
     match python_json(&input, NAME).ok()? {
         Value::Object(m) => Some(m),
@@ -364,7 +364,7 @@ fn directory(input: &Input, dir: &Path) -> Result<Parsed, IngestError> {
             .unwrap_or(&file)
             .display()
             .to_string();
-        let bytes = std::fs::read(&file).map_err(|e| at(input, rel.clone(), e.to_string()))?;
+        let bytes = crate::read::bytes(&file).map_err(|e| at(input, rel.clone(), e.to_string()))?;
         let doc = python_json(&Input::from_bytes(rel.clone(), bytes), NAME)
             .map_err(|e| at(input, within(&rel, e.place), e.message))?;
         if doc.get("result_columns").is_none() {

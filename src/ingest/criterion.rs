@@ -133,7 +133,7 @@ fn read_json(input: &Input, root: &Path, file: &Path) -> Result<(String, Value),
         .unwrap_or(file)
         .display()
         .to_string();
-    let bytes = std::fs::read(file).map_err(|e| err_at(input, &rel, e.to_string()))?;
+    let bytes = crate::read::bytes(file).map_err(|e| err_at(input, &rel, e.to_string()))?;
     let value = serde_json::from_slice(&bytes)
         .map_err(|e| err_at(input, &rel, format!("not JSON: {e}")))?;
     Ok((rel, value))

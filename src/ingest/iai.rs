@@ -147,8 +147,8 @@ fn from_dir(input: &Input, root: &Path) -> Result<Vec<Summary>, IngestError> {
                 .unwrap_or(file)
                 .display()
                 .to_string();
-            let bytes =
-                std::fs::read(file).map_err(|e| err(input, Some(rel.clone()), e.to_string()))?;
+            let bytes = crate::read::bytes(file)
+                .map_err(|e| err(input, Some(rel.clone()), e.to_string()))?;
             let doc = text::json(&Input::from_bytes(rel.clone(), bytes), NAME)
                 .map_err(|e| err(input, Some(within(&rel, e.place)), e.message))?;
             summary(&doc).map_err(|(place, m)| err(input, Some(within(&rel, place)), m))

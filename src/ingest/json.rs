@@ -9,8 +9,7 @@
 //! `ms`, `s`) become seconds and byte units bytes; any other unit is kept as written. The
 //! direction is `lower` (or `lower_is_better`) by default, `higher` for rates (`.../s`).
 
-use serde_json::Value;
-
+use super::generic::{self, Fields, Samples};
 use super::{text, units, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
 use crate::model::Direction;
 
@@ -29,31 +28,44 @@ impl Adapter for Json {
     }
 
     fn parse(&self, input: &Input) -> Result<Parsed, IngestError> {
-        let value = text::json(input, NAME)?;
-        let Value::Object(top) = &value else {
+        let text = text::text(input, NAME)?;
+        let doc = generic::parse(text).map_err(|e| IngestError {
+            input: input.name(),
+            format: NAME,
+            place: Some(format!("line {} column {}", e.line(), e.column())),
+            message: format!("not JSON: {e}"),
+        })?;
+        if !doc.is_object {
             return Err(text::whole(
                 input,
                 NAME,
                 "the top level is not a JSON object",
             ));
-        };
-        if top.contains_key("schema_version") && top.contains_key("benchmarks") {
-            let report = crate::report::parse_report(text::text(input, NAME)?)
-                .map_err(|m| text::whole(input, NAME, m))?;
+        }
+        let has = |key: &str| doc.benches.iter().any(|(name, _)| name == key);
+        if has("schema_version") && has("benchmarks") {
+            let report =
+                crate::report::parse_report(text).map_err(|m| text::whole(input, NAME, m))?;
             return Ok(Parsed {
                 report: Some(Box::new(report)),
                 ..Parsed::default()
             });
         }
+        // In key order, as ever: the first problem reported is the same for any key order.
+        let mut benches = doc.benches;
+        benches.sort_by(|a, b| a.0.cmp(&b.0));
         let mut parsed = Parsed::default();
-        for (bench_name, metrics) in top {
-            let Value::Object(metrics) = metrics else {
-                return Err(at(input, bench_name, "not an object of metrics"));
+        for (bench_name, metrics) in benches {
+            let Some(mut metrics) = metrics else {
+                return Err(at(input, &bench_name, "not an object of metrics"));
             };
+            metrics.sort_by(|a, b| a.0.cmp(&b.0));
             let mut bench = ParsedBench::new(bench_name.clone());
-            for (metric_name, m) in metrics {
+            for (metric_name, fields) in metrics {
                 let place = format!("{bench_name}.{metric_name}");
-                bench.metrics.push(metric(input, &place, metric_name, m)?);
+                bench
+                    .metrics
+                    .push(metric(input, &place, metric_name, fields)?);
             }
             parsed.benchmarks.push(bench);
         }
@@ -70,14 +82,16 @@ fn at(input: &Input, place: &str, message: &str) -> IngestError {
     }
 }
 
-fn metric(input: &Input, place: &str, name: &str, m: &Value) -> Result<ParsedMetric, IngestError> {
-    let Value::Object(fields) = m else {
+fn metric(
+    input: &Input,
+    place: &str,
+    name: String,
+    fields: Option<Fields>,
+) -> Result<ParsedMetric, IngestError> {
+    let Some(fields) = fields else {
         return Err(at(input, place, "not an object with `value` and `unit`"));
     };
-    if let Some(unknown) = fields
-        .keys()
-        .find(|k| !["value", "unit", "direction", "samples"].contains(&k.as_str()))
-    {
+    if let Some(unknown) = fields.unknown.iter().min() {
         return Err(at(
             input,
             place,
@@ -85,12 +99,12 @@ fn metric(input: &Input, place: &str, name: &str, m: &Value) -> Result<ParsedMet
         ));
     }
     let unit = fields
-        .get("unit")
-        .and_then(Value::as_str)
+        .unit
+        .flatten()
         .filter(|u| !u.is_empty())
         .ok_or_else(|| at(input, place, "`unit` is missing or not a string"))?;
-    let (factor, si_unit) = si(unit);
-    let direction = match fields.get("direction").map(|d| d.as_str()) {
+    let (factor, si_unit) = si(&unit);
+    let direction = match fields.direction {
         None => {
             if si_unit.ends_with("/s") {
                 Direction::HigherIsBetter
@@ -98,8 +112,8 @@ fn metric(input: &Input, place: &str, name: &str, m: &Value) -> Result<ParsedMet
                 Direction::LowerIsBetter
             }
         }
-        Some(Some("lower" | "lower_is_better")) => Direction::LowerIsBetter,
-        Some(Some("higher" | "higher_is_better")) => Direction::HigherIsBetter,
+        Some(Some(d)) if d == "lower" || d == "lower_is_better" => Direction::LowerIsBetter,
+        Some(Some(d)) if d == "higher" || d == "higher_is_better" => Direction::HigherIsBetter,
         Some(_) => {
             return Err(at(
                 input,
@@ -108,29 +122,47 @@ fn metric(input: &Input, place: &str, name: &str, m: &Value) -> Result<ParsedMet
             ))
         }
     };
-    let number = |v: &Value, at_place: String| {
-        v.as_f64()
+    let finite = |x: f64, at_place: String| {
+        Some(x)
             .filter(|x| x.is_finite())
             .map(|x| scale(x, factor))
             .ok_or_else(|| at(input, &at_place, "not a finite number"))
     };
     let mut metric = ParsedMetric::new(name, si_unit, direction);
-    if let Some(v) = fields.get("value") {
-        metric.estimate.central = Some(number(v, format!("{place}.value"))?);
+    if let Some(v) = fields.value {
+        let v = v.ok_or_else(|| at(input, &format!("{place}.value"), "not a finite number"))?;
+        metric.estimate.central = Some(finite(v, format!("{place}.value"))?);
     }
-    if let Some(s) = fields.get("samples") {
-        let Value::Array(items) = s else {
+    match fields.samples {
+        None => {}
+        Some(Samples::NotArray) => {
             return Err(at(
                 input,
                 &format!("{place}.samples"),
                 "not an array of numbers",
-            ));
-        };
-        metric.samples = items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| number(v, format!("{place}.samples[{i}]")))
-            .collect::<Result<_, _>>()?;
+            ))
+        }
+        Some(Samples::NotNumberAt(i)) => {
+            return Err(at(
+                input,
+                &format!("{place}.samples[{i}]"),
+                "not a finite number",
+            ))
+        }
+        Some(Samples::Values(mut values)) => {
+            // In place: the samples are the bulk of a large file.
+            for (i, x) in values.iter_mut().enumerate() {
+                if !x.is_finite() {
+                    return Err(at(
+                        input,
+                        &format!("{place}.samples[{i}]"),
+                        "not a finite number",
+                    ));
+                }
+                *x = scale(*x, factor);
+            }
+            metric.samples = values;
+        }
     }
     if metric.estimate.central.is_none() && metric.samples.is_empty() {
         return Err(at(input, place, "needs a `value` or non-empty `samples`"));

@@ -13,6 +13,7 @@ mod catch2;
 mod criterion;
 mod divan;
 mod gbench;
+mod generic;
 mod gotest;
 mod hyperfine;
 mod iai;
@@ -51,15 +52,13 @@ pub enum Input {
 }
 
 impl Input {
-    /// Reads `path`: `-` is stdin, a directory stays a directory.
-    pub fn read(path: &Path) -> std::io::Result<Input> {
-        use std::io::Read as _;
+    /// Reads `path`: `-` is stdin, a directory stays a directory; anything else must be a
+    /// regular file. Either is read up to the input limit ([`crate::read`]).
+    pub fn read(path: &Path) -> Result<Input, crate::read::ReadError> {
         if path == Path::new("-") {
-            let mut bytes = Vec::new();
-            std::io::stdin().lock().read_to_end(&mut bytes)?;
             return Ok(Input::Bytes {
                 name: "-".into(),
-                bytes,
+                bytes: crate::read::stdin()?,
             });
         }
         if path.is_dir() {
@@ -69,7 +68,7 @@ impl Input {
         }
         Ok(Input::Bytes {
             name: path.display().to_string(),
-            bytes: std::fs::read(path)?,
+            bytes: crate::read::bytes(path)?,
         })
     }
 

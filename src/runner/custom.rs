@@ -282,9 +282,9 @@ fn reported(
 
 /// The metrics file a run wrote, if it wrote one; removed after reading.
 pub fn from_file(path: &Path) -> Result<Vec<Reported>, String> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::read::text(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.is_not_found() => return Ok(Vec::new()),
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
     let _ = std::fs::remove_file(path);

@@ -40,6 +40,17 @@ impl Prepared {
         for (k, v) in env {
             vars.insert(k.into(), v.into());
         }
+        // Here, not from the child's chdir, so the error can name the directory.
+        match std::fs::metadata(cwd) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(format!(
+                    "working directory {}: not a directory",
+                    cwd.display()
+                ))
+            }
+            Err(e) => return Err(format!("working directory {}: {e}", cwd.display())),
+        }
         let program = resolve_program(&args[0], vars.get(OsStr::new("PATH")), cwd)?;
         let cstr = |s: &OsStr| {
             CString::new(s.as_bytes()).map_err(|_| format!("{s:?} contains a NUL byte"))
@@ -99,6 +110,11 @@ fn resolve_program(
         };
         return if check.is_file() {
             Ok(name_path.to_path_buf())
+        } else if check.is_dir() {
+            Err(format!(
+                "{}: is a directory, not a program",
+                check.display()
+            ))
         } else {
             Err(format!("{}: no such file", check.display()))
         };

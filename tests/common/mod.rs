@@ -36,6 +36,7 @@ fn clear_env(c: &mut Command) {
         "PERFGATE_FAKE_GPU",
         "PERFGATE_STRICT_GPU",
         "GITHUB_ACTIONS",
+        "PERFGATE_MAX_INPUT_BYTES",
     ] {
         c.env_remove(var);
     }
@@ -222,4 +223,48 @@ pub fn finish(mut child: Child) -> (i32, String) {
 /// A script that records its pid in `name`, atomically.
 pub fn records_pid(name: &str) -> String {
     format!("echo $$ > {name}.tmp && mv {name}.tmp {name}")
+}
+
+/// Says why a test did not run, on the stderr file descriptor itself (the test harness
+/// captures `eprintln!` of passing tests, and a skip must be seen).
+pub fn skip(why: &str) {
+    use std::io::Write as _;
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let line = format!("SKIPPED: {why}\n");
+    // SAFETY: fd 2 stays open for the process's life; ManuallyDrop keeps it from being closed.
+    let mut err = std::mem::ManuallyDrop::new(unsafe {
+        std::fs::File::from_raw_fd(std::io::stderr().as_raw_fd())
+    });
+    let _ = err.write_all(line.as_bytes());
+}
+
+/// The binary run by a user to whom file modes apply: perfgate itself when the tests do not
+/// run as root, else through `setpriv` as `nobody` (root ignores modes). `None` when neither
+/// can be had; the caller skips.
+pub fn perfgate_unprivileged() -> Option<Command> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some(perfgate());
+    }
+    let args = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+    let works = Command::new("setpriv")
+        .args(args)
+        .arg("true")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !works {
+        return None;
+    }
+    let mut c = Command::new("setpriv");
+    c.args(args).arg(env!("CARGO_BIN_EXE_perfgate"));
+    clear_env(&mut c);
+    Some(c)
+}
+
+/// Whether `prlimit` can run a command under a limit here.
+pub fn prlimit_works() -> bool {
+    Command::new("prlimit")
+        .args(["--as=536870912", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }

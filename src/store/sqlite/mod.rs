@@ -185,6 +185,24 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Opens the store at `path` for reading only (history, reports, baselines): a store on
+    /// a read-only file system, or one the user may only read, can be read. Nothing is
+    /// changed; a store that is missing or of an older schema is created or upgraded by
+    /// [`SqliteStore::open`], as any command would.
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        if inspect(path)? != Some(STORE_SCHEMA_VERSION) {
+            return SqliteStore::open(path);
+        }
+        let conn = connect_read_only(path).map_err(|e| db_err(path, e))?;
+        conn.execute_batch("PRAGMA mmap_size = 268435456;")
+            .map_err(|e| db_err(path, e))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            conn,
+        })
+    }
+
     /// The file this store lives in.
     pub fn path(&self) -> &Path {
         &self.path

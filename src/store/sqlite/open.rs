@@ -12,8 +12,9 @@ use crate::store::StoreError;
 
 /// Looks at an existing file without modifying it: its first bytes, then (read-only) its
 /// tables, application id and schema version. Ok when the file is missing, empty, a SQLite
-/// database without tables, or a perfgate store this perfgate can use.
-pub(super) fn inspect(path: &Path) -> Result<(), StoreError> {
+/// database without tables (`None`), or a perfgate store this perfgate can use (its schema
+/// version).
+pub(super) fn inspect(path: &Path) -> Result<Option<i64>, StoreError> {
     let unusable = |message: String| StoreError::Unusable {
         path: path.to_path_buf(),
         message,
@@ -28,7 +29,7 @@ pub(super) fn inspect(path: &Path) -> Result<(), StoreError> {
                     message: format!("cannot read: {e}"),
                 })?;
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
             return Err(StoreError::Database {
                 path: path.to_path_buf(),
@@ -37,7 +38,7 @@ pub(super) fn inspect(path: &Path) -> Result<(), StoreError> {
         }
     }
     if header.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     if header.len() < 100 || &header[..16] != SQLITE_HEADER {
         return Err(unusable(
@@ -67,7 +68,34 @@ pub(super) fn inspect(path: &Path) -> Result<(), StoreError> {
     match found {
         Err(message) => Err(unusable(message)),
         Ok(v) if v > STORE_SCHEMA_VERSION => Err(unusable(newer_message(v))),
-        Ok(_) => Ok(()),
+        Ok(v) => Ok((v >= 0).then_some(v)),
+    }
+}
+
+/// A read-only connection to the store at `path`. Plain first, so that a writer working
+/// meanwhile is seen consistently; where that cannot be had (a read-only directory without
+/// the `-shm` file a WAL reader needs), as immutable: nothing can be writing there.
+pub(super) fn connect_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let probe = |conn: &Connection| {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.query_row("SELECT version FROM schema_version", [], |r| {
+            r.get::<_, i64>(0)
+        })
+    };
+    let plain = Connection::open_with_flags(path, flags)?;
+    match probe(&plain) {
+        Ok(_) => Ok(plain),
+        Err(e) if is_busy(&e) => Err(e),
+        Err(_) => {
+            drop(plain);
+            let conn = Connection::open_with_flags(
+                format!("file:{}?immutable=1", uri_path(path)),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )?;
+            probe(&conn)?;
+            Ok(conn)
+        }
     }
 }
 
