@@ -8,9 +8,11 @@ fn main() {
     let status = match perfgate::commands::dispatch(cli) {
         Ok(status) => status,
         Err(e) => {
+            // One line, whatever an input's names hold (an error may quote them).
+            let message = perfgate::render::safe::one_line(&e.to_string()).into_owned();
             match e.exit_status() {
-                ExitStatus::BadInput => eprintln!("perfgate: error: {e}"),
-                _ => eprintln!("perfgate: {e}"),
+                ExitStatus::BadInput => eprintln!("perfgate: error: {message}"),
+                _ => eprintln!("perfgate: {message}"),
             }
             e.exit_status()
         }

@@ -137,7 +137,7 @@ fn no_option_is_spelled_twice_in_a_command() {
 }
 
 /// Options whose values differ in kind between commands, and why.
-const VALUE_NAME_EXCEPTIONS: [(&str, &str); 2] = [
+const VALUE_NAME_EXCEPTIONS: [(&str, &str); 3] = [
     (
         "output",
         "attest writes two files into a directory (DIR); the others write a FILE",
@@ -145,6 +145,10 @@ const VALUE_NAME_EXCEPTIONS: [(&str, &str); 2] = [
     (
         "bench",
         "bisect needs one benchmark by its exact NAME; the others take a GLOB",
+    ),
+    (
+        "metric",
+        "detect scans every metric matching a GLOB; history, report and bisect follow one metric by NAME",
     ),
 ];
 

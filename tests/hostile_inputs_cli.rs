@@ -278,3 +278,78 @@ fn inputs_larger_than_the_limit_are_refused_from_files_and_stdin() {
         r.stderr
     );
 }
+
+/// Names are data: a benchmark named like a GitHub Actions command or carrying terminal
+/// escapes is printed on one line with its control characters escaped, no line of the log
+/// starts a workflow command perfgate did not write, and the history CSV cannot run a formula.
+#[test]
+fn names_cannot_inject_workflow_commands_escapes_or_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let nasty = serde_json::json!({
+        "::error title=INJ::INJECTED": {"t": {"unit": "ms", "samples": [1.0, 1.1, 1.2]}},
+        "line\n::add-mask::secret": {"t": {"unit": "ms", "samples": [1.0, 1.1, 1.2]}},
+        "bell\u{7}esc\u{1b}]0;title\u{7}\u{1b}[31mred": {"t": {"unit": "ms", "samples": [1.0, 1.1, 1.2]}},
+        "=HYPERLINK(\"http://x\")": {"t": {"unit": "ms", "samples": [1.0, 1.1, 1.2]}},
+    });
+    let input = dir.path().join("nasty.json");
+    write(&input, &nasty.to_string());
+    let store = dir.path().join("s.db");
+    let ingest = || {
+        run(perfgate()
+            .args([
+                "ingest", "--format", "json", "--record", "--suite", "inj", "--store",
+            ])
+            .arg(&store)
+            .arg(&input)
+            .env("GITHUB_ACTIONS", "true"))
+    };
+    for r in [ingest(), ingest()] {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        for out in [&r.stdout, &r.stderr] {
+            assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+            for line in out.lines() {
+                assert!(!line.trim_start().starts_with("::"), "{line:?} in {out}");
+            }
+        }
+        assert!(
+            r.stdout.contains("\\::error title=INJ::INJECTED"),
+            "{}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains("line\\n::add-mask::secret"),
+            "{}",
+            r.stdout
+        );
+    }
+    let history = |format: &str| {
+        run(perfgate()
+            .args([
+                "history", "--suite", "inj", "--metric", "*", "--format", format, "--store",
+            ])
+            .arg(&store)
+            .env("GITHUB_ACTIONS", "true"))
+    };
+    let table = history("table");
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    assert!(!table.stdout.contains('\u{1b}'), "{:?}", table.stdout);
+    assert!(table
+        .stdout
+        .lines()
+        .all(|l| !l.trim_start().starts_with("::")));
+    let csv = history("csv");
+    assert_eq!(csv.code, 0, "{}", csv.stderr);
+    assert!(
+        csv.stdout.contains(",\"'=HYPERLINK(\"\"http://x\"\")\","),
+        "{}",
+        csv.stdout
+    );
+    // CSV keeps the data (the name with a line break is quoted whole, not escaped), except
+    // that in a GitHub Actions log no line may start a workflow command.
+    assert!(
+        csv.stdout.contains("\"line\n\\::add-mask::secret\""),
+        "{}",
+        csv.stdout
+    );
+    assert!(csv.stdout.lines().all(|l| !l.starts_with("::")));
+}

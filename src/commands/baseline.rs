@@ -171,6 +171,14 @@ fn list(store: &StoreArgs) -> Result<ExitStatus> {
     if rows.len() == 1 {
         print_stdout("no baselines stored yet (perfgate check bootstraps one)\n")?;
     } else {
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| crate::render::safe::one_line(c).into_owned())
+                    .collect()
+            })
+            .collect();
         print_stdout(&table(&rows, &[]))?;
     }
     Ok(ExitStatus::Pass)

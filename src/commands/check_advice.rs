@@ -9,6 +9,7 @@ use super::common::BaselineSource;
 use crate::cli::CheckArgs;
 use crate::gate::{Comparison, Verdict};
 use crate::render::human::format_pct;
+use crate::render::safe::one_line;
 use crate::shell::quote;
 
 /// The message printed on stderr after a failed gate. `hook` is the git hook the check runs
@@ -28,7 +29,12 @@ pub(super) fn blocked(
             _ => String::new(),
         };
         let change = m.change_pct.map_or("over budget".to_string(), format_pct);
-        let _ = writeln!(s, "  {}.{}: {change}{limit}", m.benchmark, m.metric);
+        let _ = writeln!(
+            s,
+            "  {}.{}: {change}{limit}",
+            one_line(&m.benchmark),
+            one_line(&m.metric)
+        );
     }
     for run in recorded.iter().filter(|r| r.gate_failed) {
         let Some(command) = accept_command(args, run) else {

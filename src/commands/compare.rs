@@ -143,9 +143,9 @@ pub(crate) fn output(
         // Workflow commands are read from stdout; keep stdout parseable when it is JSON.
         let notes = github::annotations(comparison);
         if gate.format == Format::Json {
-            print_stderr(&notes);
+            super::print_workflow_commands_stderr(&notes);
         } else {
-            print_stdout(&notes)?;
+            super::print_workflow_commands(&notes)?;
         }
     }
     Ok(exit_status(comparison, gate.fail_on_regression))

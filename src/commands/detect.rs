@@ -278,7 +278,11 @@ fn human(found: &[Found], md: bool) -> String {
         out.push_str(&if md {
             format!("- **{}**\n", escape(name))
         } else {
-            format!("{name} ({} points)\n", f.points)
+            format!(
+                "{} ({} points)\n",
+                crate::render::safe::one_line(name),
+                f.points
+            )
         });
         for c in &f.change_points {
             let p = &c.point;

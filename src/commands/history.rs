@@ -15,6 +15,7 @@ use crate::error::{Error, ExitStatus, Result};
 use crate::gate::{self, rules::glob_match};
 use crate::model::Report;
 use crate::render::human::{format_pct, format_value};
+use crate::render::safe::{csv_quoted, csv_text, one_line};
 use crate::render::style::table;
 use crate::report::write_json;
 use crate::store::{HistoryPoint, RunFilter, Store};
@@ -90,7 +91,12 @@ fn render_table(series: &[(String, String)], lines: &[Line]) -> String {
             .filter(|l| &l.point.benchmark == bench && &l.point.metric == metric)
             .collect();
         let Some(first) = mine.first() else { continue };
-        out.push_str(&format!("{bench} {metric} ({})\n", first.point.unit));
+        out.push_str(&format!(
+            "{} {} ({})\n",
+            one_line(bench),
+            one_line(metric),
+            one_line(&first.point.unit)
+        ));
         let mut rows = vec![[
             "run", "date", "commit", "branch", "machine", "median", "change", "verdict", "subset",
         ]
@@ -103,7 +109,7 @@ fn render_table(series: &[(String, String)], lines: &[Line]) -> String {
             if git.is_some_and(|g| g.dirty) {
                 commit.push('*');
             }
-            rows.push(vec![
+            let row = vec![
                 run.id.to_string(),
                 run.timestamp_utc.clone(),
                 commit,
@@ -116,20 +122,14 @@ fn render_table(series: &[(String, String)], lines: &[Line]) -> String {
                 run.selection
                     .as_ref()
                     .map_or("-".to_string(), |s| s.describe()),
-            ]);
+            ];
+            // A store's text is anyone's: shown on one line, its escapes escaped.
+            rows.push(row.iter().map(|c| one_line(c).into_owned()).collect());
         }
         out.push_str(&table(&rows, &[0, 5, 6]));
         out.push('\n');
     }
     out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn render_csv(lines: &[Line]) -> String {
@@ -138,33 +138,29 @@ fn render_csv(lines: &[Line]) -> String {
         let r = &l.point.run;
         let s = &l.point.summary;
         let git = r.git.as_ref();
+        // Text that came from outside (names, branches, units) cannot run as a formula in a
+        // spreadsheet; numbers perfgate wrote (a change of -3.5) are kept as they are.
         let fields = [
-            r.id.to_string(),
-            r.timestamp_utc.clone(),
-            git.map_or(String::new(), |g| g.commit.clone()),
-            git.and_then(|g| g.branch.clone()).unwrap_or_default(),
-            git.map_or(String::new(), |g| g.dirty.to_string()),
-            r.machine_id.clone(),
-            r.device.clone(),
-            l.point.benchmark.clone(),
-            l.point.metric.clone(),
-            l.point.unit.clone(),
-            s.n.to_string(),
-            s.median.to_string(),
-            s.mean.to_string(),
-            s.p95.to_string(),
-            l.change_pct.map_or(String::new(), |c| c.to_string()),
-            r.gate.clone().unwrap_or_default(),
-            l.point.verdict.clone().unwrap_or_default(),
-            r.selection.as_ref().map_or(String::new(), |s| s.describe()),
+            csv_quoted(&r.id.to_string()),
+            csv_text(&r.timestamp_utc),
+            csv_text(&git.map_or(String::new(), |g| g.commit.clone())),
+            csv_text(&git.and_then(|g| g.branch.clone()).unwrap_or_default()),
+            csv_quoted(&git.map_or(String::new(), |g| g.dirty.to_string())),
+            csv_text(&r.machine_id),
+            csv_text(&r.device),
+            csv_text(&l.point.benchmark),
+            csv_text(&l.point.metric),
+            csv_text(&l.point.unit),
+            csv_quoted(&s.n.to_string()),
+            csv_quoted(&s.median.to_string()),
+            csv_quoted(&s.mean.to_string()),
+            csv_quoted(&s.p95.to_string()),
+            csv_quoted(&l.change_pct.map_or(String::new(), |c| c.to_string())),
+            csv_text(&r.gate.clone().unwrap_or_default()),
+            csv_text(&l.point.verdict.clone().unwrap_or_default()),
+            csv_text(&r.selection.as_ref().map_or(String::new(), |s| s.describe())),
         ];
-        out.push_str(
-            &fields
-                .iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+        out.push_str(&fields.join(","));
         out.push('\n');
     }
     out

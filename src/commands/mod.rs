@@ -49,8 +49,25 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
     }
 }
 
-/// Writes to stdout; a closed pipe (`perfgate ... | head`) is not an error.
+/// Writes to stdout; a closed pipe (`perfgate ... | head`) is not an error. Under GitHub
+/// Actions no line of it can be a workflow command (see [`crate::render::safe`]).
 pub(crate) fn print_stdout(text: &str) -> Result<()> {
+    if crate::ci::github::active() {
+        return write_stdout(&crate::render::safe::guard_workflow_commands(text));
+    }
+    write_stdout(text)
+}
+
+/// perfgate's own workflow commands (annotations), the only lines that may start with `::`.
+pub(crate) fn print_workflow_commands(text: &str) -> Result<()> {
+    write_stdout(text)
+}
+
+pub(crate) fn print_workflow_commands_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+fn write_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
@@ -62,5 +79,10 @@ pub(crate) fn print_stdout(text: &str) -> Result<()> {
 }
 
 pub(crate) fn print_stderr(text: &str) {
+    let text = if crate::ci::github::active() {
+        crate::render::safe::guard_workflow_commands(text)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }

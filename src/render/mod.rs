@@ -9,5 +9,6 @@ pub mod junit;
 pub mod markdown;
 pub mod mermaid;
 pub mod progress;
+pub mod safe;
 pub mod style;
 pub mod terminal;

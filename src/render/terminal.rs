@@ -1,6 +1,7 @@
 //! Terminal tables for a run report and for a comparison.
 
 use super::human::{format_bytes, format_pct, format_value, shift_with_ci};
+use super::safe::one_line;
 use super::style::{table, Paint, Style};
 use crate::gate::{Comparison, Overall, Verdict, NOISY_CV};
 use crate::model::{metric_names, BenchStatus, BenchmarkResult, Report};
@@ -23,7 +24,7 @@ pub fn report_table(report: &Report, style: Style) -> String {
     .to_vec()];
     let mut notes = Vec::new();
     for b in &report.benchmarks {
-        let name = b.name.clone();
+        let name = one_line(&b.name).into_owned();
         notes.extend(leak_note(b, style));
         match b.status {
             BenchStatus::Ok => {}
@@ -35,7 +36,10 @@ pub fn report_table(report: &Report, style: Style) -> String {
                 };
                 rows.push(vec![name.clone(), style.paint(label, paint)]);
                 notes.push(style.paint(
-                    &format!("{name}: {label}: {}", b.reason.as_deref().unwrap_or("")),
+                    &format!(
+                        "{name}: {label}: {}",
+                        one_line(b.reason.as_deref().unwrap_or(""))
+                    ),
                     paint,
                 ));
                 continue;
@@ -104,7 +108,8 @@ fn leak_note(b: &BenchmarkResult, style: Style) -> Option<String> {
         style.paint(
             &format!(
                 "{}: its runs left {} process(es) running after they exited; perfgate killed them",
-                b.name, b.leaked_processes
+                one_line(&b.name),
+                b.leaked_processes
             ),
             Paint::Yellow,
         )
@@ -126,9 +131,16 @@ fn metric_table(report: &Report, style: Style) -> String {
             } else {
                 Paint::Yellow
             };
-            rows.push(vec![b.name.clone(), style.paint(b.status.as_str(), paint)]);
+            rows.push(vec![
+                one_line(&b.name).into_owned(),
+                style.paint(b.status.as_str(), paint),
+            ]);
             notes.push(style.paint(
-                &format!("{}: {}", b.name, b.reason.as_deref().unwrap_or("")),
+                &format!(
+                    "{}: {}",
+                    one_line(&b.name),
+                    one_line(b.reason.as_deref().unwrap_or(""))
+                ),
                 paint,
             ));
             continue;
@@ -136,8 +148,8 @@ fn metric_table(report: &Report, style: Style) -> String {
         for m in &b.metrics {
             let s = &m.summary;
             rows.push(vec![
-                b.name.clone(),
-                m.name.clone(),
+                one_line(&b.name).into_owned(),
+                one_line(&m.name).into_owned(),
                 format_value(s.median, &m.unit),
                 format_value(s.stddev, &m.unit),
                 s.n.to_string(),
@@ -189,12 +201,12 @@ pub fn comparison_table(c: &Comparison, style: Style) -> String {
             None => verdict,
         };
         let metric = if m.statistic == crate::stats::Statistic::Median {
-            m.metric.clone()
+            one_line(&m.metric).into_owned()
         } else {
-            format!("{} ({})", m.metric, m.statistic.as_str())
+            format!("{} ({})", one_line(&m.metric), m.statistic.as_str())
         };
         rows.push(vec![
-            m.benchmark.clone(),
+            one_line(&m.benchmark).into_owned(),
             metric,
             value(m.baseline),
             value(m.current),
@@ -211,13 +223,13 @@ pub fn comparison_table(c: &Comparison, style: Style) -> String {
     {
         out.push_str(&format!(
             "{}.{}: {}\n",
-            m.benchmark,
-            m.metric,
-            m.reason.as_deref().unwrap_or("")
+            one_line(&m.benchmark),
+            one_line(&m.metric),
+            one_line(m.reason.as_deref().unwrap_or(""))
         ));
     }
     for note in &c.notes {
-        out.push_str(&style.paint(&format!("note: {note}"), Paint::Yellow));
+        out.push_str(&style.paint(&format!("note: {}", one_line(note)), Paint::Yellow));
         out.push('\n');
     }
     out.push_str(&overall_line(c, style));
