@@ -3,11 +3,11 @@
 //! interruption (Ctrl-C) the interrupted benchmark's cleanup runs and the suite stops, with
 //! [`SuiteRun::interrupted`] saying what was stopped.
 
-mod custom;
+pub mod custom;
 pub mod executor;
 pub mod gpu;
 mod harness;
-mod instructions;
+pub mod instructions;
 pub mod interleave;
 pub mod interrupt;
 mod samples;
