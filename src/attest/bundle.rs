@@ -123,13 +123,14 @@ fn hash_reader(mut reader: impl Read) -> io::Result<(String, u64)> {
     Ok((crate::context::hex(&hasher.finalize()), total))
 }
 
-/// The entry of the regular file at `path`, named `name`. A file within the input limit is
-/// read to recognise a report, comparison or trend; a larger one is hashed in blocks and
-/// recorded as a plain file.
+/// The entry of the regular file at `path`, named `name`. A JSON document within the input
+/// limit is read whole, to recognise a report, comparison or trend; anything else (a binary,
+/// a tarball) is hashed in blocks and recorded by its name alone.
 pub fn describe(path: &Path, name: &str) -> Result<Artifact, ReadError> {
-    let (file, size) = crate::read::open_regular(path)?;
-    if size <= crate::read::limit()? {
-        let bytes = crate::read::bounded(file, crate::read::limit()?, size)?;
+    let (mut file, size) = crate::read::open_regular(path)?;
+    let limit = crate::read::limit()?;
+    if size <= limit && starts_like_json(&mut file)? {
+        let bytes = crate::read::bounded(file, limit, size)?;
         return Ok(artifact(name, &bytes));
     }
     let (sha256, bytes) = hash_reader(file)?;
@@ -141,6 +142,18 @@ pub fn describe(path: &Path, name: &str) -> Result<Artifact, ReadError> {
         sha256,
         status,
     })
+}
+
+/// Whether the first byte after leading whitespace opens a JSON object; rewinds the file.
+fn starts_like_json(file: &mut std::fs::File) -> io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let mut head = [0u8; 512];
+    let n = file.read(&mut head)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(head[..n]
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{'))
 }
 
 #[cfg(test)]

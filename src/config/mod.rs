@@ -471,6 +471,14 @@ fn seconds(secs: f64, shown: &str) -> std::result::Result<Duration, String> {
 /// [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
     let t = text.trim();
+    // Shown in a one-line error: a TOML multi-line string can hold a newline.
+    let text: String = text
+        .chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect();
     if let Ok(secs) = t.parse::<f64>() {
         return seconds(secs, &format!("`{text}`"));
     }

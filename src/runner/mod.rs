@@ -3,12 +3,12 @@
 //! interruption (Ctrl-C) the interrupted benchmark's cleanup runs and the suite stops, with
 //! [`SuiteRun::interrupted`] saying what was stopped.
 
-mod custom;
+pub mod custom;
 pub mod executor;
 pub mod gpu;
 mod group;
 mod harness;
-mod instructions;
+pub mod instructions;
 pub mod interleave;
 pub mod interrupt;
 mod output;
