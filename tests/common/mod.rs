@@ -9,7 +9,25 @@ use std::time::{Duration, Instant};
 pub fn perfgate() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_perfgate"));
     clear_env(&mut c);
+    default_signals(&mut c);
     c
+}
+
+/// Starts `cmd` with SIGINT, SIGTERM and SIGHUP at their default disposition. A shell that
+/// runs `cargo test` as a background job (or `nohup`) starts it with SIGINT ignored, which
+/// every child inherits, and perfgate keeps an ignored signal ignored: the interruption tests
+/// must not depend on how the suite was launched.
+pub fn default_signals(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: only async-signal-safe calls (signal(2)) between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
 }
 
 /// The binary started by `sh` after `umask UMASK`, so that the files it creates get that
