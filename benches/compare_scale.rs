@@ -40,7 +40,7 @@ fn report(shift: f64, seed: u64) -> Report {
                         name: name.to_string(),
                         unit: if *name == "peak_rss" { "bytes" } else { "s" }.into(),
                         direction: Direction::LowerIsBetter,
-                        summary: summarize(&samples, &mut SplitMix64::new(1)),
+                        summary: summarize(&samples),
                         samples,
                     }
                 })

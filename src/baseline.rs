@@ -2,7 +2,7 @@
 //! baseline to a run that covered only part of the suite.
 
 use crate::model::{BenchStatus, BenchmarkResult, Report};
-use crate::stats::{summarize, SplitMix64};
+use crate::stats::summarize;
 
 /// Pools `reports` (newest first) into one baseline: per benchmark and metric, the samples of
 /// every run where the benchmark succeeded, concatenated, with a fresh summary. Metadata (git,
@@ -43,8 +43,7 @@ pub fn pool(reports: &[Report]) -> Option<Report> {
     }
     for bench in &mut pooled.benchmarks {
         for m in &mut bench.metrics {
-            let mut rng = SplitMix64::derive(pooled.seed, &format!("{}.{}", bench.name, m.name));
-            m.summary = summarize(&m.samples, &mut rng);
+            m.summary = summarize(&m.samples);
         }
     }
     Some(pooled)

@@ -9,7 +9,7 @@ use perfgate::gate::{
 use perfgate::model::{
     BenchStatus, BenchmarkResult, Direction, Machine, Metric, Report, Tool, SCHEMA_VERSION,
 };
-use perfgate::stats::{summarize, SplitMix64};
+use perfgate::stats::summarize;
 
 fn metric(name: &str, unit: &str, direction: Direction, samples: Vec<f64>) -> Metric {
     Metric {
@@ -17,7 +17,7 @@ fn metric(name: &str, unit: &str, direction: Direction, samples: Vec<f64>) -> Me
         name: name.into(),
         unit: unit.into(),
         direction,
-        summary: summarize(&samples, &mut SplitMix64::new(1)),
+        summary: summarize(&samples),
         samples,
     }
 }

@@ -60,7 +60,7 @@ fn report(benches: Vec<(&str, Vec<f64>)>) -> Report {
                     name: "wall_time".into(),
                     unit: "s".into(),
                     direction: Direction::LowerIsBetter,
-                    summary: summarize(&samples, &mut SplitMix64::new(1)),
+                    summary: summarize(&samples),
                     samples,
                 }],
             })

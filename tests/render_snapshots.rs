@@ -10,7 +10,7 @@ use perfgate::model::{
     BenchStatus, BenchmarkResult, Direction, GitInfo, Machine, Metric, Report, Tool, SCHEMA_VERSION,
 };
 use perfgate::render::{card, issue, junit, markdown, mermaid, style::Style, terminal};
-use perfgate::stats::{summarize, SplitMix64};
+use perfgate::stats::summarize;
 
 fn report(commit: &str, scale: f64) -> Report {
     let metric = |name: &str, unit: &str, dir: Direction, samples: Vec<f64>| Metric {
@@ -18,7 +18,7 @@ fn report(commit: &str, scale: f64) -> Report {
         name: name.into(),
         unit: unit.into(),
         direction: dir,
-        summary: summarize(&samples, &mut SplitMix64::new(1)),
+        summary: summarize(&samples),
         samples,
     };
     let bench = |name: &str, metrics: Vec<Metric>| BenchmarkResult {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Estimate, Parsed, ParsedBench, ParsedMetric};
 use crate::model::{BenchStatus, BenchmarkResult, Metric, Report, Source, Tool, SCHEMA_VERSION};
-use crate::stats::{summarize, OutlierCounts, SplitMix64, Summary};
+use crate::stats::{summarize, OutlierCounts, Summary};
 
 /// What the report says about where and when (the caller knows; the harness output may not).
 #[derive(Debug, Clone)]
@@ -32,14 +32,12 @@ pub fn to_report(format: &str, parsed: Parsed, ctx: &ReportContext) -> Report {
             ..*report
         };
     }
-    let mut rng = SplitMix64::new(ctx.seed);
     let benchmarks = results(
         parsed.benchmarks,
         &ctx.tags,
         &ctx.device,
         ctx.command.as_deref(),
         !super::samples_are_processes(format),
-        &mut rng,
     );
     Report {
         schema_version: SCHEMA_VERSION,
@@ -72,7 +70,6 @@ pub fn results(
     device: &str,
     command: Option<&str>,
     one_process: bool,
-    rng: &mut SplitMix64,
 ) -> Vec<BenchmarkResult> {
     parsed
         .into_iter()
@@ -80,7 +77,7 @@ pub fn results(
             let metrics: Vec<Metric> = b
                 .metrics
                 .into_iter()
-                .filter_map(|m| metric(m, rng))
+                .filter_map(metric)
                 .map(|mut m| {
                     if one_process && m.samples.len() > 1 {
                         m.processes = Some(1);
@@ -104,12 +101,12 @@ pub fn results(
         .collect()
 }
 
-fn metric(m: ParsedMetric, rng: &mut SplitMix64) -> Option<Metric> {
+fn metric(m: ParsedMetric) -> Option<Metric> {
     let samples: Vec<f64> = m.samples.into_iter().filter(|x| x.is_finite()).collect();
     let summary = if samples.is_empty() {
         from_estimate(&m.estimate)?
     } else {
-        with_estimate(summarize(&samples, rng), &m.estimate)
+        with_estimate(summarize(&samples), &m.estimate)
     };
     Some(Metric {
         processes: None,

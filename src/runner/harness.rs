@@ -17,7 +17,6 @@ use super::{base_result, request, Executor, RunMeasurement};
 use crate::config::{BenchSpec, Harness};
 use crate::ingest::{self, Input};
 use crate::model::{BenchStatus, BenchmarkResult};
-use crate::stats::SplitMix64;
 
 /// What one harness run gave: its benchmarks, and the harness's metadata.
 pub struct HarnessRun {
@@ -26,29 +25,24 @@ pub struct HarnessRun {
     pub source: Option<(String, BTreeMap<String, serde_json::Value>)>,
 }
 
-pub fn run_harness(
-    spec: &BenchSpec,
-    harness: &Harness,
-    exec: &mut dyn Executor,
-    seed: u64,
-) -> HarnessRun {
+pub fn run_harness(spec: &BenchSpec, harness: &Harness, exec: &mut dyn Executor) -> HarnessRun {
     if harness.processes <= 1 {
-        return run_once(spec, harness, exec, seed);
+        return run_once(spec, harness, exec);
     }
     let mut runs = Vec::with_capacity(harness.processes as usize);
     for _ in 0..harness.processes {
-        let run = run_once(spec, harness, exec, seed);
+        let run = run_once(spec, harness, exec);
         if run.source.is_none() {
             return run;
         }
         runs.push(run);
     }
-    per_process(runs, seed)
+    per_process(runs)
 }
 
 /// The runs of several harness processes as one: per benchmark and metric, one sample per
 /// process that reported it (its median), summarised afresh.
-fn per_process(runs: Vec<HarnessRun>, seed: u64) -> HarnessRun {
+fn per_process(runs: Vec<HarnessRun>) -> HarnessRun {
     let source = runs[0].source.clone();
     let names: Vec<String> = runs[0].results.iter().map(|r| r.name.clone()).collect();
     let mut by_run: Vec<Vec<BenchmarkResult>> = runs.into_iter().map(|r| r.results).collect();
@@ -62,13 +56,13 @@ fn per_process(runs: Vec<HarnessRun>, seed: u64) -> HarnessRun {
                     Some(results.swap_remove(i))
                 })
                 .collect();
-            super::samples::pooled(of_bench, |m| vec![m.summary.median], seed)
+            super::samples::pooled(of_bench, |m| vec![m.summary.median])
         })
         .collect();
     HarnessRun { results, source }
 }
 
-fn run_once(spec: &BenchSpec, harness: &Harness, exec: &mut dyn Executor, seed: u64) -> HarnessRun {
+fn run_once(spec: &BenchSpec, harness: &Harness, exec: &mut dyn Executor) -> HarnessRun {
     let failed = |reason: String| HarnessRun {
         results: vec![base_result(spec, BenchStatus::Failed, Some(reason))],
         source: None,
@@ -105,7 +99,7 @@ fn run_once(spec: &BenchSpec, harness: &Harness, exec: &mut dyn Executor, seed: 
         exec.run(&req)
     };
     let outcome = if measured.outcome.success() {
-        read_output(spec, harness, &mut stdout, seed)
+        read_output(spec, harness, &mut stdout)
     } else {
         Err(describe("the harness", &measured))
     };
@@ -132,7 +126,6 @@ fn read_output(
     spec: &BenchSpec,
     harness: &Harness,
     stdout: &mut std::fs::File,
-    seed: u64,
 ) -> Result<HarnessRun, String> {
     let input = match &harness.output {
         Some(path) => Input::read(path)
@@ -153,14 +146,12 @@ fn read_output(
             input.name()
         ));
     }
-    let mut rng = SplitMix64::derive(seed, &spec.name);
     let results = ingest::results(
         parsed.benchmarks,
         &spec.tags,
         &spec.device,
         Some(&spec.exec.display()),
         !ingest::samples_are_processes(format),
-        &mut rng,
     );
     if results.is_empty() {
         return Err(format!(

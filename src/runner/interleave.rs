@@ -59,9 +59,10 @@ pub fn run_suite_interleaved(
         } else {
             observer.bench_started(&b.name, i, total);
             match (&a.harness, &b.harness) {
-                (Some(ha), Some(hb)) => [(a, ha), (b, hb)]
-                    .map(|(s, h)| harness::run_harness(s, h, exec, opts.seed).results),
-                _ => interleave_bench([a, b], exec, opts.seed, &mut rng, observer).map(|r| vec![r]),
+                (Some(ha), Some(hb)) => {
+                    [(a, ha), (b, hb)].map(|(s, h)| harness::run_harness(s, h, exec).results)
+                }
+                _ => interleave_bench([a, b], exec, &mut rng, observer).map(|r| vec![r]),
             }
         };
         if let Some(signal) = exec.interrupted() {
@@ -94,12 +95,11 @@ pub fn run_suite_interleaved(
 fn interleave_bench(
     specs: [&BenchSpec; 2],
     exec: &mut dyn Executor,
-    seed: u64,
     rng: &mut SplitMix64,
     observer: &mut dyn Observer,
 ) -> [BenchmarkResult; 2] {
     let mut leaked = [0; 2];
-    let mut results = interleave_counted(specs, exec, seed, rng, observer, &mut leaked);
+    let mut results = interleave_counted(specs, exec, rng, observer, &mut leaked);
     for (r, n) in results.iter_mut().zip(leaked) {
         r.leaked_processes = n;
     }
@@ -122,7 +122,6 @@ fn cleanups(
 fn interleave_counted(
     specs: [&BenchSpec; 2],
     exec: &mut dyn Executor,
-    seed: u64,
     rng: &mut SplitMix64,
     observer: &mut dyn Observer,
     leaked: &mut [u64; 2],
@@ -165,7 +164,7 @@ fn interleave_counted(
             }
         }
     }
-    let measured = alternate(specs, exec, seed, rng, observer, leaked);
+    let measured = alternate(specs, exec, rng, observer, leaked);
     let cleaned = cleanups(specs, exec, leaked);
     let runs = match measured {
         Ok(runs) if exec.interrupted().is_none() => runs,
@@ -181,7 +180,7 @@ fn interleave_counted(
         }
     }
     let [ra, rb] = runs;
-    [together(specs[0], ra, seed), together(specs[1], rb, seed)]
+    [together(specs[0], ra), together(specs[1], rb)]
 }
 
 const SIDES: [&str; 2] = ["baseline", "candidate"];
@@ -191,7 +190,6 @@ const SIDES: [&str; 2] = ["baseline", "candidate"];
 fn alternate(
     specs: [&BenchSpec; 2],
     exec: &mut dyn Executor,
-    seed: u64,
     rng: &mut SplitMix64,
     observer: &mut dyn Observer,
     leaked: &mut [u64; 2],
@@ -224,7 +222,7 @@ fn alternate(
             } else {
                 &rest[side]
             };
-            let r = run_bench(spec, exec, seed, &mut NoObserver);
+            let r = run_bench(spec, exec, &mut NoObserver);
             leaked[side] += r.leaked_processes;
             if let Some(signal) = exec.interrupted() {
                 // Each call is one run, so its own label would always say "run 1".
@@ -260,8 +258,8 @@ fn with_cleanups(stopped: String, cleaned: &[Option<RunMeasurement>; 2]) -> Stri
 }
 
 /// The single-run results of one side as one result: each metric's samples in run order.
-fn together(spec: &BenchSpec, runs: Vec<BenchmarkResult>, seed: u64) -> BenchmarkResult {
-    let mut out = samples::pooled(runs, |m| m.samples.clone(), seed).expect("at least two runs");
+fn together(spec: &BenchSpec, runs: Vec<BenchmarkResult>) -> BenchmarkResult {
+    let mut out = samples::pooled(runs, |m| m.samples.clone()).expect("at least two runs");
     out.warmup_runs = spec.warmup;
     out
 }
@@ -292,7 +290,7 @@ mod tests {
         leaky.sampling.runs = Some(3);
         leaky.setup = Some(Exec::Argv(vec!["spawner".into()]));
         let mut ex = MockExecutor::new(leaking);
-        let r = run_bench(&leaky, &mut ex, 1, &mut NoObserver);
+        let r = run_bench(&leaky, &mut ex, &mut NoObserver);
         assert_eq!(r.status, BenchStatus::Ok);
         // 1 warm-up + 3 runs, 2 each; the setup's server is kept, not counted.
         assert_eq!(r.leaked_processes, 8);
@@ -304,7 +302,6 @@ mod tests {
         let [a, b] = interleave_bench(
             [&tidy, &leaky],
             &mut ex,
-            1,
             &mut SplitMix64::new(7),
             &mut NoObserver,
         );

@@ -82,7 +82,7 @@ pub fn run_suite(
         } else if let Some(h) = &spec.harness {
             observer.bench_started(&spec.name, i, benches.len());
             let mut counted = executor::Counting::new(exec);
-            let mut run = harness::run_harness(spec, h, &mut counted, opts.seed);
+            let mut run = harness::run_harness(spec, h, &mut counted);
             // One process gave them all: what it left behind is a finding of each.
             for r in &mut run.results {
                 r.leaked_processes = counted.leftovers;
@@ -97,7 +97,7 @@ pub fn run_suite(
             run.results
         } else {
             observer.bench_started(&spec.name, i, benches.len());
-            vec![run_bench(spec, exec, opts.seed, observer)]
+            vec![run_bench(spec, exec, observer)]
         };
         if let Some(signal) = exec.interrupted() {
             interrupted = Some(stopped_by(signal, spec, &produced));
@@ -169,11 +169,10 @@ fn skipped(spec: &BenchSpec, reason: String) -> BenchmarkResult {
 pub fn run_bench(
     spec: &BenchSpec,
     exec: &mut dyn Executor,
-    seed: u64,
     observer: &mut dyn Observer,
 ) -> BenchmarkResult {
     let mut counted = executor::Counting::new(exec);
-    let mut result = run_bench_counted(spec, &mut counted, seed, observer);
+    let mut result = run_bench_counted(spec, &mut counted, observer);
     result.leaked_processes = counted.leftovers;
     result
 }
@@ -181,7 +180,6 @@ pub fn run_bench(
 fn run_bench_counted(
     spec: &BenchSpec,
     exec: &mut dyn Executor,
-    seed: u64,
     observer: &mut dyn Observer,
 ) -> BenchmarkResult {
     let fail = |what: &str, m: &RunMeasurement| {
@@ -206,7 +204,7 @@ fn run_bench_counted(
             setup_failed = Some(fail("setup", &m));
         }
     }
-    let mut result = setup_failed.unwrap_or_else(|| measure(spec, exec, seed, observer, &fail));
+    let mut result = setup_failed.unwrap_or_else(|| measure(spec, exec, observer, &fail));
     let cleaned = cleanup(spec, exec);
     if exec.interrupted().is_some() {
         let stopped = match result.status {
@@ -262,7 +260,6 @@ fn request<'a>(spec: &'a BenchSpec, exec: &'a Exec) -> RunRequest<'a> {
 fn measure(
     spec: &BenchSpec,
     exec: &mut dyn Executor,
-    seed: u64,
     observer: &mut dyn Observer,
     fail: &dyn Fn(&str, &RunMeasurement) -> BenchmarkResult,
 ) -> BenchmarkResult {
@@ -360,15 +357,13 @@ fn measure(
         .settings
         .measures(Measure::CpuUtilization)
         .then(|| samples.cpu_utilization());
-    result.metrics = samples.into_metrics(&spec.name, spec.throughput.as_ref(), seed);
+    result.metrics = samples.into_metrics(spec.throughput.as_ref());
     if let Some(u) = cpu_utilization {
         result.metrics.push(samples::metric(
-            &spec.name,
             "cpu_utilization",
             "ratio",
             Direction::HigherIsBetter,
             u,
-            seed,
         ));
     }
     for (name, series) in custom_metrics.into_series() {
@@ -378,24 +373,20 @@ fn measure(
             ));
         }
         result.metrics.push(samples::metric(
-            &spec.name,
             &name,
             &series.unit,
             series.direction,
             series.samples,
-            seed,
         ));
     }
     if spec.settings.measures(Measure::Instructions) {
         match instructions::count(spec, &spec.env, exec) {
             Ok((count, tool)) => {
                 result.metrics.push(samples::metric(
-                    &spec.name,
                     "instructions",
                     "count",
                     Direction::LowerIsBetter,
                     vec![count],
-                    seed,
                 ));
                 result
                     .params
@@ -461,7 +452,7 @@ mod tests {
         // 3 s at 50 ms per run: 60 runs, plus one warm-up.
         let s = spec(&["sleep", "0.05"]);
         let mut ex = MockExecutor::new(mock_measurement);
-        let r = run_bench(&s, &mut ex, 1, &mut NoObserver);
+        let r = run_bench(&s, &mut ex, &mut NoObserver);
         assert_eq!(r.status, BenchStatus::Ok);
         let wall = r.metric("wall_time").unwrap();
         assert_eq!(wall.samples.len(), 60);
@@ -469,7 +460,7 @@ mod tests {
         assert_eq!(wall.summary.median, 0.05);
         // 10 runs minimum for a slow command: 10 x 1 s > 3 s.
         let mut ex = MockExecutor::new(mock_measurement);
-        let r = run_bench(&spec(&["sleep", "1"]), &mut ex, 1, &mut NoObserver);
+        let r = run_bench(&spec(&["sleep", "1"]), &mut ex, &mut NoObserver);
         assert_eq!(r.metric("wall_time").unwrap().samples.len(), 10);
     }
 
@@ -478,13 +469,13 @@ mod tests {
         let mut s = spec(&["sleep", "0.001"]);
         s.sampling.max_runs = Some(25);
         let mut ex = MockExecutor::new(mock_measurement);
-        let r = run_bench(&s, &mut ex, 1, &mut NoObserver);
+        let r = run_bench(&s, &mut ex, &mut NoObserver);
         assert_eq!(r.metric("wall_time").unwrap().samples.len(), 25);
         s.sampling.runs = Some(7);
         s.warmup = 3;
         s.prepare = Some(Exec::Argv(vec!["sleep".into(), "0".into()]));
         let mut ex = MockExecutor::new(mock_measurement);
-        let r = run_bench(&s, &mut ex, 1, &mut NoObserver);
+        let r = run_bench(&s, &mut ex, &mut NoObserver);
         assert_eq!(r.metric("wall_time").unwrap().samples.len(), 7);
         assert_eq!(r.warmup_runs, 3);
         // (3 warm-ups + 7 runs), each with a prepare.
@@ -494,7 +485,7 @@ mod tests {
     #[test]
     fn a_failing_run_fails_the_benchmark_without_a_summary() {
         let mut ex = MockExecutor::new(mock_measurement);
-        let r = run_bench(&spec(&["false"]), &mut ex, 1, &mut NoObserver);
+        let r = run_bench(&spec(&["false"]), &mut ex, &mut NoObserver);
         assert_eq!(r.status, BenchStatus::Failed);
         assert!(r.metrics.is_empty());
         let reason = r.reason.unwrap();
@@ -515,7 +506,7 @@ mod tests {
             seen.push(req.exec.display());
             mock_measurement(req)
         });
-        let r = run_bench(&s, &mut ex, 1, &mut NoObserver);
+        let r = run_bench(&s, &mut ex, &mut NoObserver);
         assert_eq!(r.status, BenchStatus::Failed);
         assert_eq!(seen, ["setup", "false", "cleanup"]);
     }
@@ -570,7 +561,7 @@ mod tests {
             unit: "rows".into(),
         });
         let mut ex = MockExecutor::new(mock_measurement);
-        let r = run_bench(&s, &mut ex, 1, &mut NoObserver);
+        let r = run_bench(&s, &mut ex, &mut NoObserver);
         let t = r.metric("throughput").unwrap();
         assert_eq!(t.unit, "rows/s");
         assert_eq!(t.samples, vec![2000.0; 3]);

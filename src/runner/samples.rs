@@ -2,7 +2,7 @@
 
 use crate::config::Throughput;
 use crate::model::{metric_names, units, BenchmarkResult, Direction, Metric};
-use crate::stats::{summarize, SplitMix64};
+use crate::stats::summarize;
 
 use super::executor::RunMeasurement;
 
@@ -50,12 +50,7 @@ impl BenchSamples {
 
     /// Builds the metrics; each summary's bootstrap stream is derived from `seed` and the
     /// metric's full name, so it does not depend on the order of benchmarks.
-    pub fn into_metrics(
-        self,
-        bench: &str,
-        throughput: Option<&Throughput>,
-        seed: u64,
-    ) -> Vec<Metric> {
+    pub fn into_metrics(self, throughput: Option<&Throughput>) -> Vec<Metric> {
         let runs = self.wall_time.len();
         let throughput_samples = throughput.map(|t| {
             let s: Vec<f64> = self
@@ -116,49 +111,19 @@ impl BenchSamples {
                 samples,
             ));
         }
-        // The bootstrap dominates the cost; metrics are independent (each has its own seeded
-        // stream), so they are summarised on all cores with identical results.
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(plan.len());
-        let chunk = plan.len().div_ceil(threads.max(1));
-        let mut plan = plan.into_iter();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|_| {
-                    let part: Vec<_> = plan.by_ref().take(chunk).collect();
-                    scope.spawn(move || {
-                        part.into_iter()
-                            .map(|(name, unit, direction, samples)| {
-                                metric(bench, name, &unit, direction, samples, seed)
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("summary thread panicked"))
-                .collect()
-        })
+        plan.into_iter()
+            .map(|(name, unit, direction, samples)| metric(name, &unit, direction, samples))
+            .collect()
     }
 }
 
-pub(super) fn metric(
-    bench: &str,
-    name: &str,
-    unit: &str,
-    direction: Direction,
-    samples: Vec<f64>,
-    seed: u64,
-) -> Metric {
-    let mut rng = SplitMix64::derive(seed, &format!("{bench}.{name}"));
+pub(super) fn metric(name: &str, unit: &str, direction: Direction, samples: Vec<f64>) -> Metric {
     Metric {
         processes: None,
         name: name.to_string(),
         unit: unit.to_string(),
         direction,
-        summary: summarize(&samples, &mut rng),
+        summary: summarize(&samples),
         samples,
     }
 }
@@ -168,7 +133,6 @@ pub(super) fn metric(
 pub(super) fn pooled(
     runs: Vec<BenchmarkResult>,
     take: impl Fn(&Metric) -> Vec<f64>,
-    seed: u64,
 ) -> Option<BenchmarkResult> {
     let mut runs = runs.into_iter();
     let mut out = runs.next()?;
@@ -184,7 +148,7 @@ pub(super) fn pooled(
         .metrics
         .iter()
         .zip(series)
-        .map(|(m, s)| metric(&out.name, &m.name, &m.unit, m.direction, s, seed))
+        .map(|(m, s)| metric(&m.name, &m.unit, m.direction, s))
         .collect();
     Some(out)
 }

@@ -11,14 +11,16 @@ pub mod scaling;
 mod shift;
 mod summary;
 
-pub use bootstrap::{bootstrap_ci, bootstrap_relative_change_ci, BOOTSTRAP_RESAMPLES};
+pub use bootstrap::{
+    bootstrap_ci, bootstrap_relative_change_ci, resamples_for, BOOTSTRAP_RESAMPLES,
+};
 pub use descriptive::{mad, mean, median, percentile, percentile_sorted, stddev};
 pub use mann_whitney::{benjamini_hochberg, mann_whitney_u};
 pub use outliers::{tukey_outliers, OutlierCounts};
 pub use rng::SplitMix64;
 pub use scaling::{got_worse, Complexity, ScalingFit};
 pub use shift::{shift_ci95_pct, ShiftInterval};
-pub use summary::{resamples_for, summarize, Summary};
+pub use summary::{summarize, Summary};
 
 /// A statistic that can be computed from a sample, as chosen by a threshold rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

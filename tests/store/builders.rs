@@ -234,7 +234,7 @@ pub fn tricky_report() -> Report {
                 name: "wall_time".into(),
                 unit: "s".into(),
                 direction: Direction::LowerIsBetter,
-                summary: summarize(&realistic, &mut SplitMix64::new(42)),
+                summary: summarize(&realistic),
                 samples: realistic,
             },
             metric(
