@@ -13,6 +13,7 @@ use perfgate::model::{
     BenchStatus, BenchmarkResult, Direction, GitInfo, Machine, Metric, Report, Tool, SCHEMA_VERSION,
 };
 use perfgate::render::html::{dashboard, DashboardInput, MetricSeries};
+use perfgate::stats::changepoint::{detect, DetectOptions};
 use perfgate::stats::{summarize, OutlierCounts, SplitMix64, Summary};
 use perfgate::store::{HistoryPoint, RunInfo};
 
@@ -130,7 +131,14 @@ fn series(bench: &str, runs: usize, step_at: Option<usize>) -> MetricSeries {
             let noise = (rng.next_u64() % 1000) as f64 / 1000.0 * 0.0004;
             point(i as i64 + 1, bench, level + noise)
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let medians: Vec<f64> = points.iter().map(|p| p.summary.median).collect();
+    let change_points = detect(&medians, &DetectOptions::default());
+    assert_eq!(
+        change_points.iter().map(|c| c.index).collect::<Vec<_>>(),
+        step_at.into_iter().collect::<Vec<_>>(),
+        "the detector finds the step the series was made with"
+    );
     MetricSeries {
         benchmark: bench.into(),
         metric: "wall_time".into(),
@@ -138,7 +146,7 @@ fn series(bench: &str, runs: usize, step_at: Option<usize>) -> MetricSeries {
         direction: Direction::LowerIsBetter,
         points,
         baseline_value: Some(0.0101),
-        change_points: step_at.into_iter().collect(),
+        change_points,
     }
 }
 

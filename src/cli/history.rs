@@ -202,6 +202,16 @@ pub struct DetectArgs {
     /// numbers, or a JSON object of named arrays.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+    /// Significance: per history for a split of it, per 100 points for the windowed scan
+    /// [default: `[detect] alpha`, else 0.01].
+    #[arg(long, value_name = "P")]
+    pub alpha: Option<f64>,
+    /// The smallest step reported, in percent [default: `[detect] min_change_pct`, else 2].
+    #[arg(long, value_name = "PCT")]
+    pub min_change: Option<f64>,
+    /// Points on each side a step is judged against [default: `[detect] window`, else 30].
+    #[arg(long, value_name = "N")]
+    pub window: Option<usize>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -49,10 +49,11 @@ struct Change {
 }
 
 pub fn detect(args: DetectArgs) -> Result<ExitStatus> {
-    let opts = DetectOptions::default();
+    let config = common::optional_config(None)?;
+    let opts = options(&args, config.as_ref())?;
     let found = match &args.input {
         Some(path) => from_file(path, &opts)?,
-        None => from_store(&args, &opts)?,
+        None => from_store(&args, config.as_ref(), &opts)?,
     };
     let text = match args.format {
         Format::Json => {
@@ -63,17 +64,43 @@ pub fn detect(args: DetectArgs) -> Result<ExitStatus> {
             };
             serde_json::to_string_pretty(&doc).expect("serializes") + "\n"
         }
-        Format::Human | Format::Md => human(&found, args.format == Format::Md),
+        Format::Human | Format::Md => human(&found, &opts, args.format == Format::Md),
     };
     print_stdout(&text)?;
     Ok(ExitStatus::Pass)
 }
 
-fn from_store(args: &DetectArgs, opts: &DetectOptions) -> Result<Vec<Found>> {
+/// `[detect]` of the config (the defaults without one), overridden by the command line.
+fn options(args: &DetectArgs, config: Option<&crate::config::Config>) -> Result<DetectOptions> {
+    let from_config = config.map(|c| c.detect.clone()).unwrap_or_default();
+    let opts = DetectOptions {
+        alpha: args.alpha.unwrap_or(from_config.alpha),
+        min_change_pct: args.min_change.unwrap_or(from_config.min_change_pct),
+        window: args.window.unwrap_or(from_config.window),
+        ..from_config
+    };
+    if let Err(m) = crate::config::detect::check(&opts, "") {
+        // "key = value: why" as the flag that set it.
+        let (what, why) = m.split_once(": ").unwrap_or((m.as_str(), ""));
+        let (key, value) = what.split_once(" = ").unwrap_or((what, ""));
+        let flag = match key {
+            "alpha" => "--alpha",
+            "min_change_pct" => "--min-change",
+            _ => "--window",
+        };
+        return Err(Error::Usage(format!("{flag} {value}: {why}")));
+    }
+    Ok(opts)
+}
+
+fn from_store(
+    args: &DetectArgs,
+    config: Option<&crate::config::Config>,
+    opts: &DetectOptions,
+) -> Result<Vec<Found>> {
     common::check_pattern("--bench", args.bench.as_deref())?;
     common::check_pattern("--metric", args.metric.as_deref())?;
-    let config = common::optional_config(None)?;
-    let path = common::store_path(&args.store, config.as_ref());
+    let path = common::store_path(&args.store, config);
     if !path.is_file() {
         return Err(Error::Usage(format!(
             "no history store at {}",
@@ -83,7 +110,7 @@ fn from_store(args: &DetectArgs, opts: &DetectOptions) -> Result<Vec<Found>> {
     let store = common::open_store_read(&path)?;
     let machine = context::machine().id;
     let base = RunFilter {
-        suite: config.as_ref().map(|c| c.suite.clone()),
+        suite: config.map(|c| c.suite.clone()),
         machine_id: Some(machine),
         branch: args.branch.clone(),
         ..Default::default()
@@ -259,7 +286,7 @@ fn from_file(path: &Path, opts: &DetectOptions) -> Result<Vec<Found>> {
         .collect())
 }
 
-const METHOD: &str = "rank-based binary segmentation with a max-statistic permutation test";
+const METHOD: &str = "rank-based segmentation: whole-segment splits (max-statistic permutation test), a windowed rank scan (false alarms per 100 points under alpha), bumps; drift passed over";
 
 fn direction(cp: &ChangePoint) -> &'static str {
     if cp.after >= cp.before {
@@ -269,7 +296,7 @@ fn direction(cp: &ChangePoint) -> &'static str {
     }
 }
 
-fn human(found: &[Found], md: bool) -> String {
+fn human(found: &[Found], opts: &DetectOptions, md: bool) -> String {
     let mut out = String::new();
     let with = found.iter().filter(|f| !f.change_points.is_empty()).count();
     for f in found.iter().filter(|f| !f.change_points.is_empty()) {
@@ -313,8 +340,12 @@ fn human(found: &[Found], md: bool) -> String {
         }
     }
     out.push_str(&format!(
-        "{with} of {} series have change points (rank-based binary segmentation, permutation test at alpha 1%, steps of 2% or more, at least 5 points per level)\n",
-        found.len()
+        "{with} of {} series have change points (rank tests at alpha {}, steps of {}% or more judged against {} points on each side, at least {} points per level)\n",
+        found.len(),
+        opts.alpha,
+        opts.min_change_pct,
+        opts.window,
+        opts.min_segment,
     ));
     out
 }

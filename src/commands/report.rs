@@ -13,6 +13,7 @@ use crate::model::Report;
 use crate::render::html::{self, DashboardInput, MetricSeries};
 use crate::render::{card, issue, junit, markdown, mermaid};
 use crate::report::{parse_report, write_atomic};
+use crate::stats::changepoint::DetectOptions;
 use crate::store::{RunFilter, SqliteStore, Store};
 
 /// What the command has to draw from.
@@ -23,6 +24,8 @@ struct Inputs {
     /// The history store, when it exists (never created just to draw).
     store: Option<SqliteStore>,
     filter: RunFilter,
+    /// `[detect]` of the config: how the history's change points are found.
+    detect: DetectOptions,
 }
 
 pub fn report(args: ReportArgs) -> Result<ExitStatus> {
@@ -72,8 +75,13 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus> {
         (None, None) => None,
     };
     let text = match (format, &inputs.comparison, lone) {
-        (ReportFormat::Md, Some(c), _) => markdown::comparison_markdown(c),
-        (ReportFormat::Md, None, Some(r)) => markdown::report_markdown(r),
+        (ReportFormat::Md, Some(c), _) => markdown::with_change_points(
+            markdown::comparison_markdown(c),
+            &history(&args, &inputs)?,
+        ),
+        (ReportFormat::Md, None, Some(r)) => {
+            markdown::with_change_points(markdown::report_markdown(r), &history(&args, &inputs)?)
+        }
         (ReportFormat::Junit, Some(c), _) => junit::comparison_junit(c),
         (ReportFormat::Junit, None, Some(r)) => junit::report_junit(r),
         (ReportFormat::Issue, Some(c), _) => {
@@ -145,6 +153,7 @@ fn load(args: &ReportArgs, config: Option<&Config>) -> Result<Inputs> {
         baseline: None,
         comparison: None,
         store,
+        detect: config.map(|c| c.detect.clone()).unwrap_or_default(),
         filter: RunFilter {
             suite: config.map(|c| c.suite.clone()),
             machine_id: Some(this_machine.id.clone()),
@@ -236,6 +245,7 @@ fn is_comparison(text: &str) -> bool {
 
 /// Every recorded series (matching --bench/--metric), oldest point first.
 fn history(args: &ReportArgs, inputs: &Inputs) -> Result<Vec<MetricSeries>> {
+    let detect_opts = inputs.detect.clone();
     let Some(store) = &inputs.store else {
         return Ok(Vec::new());
     };
@@ -259,10 +269,7 @@ fn history(args: &ReportArgs, inputs: &Inputs) -> Result<Vec<MetricSeries>> {
             continue;
         };
         let medians: Vec<f64> = points.iter().map(|p| p.summary.median).collect();
-        let change_points = crate::stats::changepoint::detect(&medians, &Default::default())
-            .into_iter()
-            .map(|c| c.index)
-            .collect();
+        let change_points = crate::stats::changepoint::detect(&medians, &detect_opts);
         let baseline_value = inputs
             .baseline
             .as_ref()

@@ -186,6 +186,7 @@ fn adhoc_config(args: &RunArgs) -> Result<Config> {
         thresholds: Default::default(),
         baseline_dir: None,
         baseline_name: config::DEFAULT_BASELINE_NAME.to_string(),
+        detect: Default::default(),
     })
 }
 

@@ -13,6 +13,7 @@
 //! "*.wall_time" = { warn_pct = 5, fail_pct = 10 }
 //! ```
 
+pub mod detect;
 mod duration;
 mod settings;
 
@@ -29,6 +30,7 @@ use toml::Spanned;
 use crate::context::sha256_hex;
 use crate::error::{Error, Result};
 use crate::gate::rules::ThresholdRule;
+use crate::stats::changepoint::DetectOptions;
 pub use settings::{Measure, RunSettings, THREAD_VARS};
 
 pub const CONFIG_FILE_NAME: &str = "perfgate.toml";
@@ -152,6 +154,8 @@ pub struct Config {
     pub baseline_dir: Option<PathBuf>,
     /// Name of this machine's stored baseline that `check` uses (default `main`).
     pub baseline_name: String,
+    /// `[detect]`: how change points are found in history.
+    pub detect: DetectOptions,
 }
 
 impl Config {
@@ -264,7 +268,17 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config> {
         Some(n) => n.into_inner(),
         None => DEFAULT_BASELINE_NAME.to_string(),
     };
+    let detect = match raw.detect {
+        Some(d) => {
+            let span = d.span();
+            d.into_inner()
+                .resolve()
+                .map_err(|m| err_at(Some(span), m))?
+        }
+        None => DetectOptions::default(),
+    };
     Ok(Config {
+        detect,
         path: Some(path.to_path_buf()),
         suite,
         benches,
@@ -294,6 +308,7 @@ struct RawConfig {
     bench: Vec<Spanned<RawBench>>,
     #[serde(default)]
     thresholds: BTreeMap<String, Spanned<ThresholdRule>>,
+    detect: Option<Spanned<detect::RawDetect>>,
 }
 
 /// Options a benchmark may set, and `[defaults]` may set for all.

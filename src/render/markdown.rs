@@ -1,6 +1,7 @@
 //! A comparison as Markdown for a pull-request comment: the status line, the changed metrics
 //! in a table, the stable ones folded away. A report without a baseline: a results table.
 
+use super::html::MetricSeries;
 use super::human::{format_pct, format_value, shift_with_ci};
 use super::terminal::verdict_counts;
 use crate::gate::{Comparison, MetricComparison, Verdict};
@@ -57,6 +58,59 @@ pub fn comparison_markdown(c: &Comparison) -> String {
     if omitted > 0 {
         out.push_str(&format!(
             "\n{omitted} rows left out to stay under GitHub's comment limit; see the JSON summary.\n"
+        ));
+    }
+    out
+}
+
+/// `before` followed by the change points `detect` finds in the recorded history shown, one
+/// line each (nothing when there are none), the whole within GitHub's comment limit.
+pub fn with_change_points(before: String, series: &[MetricSeries]) -> String {
+    let budget = MAX_COMMENT_CHARS.saturating_sub(before.len() + 200);
+    before + &change_points(series, budget)
+}
+
+fn change_points(series: &[MetricSeries], budget: usize) -> String {
+    let with: Vec<&MetricSeries> = series
+        .iter()
+        .filter(|s| !s.change_points.is_empty())
+        .collect();
+    let mut out = String::from("\n#### Change points in recorded history\n\n");
+    if with.is_empty() || out.len() > budget {
+        return String::new();
+    }
+    let mut omitted = 0;
+    for s in with {
+        for c in &s.change_points {
+            let Some(p) = s.points.get(c.index) else {
+                continue;
+            };
+            let at = match &p.run.git {
+                Some(g) => format!(
+                    "commit `{}`",
+                    escape_code(&g.commit[..g.commit.len().min(12)])
+                ),
+                None => format!("run {}", p.run.id),
+            };
+            let line = format!(
+                "- `{}` `{}`: from {at} ({}): {} \u{2192} {} ({})\n",
+                escape_code(&s.benchmark),
+                escape_code(&s.metric),
+                escape(&p.run.timestamp_utc),
+                format_value(c.before, &s.unit),
+                format_value(c.after, &s.unit),
+                format_pct(c.change_pct),
+            );
+            if out.len() + line.len() > budget {
+                omitted += 1;
+                continue;
+            }
+            out.push_str(&line);
+        }
+    }
+    if omitted > 0 {
+        out.push_str(&format!(
+            "- {omitted} more; `perfgate detect` lists them all\n"
         ));
     }
     out

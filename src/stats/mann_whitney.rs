@@ -46,7 +46,7 @@ pub fn mann_whitney_u(x: &[f64], y: &[f64]) -> Option<(f64, f64)> {
 }
 
 /// P(Z > z) for a standard normal, via the complementary error function.
-fn normal_sf(z: f64) -> f64 {
+pub(crate) fn normal_sf(z: f64) -> f64 {
     0.5 * erfc(z / std::f64::consts::SQRT_2)
 }
 

@@ -80,15 +80,16 @@ pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
             text(&format_value(b, &s.unit))
         );
     }
-    for &cp in &s.change_points {
-        if cp < n {
-            let px = x.at(cp as f64);
+    for c in &s.change_points {
+        if c.index < n {
+            let px = x.at(c.index as f64);
             let _ = write!(
                 out,
-                "<line class=\"changepoint\" x1=\"{px:.1}\" x2=\"{px:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"><title>change point: a new level from run {}</title></line>",
+                "<line class=\"changepoint\" x1=\"{px:.1}\" x2=\"{px:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"><title>change point: a new level from run {} ({})</title></line>",
                 f.top,
                 f.height - f.bottom,
-                pts[cp].run.id
+                pts[c.index].run.id,
+                crate::render::human::format_pct(c.change_pct)
             );
         }
     }
@@ -100,7 +101,12 @@ pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
     let marked: Vec<usize> = if n <= MAX_MARKERS {
         (0..n).collect()
     } else {
-        let mut m: Vec<usize> = s.change_points.iter().copied().filter(|&c| c < n).collect();
+        let mut m: Vec<usize> = s
+            .change_points
+            .iter()
+            .map(|c| c.index)
+            .filter(|&c| c < n)
+            .collect();
         m.extend((0..n).filter(|&i| refused(&pts[i])).take(MAX_MARKERS));
         m.extend([0, n - 1]);
         m.sort_unstable();

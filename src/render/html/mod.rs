@@ -41,8 +41,8 @@ pub struct MetricSeries {
     pub points: Vec<HistoryPoint>,
     /// The baseline's value of this metric (drawn as a line), when known.
     pub baseline_value: Option<f64>,
-    /// Indices into `points` where a new level begins (detected change points).
-    pub change_points: Vec<usize>,
+    /// Where a new level begins (detected change points; `index` is into `points`).
+    pub change_points: Vec<crate::stats::changepoint::ChangePoint>,
 }
 
 /// The dashboard as one HTML document.

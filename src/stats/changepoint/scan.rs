@@ -1,0 +1,98 @@
+//! The windowed scan: every point of a segment judged against the `window` points on each side
+//! of it, so that a step is found wherever it is in a long history, whatever the rest of the
+//! history does (drift, other steps).
+//!
+//! Statistic: the standardised Mann-Whitney rank sum of the window after a point against the
+//! window before it. Under no change, as a function of the point, it is close to a Gaussian
+//! process with correlation 1 - 3|d| / (2 w) at lag d (two adjacent moving sums of w points:
+//! covariance 2w - 3d against variance 2w). The expected number of times such a process's
+//! absolute value crosses a level b over T points is 2 T lambda b phi(b) nu(b sqrt(2 lambda))
+//! with lambda = 3 / (2 w): Pickands' approximation for a scan's maximum, with Siegmund's
+//! factor nu for a scan over whole points rather than a continuum (Siegmund and Yakir, "The
+//! Statistics of Gene Mapping", 2007, section 4.5). The scan keeps its best point when that
+//! expectation, per 100 points of the segment, is at most `alpha`: a history of 1,000 points
+//! without a step gets about 10 alpha false alarms, 100 points about alpha, so the false-alarm
+//! rate per 100 points does not grow with the history.
+
+use super::{is_sharp_step, DetectOptions};
+
+/// The best point of `seg` by the windowed rank statistic among those that are big enough,
+/// sharp steps, and its false-alarm rate per 100 points; `None` when that rate is above
+/// `alpha`.
+pub(super) fn try_scan(seg: &[f64], opts: &DetectOptions) -> Option<(usize, f64)> {
+    let (n, m) = (seg.len(), opts.min_segment.max(1));
+    if n < 2 * m {
+        return None;
+    }
+    let w = opts.window.max(m);
+    let mut buf = Vec::with_capacity(2 * w);
+    let mut best: Option<(usize, f64)> = None;
+    for k in m..=n - m {
+        let (wl, wr) = (w.min(k), w.min(n - k));
+        let z = mann_whitney_z(&seg[k - wl..k], &seg[k..k + wr], &mut buf).abs();
+        if best.is_some_and(|(_, b)| z <= b) {
+            continue;
+        }
+        if is_sharp_step(seg, k, opts) {
+            best = Some((k, z));
+        }
+    }
+    let (k, z) = best?;
+    let p = false_alarms_per_100(z, n - 2 * m + 1, w);
+    (p <= opts.alpha).then_some((k, p))
+}
+
+/// Standardised Mann-Whitney statistic of `right` against `left` (positive when `right`'s
+/// values are larger), ties ranked by their average, with the tie-corrected variance; 0 when
+/// every value is the same.
+pub(super) fn mann_whitney_z(left: &[f64], right: &[f64], buf: &mut Vec<(f64, bool)>) -> f64 {
+    buf.clear();
+    buf.extend(left.iter().map(|&x| (x, false)));
+    buf.extend(right.iter().map(|&x| (x, true)));
+    buf.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let (n1, n2) = (left.len() as f64, right.len() as f64);
+    let n = n1 + n2;
+    let (mut right_ranks, mut ties) = (0.0, 0.0);
+    let mut i = 0;
+    while i < buf.len() {
+        let mut j = i;
+        while j + 1 < buf.len() && buf[j + 1].0 == buf[i].0 {
+            j += 1;
+        }
+        let mid = (i + j) as f64 / 2.0 + 1.0;
+        right_ranks += mid * buf[i..=j].iter().filter(|e| e.1).count() as f64;
+        let t = (j - i + 1) as f64;
+        ties += t * t * t - t;
+        i = j + 1;
+    }
+    let u = right_ranks - n2 * (n2 + 1.0) / 2.0;
+    let var = n1 * n2 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)));
+    if var <= 0.0 {
+        return 0.0;
+    }
+    (u - n1 * n2 / 2.0) / var.sqrt()
+}
+
+/// Expected crossings of |z| by the scan of `positions` points with windows of `w`, per 100
+/// points (per segment when it is shorter), capped at 1.
+pub(super) fn false_alarms_per_100(z: f64, positions: usize, w: usize) -> f64 {
+    let lambda = 3.0 / (2.0 * w as f64);
+    let t = positions as f64;
+    let crossings = 2.0 * t * lambda * z * phi(z) * nu(z * (2.0 * lambda).sqrt());
+    (crossings * 100.0 / t.max(100.0)).min(1.0)
+}
+
+/// Standard normal density.
+fn phi(x: f64) -> f64 {
+    (-x * x / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
+/// Siegmund's discreteness factor, nu(x) ~ (2/x)(Phi(x/2) - 1/2) / ((x/2) Phi(x/2) + phi(x/2)).
+fn nu(x: f64) -> f64 {
+    if x < 1e-9 {
+        return 1.0;
+    }
+    let h = x / 2.0;
+    let cdf = 1.0 - crate::stats::normal_sf(h);
+    (2.0 / x) * (cdf - 0.5) / (h * cdf + phi(h))
+}
