@@ -696,6 +696,8 @@ def noise_section(data):
                   f"{cv[0]:.1%} / {cv[1]:.1%} | " + " / ".join(f"{e:+.1%}" for e in eff) + " |")
     for level, ds in data.items():
         d = next(iter(ds.values()))
+        print(f"\n{level}: recorded {d['recorded_utc']} by {d['perfgate']} on {d['machine']}, "
+              f"load average at the start {d.get('load_average_at_start', 'not recorded')}.")
         if "load" in d:
             ld = d["load"]
             states = {}
@@ -703,7 +705,7 @@ def noise_section(data):
                 states[ph["state"]] = states.get(ph["state"], 0) + ph["planned_s"]
             print(f"\n{level}: {ld['description']}; duties cpu {ld['cpu_duty_pct']}%, mem {ld['mem_duty_pct']}%; "
                   f"{len(ld['phases'])} phases (seed {ld['phase_seed']}), seconds per state: "
-                  + ", ".join(f"{k} {v:.0f}" for k, v in sorted(states.items())) + f"; recorded {d['recorded_utc']}.")
+                  + ", ".join(f"{k} {v:.0f}" for k, v in sorted(states.items())) + ".")
 
 
 def versus_section(trials):
