@@ -22,7 +22,8 @@ table below is given per noise level.
    (Welch t-test p < 0.05 and the mean at least 2% worse, criterion's noise threshold); a
    one-sided Mann-Whitney test at 1%. A third setting, "minutes apart, noise-aware", first
    records 20 earlier runs of the unchanged program per trial (windows of n runs from either
-   round) in a store, and compares with `--noise-aware`, as `check` does with its history.
+   round) in a store, and compares with `--noise-aware`, as `check` does with its history
+   (trial i of every column of a row uses the same recorded history).
 2. Histories (`perfgate detect --input`, all series of a noise level in one process): series
    of 60, 120, 365 and 1,000 points, generated (seeded) from the recorded noise of the
    unchanged program (0a and 0b, in the order they ran). A point is ONE recorded run: point
@@ -61,9 +62,12 @@ another build: PERFGATE=/work/main/target/release/perfgate ... Requires numpy, s
 apache-otava; run with plain python3 the script creates target/eval-venv and installs them
 (pip, PyPI), then runs itself there. From the repository root after `cargo build --release`:
 
-  target/eval-venv/bin/python bench/detection/evaluate.py [TRIALS]      full (pairs: TRIALS
-        trials per cell, default 100; histories: 3 per cell and 6 per no-step cell)
-  ... evaluate.py --quick                   histories and the issue's cases only, fewer series
+  target/eval-venv/bin/python bench/detection/evaluate.py [TRIALS]      full, ~20 minutes on
+        2 cores (pairs: TRIALS trials per cell, default 60; histories: 3 series per step size
+        of each step category and 6 per category without a step, for every workload and
+        length: 1,248 series per noise level)
+  ... evaluate.py --quick                   histories (2 per step cell, 4 per no-step cell, up
+        to 365 points) and the issue's cases only: about half a minute
   ... evaluate.py --detect-args "--alpha 0.01 --window 30"   extra options for perfgate detect
   ... evaluate.py --write                   also writes results.md (this output, with date,
         command, versions, duration) and results.json (the goal figures, machine-readable)
@@ -247,16 +251,18 @@ def pairs_section(level, data, tmp, trials, results):
             print(f"\n### {level}, {w}: {setting} ({trials} trials per cell; alarm = warning or critical)\n")
             print("| runs per side | same vs same | " + " | ".join(f"+{s}%" for s in SIZES) + " |")
             print("|--:|--:|" + "--:|" * len(SIZES))
+            noise_aware = setting.endswith("noise-aware")
             for n in NS:
                 row = []
+                # One recorded history per trial, shared by the six columns of the row (recording
+                # it is most of the cost: 20 ingests into a store).
+                store = None
+                if noise_aware:
+                    store = record_history([[history_window(d, n) for _ in range(HISTORY_RUNS)]
+                                            for _ in range(trials)], tmp)
                 for size in (0,) + SIZES:
-                    noise_aware = setting.endswith("noise-aware")
                     draws = [draw(d, "minutes apart" if noise_aware else setting, n, size)
                              for _ in range(trials)]
-                    store = None
-                    if noise_aware:
-                        store = record_history([[history_window(d, n) for _ in range(HISTORY_RUNS)]
-                                                for _ in range(trials)], tmp)
                     verdicts = perfgate_verdicts(draws, tmp, store)
                     alarms = {"perfgate compare": [v in ("warning", "critical") for v in verdicts],
                               "perfgate compare, critical only": [v == "critical" for v in verdicts]}
@@ -510,7 +516,7 @@ def run_detectors(hist):
 
 
 def histories_section(data, quick, results):
-    reps_step, reps_quiet = (1, 2) if quick else (3, 6)
+    reps_step, reps_quiet = (2, 4) if quick else (3, 6)
     lengths = (60, 120, 365) if quick else LENGTHS
     workloads_note = "all workloads"
     print(f"\n## Histories\n\nPer noise level, workload ({workloads_note}), length ({', '.join(map(str, lengths))}) and category: "
@@ -747,7 +753,7 @@ class Tee(io.TextIOBase):
 def main():
     global OPTS, DETECT_ARGS
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("trials", nargs="?", type=int, default=100, help="pair trials per cell (default 100)")
+    ap.add_argument("trials", nargs="?", type=int, default=60, help="pair trials per cell (default 60)")
     ap.add_argument("--quick", action="store_true", help="histories (fewer, up to 365 points) and the issue's cases only")
     ap.add_argument("--detect-args", default="", help="extra options passed through to perfgate detect")
     ap.add_argument("--write", action="store_true", help="write results.md and results.json beside this script")
@@ -785,7 +791,8 @@ def main():
     header = (f"Produced on {started.date()} on {os.uname().nodename} ({os.cpu_count()} cores) by `{command}` in "
               f"{minutes:.1f} minutes: {version} (`{PG}`), Python {sys.version.split()[0]}, numpy {np.__version__}, "
               f"scipy {metadata.version('scipy')}, apache-otava {metadata.version('apache-otava')}. "
-              f"Pairs: {OPTS.trials} trials per cell. Timings vary from run to run; everything else is seeded and "
+              + ("Quick mode: no pairs, no speed. " if OPTS.quick else f"Pairs: {OPTS.trials} trials per cell. ") +
+              f"Timings vary from run to run; everything else is seeded and "
               f"reproduces exactly on the same noise files and binary.\n")
     print(f"\n{header}")
     if OPTS.write:
