@@ -40,8 +40,12 @@ when $PERFGATE is not set).
 
 Usage (repository root):
   python3 bench/detection/record.py [RUNS_PER_ROUND] [WORKLOAD ...]          quiet, 200 runs
-  python3 bench/detection/record.py --load 100                               loaded
+  python3 bench/detection/record.py --load 100                               loaded (~17 min
+                                                                             on 2 cores)
   python3 bench/detection/record.py --load 15 --out /tmp/try loop           trying a load
+The loaded recording prints each round's wall-time CV as it goes; the achieved CVs per round
+are in results.md (Recorded noise). The CV depends on what else the machine runs: with the
+same duties, rounds of one recording ranged from 8% to 70% here.
 """
 import argparse, datetime, json, os, random, signal, subprocess, sys, threading, time
 
