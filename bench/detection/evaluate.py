@@ -49,7 +49,12 @@ table below is given per noise level.
    (a point beyond 3 sigma of the previous 30). A change point counts when within 2 points
    of a true one. Metrics: precision, recall (overall and per step size), F1, false alarms
    per 100 points on the histories without a step (no change, drift, spikes); per noise
-   level, CV bucket, category and length; then a line per goal of issue #13, met or not.
+   level, CV bucket, category and length; then a line per goal of issue #13, met or not:
+   noisy (CV >= 12%, every noisy series of either level) F1 >= 1.3 x Otava's with <= 0.2
+   false alarms / 100 points without a step; recall >= 0.9 of the steps >= 20% (all step
+   categories) in series of CV <= 15%; per noise level and category, F1 (or, without a step,
+   false alarms) no worse than Otava's; on the noisy series an F1 above the rank baseline's
+   with false alarms within the baseline's or the 0.2 goal, whichever is larger.
    Beside them the failure cases reported in the issue, regenerated with seeded noise.
 3. Speed: perfgate detect and Otava on one series of 10,000 points and on 1,000 series of
    1,000 points built from the same noise, in the same run.
@@ -72,7 +77,8 @@ apache-otava; run with plain python3 the script creates target/eval-venv and ins
   ... evaluate.py --write                   also writes results.md (this output, with date,
         command, versions, duration) and results.json (the goal figures, machine-readable)
   ... evaluate.py --reference FILE          "what it is now" for the pairs goal (default
-        bench/detection/reference.json: results.json of the detector before issue #13)
+        bench/detection/reference.json: a copy of results.json from the run of 2026-12-01
+        with the detector before issue #13; that run itself had no reference)
   ... evaluate.py --versus 20               the live versus table only
 
 Seeded: a rerun on the same data and binary prints the same numbers (timings aside).
