@@ -209,7 +209,7 @@ pub struct DetectArgs {
     /// The smallest step reported, in percent [default: `[detect] min_change_pct`, else 2].
     #[arg(long, value_name = "PCT")]
     pub min_change: Option<f64>,
-    /// Points on each side a step is judged against [default: `[detect] window`, else 30].
+    /// Points on each side a step is judged against [default: `[detect] window`, else 20].
     #[arg(long, value_name = "N")]
     pub window: Option<usize>,
     /// Output format on stdout.

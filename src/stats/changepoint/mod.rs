@@ -56,7 +56,7 @@ impl Default for DetectOptions {
             min_segment: 5,
             alpha: 0.01,
             min_change_pct: 2.0,
-            window: 30,
+            window: 20,
             permutations: 199,
             seed: 0x5eed,
         }
@@ -125,16 +125,16 @@ fn is_sharp_step(seg: &[f64], k: usize, opts: &DetectOptions) -> bool {
     if before == 0.0 || pct(after, before).abs() < opts.min_change_pct {
         return false;
     }
-    let window = &seg[k - left.len()..k + right.len()];
-    two_levels_beat_a_line(window, left.len())
+    two_levels_beat_a_line(&seg[k - left.len()..k + right.len()], left.len(), 0.0)
 }
 
-/// Whether two levels split at `k` fit `seg` better than one straight line (least squares,
+/// Whether two levels split at `k` fit `seg` better than one straight line, by more than
+/// `margin` residual variances of the two-level fit (least squares,
 /// each side's values first clipped to its median +- 3 robust standard deviations, 1.4826
 /// MAD, so that a spike of a right-skewed timing cannot decide). Over a whole segment a slow drift
 /// is a line, and its best split is no step; a staircase's steps and a step among noise fit
 /// two levels better.
-fn two_levels_beat_a_line(seg: &[f64], k: usize) -> bool {
+fn two_levels_beat_a_line(seg: &[f64], k: usize, margin: f64) -> bool {
     let clipped = |side: &[f64]| -> Vec<f64> {
         let (m, s) = (median(side), 3.0 * 1.4826 * crate::stats::mad(side));
         side.iter().map(|x| x.clamp(m - s, m + s)).collect()
@@ -159,8 +159,15 @@ fn two_levels_beat_a_line(seg: &[f64], k: usize) -> bool {
         .enumerate()
         .map(|(i, y)| (y - ym - slope * (i as f64 - tm)).powi(2))
         .sum();
-    levels < line
+    line - levels > margin * levels / (n - 2.0).max(1.0)
 }
+
+/// How many residual variances two levels must fit a whole segment better than a line by,
+/// for its best split to count. A step of h in the middle of n points fits two levels
+/// better by about (n / 16)(h / sigma)^2 of them; the best of all splits of a drifting
+/// segment is chosen for looking like a step, so noise alone tips it more often than a
+/// comparison at one place would.
+pub(super) const WHOLE_SEGMENT_MARGIN: f64 = 2.0;
 
 /// The best place for a step found near `k`: within `window` / 2 points of it, the split of
 /// the `window` points on each side that leaves the least absolute deviation from the two

@@ -26,15 +26,23 @@ pub(super) fn try_scan(seg: &[f64], opts: &DetectOptions) -> Option<(usize, f64)
     }
     let w = opts.window.max(m);
     let mut buf = Vec::with_capacity(2 * w);
+    let z: Vec<f64> = (m..=n - m)
+        .map(|k| {
+            let (wl, wr) = (w.min(k), w.min(n - k));
+            mann_whitney_z(&seg[k - wl..k], &seg[k..k + wr], &mut buf).abs()
+        })
+        .collect();
+    // Candidates are the peaks of the statistic (the largest within half a window on each
+    // side), not every point: drift raises the statistic everywhere, and some point of it
+    // would pass for a step by chance if every point were a candidate.
+    let reach = (w / 2).max(1);
     let mut best: Option<(usize, f64)> = None;
-    for k in m..=n - m {
-        let (wl, wr) = (w.min(k), w.min(n - k));
-        let z = mann_whitney_z(&seg[k - wl..k], &seg[k..k + wr], &mut buf).abs();
-        if best.is_some_and(|(_, b)| z <= b) {
-            continue;
-        }
-        if is_sharp_step(seg, k, opts) {
-            best = Some((k, z));
+    for (i, &zi) in z.iter().enumerate() {
+        let around = &z[i.saturating_sub(reach)..(i + reach + 1).min(z.len())];
+        let peak = around.iter().all(|&other| other <= zi);
+        let k = i + m;
+        if peak && best.is_none_or(|(_, b)| zi > b) && is_sharp_step(seg, k, opts) {
+            best = Some((k, zi));
         }
     }
     let (k, z) = best?;

@@ -2,7 +2,9 @@
 //! part against both ends), each with a max-statistic permutation test over every split or
 //! bump of the segment.
 
-use super::{is_sharp_step, pct, two_levels_beat_a_line, DetectOptions, SplitMix64};
+use super::{
+    is_sharp_step, pct, two_levels_beat_a_line, DetectOptions, SplitMix64, WHOLE_SEGMENT_MARGIN,
+};
 use crate::stats::median;
 
 /// The split with the largest standardised rank sum, and that |z|.
@@ -72,7 +74,7 @@ pub(super) fn try_split(
     rng: &mut SplitMix64,
 ) -> Option<(usize, f64)> {
     let (k, z) = best_split(r, opts.min_segment)?;
-    if !is_sharp_step(seg, k, opts) || !two_levels_beat_a_line(seg, k) {
+    if !is_sharp_step(seg, k, opts) || !two_levels_beat_a_line(seg, k, WHOLE_SEGMENT_MARGIN) {
         return None;
     }
     let p = permutation_p(
