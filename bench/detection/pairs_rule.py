@@ -19,7 +19,7 @@ and scores them:
    and same window, with the mean detection of +3/+5/+10/+20%.
 
 Usage (repository root, numpy and scipy installed, binaries built):
-  python3 bench/detection/pairs_rule.py [--noise DIR] [--suffix -loaded] [--today BIN] [--rule BIN]
+  python3 bench/detection/pairs_rule.py [--noise DIR] [--suffix=-loaded] [--today BIN] [--rule BIN]
 Without --today/--rule only part 1 runs. Seeded: reruns print the same numbers.
 """
 import argparse, json, os, random, subprocess, tempfile
