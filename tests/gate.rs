@@ -316,6 +316,16 @@ fn another_machine_is_said_loudly() {
 
 /// One moderately significant change among many unchanged metrics: alone it is critical;
 /// among 40 tests the false discovery rate control makes it inconclusive, and says why.
+/// Options of a pair run in one window (`check --interleaved`), so that only the test under
+/// study decides: these samples (CV 11%) would not clear the noise floor of pairs without
+/// history (tested in `pairs_without_history_must_clear_the_noise_floor_unless_run_in_one_window`).
+fn one_window() -> CompareOptions {
+    CompareOptions {
+        same_window: true,
+        ..Default::default()
+    }
+}
+
 #[test]
 fn the_false_discovery_rate_is_controlled_across_metrics() {
     // 8 vs 8 samples, partly overlapping, +20%: Mann-Whitney p = 0.0313 (scipy 1.17.1, asymptotic), interval above 0.
@@ -324,7 +334,7 @@ fn the_false_discovery_rate_is_controlled_across_metrics() {
     let alone = compare(
         &report(vec![bench("x", vec![wall(base_s.clone())])]),
         &report(vec![bench("x", vec![wall(cur_s.clone())])]),
-        &CompareOptions::default(),
+        &one_window(),
     );
     let r = row(&alone, "x", "wall_time");
     let p = r.p_value.unwrap();
@@ -340,7 +350,7 @@ fn the_false_discovery_rate_is_controlled_across_metrics() {
         cur.push(bench(&format!("s{i}"), vec![wall(steady.clone())]));
     }
     let (base, cur) = (report(base), report(cur));
-    let many = compare(&base, &cur, &CompareOptions::default());
+    let many = compare(&base, &cur, &one_window());
     let r = row(&many, "x", "wall_time");
     assert_eq!(r.status, Verdict::Inconclusive, "{r:?}");
     // BH: the smallest of 40 p-values is multiplied by 40 (the others are ~1).
@@ -360,7 +370,7 @@ fn the_false_discovery_rate_is_controlled_across_metrics() {
     // `--fdr off`: each metric on its own, as if compared alone.
     let off = CompareOptions {
         fdr: None,
-        ..Default::default()
+        ..one_window()
     };
     let each = compare(&base, &cur, &off);
     assert_eq!(row(&each, "x", "wall_time").status, Verdict::Critical);
@@ -369,7 +379,7 @@ fn the_false_discovery_rate_is_controlled_across_metrics() {
     // A looser rate (q = 40 p, between 0.2 and 2) keeps it when 40 p is under the rate.
     let loose = CompareOptions {
         fdr: Some(0.99),
-        ..Default::default()
+        ..one_window()
     };
     let expected = if p * 40.0 <= 0.99 {
         Verdict::Critical
@@ -409,5 +419,50 @@ fn a_metric_that_is_zero_on_both_sides_is_not_judged_nor_tested() {
         c.notes.iter().any(|n| n.contains("across 1 tests")),
         "{:?}",
         c.notes
+    );
+}
+
+#[test]
+fn pairs_without_history_must_clear_the_noise_floor_unless_run_in_one_window() {
+    // A spread of +-3% (CV 1.995%: numpy np.std(x, ddof=1) / np.mean(x) = 0.019949937 for
+    // around(1.0, 0.03)), +8% on the median: the Moses interval is +5.92% .. +10.08% (numpy,
+    // the 24th smallest and largest of the 100 differences, over the baseline median), so it
+    // excludes zero, but the floor is min(1.6 x 5%, 6 x 1.995%) = 8% and it does not clear it.
+    let base = report(vec![bench("x", vec![wall(around(1.0, 0.03))])]);
+    let cur = report(vec![bench("x", vec![wall(around(1.08, 0.03))])]);
+    let apart = compare(&base, &cur, &CompareOptions::default());
+    let r = row(&apart, "x", "wall_time");
+    let [lo, _] = r.change_ci95_pct.unwrap();
+    assert!((lo - 5.924).abs() < 1e-6, "{lo}");
+    assert_eq!(r.status, Verdict::Inconclusive);
+    assert!(
+        r.reason
+            .as_deref()
+            .unwrap()
+            .contains("noise floor of \u{b1}8.0%"),
+        "{:?}",
+        r.reason
+    );
+    assert_eq!(apart.overall_status, Overall::Pass);
+    // Both sides in one window (`check --interleaved`): no floor, a warning as before.
+    let window = CompareOptions {
+        same_window: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        row(&compare(&base, &cur, &window), "x", "wall_time").status,
+        Verdict::Warning
+    );
+    // With history for the metric (noise-aware thresholds), history decides, not the floor.
+    let history = CompareOptions {
+        noise_rules: BTreeMap::from([(
+            "x.wall_time".to_string(),
+            perfgate::gate::noise::noise_rule(&[1.0, 1.01, 0.99, 1.0, 1.005]).unwrap(),
+        )]),
+        ..Default::default()
+    };
+    assert_eq!(
+        row(&compare(&base, &cur, &history), "x", "wall_time").status,
+        Verdict::Critical
     );
 }

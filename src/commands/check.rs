@@ -106,7 +106,10 @@ fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
     if let Some(path) = &args.run.json_out {
         write_json(path, &current)?;
     }
-    let opts = compare_options(&args.gate, config.thresholds.clone())?;
+    let opts = gate::CompareOptions {
+        same_window: true,
+        ..compare_options(&args.gate, config.thresholds.clone())?
+    };
     let mut comparison = gate::compare(&baseline, &current, &opts);
     let store_path = common::store_path(&args.store, Some(&config));
     let mut store = common::open_store(&store_path)?;

@@ -1,8 +1,10 @@
 //! Compare a current report with a baseline: verdicts as data, decided once.
 //! Nothing here prints; `render` shows a [`Comparison`] and `main` turns it into an exit code.
 
+mod fdr;
 mod interval;
 pub mod noise;
+mod pairs;
 pub mod rules;
 mod verdict;
 
@@ -17,6 +19,7 @@ pub use verdict::{
 
 use crate::model::{BenchStatus, BenchmarkResult, Direction, Metric, Report};
 use crate::stats::Statistic;
+use fdr::control_false_discoveries;
 use interval::{change_interval, Interval};
 
 pub const COMPARISON_SCHEMA_VERSION: u32 = 1;
@@ -154,6 +157,9 @@ pub struct CompareOptions {
     /// `None` to test each metric on its own at 5% (`--fdr off`: when the metrics are separate
     /// questions, e.g. trials of an evaluation).
     pub fdr: Option<f64>,
+    /// Both sides ran in alternation in one time window (`check --interleaved`): the noise
+    /// floor of pairs without history (`pairs.rs`) is not needed there.
+    pub same_window: bool,
 }
 
 impl Default for CompareOptions {
@@ -167,6 +173,7 @@ impl Default for CompareOptions {
             resamples: 2_000,
             failures_are_warnings: false,
             fdr: Some(0.05),
+            same_window: false,
         }
     }
 }
@@ -271,75 +278,6 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
         notes,
         metrics,
     }
-}
-
-/// The false discovery rate of the whole comparison (5% by default): a benchmark x metric
-/// matrix is many tests, and at a 5% level each, one in twenty unchanged metrics would look
-/// changed. A warning or critical whose Benjamini-Hochberg adjusted p-value is above the rate
-/// becomes inconclusive, with the numbers in its reason. With `fdr: None` each metric is
-/// tested alone at 5% (its raw p-value).
-fn control_false_discoveries(
-    metrics: &mut [MetricComparison],
-    fdr: Option<f64>,
-    notes: &mut Vec<String>,
-) {
-    let tested: Vec<usize> = (0..metrics.len())
-        .filter(|&i| metrics[i].p_value.is_some())
-        .collect();
-    if tested.is_empty() {
-        return;
-    }
-    let p: Vec<f64> = tested
-        .iter()
-        .map(|&i| metrics[i].p_value.unwrap_or(1.0))
-        .collect();
-    // Each test's adjusted p-value (q), or, with no control, its own p against 5%.
-    let (q, level) = match fdr {
-        Some(level) => (crate::stats::benjamini_hochberg(&p), level),
-        None => (p.clone(), 0.05),
-    };
-    let mut demoted = 0;
-    for (&i, q) in tested.iter().zip(q) {
-        let row = &mut metrics[i];
-        let p = row.p_value.unwrap_or(1.0);
-        if fdr.is_some() {
-            row.q_value = Some(q);
-        }
-        if matches!(row.status, Verdict::Warning | Verdict::Critical) && q > level {
-            demoted += 1;
-            row.reason = Some(match fdr {
-                Some(_) => format!(
-                    "{} beyond the threshold, but not significant once the false discovery rate is controlled (Mann-Whitney p = {p:.3}, Benjamini-Hochberg q = {q:.3} > {level} over {} tests)",
-                    row.status.as_str(),
-                    tested.len()
-                ),
-                None => format!(
-                    "{} beyond the threshold, but not significant (Mann-Whitney p = {p:.3} > 0.05)",
-                    row.status.as_str()
-                ),
-            });
-            row.status = Verdict::Inconclusive;
-        }
-    }
-    let how = match fdr {
-        Some(level) => format!(
-            "false discovery rate held at {}% across {} tests (Benjamini-Hochberg)",
-            level * 100.0,
-            tested.len()
-        ),
-        None => format!(
-            "each of {} tests on its own at 5% (no false discovery rate control)",
-            tested.len()
-        ),
-    };
-    notes.push(format!(
-        "significance: Mann-Whitney U per metric, {how}{}",
-        if demoted > 0 {
-            format!("; {demoted} change(s) beyond a threshold are inconclusive after it")
-        } else {
-            String::new()
-        }
-    ));
 }
 
 /// One row per sweep fitted on both sides: `critical` when the fitted complexity grew (the
@@ -547,6 +485,33 @@ fn compare_metric(
             ),
             _ => "beyond the threshold, but the 95% interval of the change includes zero".to_string(),
         });
+    }
+    let over_budget = rule.budget.as_ref().is_some_and(|q| match cur.direction {
+        Direction::LowerIsBetter => c > q.value,
+        Direction::HigherIsBetter => c < q.value,
+    });
+    let without_history = !opts.same_window && !opts.noise_rules.contains_key(&key);
+    if let (Verdict::Warning | Verdict::Critical, true, false, Some(ci), Some(change)) = (
+        row.status,
+        without_history,
+        over_budget,
+        row.change_ci95_pct,
+        row.change_pct,
+    ) {
+        let pair = pairs::Pair {
+            direction: cur.direction,
+            warn_pct: rule.warn_pct,
+            change_pct: change,
+            ci95_pct: ci,
+            cv_baseline: base.summary.cv,
+            cv_current: cur.summary.cv,
+            n_baseline: base.samples.len(),
+            n_current: cur.samples.len(),
+        };
+        if let Some(why) = pair.not_called() {
+            row.status = Verdict::Inconclusive;
+            row.reason = Some(why);
+        }
     }
     row
 }
