@@ -109,9 +109,11 @@ fn gates_on_a_real_regression() {
     assert_eq!(c["overall_status"], "fail");
     let wall = row_of(&c, "wall_time");
     let change = wall["change_pct"].as_f64().unwrap();
-    // Four times the work; wall time under contention grows by less or more than 4x, CPU
-    // time stays near it (the process start's own CPU time makes it a little less).
-    assert!(change > 100.0, "clearly slower: {change}");
+    // Four times the work; wall time under contention grows by less or more than 4x (+61%
+    // once, with an evaluation running on both cores), CPU time stays near it (the process
+    // start's own CPU time makes it a little less). The critical verdict above is the check;
+    // here, that it is past the 10% critical threshold by a margin.
+    assert!(change > 30.0, "clearly slower: {change}");
     let user = c["metrics"]
         .as_array()
         .unwrap()
