@@ -90,25 +90,31 @@ fn series_from_csv_and_json_files() {
     );
 }
 
+/// Records run `i` of the `parse time` series at `level` (with a fixed wobble of +-3%) in
+/// `store`, through `ingest --record`.
+fn record_point(dir: &std::path::Path, store: &std::path::Path, i: usize, level: f64) {
+    let wobble = [1.0, 1.03, 0.98, 1.01, 0.97, 1.02];
+    let file = dir.join("m.json");
+    write(
+        &file,
+        &serde_json::json!({"parse": {"time": {"value": level * wobble[i % 6], "unit": "ms"}}})
+            .to_string(),
+    );
+    let r = run(perfgate()
+        .args([
+            "ingest", "--format", "json", "--suite", "hist", "--record", "--store",
+        ])
+        .arg(store)
+        .arg(&file));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
 #[test]
 fn the_recorded_history_of_a_store() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("h.db");
-    let wobble = [1.0, 1.03, 0.98, 1.01, 0.97, 1.02];
     for i in 0..40 {
-        let level = if i < 25 { 10.0 } else { 12.0 } * wobble[i % 6];
-        let file = dir.path().join("m.json");
-        write(
-            &file,
-            &serde_json::json!({"parse": {"time": {"value": level, "unit": "ms"}}}).to_string(),
-        );
-        let r = run(perfgate()
-            .args([
-                "ingest", "--format", "json", "--suite", "hist", "--record", "--store",
-            ])
-            .arg(&store)
-            .arg(&file));
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        record_point(dir.path(), &store, i, if i < 25 { 10.0 } else { 12.0 });
     }
     let j = json_of(&run(perfgate()
         .args(["detect", "--format", "json", "--store"])
@@ -229,22 +235,7 @@ fn options_from_the_command_line_and_the_config() {
 fn the_markdown_report_lists_the_historys_change_points() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("h.db");
-    let wobble = [1.0, 1.03, 0.98, 1.01, 0.97, 1.02];
-    let record = |i: usize, level: f64| {
-        let file = dir.path().join("m.json");
-        write(
-            &file,
-            &serde_json::json!({"parse": {"time": {"value": level * wobble[i % 6], "unit": "ms"}}})
-                .to_string(),
-        );
-        let r = run(perfgate()
-            .args([
-                "ingest", "--format", "json", "--suite", "hist", "--record", "--store",
-            ])
-            .arg(&store)
-            .arg(&file));
-        assert_eq!(r.code, 0, "{}", r.stderr);
-    };
+    let record = |i: usize, level: f64| record_point(dir.path(), &store, i, level);
     for i in 0..20 {
         record(i, 10.0);
     }
