@@ -24,6 +24,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod history;
 mod release;
+pub mod values;
 
 pub use history::{
     BaselineCommand, BaselineExportArgs, BaselineImportArgs, BaselineListArgs, BaselineNameArgs,
@@ -103,7 +104,7 @@ pub struct StoreArgs {
 #[derive(Debug, Args, Clone)]
 pub struct GateArgs {
     /// Critical above this worsening (percent) and warning above half of it, for every metric.
-    #[arg(long, env = "PERFGATE_THRESHOLD_PCT", value_name = "PCT")]
+    #[arg(long, env = "PERFGATE_THRESHOLD_PCT", value_name = "PCT", value_parser = values::threshold_pct)]
     pub threshold_pct: Option<f64>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -122,8 +123,8 @@ pub struct GateArgs {
     pub allow_other_machine: bool,
     /// False discovery rate held across all the metrics' tests (Benjamini-Hochberg), as a
     /// fraction; `off` tests each metric on its own at 5%.
-    #[arg(long, value_name = "RATE|off", default_value = "0.05")]
-    pub fdr: String,
+    #[arg(long, value_name = "RATE|off", default_value = "0.05", value_parser = values::fdr)]
+    pub fdr: values::Fdr,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -332,7 +333,7 @@ pub struct ReportArgs {
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub last: usize,
     /// Critical above this worsening (percent), when a comparison is computed here.
-    #[arg(long, env = "PERFGATE_THRESHOLD_PCT", value_name = "PCT")]
+    #[arg(long, env = "PERFGATE_THRESHOLD_PCT", value_name = "PCT", value_parser = values::threshold_pct)]
     pub threshold_pct: Option<f64>,
     #[command(flatten)]
     pub store: StoreArgs,
@@ -428,7 +429,7 @@ pub struct VersusArgs {
     #[arg(long, default_value_t = crate::commands::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
     pub seed: u64,
     /// Critical above this worsening (percent); warning above half.
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", value_parser = values::threshold_pct)]
     pub threshold_pct: Option<f64>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]

@@ -332,9 +332,46 @@ fn bad_inputs_exit_2_naming_the_file_and_the_reason() {
         assert_eq!(r.code, 2, "--fdr {bad}");
         assert!(
             r.stderr.contains(&format!(
-                "--fdr must be a rate between 0 and 1 (e.g. 0.05) or `off`, got `{bad}`"
+                "invalid value '{bad}' for '--fdr <RATE|off>': must be a rate between 0 and 1 (e.g. 0.05) or `off`"
             )),
             "{}",
+            r.stderr
+        );
+    }
+    // A negative threshold is refused alike by every command that takes one (it used to make
+    // `report` print "warning above -2.5%" and `versus` call wall time critical).
+    for (args, env) in [
+        (
+            vec!["compare", "--threshold-pct=-5", "x.json", "x.json"],
+            None,
+        ),
+        (vec!["compare", "x.json", "x.json"], Some("-5")),
+        (
+            vec![
+                "report",
+                "x.json",
+                "--baseline",
+                "x.json",
+                "--format",
+                "md",
+                "--threshold-pct=-5",
+            ],
+            None,
+        ),
+        (vec!["versus", "true", "true", "--threshold-pct=-5"], None),
+    ] {
+        let mut cmd = perfgate();
+        cmd.args(&args);
+        if let Some(v) = env {
+            cmd.env("PERFGATE_THRESHOLD_PCT", v);
+        }
+        let r = run(&mut cmd);
+        assert_eq!(r.code, 2, "{args:?}");
+        assert!(
+            r.stderr.contains(
+                "invalid value '-5' for '--threshold-pct <PCT>': must be a percentage of 0 or more"
+            ),
+            "{args:?}: {}",
             r.stderr
         );
     }

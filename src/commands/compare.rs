@@ -78,28 +78,10 @@ pub(crate) fn compare_options(
     gate: &GateArgs,
     config_rules: BTreeMap<String, ThresholdRule>,
 ) -> Result<CompareOptions> {
-    if let Some(p) = gate.threshold_pct {
-        if !(p.is_finite() && p >= 0.0) {
-            return Err(Error::Usage(format!(
-                "--threshold-pct / PERFGATE_THRESHOLD_PCT must be a non-negative number, got {p}"
-            )));
-        }
-    }
-    let fdr = match gate.fdr.as_str() {
-        "off" => None,
-        text => match text.parse::<f64>() {
-            Ok(q) if q > 0.0 && q < 1.0 => Some(q),
-            _ => {
-                return Err(Error::Usage(format!(
-                    "--fdr must be a rate between 0 and 1 (e.g. 0.05) or `off`, got `{text}`"
-                )))
-            }
-        },
-    };
     Ok(CompareOptions {
         threshold_pct: gate.threshold_pct,
         config_rules,
-        fdr,
+        fdr: gate.fdr.0,
         ..Default::default()
     })
 }

@@ -294,7 +294,7 @@ pub fn trend(a: TrendArgs) -> Result<ExitStatus> {
         trend_output: None,
         fail_on_regression: false,
         allow_other_machine: false,
-        fdr: "0.05".into(),
+        fdr: Default::default(),
     };
     let opts = compare_options(&gate_args, config.map(|c| c.thresholds).unwrap_or_default())?;
     let mut comparison = gate::compare(&baseline, &current, &opts);
