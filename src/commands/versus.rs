@@ -319,7 +319,7 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
                 ratio: paired.ratio(),
                 ratio_ci95: paired.ci95(),
                 significant,
-                status: status.to_string(),
+                status: status.as_str().to_string(),
             }
         })
         .collect();
@@ -445,7 +445,7 @@ mod tests {
             ratio: paired.ratio(),
             ratio_ci95: paired.ci95(),
             significant,
-            status: status.into(),
+            status: status.as_str().into(),
         }
     }
 

@@ -8,12 +8,12 @@
 
 pub mod outputs;
 
+use crate::gate::Verdict;
 use std::io::{Seek, SeekFrom};
 
 use serde::Serialize;
 
 use crate::config::Exec;
-use crate::model::units;
 use crate::runner::{Executor, RunMeasurement, RunRequest};
 use crate::stats::{bootstrap_ci, median, SplitMix64, Statistic};
 use outputs::Captured;
@@ -129,37 +129,56 @@ pub fn ratio_excludes_one(ci: [f64; 2]) -> bool {
     shown(ci[0]) > 1.0 || shown(ci[1]) < 1.0
 }
 
+/// What a metric of `versus` came to: the gate's verdict, or why it was not judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judged {
+    Verdict(Verdict),
+    /// 0 in every run on both sides (the system time of `sleep`).
+    Zero,
+    /// A's median is 0, so B/A has no value.
+    NoRatio,
+}
+
+impl Judged {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Judged::Verdict(v) => v.as_str(),
+            Judged::Zero => "zero",
+            Judged::NoRatio => "not judged",
+        }
+    }
+}
+
 /// A verdict like `compare`'s: beyond warn/fail percent, and significant; `inconclusive`
 /// when beyond but not significant. A metric without a ratio is never judged.
-pub fn verdict(paired: Paired, warn_pct: f64, fail_pct: f64) -> (bool, &'static str) {
+pub fn verdict(paired: Paired, warn_pct: f64, fail_pct: f64) -> (bool, Judged) {
     let ratio = match paired {
-        Paired::AllZero => return (false, "zero"),
-        Paired::NoRatio => return (false, "not judged"),
+        Paired::AllZero => return (false, Judged::Zero),
+        Paired::NoRatio => return (false, Judged::NoRatio),
         Paired::Ratio { ratio, .. } => ratio,
     };
     let significant = paired.ci95().is_some_and(ratio_excludes_one);
     let change = (ratio - 1.0) * 100.0;
-    let status = if change > warn_pct {
+    let verdict = if change > warn_pct {
         match (significant, change > fail_pct) {
-            (false, _) => "inconclusive",
-            (true, true) => "critical",
-            (true, false) => "warning",
+            (false, _) => Verdict::Inconclusive,
+            (true, true) => Verdict::Critical,
+            (true, false) => Verdict::Warning,
         }
     } else if change < -warn_pct && significant {
-        "improved"
+        Verdict::Improved
     } else {
-        "stable"
+        Verdict::Stable
     };
-    (significant, status)
+    (significant, Judged::Verdict(verdict))
 }
 
-/// Default (warn, fail) percent for a unit, as in `compare`.
+/// Default (warn, fail) percent of a metric: the gate's, by the kind of its unit.
 pub fn default_pcts(unit: &str) -> (f64, f64) {
-    if unit == units::BYTES {
-        (10.0, 20.0)
-    } else {
-        (5.0, 10.0)
-    }
+    crate::gate::rules::default_pcts(crate::model::MetricKind::of(
+        unit,
+        crate::model::Direction::LowerIsBetter,
+    ))
 }
 
 /// Runs `exec` once with stdout captured in `out`; the measurement and what it printed (its
@@ -230,18 +249,21 @@ mod tests {
         assert!((r - 2.0).abs() < 1e-12);
         let [lo, hi] = paired.ci95().unwrap();
         assert!((lo - 2.0).abs() < 1e-9 && (hi - 2.0).abs() < 1e-9);
-        assert_eq!(verdict(paired, 5.0, 10.0), (true, "critical"));
+        assert_eq!(
+            verdict(paired, 5.0, 10.0),
+            (true, Judged::Verdict(Verdict::Critical))
+        );
         assert_eq!(
             verdict(with_ci(1.07, [0.9, 1.2]), 5.0, 10.0),
-            (false, "inconclusive")
+            (false, Judged::Verdict(Verdict::Inconclusive))
         );
         assert_eq!(
             verdict(with_ci(0.8, [0.7, 0.9]), 5.0, 10.0),
-            (true, "improved")
+            (true, Judged::Verdict(Verdict::Improved))
         );
         assert_eq!(
             verdict(with_ci(1.01, [0.99, 1.03]), 5.0, 10.0),
-            (false, "stable")
+            (false, Judged::Verdict(Verdict::Stable))
         );
     }
 
@@ -251,7 +273,7 @@ mod tests {
         assert!(!ratio_excludes_one([1.0004, 1.163]));
         assert_eq!(
             verdict(with_ci(1.08, [1.0004, 1.163]), 5.0, 10.0),
-            (false, "inconclusive")
+            (false, Judged::Verdict(Verdict::Inconclusive))
         );
         assert!(!ratio_excludes_one([0.85, 0.9996]));
         assert!(!ratio_excludes_one([1.0, 1.0]));
@@ -260,7 +282,7 @@ mod tests {
         assert!(ratio_excludes_one([0.85, 0.999]));
         assert_eq!(
             verdict(with_ci(1.08, [1.001, 1.163]), 5.0, 10.0),
-            (true, "warning")
+            (true, Judged::Verdict(Verdict::Warning))
         );
     }
 
@@ -268,12 +290,12 @@ mod tests {
     fn zeros_on_both_sides_are_shown_as_such_and_never_judged() {
         let zeros = [0.0; 6];
         assert_eq!(ratio(&zeros, &zeros, 1, "sys_time"), Paired::AllZero);
-        assert_eq!(verdict(Paired::AllZero, 5.0, 10.0), (false, "zero"));
+        assert_eq!(verdict(Paired::AllZero, 5.0, 10.0), (false, Judged::Zero));
         // A's median 0 and B's not: no ratio (not NaN, not infinity), not judged.
         let b = [0.0, 0.001, 0.001, 0.002, 0.0, 0.001];
         let paired = ratio(&zeros, &b, 1, "sys_time");
         assert_eq!(paired, Paired::NoRatio);
-        assert_eq!(verdict(paired, 5.0, 10.0), (false, "not judged"));
+        assert_eq!(verdict(paired, 5.0, 10.0), (false, Judged::NoRatio));
         // Some zeros, A's median positive: the ratio of medians, with no interval (no logs),
         // so never significant.
         let a = [0.001, 0.001, 0.0, 0.001, 0.002, 0.001];
@@ -285,6 +307,20 @@ mod tests {
                 ci95: None
             }
         );
-        assert_eq!(verdict(paired, 5.0, 10.0), (false, "stable"));
+        assert_eq!(
+            verdict(paired, 5.0, 10.0),
+            (false, Judged::Verdict(Verdict::Stable))
+        );
+    }
+
+    #[test]
+    fn defaults_are_the_gates() {
+        use crate::gate::rules::default_pcts as gate_default;
+        use crate::model::MetricKind;
+        assert_eq!(default_pcts("s"), gate_default(MetricKind::Time));
+        assert_eq!(default_pcts("bytes"), gate_default(MetricKind::Memory));
+        assert_eq!(default_pcts("bytes"), (10.0, 20.0));
+        assert_eq!(Judged::Verdict(Verdict::Critical).as_str(), "critical");
+        assert_eq!(Judged::NoRatio.as_str(), "not judged");
     }
 }
