@@ -466,3 +466,43 @@ fn pairs_without_history_must_clear_the_noise_floor_unless_run_in_one_window() {
         Verdict::Critical
     );
 }
+
+/// Two devices' comparisons merged (as `check` does) keep the gate's order, worst first and,
+/// within a verdict, the bigger worsening first, and the status of the whole.
+#[test]
+fn merged_comparisons_keep_the_gates_order_and_status() {
+    let one = |name: &str, level: f64| {
+        compare(
+            &report(vec![bench(name, vec![wall(around(1.0, 0.01))])]),
+            &report(vec![bench(name, vec![wall(around(level, 0.01))])]),
+            &one_window(),
+        )
+    };
+    // +6% and +8% are warnings (5% warning, 10% critical); +1% is stable.
+    let (small, big, calm) = (one("gpu-a", 1.06), one("cpu-b", 1.08), one("cpu-c", 1.01));
+    assert_eq!(small.overall_status, Overall::Warn);
+    assert_eq!(calm.overall_status, Overall::Pass);
+    let merged = calm.merge(small).merge(big);
+    let order: Vec<(&str, Verdict)> = merged
+        .metrics
+        .iter()
+        .filter(|m| m.metric == "wall_time")
+        .map(|m| (m.benchmark.as_str(), m.status))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("cpu-b", Verdict::Warning),
+            ("gpu-a", Verdict::Warning),
+            ("cpu-c", Verdict::Stable)
+        ]
+    );
+    assert_eq!(merged.overall_status, Overall::Warn);
+    assert!(merged.passed());
+    assert_eq!(merged.total_metrics, merged.metrics.len());
+    let failing = merged.merge(one("cpu-d", 1.5));
+    assert_eq!(failing.overall_status, Overall::Fail);
+    assert_eq!(failing.failed_metrics, 1);
+    assert!(!failing.passed());
+    assert_eq!(failing.metrics[0].benchmark, "cpu-d");
+}

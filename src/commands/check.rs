@@ -11,7 +11,7 @@ use crate::baseline;
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::error::{Error, ExitStatus, Result};
-use crate::gate::{self, Comparison, Overall, Verdict};
+use crate::gate::{self, Comparison, Overall};
 use crate::model::{BenchStatus, Report};
 use crate::report::write_json;
 use crate::store::{BaselineKey, Judgement, MetricVerdict, RunFilter, RunId, SqliteStore, Store};
@@ -37,11 +37,7 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
     let mut recorded = Vec::new();
     for device in devices(&report) {
         let part = device_report(&report, &device);
-        if part
-            .benchmarks
-            .iter()
-            .all(|b| b.status == BenchStatus::Skipped)
-        {
+        if !ran_anything(&part) {
             notes.push(format!(
                 "device `{device}`: nothing ran here ({} benchmark(s) skipped)",
                 part.benchmarks.len()
@@ -52,7 +48,7 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
         recorded.push(run);
         merged = Some(match merged {
             None => comparison,
-            Some(m) => merge(m, comparison),
+            Some(m) => m.merge(comparison),
         });
     }
     let Some(mut comparison) = merged else {
@@ -116,11 +112,7 @@ fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
     let judgement = judgement_of(&comparison);
     for device in devices(&current) {
         let part = device_report(&current, &device);
-        if part
-            .benchmarks
-            .iter()
-            .any(|b| b.status != BenchStatus::Skipped)
-        {
+        if ran_anything(&part) {
             store.record_judged(&part, Some(&judgement))?;
         }
     }
@@ -212,11 +204,7 @@ fn check_device(
     notes.extend(partial);
     let comparison = gate::compare(&compared_with, current, &opts);
     let run_id = store.record_judged(current, Some(&judgement_of(&comparison)))?;
-    let passed = comparison.overall_status != Overall::Fail
-        && !comparison
-            .metrics
-            .iter()
-            .any(|m| m.status == Verdict::Failed);
+    let passed = comparison.passed();
     if args.update_baseline && passed {
         update_baseline(store, &source, &baseline, current, run_id)?;
         notes.push(format!(
@@ -315,19 +303,12 @@ fn update_baseline(
     Ok(())
 }
 
-/// One comparison for all devices: rows and notes together, the worst overall status.
-fn merge(mut a: Comparison, b: Comparison) -> Comparison {
-    a.metrics.extend(b.metrics);
-    a.metrics.sort_by_key(|m| m.status);
-    a.notes.extend(b.notes);
-    a.total_metrics += b.total_metrics;
-    a.failed_metrics += b.failed_metrics;
-    a.overall_status = match (a.overall_status, b.overall_status) {
-        (Overall::Fail, _) | (_, Overall::Fail) => Overall::Fail,
-        (Overall::Warn, _) | (_, Overall::Warn) => Overall::Warn,
-        _ => Overall::Pass,
-    };
-    a
+/// Whether any benchmark of `report` ran (on a device this machine has).
+fn ran_anything(report: &Report) -> bool {
+    report
+        .benchmarks
+        .iter()
+        .any(|b| b.status != BenchStatus::Skipped)
 }
 
 pub(crate) fn history_points(

@@ -245,27 +245,8 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
             ));
         }
     }
-    metrics.sort_by(|a, b| {
-        a.status
-            .cmp(&b.status)
-            .then_with(|| severity_key(b).total_cmp(&severity_key(a)))
-            .then_with(|| a.benchmark.cmp(&b.benchmark))
-            .then_with(|| a.metric.cmp(&b.metric))
-    });
-    let failed_metrics = metrics
-        .iter()
-        .filter(|m| matches!(m.status, Verdict::Critical | Verdict::Failed))
-        .count();
-    let overall_status = if failed_metrics > 0 {
-        Overall::Fail
-    } else if metrics
-        .iter()
-        .any(|m| matches!(m.status, Verdict::Warning | Verdict::Missing))
-    {
-        Overall::Warn
-    } else {
-        Overall::Pass
-    };
+    order_by_severity(&mut metrics);
+    let (failed_metrics, overall_status) = overall(&metrics);
     Comparison {
         schema_version: COMPARISON_SCHEMA_VERSION,
         suite: current.suite.clone(),
@@ -327,6 +308,54 @@ fn scaling_rows(baseline: &Report, current: &Report) -> Vec<MetricComparison> {
 }
 
 /// How much worse a metric got, in percent, for ordering rows of equal verdict.
+/// Worst first: by verdict, then by how much worse, then by name.
+fn order_by_severity(metrics: &mut [MetricComparison]) {
+    metrics.sort_by(|a, b| {
+        a.status
+            .cmp(&b.status)
+            .then_with(|| severity_key(b).total_cmp(&severity_key(a)))
+            .then_with(|| a.benchmark.cmp(&b.benchmark))
+            .then_with(|| a.metric.cmp(&b.metric))
+    });
+}
+
+/// How many metrics failed the gate (`critical` or `failed`), and the overall status.
+fn overall(metrics: &[MetricComparison]) -> (usize, Overall) {
+    let failed = metrics
+        .iter()
+        .filter(|m| matches!(m.status, Verdict::Critical | Verdict::Failed))
+        .count();
+    let status = if failed > 0 {
+        Overall::Fail
+    } else if metrics
+        .iter()
+        .any(|m| matches!(m.status, Verdict::Warning | Verdict::Missing))
+    {
+        Overall::Warn
+    } else {
+        Overall::Pass
+    };
+    (failed, status)
+}
+
+impl Comparison {
+    /// One comparison of two (each device's, in `check`): the rows of both in the gate's
+    /// order, the notes of both, the status of the whole.
+    pub fn merge(mut self, other: Comparison) -> Comparison {
+        self.metrics.extend(other.metrics);
+        self.notes.extend(other.notes);
+        order_by_severity(&mut self.metrics);
+        (self.failed_metrics, self.overall_status) = overall(&self.metrics);
+        self.total_metrics = self.metrics.len();
+        self
+    }
+
+    /// Whether the gate let it through: no metric failed it.
+    pub fn passed(&self) -> bool {
+        self.overall_status != Overall::Fail
+    }
+}
+
 fn severity_key(m: &MetricComparison) -> f64 {
     let sign = match m.direction {
         Direction::LowerIsBetter => 1.0,
