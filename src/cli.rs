@@ -184,7 +184,7 @@ pub struct RunArgs {
     pub adapter_output: Option<PathBuf>,
     /// Seed of the bootstrap intervals, recorded in the report [default: a fixed seed, the
     /// same for every run].
-    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
+    #[arg(long, default_value_t = values::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
     pub seed: u64,
     /// The ad-hoc command, after `--`.
     #[arg(last = true, value_name = "CMD")]
@@ -298,7 +298,7 @@ pub struct IngestArgs {
     pub store: StoreArgs,
     /// Seed of the bootstrap intervals, recorded in the report [default: a fixed seed, the
     /// same for every run].
-    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
+    #[arg(long, default_value_t = values::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
     pub seed: u64,
 }
 
@@ -426,7 +426,7 @@ pub struct VersusArgs {
     pub compare_cmd: Option<String>,
     /// Seed of the run order (ABBA blocks) and the bootstrap [default: a fixed seed, the same
     /// for every run].
-    #[arg(long, default_value_t = crate::commands::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
+    #[arg(long, default_value_t = values::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
     pub seed: u64,
     /// Critical above this worsening (percent); warning above half.
     #[arg(long, value_name = "PCT", value_parser = values::threshold_pct)]

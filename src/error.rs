@@ -69,6 +69,9 @@ pub enum ExitStatus {
     BadInput = 2,
     /// A benchmark failed to run (non-zero exit, time-out, could not start).
     BenchmarkFailed = 3,
+    /// `bisect-step` only: this commit cannot be judged (its build or its run failed), so
+    /// `git bisect run` skips it.
+    BisectSkip = 125,
     /// Interrupted by SIGHUP (the terminal went away): 128 + 1, the shell's convention.
     HungUp = 129,
     /// Interrupted by Ctrl-C (SIGINT): 128 + 2.

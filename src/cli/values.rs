@@ -1,6 +1,11 @@
 //! Values that several commands take, parsed once, the same way everywhere: a bad value is
 //! refused by clap (exit 2, naming the flag) whichever command it was given to.
 
+/// `--seed` when none is given: fixed, so the same samples give the same comparison and run
+/// order. (Here, beside the other values the command line takes, so that `cli` needs nothing
+/// from `commands`.)
+pub const DEFAULT_SEED: u64 = 0x5eed_0f9e_7fa7_e500;
+
 /// `--threshold-pct` (and `PERFGATE_THRESHOLD_PCT`): a worsening in percent, finite and not
 /// negative.
 pub fn threshold_pct(text: &str) -> Result<f64, String> {

@@ -7,10 +7,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use clap::Parser;
-
 use super::{print_stderr, print_stdout};
-use crate::cli::{BisectArgs, BisectStepArgs, Cli};
+use crate::cli::{BisectArgs, BisectStepArgs, DeviceArg, RunArgs};
 use crate::error::{Error, ExitStatus, Result};
 use crate::model::BenchStatus;
 use crate::render::human::{format_pct, format_value};
@@ -38,21 +36,27 @@ fn git(args: &[&str]) -> Result<String> {
 
 /// The benchmark's median `metric` at the checked-out commit, and its unit.
 fn measure(config: &Path, bench: &str, metric: &str, runs: u32) -> Result<(f64, String)> {
-    let filter = format!("^{}$", regex_escape(bench));
-    let runs = runs.to_string();
-    let cli = Cli::try_parse_from([
-        "perfgate",
-        "run",
-        "--config",
-        &config.display().to_string(),
-        "--filter",
-        &filter,
-        "--runs",
-        &runs,
-    ])
-    .map_err(|e| Error::Usage(e.to_string()))?;
-    let crate::cli::Command::Run(args) = cli.command else {
-        unreachable!("parsed a run command");
+    // `perfgate run --config CONFIG --filter ^BENCH$ --runs RUNS`, the rest as its defaults.
+    let args = RunArgs {
+        config: Some(config.to_path_buf()),
+        suite: None,
+        name: None,
+        tags: Vec::new(),
+        filter: Some(format!("^{}$", regex_escape(bench))),
+        device: DeviceArg::Auto,
+        runs: Some(runs),
+        warmup: None,
+        min_time: None,
+        max_runs: None,
+        timeout: None,
+        json_out: None,
+        ignore_failure: false,
+        show_output: false,
+        shell: false,
+        adapter: None,
+        adapter_output: None,
+        seed: super::DEFAULT_SEED,
+        command: Vec::new(),
     };
     let (_, report) = super::run::execute(&args)?;
     let b = report
@@ -207,7 +211,7 @@ fn run_bisect(args: &BisectArgs) -> Result<ExitStatus> {
 
 /// `git bisect run`'s command: 0 good, 1 bad, 125 skip (the build or the run failed).
 pub fn step(args: BisectStepArgs) -> Result<ExitStatus> {
-    let code = match build(args.build.as_deref()) {
+    Ok(match build(args.build.as_deref()) {
         Ok(true) => match measure(&args.config, &args.bench, &args.metric, args.runs) {
             Ok((m, unit)) => {
                 let bad = (m - args.bad_level).abs() < (m - args.good_level).abs();
@@ -218,14 +222,17 @@ pub fn step(args: BisectStepArgs) -> Result<ExitStatus> {
                     format_value(m, &unit),
                     if bad { "bad" } else { "good" }
                 ));
-                i32::from(bad)
+                if bad {
+                    ExitStatus::GateFailed
+                } else {
+                    ExitStatus::Pass
+                }
             }
             Err(e) => {
                 print_stderr(&format!("perfgate bisect: skipping this commit: {e}\n"));
-                125
+                ExitStatus::BisectSkip
             }
         },
-        _ => 125,
-    };
-    std::process::exit(code)
+        _ => ExitStatus::BisectSkip,
+    })
 }

@@ -23,8 +23,7 @@ use std::io::Write;
 use crate::cli::{Cli, Command};
 use crate::error::{Error, ExitStatus, Result};
 
-/// Seed of the bootstrap when none is given: fixed, so the same samples give the same interval.
-pub const DEFAULT_SEED: u64 = 0x5eed_0f9e_7fa7_e500;
+pub use crate::cli::values::DEFAULT_SEED;
 
 pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
