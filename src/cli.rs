@@ -177,7 +177,7 @@ pub struct RunArgs {
     /// The ad-hoc command is a harness (`cargo bench`, ...): run it (once, or --runs times,
     /// each in its own process) and read its output with this adapter (a `perfgate ingest
     /// --format` name, or `auto`).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = values::harness_format(), hide_possible_values = true)]
     pub adapter: Option<String>,
     /// With --adapter: read this file or directory the harness writes instead of its stdout.
     #[arg(long, value_name = "PATH", requires = "adapter")]
@@ -276,7 +276,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args, Clone)]
 pub struct IngestArgs {
     /// The harness format, or `auto` to detect it.
-    #[arg(long, default_value = "auto", value_name = "FORMAT")]
+    #[arg(long, default_value = "auto", value_name = "FORMAT", value_parser = values::harness_format())]
     pub format: String,
     /// A file, a directory (criterion's target/criterion, iai's output, asv's results/), or
     /// `-` for stdin.
@@ -415,7 +415,7 @@ pub struct VersusArgs {
     #[arg(long, default_value_t = 2, value_name = "N")]
     pub warmup: u32,
     /// How outputs must agree: hash (byte-identical stdout), lines, json, numeric.
-    #[arg(long, default_value = "hash", value_name = "HOW")]
+    #[arg(long, default_value = "hash", value_name = "HOW", value_parser = ["hash", "lines", "json", "numeric"])]
     pub compare_output: String,
     /// Tolerance for numeric/json output comparison (absolute or relative, whichever is looser).
     #[arg(long, default_value_t = 0.0, value_name = "X")]

@@ -15,6 +15,11 @@ pub fn threshold_pct(text: &str) -> Result<f64, String> {
     }
 }
 
+/// `ingest --format` and `run --adapter`: a harness format perfgate reads, or `auto`.
+pub fn harness_format() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(std::iter::once("auto").chain(crate::ingest::names()))
+}
+
 /// `--fdr`: the false discovery rate held across a comparison's tests, or none.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fdr(pub Option<f64>);

@@ -139,13 +139,8 @@ fn adhoc_config(args: &RunArgs) -> Result<Config> {
     };
     let name = args.name.clone().unwrap_or_else(|| exec.display());
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    // clap accepts only known adapters (`cli::values::harness_format`).
     let harness = match &args.adapter {
-        Some(format) if format != "auto" && crate::ingest::adapter(format).is_none() => {
-            return Err(Error::Usage(format!(
-                "--adapter: unknown adapter `{format}` (known: auto, {})",
-                crate::ingest::names().join(", ")
-            )))
-        }
         // With a harness, `--runs N` runs it N times, each in its own process.
         Some(format) => Some(config::Harness {
             format: format.clone(),
