@@ -139,16 +139,13 @@ fn adhoc_config(args: &RunArgs) -> Result<Config> {
     };
     let name = args.name.clone().unwrap_or_else(|| exec.display());
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    // clap accepts only known adapters (`cli::values::harness_format`).
-    let harness = match &args.adapter {
-        // With a harness, `--runs N` runs it N times, each in its own process.
-        Some(format) => Some(config::Harness {
-            format: format.clone(),
-            output: args.adapter_output.as_ref().map(|o| cwd.join(o)),
-            processes: args.runs.unwrap_or(1).max(1),
-        }),
-        None => None,
-    };
+    // clap accepts only known adapters (`cli::values::harness_format`). With a harness,
+    // `--runs N` runs it N times, each in its own process.
+    let harness = args.adapter.as_ref().map(|format| config::Harness {
+        format: format.clone(),
+        output: args.adapter_output.as_ref().map(|o| cwd.join(o)),
+        processes: args.runs.unwrap_or(1).max(1),
+    });
     let bench = BenchSpec {
         name,
         exec,
