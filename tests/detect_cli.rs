@@ -5,9 +5,54 @@ mod common;
 
 use common::{perfgate, run, write};
 
+/// The JSON `detect` printed, checked against `schema/detect.schema.json`.
 fn json_of(r: &common::Run) -> serde_json::Value {
     assert_eq!(r.code, 0, "{}", r.stderr);
-    serde_json::from_str(&r.stdout).unwrap()
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let errors = schema_errors(&doc);
+    assert!(errors.is_empty(), "{errors:?} in {doc}");
+    doc
+}
+
+fn schema_errors(doc: &serde_json::Value) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/detect.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::meta::validate(&schema).expect("a valid JSON Schema");
+    let validator = jsonschema::options().build(&schema).unwrap();
+    validator.iter_errors(doc).map(|e| e.to_string()).collect()
+}
+
+/// The schema rejects what `detect` must never write.
+#[test]
+fn the_schema_is_not_vacuous() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("s.json"),
+        &serde_json::json!({"stepped": stepped()}).to_string(),
+    );
+    let good = json_of(&run(perfgate()
+        .args(["detect", "--format", "json", "--input", "s.json"])
+        .current_dir(dir.path())));
+    let mut broken = Vec::new();
+    let mut no_index = good.clone();
+    no_index["series"][0]["change_points"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("index");
+    broken.push(no_index);
+    let mut sideways = good.clone();
+    sideways["series"][0]["change_points"][0]["direction"] = "sideways".into();
+    broken.push(sideways);
+    let mut bad_alpha = good.clone();
+    bad_alpha["options"]["alpha"] = 1.5.into();
+    broken.push(bad_alpha);
+    let mut extra = good.clone();
+    extra["series"][0]["colour"] = "red".into();
+    broken.push(extra);
+    for doc in &broken {
+        assert!(!schema_errors(doc).is_empty(), "accepted: {doc}");
+    }
 }
 
 /// 60 values around 10 (a fixed wobble of +-3%), then 40 around 12.
