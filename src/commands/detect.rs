@@ -79,16 +79,13 @@ fn options(args: &DetectArgs, config: Option<&crate::config::Config>) -> Result<
         window: args.window.unwrap_or(from_config.window),
         ..from_config
     };
-    if let Err(m) = crate::config::detect::check(&opts, "") {
-        // "key = value: why" as the flag that set it.
-        let (what, why) = m.split_once(": ").unwrap_or((m.as_str(), ""));
-        let (key, value) = what.split_once(" = ").unwrap_or((what, ""));
-        let flag = match key {
+    if let Err(e) = crate::config::detect::check(&opts) {
+        let flag = match e.key {
             "alpha" => "--alpha",
             "min_change_pct" => "--min-change",
             _ => "--window",
         };
-        return Err(Error::Usage(format!("{flag} {value}: {why}")));
+        return Err(Error::Usage(format!("{flag} {}: must {}", e.value, e.must)));
     }
     Ok(opts)
 }

@@ -245,7 +245,6 @@ fn is_comparison(text: &str) -> bool {
 
 /// Every recorded series (matching --bench/--metric), oldest point first.
 fn history(args: &ReportArgs, inputs: &Inputs) -> Result<Vec<MetricSeries>> {
-    let detect_opts = inputs.detect.clone();
     let Some(store) = &inputs.store else {
         return Ok(Vec::new());
     };
@@ -269,7 +268,7 @@ fn history(args: &ReportArgs, inputs: &Inputs) -> Result<Vec<MetricSeries>> {
             continue;
         };
         let medians: Vec<f64> = points.iter().map(|p| p.summary.median).collect();
-        let change_points = crate::stats::changepoint::detect(&medians, &detect_opts);
+        let change_points = crate::stats::changepoint::detect(&medians, &inputs.detect);
         let baseline_value = inputs
             .baseline
             .as_ref()

@@ -24,7 +24,7 @@ impl RawDetect {
             window: self.window.unwrap_or(defaults.window),
             ..defaults
         };
-        check(&opts, "[detect] ")?;
+        check(&opts).map_err(|e| format!("[detect] {} = {}: must {}", e.key, e.value, e.must))?;
         Ok(opts)
     }
 }
@@ -32,26 +32,44 @@ impl RawDetect {
 /// The largest `window`: a step is judged by at most this many points on each side.
 pub const MAX_WINDOW: usize = 10_000;
 
-/// Checks `alpha`, `min_change_pct` and `window`; `prefix` says where they came from in the
-/// error (`[detect] ` in the config, empty for the command line).
-pub fn check(opts: &DetectOptions, prefix: &str) -> Result<(), String> {
+/// An option out of its range: which one, the value given, and what it must be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutOfRange {
+    /// `alpha`, `min_change_pct` or `window`, as in `[detect]`.
+    pub key: &'static str,
+    pub value: String,
+    pub must: String,
+}
+
+/// Checks `alpha`, `min_change_pct` and `window`.
+pub fn check(opts: &DetectOptions) -> Result<(), OutOfRange> {
+    let out = |key, value: &dyn std::fmt::Display, must: String| {
+        Err(OutOfRange {
+            key,
+            value: value.to_string(),
+            must,
+        })
+    };
     if !(opts.alpha > 0.0 && opts.alpha < 1.0) {
-        return Err(format!(
-            "{prefix}alpha = {}: must be above 0 and below 1 (e.g. 0.01)",
-            opts.alpha
-        ));
+        return out(
+            "alpha",
+            &opts.alpha,
+            "be above 0 and below 1 (e.g. 0.01)".into(),
+        );
     }
     if !(opts.min_change_pct.is_finite() && opts.min_change_pct >= 0.0) {
-        return Err(format!(
-            "{prefix}min_change_pct = {}: must be a percentage of 0 or more",
-            opts.min_change_pct
-        ));
+        return out(
+            "min_change_pct",
+            &opts.min_change_pct,
+            "be a percentage of 0 or more".into(),
+        );
     }
     if !(opts.min_segment..=MAX_WINDOW).contains(&opts.window) {
-        return Err(format!(
-            "{prefix}window = {}: must be {} to {MAX_WINDOW} points",
-            opts.window, opts.min_segment
-        ));
+        return out(
+            "window",
+            &opts.window,
+            format!("be {} to {MAX_WINDOW} points", opts.min_segment),
+        );
     }
     Ok(())
 }

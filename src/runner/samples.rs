@@ -48,8 +48,7 @@ impl BenchSamples {
         self.wall_time.is_empty()
     }
 
-    /// Builds the metrics; each summary's bootstrap stream is derived from `seed` and the
-    /// metric's full name, so it does not depend on the order of benchmarks.
+    /// Builds the metrics, each with its summary.
     pub fn into_metrics(self, throughput: Option<&Throughput>) -> Vec<Metric> {
         let runs = self.wall_time.len();
         let throughput_samples = throughput.map(|t| {

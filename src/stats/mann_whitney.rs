@@ -9,32 +9,9 @@ pub fn mann_whitney_u(x: &[f64], y: &[f64]) -> Option<(f64, f64)> {
     if n1 < 2 || n2 < 2 || !x.iter().chain(y).all(|v| v.is_finite()) {
         return None;
     }
-    let mut all: Vec<(f64, bool)> = x
-        .iter()
-        .map(|&v| (v, true))
-        .chain(y.iter().map(|&v| (v, false)))
-        .collect();
-    all.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let n = all.len();
-    // Mid-ranks, and the tie term sum(t^3 - t).
-    let mut rank_sum_x = 0.0;
-    let mut ties = 0.0;
-    let mut i = 0;
-    while i < n {
-        let mut j = i;
-        while j + 1 < n && all[j + 1].0 == all[i].0 {
-            j += 1;
-        }
-        let t = (j - i + 1) as f64;
-        let mid_rank = (i + j) as f64 / 2.0 + 1.0;
-        rank_sum_x += mid_rank * all[i..=j].iter().filter(|(_, is_x)| *is_x).count() as f64;
-        ties += t * t * t - t;
-        i = j + 1;
-    }
-    let (n1f, n2f, nf) = (n1 as f64, n2 as f64, n as f64);
-    let u1 = rank_sum_x - n1f * (n1f + 1.0) / 2.0;
+    let (u1, var) = u_and_variance(x, y, &mut Vec::with_capacity(n1 + n2));
+    let (n1f, n2f) = (n1 as f64, n2 as f64);
     let mu = n1f * n2f / 2.0;
-    let var = n1f * n2f / 12.0 * ((nf + 1.0) - ties / (nf * (nf - 1.0)));
     if var <= 0.0 {
         // Every value equal: no evidence of a difference.
         return Some((u1, 1.0));
@@ -43,6 +20,36 @@ pub fn mann_whitney_u(x: &[f64], y: &[f64]) -> Option<(f64, f64)> {
     let z = (u - mu - 0.5) / var.sqrt();
     let p = (2.0 * normal_sf(z)).min(1.0);
     Some((u1, p))
+}
+
+/// U of `x` against `y` (mid-ranks for ties) and its variance under no difference, with the
+/// tie correction; `buf` is scratch space, so that a caller testing many windows allocates
+/// once.
+pub(crate) fn u_and_variance(x: &[f64], y: &[f64], buf: &mut Vec<(f64, bool)>) -> (f64, f64) {
+    buf.clear();
+    buf.extend(x.iter().map(|&v| (v, true)));
+    buf.extend(y.iter().map(|&v| (v, false)));
+    buf.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let n = buf.len();
+    // Mid-ranks, and the tie term sum(t^3 - t).
+    let mut rank_sum_x = 0.0;
+    let mut ties = 0.0;
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && buf[j + 1].0 == buf[i].0 {
+            j += 1;
+        }
+        let t = (j - i + 1) as f64;
+        let mid_rank = (i + j) as f64 / 2.0 + 1.0;
+        rank_sum_x += mid_rank * buf[i..=j].iter().filter(|(_, is_x)| *is_x).count() as f64;
+        ties += t * t * t - t;
+        i = j + 1;
+    }
+    let (n1f, n2f, nf) = (x.len() as f64, y.len() as f64, n as f64);
+    let u1 = rank_sum_x - n1f * (n1f + 1.0) / 2.0;
+    let var = n1f * n2f / 12.0 * ((nf + 1.0) - ties / (nf * (nf - 1.0)));
+    (u1, var)
 }
 
 /// P(Z > z) for a standard normal, via the complementary error function.

@@ -15,8 +15,8 @@ pub use bootstrap::{
     bootstrap_ci, bootstrap_relative_change_ci, resamples_for, BOOTSTRAP_RESAMPLES,
 };
 pub use descriptive::{mad, mean, median, percentile, percentile_sorted, stddev};
-pub(crate) use mann_whitney::normal_sf;
 pub use mann_whitney::{benjamini_hochberg, mann_whitney_u};
+pub(crate) use mann_whitney::{normal_sf, u_and_variance};
 pub use outliers::{tukey_outliers, OutlierCounts};
 pub use rng::SplitMix64;
 pub use scaling::{got_worse, Complexity, ScalingFit};

@@ -118,7 +118,7 @@ fn pct(a: f64, b: f64) -> f64 {
 /// two levels split at `k` fit those points better than a straight line does. Slow drift
 /// moves the windows' medians apart, but a line fits it; a step, alone or on top of a drift
 /// smaller than itself, fits two levels.
-fn is_sharp_step(seg: &[f64], k: usize, opts: &DetectOptions) -> bool {
+fn is_step_not_drift(seg: &[f64], k: usize, opts: &DetectOptions) -> bool {
     let w = opts.window.max(opts.min_segment);
     let (left, right) = (&seg[k - w.min(k)..k], &seg[k..k + w.min(seg.len() - k)]);
     let (before, after) = (median(left), median(right));

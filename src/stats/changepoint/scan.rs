@@ -14,7 +14,7 @@
 //! without a step gets about 10 alpha false alarms, 100 points about alpha, so the false-alarm
 //! rate per 100 points does not grow with the history.
 
-use super::{is_sharp_step, DetectOptions};
+use super::{is_step_not_drift, DetectOptions};
 
 /// The best point of `seg` by the windowed rank statistic among those that are big enough,
 /// sharp steps, and its false-alarm rate per 100 points; `None` when that rate is above
@@ -41,7 +41,7 @@ pub(super) fn try_scan(seg: &[f64], opts: &DetectOptions) -> Option<(usize, f64)
         let around = &z[i.saturating_sub(reach)..(i + reach + 1).min(z.len())];
         let peak = around.iter().all(|&other| other <= zi);
         let k = i + m;
-        if peak && best.is_none_or(|(_, b)| zi > b) && is_sharp_step(seg, k, opts) {
+        if peak && best.is_none_or(|(_, b)| zi > b) && is_step_not_drift(seg, k, opts) {
             best = Some((k, zi));
         }
     }
@@ -51,34 +51,13 @@ pub(super) fn try_scan(seg: &[f64], opts: &DetectOptions) -> Option<(usize, f64)
 }
 
 /// Standardised Mann-Whitney statistic of `right` against `left` (positive when `right`'s
-/// values are larger), ties ranked by their average, with the tie-corrected variance; 0 when
-/// every value is the same.
+/// values are larger), without continuity correction; 0 when every value is the same.
 pub(super) fn mann_whitney_z(left: &[f64], right: &[f64], buf: &mut Vec<(f64, bool)>) -> f64 {
-    buf.clear();
-    buf.extend(left.iter().map(|&x| (x, false)));
-    buf.extend(right.iter().map(|&x| (x, true)));
-    buf.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    let (n1, n2) = (left.len() as f64, right.len() as f64);
-    let n = n1 + n2;
-    let (mut right_ranks, mut ties) = (0.0, 0.0);
-    let mut i = 0;
-    while i < buf.len() {
-        let mut j = i;
-        while j + 1 < buf.len() && buf[j + 1].0 == buf[i].0 {
-            j += 1;
-        }
-        let mid = (i + j) as f64 / 2.0 + 1.0;
-        right_ranks += mid * buf[i..=j].iter().filter(|e| e.1).count() as f64;
-        let t = (j - i + 1) as f64;
-        ties += t * t * t - t;
-        i = j + 1;
-    }
-    let u = right_ranks - n2 * (n2 + 1.0) / 2.0;
-    let var = n1 * n2 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)));
+    let (u, var) = crate::stats::u_and_variance(right, left, buf);
     if var <= 0.0 {
         return 0.0;
     }
-    (u - n1 * n2 / 2.0) / var.sqrt()
+    (u - left.len() as f64 * right.len() as f64 / 2.0) / var.sqrt()
 }
 
 /// Expected crossings of |z| by the scan of `positions` points with windows of `w`, per 100

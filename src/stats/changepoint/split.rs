@@ -3,7 +3,7 @@
 //! bump of the segment.
 
 use super::{
-    is_sharp_step, pct, two_levels_beat_a_line, DetectOptions, SplitMix64, WHOLE_SEGMENT_MARGIN,
+    is_step_not_drift, pct, two_levels_beat_a_line, DetectOptions, SplitMix64, WHOLE_SEGMENT_MARGIN,
 };
 use crate::stats::median;
 
@@ -66,7 +66,7 @@ fn permutation_p(
 }
 
 /// One change point in `seg`: the best split of the whole segment, kept when it is a big
-/// enough, sharp step ([`super::is_sharp_step`]) and significant.
+/// enough, sharp step ([`super::is_step_not_drift`]) and significant.
 pub(super) fn try_split(
     seg: &[f64],
     r: &[f64],
@@ -74,7 +74,7 @@ pub(super) fn try_split(
     rng: &mut SplitMix64,
 ) -> Option<(usize, f64)> {
     let (k, z) = best_split(r, opts.min_segment)?;
-    if !is_sharp_step(seg, k, opts) || !two_levels_beat_a_line(seg, k, WHOLE_SEGMENT_MARGIN) {
+    if !is_step_not_drift(seg, k, opts) || !two_levels_beat_a_line(seg, k, WHOLE_SEGMENT_MARGIN) {
         return None;
     }
     let p = permutation_p(
