@@ -67,8 +67,9 @@ another build: PERFGATE=/work/main/target/release/perfgate ... Requires numpy, s
 apache-otava; run with plain python3 the script creates target/eval-venv and installs them
 (pip, PyPI), then runs itself there. From the repository root after `cargo build --release`:
 
-  target/eval-venv/bin/python bench/detection/evaluate.py [TRIALS]      full, ~20 minutes on
-        2 cores (pairs: TRIALS trials per cell, default 60; histories: 3 series per step size
+  target/eval-venv/bin/python bench/detection/evaluate.py [TRIALS]      full, 5-20 minutes on
+        2 cores (2026-12-01: 4.7 min, and 19.3 min for the previous detector while the
+        machine was busy; pairs: TRIALS trials per cell, default 60; histories: 3 series per step size
         of each step category and 6 per category without a step, for every workload and
         length: 1,248 series per noise level)
   ... evaluate.py --quick                   histories (2 per step cell, 4 per no-step cell, up
