@@ -237,22 +237,21 @@ fn inputs_larger_than_the_limit_are_refused_from_files_and_stdin() {
         r.stderr
     );
     // The limit is the user's: one byte less than the report refuses it, its size reads it.
-    let r = run(perfgate()
-        .args(["compare", "--threshold-pct", "1000"])
-        .arg(&report)
-        .arg(&report)
-        .env("PERFGATE_MAX_INPUT_BYTES", (size - 1).to_string()));
+    let compare_under = |limit: u64| {
+        run(perfgate()
+            .args(["compare", "--threshold-pct", "1000"])
+            .arg(&report)
+            .arg(&report)
+            .env("PERFGATE_MAX_INPUT_BYTES", limit.to_string()))
+    };
+    let r = compare_under(size - 1);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("is larger than the input limit of"),
         "{}",
         r.stderr
     );
-    let r = run(perfgate()
-        .args(["compare", "--threshold-pct", "1000"])
-        .arg(&report)
-        .arg(&report)
-        .env("PERFGATE_MAX_INPUT_BYTES", size.to_string()));
+    let r = compare_under(size);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = run(perfgate()
         .args(["compare"])
