@@ -94,8 +94,8 @@ fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let (b, c) = (dir.path().join("base.json"), dir.path().join("cur.json"));
-    perfgate::report::write_json(&b, &base).unwrap();
-    perfgate::report::write_json(&c, &cur).unwrap();
+    perfgate::model::file::write_json(&b, &base).unwrap();
+    perfgate::model::file::write_json(&c, &cur).unwrap();
     let exe = env!("CARGO_BIN_EXE_perfgate");
     let mut e2e = Vec::new();
     for _ in 0..5 {

@@ -1,11 +1,6 @@
 //! Where a report comes from: the machine, the git checkout, the devices present, the time.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-
-use sha2::{Digest, Sha256};
-
-use crate::model::{GitInfo, Machine};
+use crate::model::Machine;
 
 /// Reads the machine description. The id hashes what decides performance and survives a
 /// reboot: architecture, CPU model, core count, memory (whole GiB), OS, and the kernel's
@@ -43,7 +38,7 @@ pub fn machine() -> Machine {
     let kernel_major_minor: String = kernel.split('.').take(2).collect::<Vec<_>>().join(".");
     let gib = (memory_bytes as f64 / (1u64 << 30) as f64).round() as u64;
     let fingerprint = format!("{arch}|{cpu_model}|{cores}|{gib}GiB|{os}|{kernel_major_minor}");
-    let id = hex(&Sha256::digest(fingerprint.as_bytes()))[..16].to_string();
+    let id = crate::digest::sha256_hex(fingerprint.as_bytes())[..16].to_string();
     Machine {
         id,
         hostname,
@@ -84,46 +79,6 @@ fn uname() -> (String, String) {
     (field(&u.nodename), field(&u.release))
 }
 
-/// The git state of the checkout containing `dir`, or `None` outside a repository (or without
-/// git installed).
-pub fn git_info(dir: &Path) -> Option<GitInfo> {
-    let git = |args: &[&str]| -> Option<String> {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-    };
-    let commit = git(&["rev-parse", "HEAD"])?;
-    let branch = git(&["symbolic-ref", "--short", "-q", "HEAD"]).filter(|b| !b.is_empty());
-    let dirty =
-        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
-    Some(GitInfo {
-        commit,
-        branch,
-        dirty,
-    })
-}
-
-/// The top of the git work tree containing `dir`, or `None` outside one (or without git).
-pub fn git_toplevel(dir: &Path) -> Option<std::path::PathBuf> {
-    let out = Command::new("git")
-        .args(["rev-parse", "--show-toplevel"])
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
-}
-
 /// Whether a device is present on this machine. `cpu` always is; `cuda` when the NVIDIA
 /// driver's NVML finds a GPU (or `PERFGATE_FAKE_GPU` fakes one). `PERFGATE_FAKE_DEVICES` (comma-separated) adds devices, for tests.
 pub fn device_present(device: &str) -> bool {
@@ -146,14 +101,6 @@ pub fn timestamp_utc() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,14 +113,5 @@ mod tests {
         assert_eq!(a.id.len(), 16);
         assert!(a.cores >= 1);
         assert!(a.memory_bytes > 0);
-    }
-
-    #[test]
-    fn sha256_of_abc_matches_fips_180_2() {
-        // FIPS 180-2, appendix B.1.
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
     }
 }

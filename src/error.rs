@@ -24,7 +24,7 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] StoreError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -32,7 +32,7 @@ pub enum Error {
     },
     /// Ctrl-C (or SIGTERM, SIGHUP) stopped the benchmarks: nothing was written or recorded.
     #[error("{0}")]
-    Interrupted(crate::runner::Interruption),
+    Interrupted(Interruption),
 }
 
 impl Error {
@@ -53,6 +53,62 @@ impl Error {
             path: path.into(),
             message: message.into(),
         }
+    }
+}
+
+/// Why a history store cannot do what was asked. Defined here, not in `store`, so that
+/// this module depends on nothing above it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file cannot be used as a perfgate store: not SQLite, another program's database, a
+    /// store written by a newer perfgate. The file is left exactly as it was.
+    #[error("{}: {message}", path.display())]
+    Unusable { path: PathBuf, message: String },
+    /// A database operation failed (disk full, I/O error, lock not obtained in time).
+    #[error("{}: {message}", path.display())]
+    Database { path: PathBuf, message: String },
+    /// A run id that is not in the store.
+    #[error("{}: no recorded run with id {id}", path.display())]
+    NoSuchRun { path: PathBuf, id: i64 },
+}
+
+/// `SIGINT`, `SIGTERM`, `SIGHUP`, or `signal N`.
+pub fn signal_name(signal: i32) -> String {
+    match signal {
+        libc::SIGINT => "SIGINT".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGHUP => "SIGHUP".into(),
+        s => format!("signal {s}"),
+    }
+}
+
+/// What an interruption stopped: the one line perfgate prints, and the exit code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interruption {
+    pub signal: i32,
+    /// The benchmark that was running when it came.
+    pub bench: Option<String>,
+    /// What of it was stopped, and how its cleanup went.
+    pub during: Option<String>,
+}
+
+impl Interruption {
+    /// The shell's convention: 128 + the signal (130 for Ctrl-C, 143 for SIGTERM).
+    pub fn exit_code(&self) -> i32 {
+        128 + self.signal
+    }
+}
+
+impl std::fmt::Display for Interruption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "interrupted by {}", signal_name(self.signal))?;
+        if let Some(bench) = &self.bench {
+            write!(f, " during benchmark `{bench}`")?;
+        }
+        if let Some(during) = &self.during {
+            write!(f, ": {during}")?;
+        }
+        write!(f, "; no report was written and nothing was recorded")
     }
 }
 

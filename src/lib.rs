@@ -3,29 +3,30 @@
 //! The binary (`src/main.rs`) only parses arguments and maps outcomes to exit codes.
 
 pub mod attest;
-pub mod baseline;
 pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod context;
+pub mod digest;
 pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod gate;
+pub mod git;
 pub mod ingest;
 pub mod model;
 pub mod read;
 pub mod render;
-pub mod report;
 pub mod runner;
-pub mod scaling;
 pub mod shell;
 pub mod stats;
 pub mod store;
 pub mod strict_json;
 pub mod tmpdir;
-pub mod trend;
 pub mod versus;
+
+#[cfg(test)]
+mod layers;
 
 pub use error::{Error, ExitStatus, Result};

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use common::{perfgate, read_json, run, write, Run};
 use perfgate::attest::canonical::seal;
-use perfgate::context::sha256_hex;
+use perfgate::digest::sha256_hex;
 
 fn pg(dir: &Path, args: &[&str]) -> Run {
     run(perfgate().args(args).current_dir(dir))

@@ -287,7 +287,7 @@ fn fuzz_every_ingest_adapter_on_arbitrary_bytes() {
                 Ok((name, parsed)) => {
                     let report = ingest::to_report(name, parsed, &ctx);
                     let json = serde_json::to_string(&report).unwrap();
-                    if let Err(e) = perfgate::report::parse_report(&json) {
+                    if let Err(e) = perfgate::model::file::parse_report(&json) {
                         panic!("{format} on {case}: its report is refused: {e}");
                     }
                 }
@@ -309,11 +309,12 @@ fn fuzz_the_report_parser() {
         "report",
         inputs("report", JSON_TOKENS, &real),
         |case, bytes| {
-            match perfgate::report::parse_report(&text(bytes)) {
+            match perfgate::model::file::parse_report(&text(bytes)) {
                 Err(e) => one_line("report", case, &e),
                 // Valid: it survives a write and a read unchanged.
                 Ok(r) => {
-                    let again = perfgate::report::parse_report(&serde_json::to_string(&r).unwrap());
+                    let again =
+                        perfgate::model::file::parse_report(&serde_json::to_string(&r).unwrap());
                     assert_eq!(again.as_ref(), Ok(&r), "report on {case}");
                 }
             }
@@ -423,9 +424,9 @@ fn fuzz_the_small_parsers() {
             Err(e) => one_line("duration", case, &e),
             Ok(d) => assert!(d <= perfgate::config::MAX_DURATION, "duration on {case}"),
         }
-        if perfgate::gate::rules::glob_check(&t).is_ok() {
+        if perfgate::model::threshold::glob_check(&t).is_ok() {
             assert!(
-                perfgate::gate::rules::glob_match(&t, &t.replace(['*', '?'], ""))
+                perfgate::model::threshold::glob_match(&t, &t.replace(['*', '?'], ""))
                     || t.contains('?')
             );
         }

@@ -3,9 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use perfgate::gate::{
-    compare, rules::Quantity, CompareOptions, Comparison, Overall, ThresholdRule, Verdict,
-};
+use perfgate::gate::{compare, CompareOptions, Comparison, Overall, ThresholdRule, Verdict};
+use perfgate::model::threshold::Quantity;
 use perfgate::model::{
     BenchStatus, BenchmarkResult, Direction, Machine, Metric, Report, Tool, SCHEMA_VERSION,
 };

@@ -120,7 +120,7 @@ fn hash_reader(mut reader: impl Read) -> io::Result<(String, u64)> {
         hasher.update(&buf[..n]);
         total += n as u64;
     }
-    Ok((crate::context::hex(&hasher.finalize()), total))
+    Ok((crate::digest::hex(&hasher.finalize()), total))
 }
 
 /// The entry of the regular file at `path`, named `name`. A JSON document within the input
@@ -191,7 +191,7 @@ mod tests {
     fn a_file_is_hashed_in_blocks_as_a_whole() {
         let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         let (hash, len) = hash_reader(&data[..]).unwrap();
-        assert_eq!(hash, crate::context::sha256_hex(&data));
+        assert_eq!(hash, crate::digest::sha256_hex(&data));
         assert_eq!(len, 200_000);
     }
 }

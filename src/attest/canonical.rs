@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::context::sha256_hex;
+use crate::digest::sha256_hex;
 
 /// The top-level field that holds the seal of an attestation or a replay manifest.
 pub const SEAL_FIELD: &str = "manifest_sha256";

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::replay::Executable;
 use crate::config::{BenchSpec, Exec};
-use crate::context::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::runner::{Executor, RunRequest};
 
 /// The program a `shell` benchmark starts.

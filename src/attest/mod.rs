@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use verify::{verify, ArtifactCheck, Verification};
 
-use crate::context::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::model::{BenchStatus, GitInfo, Machine, Tool};
 
 pub const ATTESTATION_SCHEMA_VERSION: u32 = 1;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::canonical::{canonical_json, seal, seal_of};
-use crate::context::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::model::Tool;
 
 pub const REPLAY_KIND: &str = "perfgate-replay-manifest";

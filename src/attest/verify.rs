@@ -87,7 +87,7 @@ pub fn verify(
 mod tests {
     use super::*;
     use crate::attest::{artifact, build, tests::context};
-    use crate::context::sha256_hex;
+    use crate::digest::sha256_hex;
 
     fn sample() -> String {
         let att = build(

@@ -19,9 +19,10 @@ use crate::attest::replay::{self, OutputCheck, ReplayInputs, ReplayManifest};
 use crate::attest::{self, exec, ArtifactCheck, Verification, ATTESTATION_JSON, ATTESTATION_MD};
 use crate::cli::{AttestArgs, ReplayArgs};
 use crate::config::Config;
-use crate::context::{self, sha256_hex};
+use crate::context;
+use crate::digest::sha256_hex;
 use crate::error::{Error, ExitStatus, Result};
-use crate::report::write_atomic;
+use crate::model::file::write_atomic;
 use crate::runner::ProcessExecutor;
 
 pub fn attest(args: AttestArgs) -> Result<ExitStatus> {
@@ -84,7 +85,7 @@ pub fn attest(args: AttestArgs) -> Result<ExitStatus> {
     }
     let ctx = attest::Context {
         timestamp_utc: context::timestamp_utc(),
-        git: context::git_info(Path::new(".")),
+        git: crate::git::info(Path::new(".")),
         machine: context::machine(),
         suite: config.as_ref().map(|c| c.suite.clone()),
         config_sha256: config.as_ref().map(|c| c.sha256.clone()),

@@ -3,7 +3,6 @@
 use super::common;
 use super::compare::with_default_thresholds;
 use super::print_stdout;
-use crate::baseline::{moved_to, pool};
 use crate::cli::{
     BaselineCommand, BaselineExportArgs, BaselineImportArgs, BaselineNameArgs, BaselineSaveArgs,
     StoreArgs,
@@ -11,9 +10,10 @@ use crate::cli::{
 use crate::config::Config;
 use crate::context;
 use crate::error::{Error, ExitStatus, Result};
+use crate::gate::baseline::{moved_to, pool};
+use crate::model::file::{read_report, write_json};
 use crate::model::Report;
 use crate::render::{style::table, style::Style, terminal};
-use crate::report::{read_report, write_json};
 use crate::store::{BaselineKey, RunFilter, SqliteStore, Store};
 
 pub fn baseline(cmd: BaselineCommand) -> Result<ExitStatus> {

@@ -10,29 +10,12 @@ use std::process::Command;
 use super::{print_stderr, print_stdout};
 use crate::cli::{BisectArgs, BisectStepArgs, DeviceArg, RunArgs};
 use crate::error::{Error, ExitStatus, Result};
+use crate::git;
 use crate::model::BenchStatus;
 use crate::render::human::{format_pct, format_value};
 
 /// Below this relative step between GOOD and BAD there is nothing to bisect.
 const MIN_STEP: f64 = 0.03;
-
-fn git(args: &[&str]) -> Result<String> {
-    let out = Command::new("git")
-        .args(args)
-        .output()
-        .map_err(|e| Error::Io {
-            context: "cannot run git".into(),
-            source: e,
-        })?;
-    if !out.status.success() {
-        return Err(Error::Usage(format!(
-            "git {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
 
 /// The benchmark's median `metric` at the checked-out commit, and its unit.
 fn measure(config: &Path, bench: &str, metric: &str, runs: u32) -> Result<(f64, String)> {
@@ -101,30 +84,30 @@ fn build(cmd: Option<&str>) -> Result<bool> {
 }
 
 pub fn bisect(args: BisectArgs) -> Result<ExitStatus> {
-    if !git(&["status", "--porcelain", "--untracked-files=no"])?.is_empty() {
+    if !git::run(None, &["status", "--porcelain", "--untracked-files=no"])?.is_empty() {
         return Err(Error::Usage(
             "the work tree has uncommitted changes: commit or stash them before bisecting".into(),
         ));
     }
-    let top = git(&["rev-parse", "--show-toplevel"])?;
+    let top = git::run(None, &["rev-parse", "--show-toplevel"])?;
     std::env::set_current_dir(&top).map_err(|e| Error::Io {
         context: format!("cannot enter {top}"),
         source: e,
     })?;
-    let start = git(&["rev-parse", "--abbrev-ref", "HEAD"])?;
+    let start = git::run(None, &["rev-parse", "--abbrev-ref", "HEAD"])?;
     let start = if start == "HEAD" {
-        git(&["rev-parse", "HEAD"])?
+        git::run(None, &["rev-parse", "HEAD"])?
     } else {
         start
     };
     let outcome = run_bisect(&args);
-    let _ = git(&["bisect", "reset"]);
-    let _ = git(&["checkout", "-q", &start]);
+    let _ = git::run(None, &["bisect", "reset"]);
+    let _ = git::run(None, &["checkout", "-q", &start]);
     outcome
 }
 
 fn level_at(args: &BisectArgs, rev: &str) -> Result<(f64, String)> {
-    git(&["checkout", "-q", rev])?;
+    git::run(None, &["checkout", "-q", rev])?;
     if !build(args.build.as_deref())? {
         return Err(Error::Usage(format!("the build fails at {rev}")));
     }
@@ -155,36 +138,35 @@ fn run_bisect(args: &BisectArgs) -> Result<ExitStatus> {
             MIN_STEP * 100.0
         )));
     }
-    git(&["bisect", "start", &args.bad, &args.good])?;
+    git::run(None, &["bisect", "start", &args.bad, &args.good])?;
     let exe = std::env::current_exe().map_err(|e| Error::Io {
         context: "cannot find perfgate's own path".into(),
         source: e,
     })?;
-    let mut cmd = Command::new("git");
-    cmd.args(["bisect", "run"])
-        .arg(&exe)
-        .args([
-            "bisect-step",
-            "--bench",
-            &args.bench,
-            "--metric",
-            &args.metric,
-        ])
-        .args(["--runs", &args.runs.to_string(), "--config"])
-        .arg(&args.config)
-        .args([
-            "--good-level",
-            &good.to_string(),
-            "--bad-level",
-            &bad.to_string(),
-        ]);
-    if let Some(b) = &args.build {
-        cmd.args(["--build", b]);
+    let mut argv: Vec<std::ffi::OsString> = vec!["bisect".into(), "run".into(), exe.into()];
+    let runs = args.runs.to_string();
+    let (good_level, bad_level) = (good.to_string(), bad.to_string());
+    for a in [
+        "bisect-step",
+        "--bench",
+        &args.bench,
+        "--metric",
+        &args.metric,
+        "--runs",
+        &runs,
+    ] {
+        argv.push(a.into());
     }
-    let out = cmd.output().map_err(|e| Error::Io {
-        context: "cannot run git bisect".into(),
-        source: e,
-    })?;
+    argv.push("--config".into());
+    argv.push(args.config.clone().into_os_string());
+    for a in ["--good-level", &good_level, "--bad-level", &bad_level] {
+        argv.push(a.into());
+    }
+    if let Some(b) = &args.build {
+        argv.push("--build".into());
+        argv.push(b.into());
+    }
+    let out = git::output(None, &argv)?;
     let text = String::from_utf8_lossy(&out.stdout);
     print_stderr(&String::from_utf8_lossy(&out.stderr));
     let first = text
@@ -197,7 +179,7 @@ fn run_bisect(args: &BisectArgs) -> Result<ExitStatus> {
                 text.trim_end()
             ))
         })?;
-    let subject = git(&["log", "-1", "--format=%s", &first]).unwrap_or_default();
+    let subject = git::run(None, &["log", "-1", "--format=%s", &first]).unwrap_or_default();
     print_stdout(&format!(
         "first bad commit: {first} {subject}\nmeasured step: {} -> {} ({}) in {} {}\n",
         format_value(good, &unit),

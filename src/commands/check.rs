@@ -7,15 +7,15 @@ use super::check_advice as advice;
 use super::common::{self, BaselineSource, Resolved};
 use super::compare::{compare_options, output};
 use super::{print_stderr, run};
-use crate::baseline;
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::error::{Error, ExitStatus, Result};
+use crate::gate::baseline;
+use crate::gate::trend::TrendPoint;
 use crate::gate::{self, Comparison, Overall};
+use crate::model::file::write_json;
 use crate::model::{BenchStatus, Report};
-use crate::report::write_json;
 use crate::store::{BaselineKey, Judgement, MetricVerdict, RunFilter, RunId, SqliteStore, Store};
-use crate::trend::TrendPoint;
 
 pub fn check(args: CheckArgs) -> Result<ExitStatus> {
     if args.run.json_out.as_deref() == Some(std::path::Path::new("-")) {

@@ -8,7 +8,7 @@ use crate::ci::workflow::{Gate, Workflow};
 use crate::cli::{CiCommand, CiGate, CiInitArgs, CiSystem};
 use crate::config::{self, Config, Exec};
 use crate::error::{Error, ExitStatus, Result};
-use crate::report::write_atomic;
+use crate::model::file::write_atomic;
 
 const WORKFLOW_PATH: &str = ".github/workflows/perfgate.yml";
 const CARGO_BUILD: &str = "cargo build --release";
@@ -30,7 +30,7 @@ pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {
     let config = config::load(&config_path)?;
     let config_dir = std::fs::canonicalize(config.root())
         .map_err(|e| Error::input(&config_path, format!("cannot resolve its directory: {e}")))?;
-    let root = crate::context::git_toplevel(&config_dir).unwrap_or_else(|| config_dir.clone());
+    let root = crate::git::toplevel(&config_dir).unwrap_or_else(|| config_dir.clone());
     let in_repo = |p: &Path, what: &str| -> Result<String> {
         let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         abs.strip_prefix(&root)

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use crate::cli::StoreArgs;
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
+use crate::model::file::read_report;
 use crate::model::{Machine, Report};
-use crate::report::read_report;
 use crate::store::{BaselineKey, RunFilter, SqliteStore, Store, DEFAULT_STORE_PATH};
 
 /// The config named by `explicit`, else the one found from the current directory, else none.
@@ -32,20 +32,9 @@ pub(crate) fn store_path(args: &StoreArgs, config: Option<&Config>) -> PathBuf {
     }
     let root = match config {
         Some(c) if c.path.is_some() => c.root(),
-        _ => git_toplevel().unwrap_or_else(|| PathBuf::from(".")),
+        _ => crate::git::toplevel(std::path::Path::new(".")).unwrap_or_else(|| PathBuf::from(".")),
     };
     root.join(DEFAULT_STORE_PATH)
-}
-
-fn git_toplevel() -> Option<PathBuf> {
-    let out = std::process::Command::new("git")
-        .args(["rev-parse", "--show-toplevel"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
 /// Opens (creating when needed) the store. A new `.perfgate/` directory gets a `.gitignore`
@@ -76,7 +65,7 @@ pub(crate) fn open_store_read(path: &Path) -> Result<SqliteStore> {
 
 /// Refuses (exit 2) a `--bench`/`--metric` glob that cannot mean what was meant.
 pub(crate) fn check_pattern(flag: &str, pattern: Option<&str>) -> Result<()> {
-    match pattern.map(crate::gate::rules::glob_check) {
+    match pattern.map(crate::model::threshold::glob_check) {
         Some(Err(why)) => Err(Error::Usage(format!(
             "{flag} `{}`: invalid pattern: {why}",
             pattern.unwrap_or_default()

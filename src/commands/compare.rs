@@ -7,11 +7,11 @@ use crate::ci::github;
 use crate::cli::{CompareArgs, Format, GateArgs};
 use crate::config;
 use crate::error::{Error, ExitStatus, Result};
+use crate::gate::trend;
 use crate::gate::{self, CompareOptions, Comparison, Overall, ThresholdRule, Verdict};
+use crate::model::file::{read_report, write_atomic, write_json};
 use crate::model::Report;
 use crate::render::{markdown, style::Style, terminal};
-use crate::report::{read_report, write_atomic, write_json};
-use crate::trend;
 
 pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
     let current = read_report(&args.current)?;

@@ -8,7 +8,7 @@ use super::{common, print_stdout};
 use crate::cli::{DetectArgs, Format};
 use crate::context;
 use crate::error::{Error, ExitStatus, Result};
-use crate::gate::rules::glob_match;
+use crate::model::threshold::glob_match;
 use crate::render::human::{format_pct, format_value};
 use crate::render::markdown::escape;
 use crate::stats::changepoint::{detect as find, ChangePoint, DetectOptions};
@@ -197,19 +197,8 @@ fn resolve(rev: &str) -> Result<String> {
     if rev.len() >= 4 && rev.chars().all(|c| c.is_ascii_hexdigit()) {
         return Ok(rev.to_lowercase());
     }
-    let out = std::process::Command::new("git")
-        .args(["rev-parse", "--verify", &format!("{rev}^{{commit}}")])
-        .output()
-        .map_err(|e| Error::Io {
-            context: "cannot run git".into(),
-            source: e,
-        })?;
-    if !out.status.success() {
-        return Err(Error::Usage(format!(
-            "--since {rev}: not a commit git knows"
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    crate::git::commit_of(rev)?
+        .ok_or_else(|| Error::Usage(format!("--since {rev}: not a commit git knows")))
 }
 
 /// Series from a file: CSV `index,value` lines (a header line is allowed), a JSON array of

@@ -23,7 +23,8 @@ pub fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     if let Some(cfg) = common::optional_config(None)?.filter(|c| c.path.is_some()) {
         let dir = cfg.root().join(".perfgate");
         if dir.is_dir() {
-            let _ = crate::report::write_atomic(&doctor::saved_path(&cfg.root()), json.as_bytes());
+            let _ =
+                crate::model::file::write_atomic(&doctor::saved_path(&cfg.root()), json.as_bytes());
         }
     }
     if args.wants_json() {

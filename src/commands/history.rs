@@ -12,14 +12,15 @@ use super::print_stdout;
 use crate::cli::{GateArgs, HistoryArgs, HistoryFormat, TrendArgs};
 use crate::context;
 use crate::error::{Error, ExitStatus, Result};
-use crate::gate::{self, rules::glob_match};
+use crate::gate::trend;
+use crate::gate::{self};
+use crate::model::file::write_json;
+use crate::model::threshold::glob_match;
 use crate::model::Report;
 use crate::render::human::{format_pct, format_value};
 use crate::render::safe::{csv_quoted, csv_text, one_line};
 use crate::render::style::table;
-use crate::report::write_json;
 use crate::store::{HistoryPoint, RunFilter, Store};
-use crate::trend;
 
 pub fn history(a: HistoryArgs) -> Result<ExitStatus> {
     common::check_pattern("--bench", a.bench.as_deref())?;

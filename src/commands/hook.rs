@@ -1,7 +1,6 @@
 //! `perfgate hook install|uninstall`.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use super::{common, print_stdout};
 use crate::ci::hook::{self, Installed, Uninstalled};
@@ -13,26 +12,6 @@ pub fn hook(cmd: HookCommand) -> Result<ExitStatus> {
         HookCommand::Install(a) => install(&a),
         HookCommand::Uninstall(a) => uninstall(&a),
     }
-}
-
-/// The hooks directory of the repository at the current directory (honours core.hooksPath).
-fn hook_path(name: &str) -> Result<PathBuf> {
-    let out = Command::new("git")
-        .args(["rev-parse", "--git-path", "hooks"])
-        .output()
-        .map_err(|e| Error::Usage(format!("cannot run git: {e}")))?;
-    if !out.status.success() {
-        return Err(Error::Usage(
-            "not inside a git repository: a hook needs one".into(),
-        ));
-    }
-    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    let dir = if dir.is_absolute() {
-        dir
-    } else {
-        std::env::current_dir().unwrap_or_default().join(dir)
-    };
-    Ok(dir.join(name))
 }
 
 fn install(a: &HookInstallArgs) -> Result<ExitStatus> {
@@ -73,7 +52,7 @@ fn install(a: &HookInstallArgs) -> Result<ExitStatus> {
         ]);
     }
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("perfgate"));
-    let path = hook_path(&a.hook)?;
+    let path = crate::git::hooks_dir()?.join(&a.hook);
     let content = hook::script(&a.hook, &exe, &args);
     let outcome = hook::install(&path, &content).map_err(|source| Error::Write {
         path: path.clone(),
@@ -107,7 +86,7 @@ fn git_verb(hook: &str) -> &'static str {
 }
 
 fn uninstall(a: &HookUninstallArgs) -> Result<ExitStatus> {
-    let path = hook_path(&a.hook)?;
+    let path = crate::git::hooks_dir()?.join(&a.hook);
     let outcome = hook::uninstall(&path).map_err(|source| Error::Write {
         path: path.clone(),
         source,

@@ -35,10 +35,10 @@ pub fn ingest(args: IngestArgs) -> Result<ExitStatus> {
             .or_else(|| parsed.report.as_ref().map(|r| r.suite.clone()))
             .unwrap_or(default_suite),
         timestamp_utc: context::timestamp_utc(),
-        git: context::git_info(&git_dir),
+        git: crate::git::info(&git_dir),
         machine: context::machine(),
         device: "cpu".into(),
-        config_sha256: context::sha256_hex(format!("ingest:{format}").as_bytes()),
+        config_sha256: crate::digest::sha256_hex(format!("ingest:{format}").as_bytes()),
         seed: args.seed,
         tags: args.tags.clone(),
         command: None,

@@ -4,7 +4,7 @@
 use super::{common, print_stdout};
 use crate::cli::RecordArgs;
 use crate::error::{ExitStatus, Result};
-use crate::report::read_report;
+use crate::model::file::read_report;
 use crate::store::Store;
 
 pub fn record(args: RecordArgs) -> Result<ExitStatus> {

@@ -8,11 +8,12 @@ use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::Config;
 use crate::context;
 use crate::error::{Error, ExitStatus, Result};
-use crate::gate::{self, rules::glob_match, CompareOptions, Comparison};
+use crate::gate::{self, CompareOptions, Comparison};
+use crate::model::file::{parse_report, write_atomic};
+use crate::model::threshold::glob_match;
 use crate::model::Report;
 use crate::render::html::{self, DashboardInput, MetricSeries};
 use crate::render::{card, issue, junit, markdown, mermaid};
-use crate::report::{parse_report, write_atomic};
 use crate::stats::changepoint::DetectOptions;
 use crate::store::{RunFilter, SqliteStore, Store};
 
@@ -40,11 +41,11 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus> {
         let current = inputs.current.as_ref().ok_or_else(|| {
             Error::Usage("--scaling needs a report (INPUT, or a recorded run in the store)".into())
         })?;
-        let fits = crate::scaling::fits(current);
+        let fits = crate::model::scaling::fits(current);
         let mut text = if fits.is_empty() {
             "no parameter sweep with 3 or more numeric sizes in this report\n".to_string()
         } else {
-            crate::scaling::markdown(&fits)
+            crate::render::scaling::table(&fits)
         };
         if let Some(c) = &inputs.comparison {
             for m in c
@@ -217,7 +218,7 @@ fn load(args: &ReportArgs, config: Option<&Config>) -> Result<Inputs> {
         )?,
         None => match &args.baseline {
             Some(b) => Some(common::Resolved {
-                report: crate::report::read_report(Path::new(b))?,
+                report: crate::model::file::read_report(Path::new(b))?,
                 source: common::BaselineSource::File(b.into()),
             }),
             None => None,
@@ -397,7 +398,7 @@ impl Root {
 fn from_root(config: &Path) -> Option<(Root, PathBuf)> {
     let abs = std::fs::canonicalize(config).ok()?;
     let dir = abs.parent()?;
-    let repo = context::git_toplevel(dir).and_then(|r| std::fs::canonicalize(r).ok());
+    let repo = crate::git::toplevel(dir).and_then(|r| std::fs::canonicalize(r).ok());
     match repo {
         Some(top) => Some((Root::Repository, abs.strip_prefix(&top).ok()?.to_path_buf())),
         None => Some((Root::ConfigDir, PathBuf::from(abs.file_name()?))),

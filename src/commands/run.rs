@@ -9,9 +9,9 @@ use crate::cli::{DeviceArg, RunArgs};
 use crate::config::{self, BenchSpec, Config, Exec};
 use crate::context;
 use crate::error::{Error, ExitStatus, Result};
+use crate::model::file::write_json;
 use crate::model::{BenchStatus, Report, Selection, Source, Tool, SCHEMA_VERSION};
 use crate::render::{progress::ProgressObserver, style::Style, terminal};
-use crate::report::write_json;
 use crate::runner::{run_suite, HarnessSource, ProcessExecutor, SuiteOptions};
 
 pub fn run(args: RunArgs) -> Result<ExitStatus> {
@@ -173,7 +173,7 @@ fn adhoc_config(args: &RunArgs) -> Result<Config> {
     Ok(Config {
         path: None,
         suite: "adhoc".into(),
-        sha256: context::sha256_hex(identity.to_string().as_bytes()),
+        sha256: crate::digest::sha256_hex(identity.to_string().as_bytes()),
         benches: vec![bench],
         thresholds: Default::default(),
         baseline_dir: None,
@@ -310,7 +310,7 @@ fn report_of(
         tool: Tool::current(),
         suite: args.suite.clone().unwrap_or_else(|| config.suite.clone()),
         timestamp_utc,
-        git: context::git_info(&git_dir),
+        git: crate::git::info(&git_dir),
         machine: {
             let mut m = context::machine();
             if benchmarks

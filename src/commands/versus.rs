@@ -355,7 +355,7 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
     };
     let json = serde_json::to_string_pretty(&outcome).expect("serializes") + "\n";
     if let Some(path) = &args.json_out {
-        crate::report::write_atomic(path, json.as_bytes())?;
+        crate::model::file::write_atomic(path, json.as_bytes())?;
     }
     let text = match args.format {
         Format::Json => json,

@@ -62,7 +62,7 @@ pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
         return seconds(secs, &format!("`{text}`"));
     }
     // humantime does not take fractions ("1.5s"); the rule quantity parser does.
-    if let Ok(q) = crate::gate::rules::Quantity::parse(t) {
+    if let Ok(q) = crate::model::threshold::Quantity::parse(t) {
         if q.unit == Some(crate::model::units::SECONDS) {
             return seconds(q.value, &format!("`{text}`"));
         }

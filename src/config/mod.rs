@@ -28,9 +28,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::context::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
-use crate::gate::rules::ThresholdRule;
+use crate::model::threshold::ThresholdRule;
 use crate::stats::changepoint::DetectOptions;
 pub use settings::{Measure, RunSettings, THREAD_VARS};
 

@@ -1,18 +1,19 @@
 //! Compare a current report with a baseline: verdicts as data, decided once.
 //! Nothing here prints; `render` shows a [`Comparison`] and `main` turns it into an exit code.
 
+pub mod baseline;
 mod fdr;
 mod interval;
 pub mod noise;
 mod pairs;
-pub mod rules;
+pub mod trend;
 mod verdict;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use rules::{find_rule, ThresholdRule};
+pub use crate::model::threshold::{find_rule, ThresholdRule};
 pub use verdict::{
     decide, CriticalBound, EffectiveRule, Observation, Significance, Verdict, CHANGE_PCT_DECIMALS,
 };
@@ -266,8 +267,8 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
 /// same way, `stable` otherwise. The values are the log-log exponents.
 fn scaling_rows(baseline: &Report, current: &Report) -> Vec<MetricComparison> {
     use crate::stats::scaling::{got_worse, WORSE_EXPONENT_MARGIN};
-    let base = crate::scaling::fits(baseline);
-    crate::scaling::fits(current)
+    let base = crate::model::scaling::fits(baseline);
+    crate::model::scaling::fits(current)
         .into_iter()
         .filter_map(|c| {
             let b = base.iter().find(|b| {

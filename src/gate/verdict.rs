@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::rules::{default_pcts, Quantity, ThresholdRule};
+use crate::model::threshold::{default_pcts, Quantity, ThresholdRule};
 use crate::model::{Direction, MetricKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -45,7 +45,7 @@ impl Adapter for Json {
         let has = |key: &str| doc.benches.iter().any(|(name, _)| name == key);
         if has("schema_version") && has("benchmarks") {
             let report =
-                crate::report::parse_report(text).map_err(|m| text::whole(input, NAME, m))?;
+                crate::model::file::parse_report(text).map_err(|m| text::whole(input, NAME, m))?;
             return Ok(Parsed {
                 report: Some(Box::new(report)),
                 ..Parsed::default()

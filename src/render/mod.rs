@@ -10,5 +10,6 @@ pub mod markdown;
 pub mod mermaid;
 pub mod progress;
 pub mod safe;
+pub mod scaling;
 pub mod style;
 pub mod terminal;

@@ -216,7 +216,8 @@ fn alternate(
         })
     };
     while !done(&runs, &measured) {
-        for side in crate::versus::block(rng).map(|s| usize::from(s == crate::versus::Side::B)) {
+        for side in super::schedule::block(rng).map(|s| usize::from(s == super::schedule::Side::B))
+        {
             let spec = if runs[side].is_empty() {
                 &firsts[side]
             } else {

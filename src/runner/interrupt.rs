@@ -11,6 +11,7 @@
 //! FIFO that nobody reads). A signal the caller ignores (`nohup`, a background job) stays
 //! ignored.
 
+pub use crate::error::{signal_name, Interruption};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
@@ -105,46 +106,6 @@ pub fn ensure_not_interrupted() -> Result<(), Interruption> {
             bench: None,
             during: None,
         }),
-    }
-}
-
-/// `SIGINT`, `SIGTERM`, `SIGHUP`, or `signal N`.
-pub fn signal_name(signal: i32) -> String {
-    match signal {
-        libc::SIGINT => "SIGINT".into(),
-        libc::SIGTERM => "SIGTERM".into(),
-        libc::SIGHUP => "SIGHUP".into(),
-        s => format!("signal {s}"),
-    }
-}
-
-/// What an interruption stopped: the one line perfgate prints, and the exit code.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Interruption {
-    pub signal: i32,
-    /// The benchmark that was running when it came.
-    pub bench: Option<String>,
-    /// What of it was stopped, and how its cleanup went.
-    pub during: Option<String>,
-}
-
-impl Interruption {
-    /// The shell's convention: 128 + the signal (130 for Ctrl-C, 143 for SIGTERM).
-    pub fn exit_code(&self) -> i32 {
-        128 + self.signal
-    }
-}
-
-impl std::fmt::Display for Interruption {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "interrupted by {}", signal_name(self.signal))?;
-        if let Some(bench) = &self.bench {
-            write!(f, " during benchmark `{bench}`")?;
-        }
-        if let Some(during) = &self.during {
-            write!(f, ": {during}")?;
-        }
-        write!(f, "; no report was written and nothing was recorded")
     }
 }
 

@@ -13,6 +13,7 @@ pub mod interleave;
 pub mod interrupt;
 mod output;
 mod samples;
+pub mod schedule;
 mod spawn;
 
 use std::collections::BTreeMap;

@@ -10,48 +10,13 @@ pub mod sqlite;
 
 pub use sqlite::SqliteStore;
 
-use std::path::PathBuf;
-
-use crate::model::{Direction, GitInfo, Report, Selection};
-use crate::stats::Summary;
+use crate::model::Report;
 
 /// Default location of the store under the project root.
 pub const DEFAULT_STORE_PATH: &str = ".perfgate/perfgate.db";
 
-pub type RunId = i64;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The file cannot be used as a perfgate store: not SQLite, another program's database, a
-    /// store written by a newer perfgate. The file is left exactly as it was.
-    #[error("{}: {message}", path.display())]
-    Unusable { path: PathBuf, message: String },
-    /// A database operation failed (disk full, I/O error, lock not obtained in time).
-    #[error("{}: {message}", path.display())]
-    Database { path: PathBuf, message: String },
-    /// A run id that is not in the store.
-    #[error("{}: no recorded run with id {id}", path.display())]
-    NoSuchRun { path: PathBuf, id: RunId },
-}
-
-/// One recorded run, without its benchmarks.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunInfo {
-    pub id: RunId,
-    pub suite: String,
-    pub timestamp_utc: String,
-    pub git: Option<GitInfo>,
-    pub machine_id: String,
-    pub hostname: String,
-    pub device: String,
-    pub config_sha256: String,
-    pub tool_version: String,
-    /// What the gate of the `check` that recorded this run said: `pass`, `warn` or `fail`;
-    /// `None` when it was recorded without a gate.
-    pub gate: Option<String>,
-    /// The `--tag`/`--filter` subset, when the run was not the whole suite.
-    pub selection: Option<Selection>,
-}
+pub use crate::error::StoreError;
+pub use crate::model::history::{HistoryPoint, RunId, RunInfo};
 
 /// What a gate said of a run, recorded with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,19 +44,6 @@ pub struct RunFilter {
     pub branch: Option<String>,
     /// At most this many runs (the newest).
     pub limit: Option<usize>,
-}
-
-/// One point of a metric's history: the run it came from and the metric's summary there.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HistoryPoint {
-    pub run: RunInfo,
-    pub benchmark: String,
-    pub metric: String,
-    pub unit: String,
-    pub direction: Direction,
-    pub summary: Summary,
-    /// The verdict a gate gave this metric in this run; `None` when it was not judged.
-    pub verdict: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -18,38 +18,7 @@ use crate::runner::{Executor, RunMeasurement, RunRequest};
 use crate::stats::{bootstrap_ci, median, SplitMix64, Statistic};
 use outputs::Captured;
 
-/// Which side a run was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Side {
-    A,
-    B,
-}
-
-/// One block of four runs, ABBA or BAAB by a coin: each side runs once early and once late,
-/// so a linear drift hits both alike.
-pub fn block(rng: &mut SplitMix64) -> [Side; 4] {
-    if rng.next_u64() & 1 == 0 {
-        [Side::A, Side::B, Side::B, Side::A]
-    } else {
-        [Side::B, Side::A, Side::A, Side::B]
-    }
-}
-
-/// The run order: `pairs` blocks, each ABBA or BAAB (two pairs per block).
-pub fn order(pairs: usize, rng: &mut SplitMix64) -> Vec<Side> {
-    let mut out = Vec::with_capacity(pairs * 2);
-    while out.len() < pairs * 2 {
-        out.extend(block(rng));
-    }
-    out.truncate(pairs * 2);
-    // An odd number of pairs leaves half a block: keep one of each side.
-    let a = out.iter().filter(|s| **s == Side::A).count();
-    if a != pairs {
-        let last = out.len() - 1;
-        out[last] = if a < pairs { Side::A } else { Side::B };
-    }
-    out
-}
+pub use crate::runner::schedule::{block, order, Side};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricRatio {
@@ -175,7 +144,7 @@ pub fn verdict(paired: Paired, warn_pct: f64, fail_pct: f64) -> (bool, Judged) {
 
 /// Default (warn, fail) percent of a metric: the gate's, by the kind of its unit.
 pub fn default_pcts(unit: &str) -> (f64, f64) {
-    crate::gate::rules::default_pcts(crate::model::MetricKind::of(
+    crate::model::threshold::default_pcts(crate::model::MetricKind::of(
         unit,
         crate::model::Direction::LowerIsBetter,
     ))
@@ -315,7 +284,7 @@ mod tests {
 
     #[test]
     fn defaults_are_the_gates() {
-        use crate::gate::rules::default_pcts as gate_default;
+        use crate::model::threshold::default_pcts as gate_default;
         use crate::model::MetricKind;
         assert_eq!(default_pcts("s"), gate_default(MetricKind::Time));
         assert_eq!(default_pcts("bytes"), gate_default(MetricKind::Memory));

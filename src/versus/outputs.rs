@@ -317,7 +317,7 @@ mod tests {
         let a = Captured::read(&mut &big[..], true).unwrap();
         assert_eq!(a.len, COMPARED_MAX + 1);
         assert_eq!(a.bytes, None);
-        assert_eq!(a.sha256_hex(), crate::context::sha256_hex(&big));
+        assert_eq!(a.sha256_hex(), crate::digest::sha256_hex(&big));
         let mut other = big.clone();
         *other.last_mut().unwrap() = b'y';
         let b = Captured::read(&mut &other[..], true).unwrap();

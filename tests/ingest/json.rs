@@ -36,7 +36,7 @@ fn generic_values_units_directions_and_samples() {
 #[test]
 fn perfgate_reports_pass_through_unchanged() {
     let text = std::fs::read_to_string(fixture::path("json/perfgate-report.json")).unwrap();
-    let original = perfgate::report::parse_report(&text).unwrap();
+    let original = perfgate::model::file::parse_report(&text).unwrap();
     let p = fixture::parse("json", "json/perfgate-report.json");
     assert_eq!(p.report.as_deref(), Some(&original));
     let ctx = ReportContext {

@@ -77,23 +77,3 @@ pub fn fits(report: &Report) -> Vec<ScalingEntry> {
         })
         .collect()
 }
-
-/// A Markdown table of the fits.
-pub fn markdown(entries: &[ScalingEntry]) -> String {
-    let mut out = String::from(
-        "| benchmark | metric | vs | complexity | exponent | R\u{b2} | points |\n|---|---|---|---|--:|--:|--:|\n",
-    );
-    for e in entries {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {:.2} | {:.3} | {} |\n",
-            crate::render::markdown::escape(&e.benchmark),
-            crate::render::markdown::escape(&e.metric),
-            crate::render::markdown::escape(&e.parameter),
-            e.fit.complexity.as_str(),
-            e.fit.exponent,
-            e.fit.r_squared,
-            e.fit.points
-        ));
-    }
-    out
-}

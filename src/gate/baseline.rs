@@ -102,9 +102,10 @@ mod tests {
     use crate::model::Selection;
 
     fn report(names: &[(&str, f64)], selection: Option<Selection>) -> Report {
-        let mut r: Report =
-            serde_json::from_str(include_str!("../tests/fixtures/json/perfgate-report.json"))
-                .expect("fixture");
+        let mut r: Report = serde_json::from_str(include_str!(
+            "../../tests/fixtures/json/perfgate-report.json"
+        ))
+        .expect("fixture");
         let template = r.benchmarks[0].clone();
         r.benchmarks = names
             .iter()

@@ -7,8 +7,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::gate::rules::ThresholdRule;
+pub mod file;
+pub mod history;
+pub mod scaling;
+pub mod threshold;
+
 use crate::stats::Summary;
+use threshold::ThresholdRule;
 
 /// Version of the report JSON layout. Bumped on any incompatible change; readers refuse others.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -62,9 +67,9 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
     /// Complexity fits of parameter sweeps (derived from `benchmarks`; see
-    /// [`crate::scaling::fits`]). Absent when nothing was swept.
+    /// [`crate::model::scaling::fits`]). Absent when nothing was swept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub scaling: Vec<crate::scaling::ScalingEntry>,
+    pub scaling: Vec<crate::model::scaling::ScalingEntry>,
     /// The part of the suite that was asked for (`--tag`, `--filter`), when it was not the
     /// whole suite. A partial report is compared only on what it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,7 +105,7 @@ impl Selection {
 impl Report {
     /// The report with its `scaling` fits computed from its benchmarks.
     pub fn with_scaling(mut self) -> Self {
-        self.scaling = crate::scaling::fits(&self);
+        self.scaling = crate::model::scaling::fits(&self);
         self
     }
 }
