@@ -22,7 +22,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::plan::{AdapterName, Fdr, ThresholdPct};
+
 mod history;
+pub mod plans;
 mod release;
 pub mod values;
 
@@ -105,7 +108,7 @@ pub struct StoreArgs {
 pub struct GateArgs {
     /// Critical above this worsening (percent) and warning above half of it, for every metric.
     #[arg(long, env = "PERFGATE_THRESHOLD_PCT", value_name = "PCT", value_parser = values::threshold_pct)]
-    pub threshold_pct: Option<f64>,
+    pub threshold_pct: Option<ThresholdPct>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -124,7 +127,7 @@ pub struct GateArgs {
     /// False discovery rate held across all the metrics' tests (Benjamini-Hochberg), as a
     /// fraction; `off` tests each metric on its own at 5%.
     #[arg(long, value_name = "RATE|off", default_value = "0.05", value_parser = values::fdr)]
-    pub fdr: values::Fdr,
+    pub fdr: Fdr,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -178,7 +181,7 @@ pub struct RunArgs {
     /// each in its own process) and read its output with this adapter (a `perfgate ingest
     /// --format` name, or `auto`).
     #[arg(long, value_name = "NAME", value_parser = values::harness_format(), hide_possible_values = true)]
-    pub adapter: Option<String>,
+    pub adapter: Option<AdapterName>,
     /// With --adapter: read this file or directory the harness writes instead of its stdout.
     #[arg(long, value_name = "PATH", requires = "adapter")]
     pub adapter_output: Option<PathBuf>,
@@ -277,7 +280,7 @@ pub struct CheckArgs {
 pub struct IngestArgs {
     /// The harness format, or `auto` to detect it.
     #[arg(long, default_value = "auto", value_name = "FORMAT", value_parser = values::harness_format())]
-    pub format: String,
+    pub format: AdapterName,
     /// A file, a directory (criterion's target/criterion, iai's output, asv's results/), or
     /// `-` for stdin.
     #[arg(value_name = "PATH")]
@@ -334,7 +337,7 @@ pub struct ReportArgs {
     pub last: usize,
     /// Critical above this worsening (percent), when a comparison is computed here.
     #[arg(long, env = "PERFGATE_THRESHOLD_PCT", value_name = "PCT", value_parser = values::threshold_pct)]
-    pub threshold_pct: Option<f64>,
+    pub threshold_pct: Option<ThresholdPct>,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -430,7 +433,7 @@ pub struct VersusArgs {
     pub seed: u64,
     /// Critical above this worsening (percent); warning above half.
     #[arg(long, value_name = "PCT", value_parser = values::threshold_pct)]
-    pub threshold_pct: Option<f64>,
+    pub threshold_pct: Option<ThresholdPct>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

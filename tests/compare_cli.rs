@@ -465,3 +465,62 @@ fn noise_aware_thresholds_come_from_the_recorded_history() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no history store"), "{}", r.stderr);
 }
+
+/// `run` with the mock executor (the hidden `PERFGATE_EXECUTOR=mock`): `sleep S` takes exactly
+/// S seconds, so every verdict below is exact, on any machine, however loaded.
+fn mock_report(dir: &Path, seconds: &str) -> PathBuf {
+    let out = dir.join(format!("sleep-{seconds}.json"));
+    let r = run(perfgate()
+        .env("PERFGATE_EXECUTOR", "mock")
+        .args(["run", "--runs", "5", "--name", "nap", "--json-out"])
+        .arg(&out)
+        .args(["--", "sleep", seconds]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    out
+}
+
+#[test]
+fn verdicts_through_the_command_line_are_exact_with_the_mock_executor() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = mock_report(dir.path(), "0.1");
+    // Times are 5% warning / 10% critical by default; peak memory (1 MiB in the mock) does
+    // not move. Changes: +3% (stable), +6% (warning), +100% (critical), -50% (improved).
+    for (seconds, time_verdict, change) in [
+        ("0.103", "stable", 3.0),
+        ("0.106", "warning", 6.0),
+        ("0.2", "critical", 100.0),
+        ("0.05", "improved", -50.0),
+    ] {
+        let cur = mock_report(dir.path(), seconds);
+        let r = run(perfgate().arg("compare").arg(&cur).arg(&base).args([
+            "--format",
+            "json",
+            "--fail-on-regression",
+        ]));
+        let c: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        for metric in ["wall_time", "user_time", "sys_time"] {
+            assert_eq!(status_of(&c, metric), time_verdict, "{seconds}: {metric}");
+            let got = row_of(&c, metric)["change_pct"].as_f64().unwrap();
+            assert!((got - change).abs() < 1e-9, "{seconds}: {metric} {got}");
+        }
+        assert_eq!(status_of(&c, "peak_rss"), "stable", "{seconds}");
+        assert_eq!(
+            r.code,
+            i32::from(time_verdict == "critical"),
+            "{seconds}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn an_unknown_executor_is_refused() {
+    let r = run(perfgate()
+        .env("PERFGATE_EXECUTOR", "qemu")
+        .args(["run", "--", "true"]));
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr.trim(),
+        "perfgate: error: PERFGATE_EXECUTOR=qemu: must be `process` or `mock`"
+    );
+}

@@ -12,11 +12,11 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use super::common::optional_config;
-use super::run::load_config;
 use super::{print_stderr, print_stdout, DEFAULT_SEED};
 use crate::attest::bundle::{self, Bundle};
 use crate::attest::replay::{self, OutputCheck, ReplayInputs, ReplayManifest};
 use crate::attest::{self, exec, ArtifactCheck, Verification, ATTESTATION_JSON, ATTESTATION_MD};
+use crate::cli::plans::load_config;
 use crate::cli::{AttestArgs, ReplayArgs};
 use crate::config::Config;
 use crate::context;

@@ -8,10 +8,12 @@ use std::path::Path;
 use std::process::Command;
 
 use super::{print_stderr, print_stdout};
-use crate::cli::{BisectArgs, BisectStepArgs, DeviceArg, RunArgs};
+use crate::cli::plans::load_config;
+use crate::cli::{BisectArgs, BisectStepArgs};
 use crate::error::{Error, ExitStatus, Result};
 use crate::git;
 use crate::model::BenchStatus;
+use crate::plan::{DeviceChoice, ExecutorChoice, RunPlan, DEFAULT_SEED};
 use crate::render::human::{format_pct, format_value};
 
 /// Below this relative step between GOOD and BAD there is nothing to bisect.
@@ -19,29 +21,7 @@ const MIN_STEP: f64 = 0.03;
 
 /// The benchmark's median `metric` at the checked-out commit, and its unit.
 fn measure(config: &Path, bench: &str, metric: &str, runs: u32) -> Result<(f64, String)> {
-    // `perfgate run --config CONFIG --filter ^BENCH$ --runs RUNS`, the rest as its defaults.
-    let args = RunArgs {
-        config: Some(config.to_path_buf()),
-        suite: None,
-        name: None,
-        tags: Vec::new(),
-        filter: Some(format!("^{}$", regex_escape(bench))),
-        device: DeviceArg::Auto,
-        runs: Some(runs),
-        warmup: None,
-        min_time: None,
-        max_runs: None,
-        timeout: None,
-        json_out: None,
-        ignore_failure: false,
-        show_output: false,
-        shell: false,
-        adapter: None,
-        adapter_output: None,
-        seed: super::DEFAULT_SEED,
-        command: Vec::new(),
-    };
-    let (_, report) = super::run::execute(&args)?;
+    let report = super::run::measure(&one_bench_plan(config, bench, runs)?)?;
     let b = report
         .benchmarks
         .iter()
@@ -60,13 +40,36 @@ fn measure(config: &Path, bench: &str, metric: &str, runs: u32) -> Result<(f64, 
     Ok((m.summary.median, m.unit.clone()))
 }
 
-fn regex_escape(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
-            special.then_some('\\').into_iter().chain([c])
+/// The config's benchmark `bench` alone, `runs` times, the rest as the config says.
+fn one_bench_plan(config: &Path, bench: &str, runs: u32) -> Result<RunPlan> {
+    let config = load_config(Some(config))?;
+    let benches: Vec<_> = config
+        .benches
+        .iter()
+        .filter(|b| b.name == bench)
+        .cloned()
+        .map(|mut b| {
+            b.sampling.runs = Some(runs.max(1));
+            b
         })
-        .collect()
+        .collect();
+    if benches.is_empty() {
+        return Err(Error::Usage(format!(
+            "no benchmark `{bench}` in {}",
+            config.path.as_deref().unwrap_or(Path::new("?")).display()
+        )));
+    }
+    Ok(RunPlan {
+        suite: config.suite.clone(),
+        benches,
+        device: DeviceChoice::Auto,
+        selection: None,
+        seed: DEFAULT_SEED,
+        ignore_failure: false,
+        show_output: false,
+        executor: ExecutorChoice::from_env().map_err(Error::Usage)?,
+        config,
+    })
 }
 
 fn build(cmd: Option<&str>) -> Result<bool> {

@@ -26,7 +26,9 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
     if args.interleaved {
         return check_interleaved(&args);
     }
-    let (config, report) = run::execute(&args.run)?;
+    let plan = run::plan_of(&args.run)?;
+    let report = run::measure(&plan)?;
+    let config = plan.config;
     if let Some(path) = &args.run.json_out {
         write_json(path, &report)?;
     }
@@ -98,7 +100,8 @@ fn finish(
 /// baseline moves.
 fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
     let bins = [&args.baseline_bin, &args.candidate_bin].map(|b| b.as_deref().unwrap_or_default());
-    let (config, [baseline, current]) = run::execute_interleaved(&args.run, bins)?;
+    let (plan, [baseline, current]) = run::measure_interleaved(&args.run, bins)?;
+    let config = plan.config;
     if let Some(path) = &args.run.json_out {
         write_json(path, &current)?;
     }

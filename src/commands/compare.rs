@@ -6,6 +6,7 @@ use super::{common, print_stderr, print_stdout};
 use crate::ci::github;
 use crate::cli::{CompareArgs, Format, GateArgs};
 use crate::config;
+use crate::engine;
 use crate::error::{Error, ExitStatus, Result};
 use crate::gate::trend;
 use crate::gate::{self, CompareOptions, Comparison, Overall, ThresholdRule, Verdict};
@@ -74,16 +75,12 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
     output(&comparison, &args.gate, |_, _| Vec::new())
 }
 
+/// The gate's options for these arguments over the config's `[thresholds]`.
 pub(crate) fn compare_options(
     gate: &GateArgs,
     config_rules: BTreeMap<String, ThresholdRule>,
 ) -> Result<CompareOptions> {
-    Ok(CompareOptions {
-        threshold_pct: gate.threshold_pct,
-        config_rules,
-        fdr: gate.fdr.0,
-        ..Default::default()
-    })
+    Ok(engine::compare_options(&gate.policy(config_rules)))
 }
 
 /// Prints the comparison in the chosen format, writes --summary and --trend-output, and

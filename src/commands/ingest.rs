@@ -14,7 +14,7 @@ pub fn ingest(args: IngestArgs) -> Result<ExitStatus> {
     let input = Input::read(&args.path)
         .map_err(|e| Error::input(&args.path, format!("cannot read: {e}")))?;
     let (format, parsed) =
-        ingest::parse(&args.format, &input).map_err(|e| Error::Usage(e.to_string()))?;
+        ingest::parse(args.format.as_str(), &input).map_err(|e| Error::Usage(e.to_string()))?;
     // The text is parsed: its memory goes back before the report is built.
     drop(input);
     let config = common::optional_config(None)?;

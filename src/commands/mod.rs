@@ -23,7 +23,7 @@ use std::io::Write;
 use crate::cli::{Cli, Command};
 use crate::error::{Error, ExitStatus, Result};
 
-pub use crate::cli::values::DEFAULT_SEED;
+pub use crate::plan::DEFAULT_SEED;
 
 pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
     match cli.command {

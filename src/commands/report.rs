@@ -7,11 +7,13 @@ use super::{common, compare::exit_status, print_stderr, print_stdout};
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::Config;
 use crate::context;
+use crate::engine;
 use crate::error::{Error, ExitStatus, Result};
-use crate::gate::{self, CompareOptions, Comparison};
+use crate::gate::{self, Comparison};
 use crate::model::file::{parse_report, write_atomic};
 use crate::model::threshold::glob_match;
 use crate::model::Report;
+use crate::plan::GatePolicy;
 use crate::render::html::{self, DashboardInput, MetricSeries};
 use crate::render::{card, issue, junit, markdown, mermaid};
 use crate::stats::changepoint::DetectOptions;
@@ -225,12 +227,12 @@ fn load(args: &ReportArgs, config: Option<&Config>) -> Result<Inputs> {
         },
     };
     if let Some(resolved) = resolved {
-        let opts = CompareOptions {
+        let policy = GatePolicy {
             threshold_pct: args.threshold_pct,
             config_rules: config.map(|c| c.thresholds.clone()).unwrap_or_default(),
-            ..Default::default()
+            ..GatePolicy::default()
         };
-        inputs.comparison = Some(gate::compare(&resolved.report, current, &opts));
+        inputs.comparison = Some(engine::judge(&resolved.report, current, &policy));
         inputs.baseline = Some(resolved.report);
     }
     Ok(inputs)

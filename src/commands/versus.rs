@@ -307,7 +307,7 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
         .map(|(metric, unit, [a, b])| {
             let paired = ratio(a, b, args.seed, metric);
             let (warn, fail) = match args.threshold_pct {
-                Some(p) => (p / 2.0, p),
+                Some(p) => (p.get() / 2.0, p.get()),
                 None => default_pcts(unit),
             };
             let (significant, status) = verdict(paired, warn, fail);

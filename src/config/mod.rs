@@ -159,7 +159,47 @@ pub struct Config {
     pub detect: DetectOptions,
 }
 
+impl BenchSpec {
+    /// The benchmark of an ad-hoc command (`perfgate run -- CMD`): the defaults, one warm-up.
+    pub fn adhoc(name: String, exec: Exec, cwd: PathBuf, harness: Option<Harness>) -> Self {
+        BenchSpec {
+            name,
+            exec,
+            warmup: 1,
+            sampling: Sampling::default(),
+            prepare: None,
+            setup: None,
+            cleanup: None,
+            timeout: None,
+            env: BTreeMap::new(),
+            cwd,
+            tags: Vec::new(),
+            device: "cpu".into(),
+            throughput: None,
+            harness,
+            deterministic: false,
+            settings: RunSettings::default(),
+            params: BTreeMap::new(),
+        }
+    }
+}
+
 impl Config {
+    /// The config of an ad-hoc command: suite `adhoc`, its one benchmark, and an identity
+    /// (the command line) hashed in place of a file's bytes.
+    pub fn adhoc(bench: BenchSpec, identity: &serde_json::Value) -> Self {
+        Config {
+            path: None,
+            suite: "adhoc".into(),
+            sha256: crate::digest::sha256_hex(identity.to_string().as_bytes()),
+            benches: vec![bench],
+            thresholds: BTreeMap::new(),
+            baseline_dir: None,
+            baseline_name: DEFAULT_BASELINE_NAME.to_string(),
+            detect: DetectOptions::default(),
+        }
+    }
+
     /// The project root: the config file's directory (the current directory for ad-hoc runs).
     pub fn root(&self) -> PathBuf {
         match self.path.as_deref().and_then(Path::parent) {

@@ -55,6 +55,7 @@ fn clear_env(c: &mut Command) {
         "PERFGATE_STRICT_GPU",
         "GITHUB_ACTIONS",
         "PERFGATE_MAX_INPUT_BYTES",
+        "PERFGATE_EXECUTOR",
     ] {
         c.env_remove(var);
     }
