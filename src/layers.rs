@@ -50,8 +50,6 @@ const LONG_FUNCTIONS: &[(&str, &str)] = &[
     ("commands/report.rs:report", "to split (issue 14)"),
     ("commands/report.rs:load", "to split (issue 14)"),
     ("commands/versus.rs:versus", "to split (issue 14)"),
-    ("config/bench.rs:resolve_bench", "to split (issue 14)"),
-    ("config/mod.rs:parse", "to split (issue 14)"),
     ("gate/mod.rs:compare", "to split (issue 14)"),
     ("gate/mod.rs:compare_metric", "to split (issue 14)"),
     ("ingest/catch2/xml.rs:element", "to split (issue 14)"),

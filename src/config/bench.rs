@@ -168,27 +168,88 @@ pub(super) fn resolve_bench(
         &o,
         throughput.is_some(),
     )?;
-    let exec = match (command, shell) {
-        (Some(_), Some(_)) => {
-            return Err(format!(
-                "benchmark `{name}`: give either `command` (argv) or `shell`, not both"
-            ))
-        }
-        (None, None) => {
-            return Err(format!(
-                "benchmark `{name}`: needs `command = [...]` or `shell = \"...\"`"
-            ))
-        }
-        (Some(argv), None) if argv.is_empty() => {
-            return Err(format!("benchmark `{name}`: `command` is empty"))
-        }
-        (Some(argv), None) => Exec::Argv(argv),
-        (None, Some(s)) if s.trim().is_empty() => {
-            return Err(format!("benchmark `{name}`: `shell` is empty"))
-        }
-        (None, Some(s)) => Exec::Shell(s),
-    };
+    let exec = exec_of(&name, command, shell)?;
     let d = defaults;
+    let sampling = sampling_of(&name, &o, d)?;
+    let timeout = o.timeout.or(d.timeout).map(|t| t.0);
+    if timeout == Some(Duration::ZERO) {
+        return Err(format!("benchmark `{name}`: timeout must be above zero"));
+    }
+    let exec_opt = |own: Option<RawExec>, dflt: &Option<RawExec>, what: &str| {
+        own.or_else(|| dflt.clone())
+            .map(|e| e.resolve(what))
+            .transpose()
+            .map_err(|m| format!("benchmark `{name}`: {m}"))
+    };
+    let settings = settings_of(&name, &o, d)?;
+    let mut env = d.env.clone();
+    env.extend(o.env.clone());
+    // Explicit `env` wins over what the settings imply.
+    for (k, v) in settings.env() {
+        env.entry(k).or_insert(v);
+    }
+    let mut tags = d.tags.clone();
+    tags.extend(o.tags.iter().filter(|t| !d.tags.contains(t)).cloned());
+    let cwd = o
+        .cwd
+        .clone()
+        .or_else(|| d.cwd.clone())
+        .map_or_else(|| base_dir.to_path_buf(), |c| base_dir.join(c));
+    Ok(BenchSpec {
+        warmup: o.warmup.or(d.warmup).unwrap_or(1),
+        sampling,
+        prepare: exec_opt(o.prepare.clone(), &d.prepare, "prepare")?,
+        setup: exec_opt(o.setup.clone(), &d.setup, "setup")?,
+        cleanup: exec_opt(o.cleanup.clone(), &d.cleanup, "cleanup")?,
+        timeout,
+        env,
+        cwd,
+        tags,
+        device: o
+            .device
+            .clone()
+            .or_else(|| d.device.clone())
+            .map_or_else(|| "cpu".to_string(), |d| d.0),
+        throughput: throughput_of(&name, throughput)?,
+        harness,
+        deterministic,
+        settings,
+        params: BTreeMap::new(),
+        name,
+        exec,
+    })
+}
+
+/// The benchmark's command: `command` (argv) or `shell`, exactly one, not empty.
+fn exec_of(
+    name: &str,
+    command: Option<Vec<String>>,
+    shell: Option<String>,
+) -> std::result::Result<Exec, String> {
+    match (command, shell) {
+        (Some(_), Some(_)) => Err(format!(
+            "benchmark `{name}`: give either `command` (argv) or `shell`, not both"
+        )),
+        (None, None) => Err(format!(
+            "benchmark `{name}`: needs `command = [...]` or `shell = \"...\"`"
+        )),
+        (Some(argv), None) if argv.is_empty() => {
+            Err(format!("benchmark `{name}`: `command` is empty"))
+        }
+        (Some(argv), None) => Ok(Exec::Argv(argv)),
+        (None, Some(s)) if s.trim().is_empty() => {
+            Err(format!("benchmark `{name}`: `shell` is empty"))
+        }
+        (None, Some(s)) => Ok(Exec::Shell(s)),
+    }
+}
+
+/// How many runs: the benchmark's own options over the suite's defaults, checked.
+fn sampling_of(
+    name: &str,
+    o: &RawOptions,
+    d: &RawOptions,
+) -> std::result::Result<Sampling, String> {
     let mut sampling = Sampling {
         runs: o.runs.or(d.runs),
         max_runs: o.max_runs.or(d.max_runs),
@@ -212,36 +273,31 @@ pub(super) fn resolve_bench(
             ));
         }
     }
-    let timeout = o.timeout.or(d.timeout).map(|t| t.0);
-    if timeout == Some(Duration::ZERO) {
-        return Err(format!("benchmark `{name}`: timeout must be above zero"));
-    }
-    let exec_opt = |own: Option<RawExec>, dflt: &Option<RawExec>, what: &str| {
-        own.or_else(|| dflt.clone())
-            .map(|e| e.resolve(what))
-            .transpose()
-            .map_err(|m| format!("benchmark `{name}`: {m}"))
-    };
-    let mut env = d.env.clone();
-    env.extend(o.env);
-    let mut tags = d.tags.clone();
-    tags.extend(o.tags.into_iter().filter(|t| !d.tags.contains(t)));
-    let cwd = o
-        .cwd
-        .or_else(|| d.cwd.clone())
-        .map_or_else(|| base_dir.to_path_buf(), |c| base_dir.join(c));
-    let throughput = match throughput {
-        Some(t) if !(t.items.is_finite() && t.items > 0.0) => {
-            return Err(format!(
-                "benchmark `{name}`: throughput.items must be a positive number"
-            ))
-        }
-        Some(t) => Some(Throughput {
+    Ok(sampling)
+}
+
+fn throughput_of(
+    name: &str,
+    throughput: Option<RawThroughput>,
+) -> std::result::Result<Option<Throughput>, String> {
+    match throughput {
+        Some(t) if !(t.items.is_finite() && t.items > 0.0) => Err(format!(
+            "benchmark `{name}`: throughput.items must be a positive number"
+        )),
+        Some(t) => Ok(Some(Throughput {
             items: t.items,
             unit: t.unit,
-        }),
-        None => None,
-    };
+        })),
+        None => Ok(None),
+    }
+}
+
+/// Threads, seed, pinning and what to measure: the benchmark's own over the defaults.
+fn settings_of(
+    name: &str,
+    o: &RawOptions,
+    d: &RawOptions,
+) -> std::result::Result<RunSettings, String> {
     let settings = RunSettings {
         threads: o.threads.or(d.threads),
         seed: o.seed.or(d.seed),
@@ -261,32 +317,7 @@ pub(super) fn resolve_bench(
             "benchmark `{name}`: pin: core {c} does not exist (this machine has {cores})"
         ));
     }
-    // Explicit `env` wins over what the settings imply.
-    for (k, v) in settings.env() {
-        env.entry(k).or_insert(v);
-    }
-    Ok(BenchSpec {
-        warmup: o.warmup.or(d.warmup).unwrap_or(1),
-        sampling,
-        prepare: exec_opt(o.prepare, &d.prepare, "prepare")?,
-        setup: exec_opt(o.setup, &d.setup, "setup")?,
-        cleanup: exec_opt(o.cleanup, &d.cleanup, "cleanup")?,
-        timeout,
-        env,
-        cwd,
-        tags,
-        device: o
-            .device
-            .or_else(|| d.device.clone())
-            .map_or_else(|| "cpu".to_string(), |d| d.0),
-        throughput,
-        harness,
-        deterministic,
-        settings,
-        params: BTreeMap::new(),
-        name,
-        exec,
-    })
+    Ok(settings)
 }
 
 /// `(adapter, output, processes)` of a `[[bench]]`.

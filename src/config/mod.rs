@@ -249,41 +249,7 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config> {
     let raw: RawConfig =
         toml::from_str(text).map_err(|e| err_at(e.span(), e.message().to_string()))?;
     let defaults = raw.defaults.unwrap_or_default();
-    let mut benches = Vec::new();
-    let mut names = std::collections::HashSet::new();
-    for spanned in raw.bench {
-        let span = spanned.span();
-        let mut b = spanned.into_inner();
-        let params = std::mem::take(&mut b.params);
-        let bench =
-            resolve_bench(b, &defaults, base_dir).map_err(|m| err_at(Some(span.clone()), m))?;
-        let expanded = if params.is_empty() {
-            vec![bench]
-        } else {
-            let points = settings::grid(&params).map_err(|m| {
-                err_at(
-                    Some(span.clone()),
-                    format!("benchmark `{}`: {m}", bench.name),
-                )
-            })?;
-            settings::expand(&bench, &points)
-        };
-        for bench in expanded {
-            if !names.insert(bench.name.clone()) {
-                return Err(err_at(
-                    Some(span),
-                    format!("duplicate benchmark name `{}`", bench.name),
-                ));
-            }
-            benches.push(bench);
-        }
-    }
-    if benches.is_empty() {
-        return Err(err_at(
-            None,
-            "no [[bench]] entries: nothing to run".to_string(),
-        ));
-    }
+    let benches = benches_of(raw.bench, &defaults, base_dir).map_err(|(s, m)| err_at(s, m))?;
     let mut thresholds = BTreeMap::new();
     for (key, rule) in raw.thresholds {
         let span = rule.span();
@@ -328,6 +294,49 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config> {
         baseline_dir: raw.baseline_dir.map(|d| base_dir.join(d)),
         baseline_name,
     })
+}
+
+/// A place in the config file (the span of a `[[bench]]`; `None`: the whole file) and what
+/// is wrong there.
+type Misplaced = (Option<std::ops::Range<usize>>, String);
+
+/// Every `[[bench]]` resolved against the defaults, parameter grids expanded; names unique,
+/// at least one.
+fn benches_of(
+    raw: Vec<Spanned<RawBench>>,
+    defaults: &RawOptions,
+    base_dir: &Path,
+) -> std::result::Result<Vec<BenchSpec>, Misplaced> {
+    let mut benches = Vec::new();
+    let mut names = std::collections::HashSet::new();
+    for spanned in raw {
+        let span = spanned.span();
+        let mut b = spanned.into_inner();
+        let params = std::mem::take(&mut b.params);
+        let bench = resolve_bench(b, defaults, base_dir).map_err(|m| (Some(span.clone()), m))?;
+        let expanded = if params.is_empty() {
+            vec![bench]
+        } else {
+            let points = settings::grid(&params).map_err(|m| {
+                (
+                    Some(span.clone()),
+                    format!("benchmark `{}`: {m}", bench.name),
+                )
+            })?;
+            settings::expand(&bench, &points)
+        };
+        for bench in expanded {
+            if !names.insert(bench.name.clone()) {
+                let message = format!("duplicate benchmark name `{}`", bench.name);
+                return Err((Some(span), message));
+            }
+            benches.push(bench);
+        }
+    }
+    if benches.is_empty() {
+        return Err((None, "no [[bench]] entries: nothing to run".to_string()));
+    }
+    Ok(benches)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
