@@ -47,8 +47,6 @@ const LONG_FUNCTIONS: &[(&str, &str)] = &[
     ("commands/ci.rs:ci", "to split (issue 14)"),
     ("commands/detect.rs:from_store", "to split (issue 14)"),
     ("commands/history.rs:trend", "to split (issue 14)"),
-    ("commands/report.rs:report", "to split (issue 14)"),
-    ("commands/report.rs:load", "to split (issue 14)"),
     ("commands/versus.rs:versus", "to split (issue 14)"),
     ("gate/mod.rs:compare", "to split (issue 14)"),
     ("gate/mod.rs:compare_metric", "to split (issue 14)"),

@@ -19,6 +19,17 @@ use crate::render::{card, issue, junit, markdown, mermaid};
 use crate::stats::changepoint::DetectOptions;
 use crate::store::{RunFilter, SqliteStore, Store};
 
+impl Inputs {
+    /// The report to render on its own, without a baseline (only the change columns need
+    /// one); `None` when there is a comparison, or nothing.
+    fn lone(&self) -> Option<&Report> {
+        match (&self.comparison, &self.current) {
+            (None, Some(r)) => Some(r),
+            _ => None,
+        }
+    }
+}
+
 /// What the command has to draw from.
 struct Inputs {
     current: Option<Report>,
@@ -34,101 +45,22 @@ struct Inputs {
 pub fn report(args: ReportArgs) -> Result<ExitStatus> {
     let config = common::optional_config(args.config.as_deref())?;
     let inputs = load(&args, config.as_ref())?;
-    let need_input = |what: &str| {
-        Error::Usage(format!(
-            "--format {what} needs a comparison or a report (INPUT, or a recorded run in the store)"
-        ))
-    };
     if args.scaling {
-        let current = inputs.current.as_ref().ok_or_else(|| {
-            Error::Usage("--scaling needs a report (INPUT, or a recorded run in the store)".into())
-        })?;
-        let fits = crate::model::scaling::fits(current);
-        let mut text = if fits.is_empty() {
-            "no parameter sweep with 3 or more numeric sizes in this report\n".to_string()
-        } else {
-            crate::render::scaling::table(&fits)
-        };
-        if let Some(c) = &inputs.comparison {
-            for m in c
-                .metrics
-                .iter()
-                .filter(|m| m.metric.starts_with("scaling("))
-            {
-                text.push_str(&format!(
-                    "\n{} {}: {} ({})",
-                    m.benchmark,
-                    m.metric,
-                    m.status.as_str(),
-                    m.reason.as_deref().unwrap_or("")
-                ));
-            }
-            text.push('\n');
-        }
-        print_stdout(&text)?;
+        print_stdout(&scaling_text(&inputs)?)?;
         return Ok(ExitStatus::Pass);
     }
     let format = args
         .format
         .expect("clap requires --format without --scaling");
-    // Without a baseline a report is rendered on its own: only the change columns need one.
-    let lone = match (&inputs.comparison, &inputs.current) {
-        (Some(_), _) => None,
-        (None, Some(r)) => Some(r),
-        (None, None) => None,
-    };
-    let text = match (format, &inputs.comparison, lone) {
-        (ReportFormat::Md, Some(c), _) => markdown::with_change_points(
-            markdown::comparison_markdown(c),
-            &history(&args, &inputs)?,
-        ),
-        (ReportFormat::Md, None, Some(r)) => {
-            markdown::with_change_points(markdown::report_markdown(r), &history(&args, &inputs)?)
-        }
-        (ReportFormat::Junit, Some(c), _) => junit::comparison_junit(c),
-        (ReportFormat::Junit, None, Some(r)) => junit::report_junit(r),
-        (ReportFormat::Issue, Some(c), _) => {
-            match issue::issue_body(c, &reproduce(c, config.as_ref())) {
-                Some(body) => body,
-                None => {
-                    print_stderr("no critical regression: no issue to open\n");
-                    return Ok(ExitStatus::Pass);
-                }
-            }
-        }
-        (ReportFormat::Issue, None, Some(r)) => {
-            match issue::failed_benchmarks_issue(r, &reproduce_failed(r, config.as_ref())) {
-                Some(body) => body,
-                None => {
-                    print_stderr(
-                        "no baseline to compare with and no failed benchmark: no issue to open\n",
-                    );
-                    return Ok(ExitStatus::Pass);
-                }
-            }
-        }
-        (ReportFormat::Md | ReportFormat::Junit | ReportFormat::Issue, None, None) => {
-            let name = clap::ValueEnum::to_possible_value(&format)
-                .map_or(String::new(), |v| v.get_name().to_string());
-            return Err(need_input(&name));
-        }
-        (ReportFormat::Mermaid, _, _) => mermaid_text(&args, &inputs)?,
-        (ReportFormat::Card, _, _) => card::card(
-            inputs.current.as_ref().ok_or_else(|| {
-                Error::Usage(
-                    "--format card needs a report (INPUT, or a recorded run in the store)".into(),
-                )
-            })?,
-            inputs.comparison.as_ref(),
-        ),
-        (ReportFormat::Html, _, _) => html::dashboard(&dashboard_input(&args, &inputs)?),
+    let Some(text) = rendered(format, &args, &inputs, config.as_ref())? else {
+        return Ok(ExitStatus::Pass);
     };
     match &args.output {
         Some(path) => write_atomic(path, text.as_bytes())?,
         None => print_stdout(&text)?,
     }
     // A failed benchmark in what is shown is still worth exit 3.
-    let failed = match (&inputs.comparison, lone) {
+    let failed = match (&inputs.comparison, inputs.lone()) {
         (Some(c), _) => exit_status(c, false) == ExitStatus::BenchmarkFailed,
         (None, Some(r)) => r
             .benchmarks
@@ -141,6 +73,78 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Pass
     })
+}
+
+/// The text of `format`, or `None` when there is nothing to show (no issue to open), which
+/// is said on stderr.
+fn rendered(
+    format: ReportFormat,
+    args: &ReportArgs,
+    inputs: &Inputs,
+    config: Option<&Config>,
+) -> Result<Option<String>> {
+    let need_input = |what: &str| {
+        Error::Usage(format!(
+            "--format {what} needs a comparison or a report (INPUT, or a recorded run in the store)"
+        ))
+    };
+    let lone = inputs.lone();
+    let text = match (format, &inputs.comparison, lone) {
+        (ReportFormat::Md, Some(c), _) => {
+            markdown::with_change_points(markdown::comparison_markdown(c), &history(args, inputs)?)
+        }
+        (ReportFormat::Md, None, Some(r)) => {
+            markdown::with_change_points(markdown::report_markdown(r), &history(args, inputs)?)
+        }
+        (ReportFormat::Junit, Some(c), _) => junit::comparison_junit(c),
+        (ReportFormat::Junit, None, Some(r)) => junit::report_junit(r),
+        (ReportFormat::Issue, Some(c), _) => match issue::issue_body(c, &reproduce(c, config)) {
+            Some(body) => body,
+            None => {
+                print_stderr("no critical regression: no issue to open\n");
+                return Ok(None);
+            }
+        },
+        (ReportFormat::Issue, None, Some(r)) => {
+            match issue::failed_benchmarks_issue(r, &reproduce_failed(r, config)) {
+                Some(body) => body,
+                None => {
+                    print_stderr(
+                        "no baseline to compare with and no failed benchmark: no issue to open\n",
+                    );
+                    return Ok(None);
+                }
+            }
+        }
+        (ReportFormat::Md | ReportFormat::Junit | ReportFormat::Issue, None, None) => {
+            let name = clap::ValueEnum::to_possible_value(&format)
+                .map_or(String::new(), |v| v.get_name().to_string());
+            return Err(need_input(&name));
+        }
+        (ReportFormat::Mermaid, _, _) => mermaid_text(args, inputs)?,
+        (ReportFormat::Card, _, _) => card::card(
+            inputs.current.as_ref().ok_or_else(|| {
+                Error::Usage(
+                    "--format card needs a report (INPUT, or a recorded run in the store)".into(),
+                )
+            })?,
+            inputs.comparison.as_ref(),
+        ),
+        (ReportFormat::Html, _, _) => html::dashboard(&dashboard_input(args, inputs)?),
+    };
+    Ok(Some(text))
+}
+
+/// `--scaling`: the fits of the report's parameter sweeps, and the verdicts of the
+/// comparison's scaling rows when there is one.
+fn scaling_text(inputs: &Inputs) -> Result<String> {
+    let current = inputs.current.as_ref().ok_or_else(|| {
+        Error::Usage("--scaling needs a report (INPUT, or a recorded run in the store)".into())
+    })?;
+    Ok(crate::render::scaling::report(
+        &crate::model::scaling::fits(current),
+        inputs.comparison.as_ref(),
+    ))
 }
 
 fn load(args: &ReportArgs, config: Option<&Config>) -> Result<Inputs> {
@@ -165,48 +169,11 @@ fn load(args: &ReportArgs, config: Option<&Config>) -> Result<Inputs> {
     };
     match &args.input {
         Some(path) => {
-            let text = crate::read::text(path)
-                .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
-            if is_comparison(&text) {
-                let c: Comparison = serde_json::from_str(&text)
-                    .map_err(|e| Error::input(path, format!("not a perfgate comparison: {e}")))?;
-                inputs.filter.suite = Some(c.suite.clone());
-                inputs.filter.machine_id = Some(c.current.machine_id.clone());
-                inputs.comparison = Some(c);
+            if read_input(path, &mut inputs)? {
                 return Ok(inputs);
             }
-            let r = parse_report(&text).map_err(|m| Error::input(path, m))?;
-            inputs.filter.suite = Some(r.suite.clone());
-            inputs.filter.machine_id = Some(r.machine.id.clone());
-            inputs.filter.device = Some(r.device.clone());
-            inputs.current = Some(r);
         }
-        None => {
-            let Some(store) = &inputs.store else {
-                return Err(Error::Usage(format!(
-                    "no INPUT and no history store at {} (run `perfgate check` first, or give a report or comparison file)",
-                    store_path.display()
-                )));
-            };
-            let latest = store.runs(&RunFilter {
-                limit: Some(1),
-                ..inputs.filter.clone()
-            })?;
-            let run = latest.first().ok_or_else(|| {
-                Error::Usage(format!(
-                    "no recorded run{} on this machine in {}",
-                    inputs
-                        .filter
-                        .suite
-                        .as_ref()
-                        .map_or(String::new(), |s| format!(" of suite `{s}`")),
-                    store_path.display()
-                ))
-            })?;
-            let r = store.report(run.id)?;
-            inputs.filter.device = Some(r.device.clone());
-            inputs.current = Some(r);
-        }
+        None => latest_recorded(&mut inputs, &store_path)?,
     }
     let current = inputs.current.as_ref().expect("set above");
     let resolved = match &inputs.store {
@@ -236,6 +203,55 @@ fn load(args: &ReportArgs, config: Option<&Config>) -> Result<Inputs> {
         inputs.baseline = Some(resolved.report);
     }
     Ok(inputs)
+}
+
+/// INPUT into `inputs`: a comparison (then `true`: nothing more to load) or a report.
+fn read_input(path: &Path, inputs: &mut Inputs) -> Result<bool> {
+    let text =
+        crate::read::text(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    if is_comparison(&text) {
+        let c: Comparison = serde_json::from_str(&text)
+            .map_err(|e| Error::input(path, format!("not a perfgate comparison: {e}")))?;
+        inputs.filter.suite = Some(c.suite.clone());
+        inputs.filter.machine_id = Some(c.current.machine_id.clone());
+        inputs.comparison = Some(c);
+        return Ok(true);
+    }
+    let r = parse_report(&text).map_err(|m| Error::input(path, m))?;
+    inputs.filter.suite = Some(r.suite.clone());
+    inputs.filter.machine_id = Some(r.machine.id.clone());
+    inputs.filter.device = Some(r.device.clone());
+    inputs.current = Some(r);
+    Ok(false)
+}
+
+/// Without INPUT: the newest recorded run of this machine (and the config's suite).
+fn latest_recorded(inputs: &mut Inputs, store_path: &Path) -> Result<()> {
+    let Some(store) = &inputs.store else {
+        return Err(Error::Usage(format!(
+            "no INPUT and no history store at {} (run `perfgate check` first, or give a report or comparison file)",
+            store_path.display()
+        )));
+    };
+    let latest = store.runs(&RunFilter {
+        limit: Some(1),
+        ..inputs.filter.clone()
+    })?;
+    let run = latest.first().ok_or_else(|| {
+        Error::Usage(format!(
+            "no recorded run{} on this machine in {}",
+            inputs
+                .filter
+                .suite
+                .as_ref()
+                .map_or(String::new(), |s| format!(" of suite `{s}`")),
+            store_path.display()
+        ))
+    })?;
+    let r = store.report(run.id)?;
+    inputs.filter.device = Some(r.device.clone());
+    inputs.current = Some(r);
+    Ok(())
 }
 
 fn is_comparison(text: &str) -> bool {
