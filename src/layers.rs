@@ -44,7 +44,6 @@ const MAX_FN_LINES: usize = 80;
 const LONG_FUNCTIONS: &[(&str, &str)] = &[
     ("commands/attest.rs:attest", "to split (issue 14)"),
     ("commands/baseline.rs:save", "to split (issue 14)"),
-    ("commands/ci.rs:ci", "to split (issue 14)"),
     ("commands/detect.rs:from_store", "to split (issue 14)"),
     ("commands/history.rs:trend", "to split (issue 14)"),
     ("commands/versus.rs:versus", "to split (issue 14)"),

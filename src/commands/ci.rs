@@ -46,37 +46,7 @@ pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {
     let config_rel = in_repo(&config_dir.join(file_name(&config_path)), "the config")?;
     let gate = match args.gate {
         CiGate::Interleaved => interleaved(&args, &config, &root)?,
-        CiGate::Committed => {
-            if args.bin.is_some() {
-                return Err(Error::Usage(
-                    "--bin is for the interleaved gate; --gate committed runs the suite's commands as they are".into(),
-                ));
-            }
-            if let Some(b) = config.benches.iter().find(|b| uses_program(b)) {
-                return Err(Error::Usage(format!(
-                    "benchmark `{}` uses `{{bin}}` or `$PERFGATE_BIN`, which only `check --interleaved` fills in: the committed gate runs the suite as it is; leave out --gate committed",
-                    b.name
-                )));
-            }
-            let dir = config.baseline_dir.as_ref().ok_or_else(|| {
-                Error::Usage(format!(
-                    "--gate committed needs a committed baseline, and {} has no `baseline_dir`: add `baseline_dir = \"perf/baselines\"` to it and run this again (the workflow's manual update-baselines job then measures and commits perf/baselines/{}-cpu.json), or leave out --gate committed to gate interleaved",
-                    config_path.display(),
-                    config.suite
-                ))
-            })?;
-            let file = dir.join(format!("{}-cpu.json", config.suite));
-            let baseline_file = in_repo(&file, "baseline_dir")?;
-            if !file.is_file() {
-                print_stderr(&format!(
-                    "note: {baseline_file} does not exist yet: run the workflow's update-baselines job once (Actions -> perfgate -> Run workflow, update_baselines) before the gate can pass\n"
-                ));
-            }
-            Gate::Committed {
-                build: args.build.clone(),
-                baseline_file,
-            }
-        }
+        CiGate::Committed => committed(&args, &config, &config_path, &in_repo)?,
     };
     let path = root.join(WORKFLOW_PATH);
     if path.exists() && !args.force {
@@ -106,6 +76,45 @@ pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {
         path.display()
     ))?;
     Ok(ExitStatus::Pass)
+}
+
+/// The committed-baseline gate: the suite must not need `{bin}`, and `baseline_dir` must be
+/// set (its file may not exist yet: the workflow's update-baselines job makes it).
+fn committed(
+    args: &CiInitArgs,
+    config: &Config,
+    config_path: &Path,
+    in_repo: &dyn Fn(&Path, &str) -> Result<String>,
+) -> Result<Gate> {
+    if args.bin.is_some() {
+        return Err(Error::Usage(
+            "--bin is for the interleaved gate; --gate committed runs the suite's commands as they are".into(),
+        ));
+    }
+    if let Some(b) = config.benches.iter().find(|b| uses_program(b)) {
+        return Err(Error::Usage(format!(
+            "benchmark `{}` uses `{{bin}}` or `$PERFGATE_BIN`, which only `check --interleaved` fills in: the committed gate runs the suite as it is; leave out --gate committed",
+            b.name
+        )));
+    }
+    let dir = config.baseline_dir.as_ref().ok_or_else(|| {
+        Error::Usage(format!(
+            "--gate committed needs a committed baseline, and {} has no `baseline_dir`: add `baseline_dir = \"perf/baselines\"` to it and run this again (the workflow's manual update-baselines job then measures and commits perf/baselines/{}-cpu.json), or leave out --gate committed to gate interleaved",
+            config_path.display(),
+            config.suite
+        ))
+    })?;
+    let file = dir.join(format!("{}-cpu.json", config.suite));
+    let baseline_file = in_repo(&file, "baseline_dir")?;
+    if !file.is_file() {
+        print_stderr(&format!(
+            "note: {baseline_file} does not exist yet: run the workflow's update-baselines job once (Actions -> perfgate -> Run workflow, update_baselines) before the gate can pass\n"
+        ));
+    }
+    Ok(Gate::Committed {
+        build: args.build.clone(),
+        baseline_file,
+    })
 }
 
 fn file_name(p: &Path) -> PathBuf {
