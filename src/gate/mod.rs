@@ -1,5 +1,7 @@
-//! Compare a current report with a baseline: verdicts as data, decided once.
-//! Nothing here prints; `render` shows a [`Comparison`] and `main` turns it into an exit code.
+//! Compare a current report with a baseline ([`compare`]), or two commands measured in pairs
+//! ([`judge_paired`], for `versus`): verdicts as data, decided once, by the same thresholds,
+//! decision and false discovery control. Nothing here prints; `render` shows a [`Comparison`]
+//! and `main` turns it into an exit code.
 
 pub mod baseline;
 mod fdr;
