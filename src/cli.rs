@@ -434,6 +434,10 @@ pub struct VersusArgs {
     /// Critical above this worsening (percent); warning above half.
     #[arg(long, value_name = "PCT", value_parser = values::threshold_pct)]
     pub threshold_pct: Option<ThresholdPct>,
+    /// False discovery rate held across the metrics' tests (Benjamini-Hochberg), as a
+    /// fraction; `off` tests each metric on its own at 5%.
+    #[arg(long, value_name = "RATE|off", default_value = "0.05", value_parser = values::fdr)]
+    pub fdr: Fdr,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -1,5 +1,6 @@
 //! `perfgate versus` through the binary on real processes: a 2x slower B is critical, the
-//! run order is interleaved in ABBA/BAAB blocks, outputs are cross-checked in every mode.
+//! run order is interleaved in ABBA/BAAB blocks, outputs are cross-checked in every mode, and
+//! every JSON document follows `schema/versus.schema.json`.
 
 mod common;
 
@@ -7,6 +8,93 @@ use common::{perfgate, row_of, run, script};
 
 fn versus(args: &[&str]) -> common::Run {
     run(perfgate().arg("versus").args(args))
+}
+
+/// The JSON `versus` printed, checked against `schema/versus.schema.json`.
+fn json_of(r: &common::Run) -> serde_json::Value {
+    let doc: serde_json::Value =
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr));
+    assert_valid(&doc);
+    doc
+}
+
+fn assert_valid(doc: &serde_json::Value) {
+    let errors = schema_errors(doc);
+    assert!(errors.is_empty(), "{errors:?} in {doc}");
+}
+
+fn schema_errors(doc: &serde_json::Value) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/versus.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::meta::validate(&schema).expect("a valid JSON Schema");
+    let validator = jsonschema::options().build(&schema).unwrap();
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path))
+        .collect()
+}
+
+/// The schema rejects what `versus` must never write.
+#[test]
+fn the_schema_is_not_vacuous() {
+    let good = json_of(&versus(&[
+        "true",
+        "true",
+        "--runs",
+        "2",
+        "--startup",
+        "{bin}",
+        "--format",
+        "json",
+    ]));
+    let mut broken: Vec<(&str, serde_json::Value)> = Vec::new();
+    let mut mutate = |what, change: &dyn Fn(&mut serde_json::Value)| {
+        let mut doc = good.clone();
+        change(&mut doc);
+        broken.push((what, doc));
+    };
+    mutate("no status", &|d| {
+        d["metrics"][0].as_object_mut().unwrap().remove("status");
+    });
+    mutate("an unknown verdict", &|d| {
+        d["metrics"][0]["status"] = "fine".into()
+    });
+    mutate("a side C", &|d| d["order"][0] = "C".into());
+    mutate("outputs that disagree", &|d| {
+        d["outputs"]["agree"] = false.into()
+    });
+    mutate("a negative ratio", &|d| {
+        d["metrics"][0]["ratio"] = (-1.0).into()
+    });
+    mutate("a p-value above 1", &|d| {
+        d["metrics"][0]["p_value"] = 1.5.into()
+    });
+    mutate("a one-sided interval", &|d| {
+        d["metrics"][0]["ratio_ci95"] = serde_json::json!([1.0])
+    });
+    mutate("an extra field", &|d| {
+        d["metrics"][0]["colour"] = "red".into()
+    });
+    mutate("one pair", &|d| d["pairs"] = 1.into());
+    mutate("no notes", &|d| {
+        d.as_object_mut().unwrap().remove("notes");
+    });
+    mutate("a ratio for a metric never judged", &|d| {
+        d["metrics"][0]["status"] = "zero".into();
+        d["metrics"][0]["ratio"] = 1.0.into();
+    });
+    mutate("significant without an interval", &|d| {
+        d["metrics"][0]["ratio_ci95"] = serde_json::Value::Null;
+        d["metrics"][0]["significant"] = true.into();
+    });
+    mutate("inconclusive without a reason", &|d| {
+        d["metrics"][0]["status"] = "inconclusive".into();
+        d["metrics"][0]["reason"] = serde_json::Value::Null;
+    });
+    for (what, doc) in &broken {
+        assert!(!schema_errors(doc).is_empty(), "accepted {what}: {doc}");
+    }
 }
 
 #[test]
@@ -25,7 +113,7 @@ fn twice_as_slow_is_critical_and_blocks_when_asked() {
         "--fail-on-regression",
     ]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let j = json_of(&r);
     let wall = &j["metrics"][0];
     assert_eq!(wall["metric"], "wall_time");
     let ratio = wall["ratio"].as_f64().unwrap();
@@ -47,7 +135,7 @@ fn the_same_command_is_not_a_regression() {
         "json",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let j = json_of(&r);
     let wall = &j["metrics"][0];
     assert!(
         (wall["ratio"].as_f64().unwrap() - 1.0).abs() < 0.3,
@@ -189,7 +277,7 @@ fn two_builds_through_a_bin_template_with_start_up() {
         "json",
     ]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let j = json_of(&r);
     assert_eq!(j["a"], format!("{old_s} --work"));
     assert_eq!(j["b"], format!("'{new_s}' --work"));
     assert_eq!(j["startup"][1], format!("'{new_s}' --version"));
@@ -223,7 +311,7 @@ fn two_builds_through_a_bin_template_with_start_up() {
         "json",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let j = json_of(&r);
     assert_eq!(j["a"], a);
     assert_eq!(j["startup"][0], format!("{old_s} --version"));
 
@@ -261,6 +349,7 @@ fn metrics_near_zero_are_never_nan_and_significance_matches_the_shown_interval()
         r.stdout
     );
     let j = common::read_json(&json_path);
+    assert_valid(&j);
     for m in j["metrics"].as_array().unwrap() {
         let status = m["status"].as_str().unwrap();
         match m["ratio"].as_f64() {
@@ -293,4 +382,88 @@ fn metrics_near_zero_are_never_nan_and_significance_matches_the_shown_interval()
             );
         }
     }
+}
+
+/// Bad values of the gate's options are refused by clap, naming the flag, as for `compare`.
+#[test]
+fn bad_thresholds_and_rates_exit_2_naming_the_flag() {
+    let r = versus(&["true", "true", "--threshold-pct=-5"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "invalid value '-5' for '--threshold-pct <PCT>': must be a percentage of 0 or more"
+        ),
+        "{}",
+        r.stderr
+    );
+    for bad in ["0", "1.5", "some"] {
+        let r = versus(&["true", "true", "--fdr", bad]);
+        assert_eq!(r.code, 2, "--fdr {bad}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                "invalid value '{bad}' for '--fdr <RATE|off>': must be a rate between 0 and 1 (e.g. 0.05) or `off`"
+            )),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
+/// The gate holds the false discovery rate across versus's metrics (5% by default), or tests
+/// each on its own with `--fdr off`; the note says which, and q-values come only with it.
+#[test]
+fn the_false_discovery_rate_is_the_gates() {
+    let with = |fdr: &[&str]| {
+        let mut args = vec![
+            "sleep 0.01",
+            "sleep 0.01",
+            "--runs",
+            "4",
+            "--format",
+            "json",
+        ];
+        args.extend(fdr);
+        let r = versus(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        json_of(&r)
+    };
+    let tested = |j: &serde_json::Value| {
+        j["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["p_value"].is_number())
+            .count()
+    };
+    let held = with(&[]);
+    let n = tested(&held);
+    // Wall time always has an interval (a process never takes 0 s).
+    assert!(n >= 1, "{held}");
+    let note = held["notes"][0].as_str().unwrap();
+    assert!(
+        note.starts_with(&format!("significance: paired bootstrap of the median log-ratio B/A per metric, false discovery rate held at 5% across {n} tests (Benjamini-Hochberg)")),
+        "{note}"
+    );
+    assert!(held["metrics"][0]["q_value"].is_number(), "{held}");
+    let off = with(&["--fdr", "off"]);
+    assert!(
+        off["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("tests on its own at 5% (no false discovery rate control)"),
+        "{off}"
+    );
+    assert!(off["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["q_value"].is_null()));
+    let loose = with(&["--fdr", "0.2"]);
+    assert!(
+        loose["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("false discovery rate held at 20% across"),
+        "{loose}"
+    );
 }

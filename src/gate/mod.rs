@@ -1,10 +1,14 @@
-//! Compare a current report with a baseline: verdicts as data, decided once.
-//! Nothing here prints; `render` shows a [`Comparison`] and `main` turns it into an exit code.
+//! Compare a current report with a baseline ([`compare`]), or two commands measured in pairs
+//! ([`judge_paired`], for `versus`): verdicts as data, decided once, by the same thresholds,
+//! decision and false discovery control. Nothing here prints; `render` shows a [`Comparison`]
+//! and `main` turns it into an exit code.
 
 pub mod baseline;
 mod fdr;
 mod interval;
+mod metric;
 pub mod noise;
+mod paired;
 mod pairs;
 pub mod trend;
 mod verdict;
@@ -14,6 +18,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use crate::model::threshold::{find_rule, ThresholdRule};
+pub use paired::{
+    judge_paired, ratio_excludes_one, PairedJudgement, PairedMetric, PairedPolicy, PairedRatio,
+    PairedStatus, PairedVerdict, RATIO_DECIMALS,
+};
 pub use verdict::{
     decide, CriticalBound, EffectiveRule, Observation, Significance, Verdict, CHANGE_PCT_DECIMALS,
 };
@@ -21,7 +29,7 @@ pub use verdict::{
 use crate::model::{BenchStatus, BenchmarkResult, Direction, Metric, Report};
 use crate::stats::Statistic;
 use fdr::control_false_discoveries;
-use interval::{change_interval, Interval};
+use metric::compare_metric;
 
 pub const COMPARISON_SCHEMA_VERSION: u32 = 1;
 
@@ -180,6 +188,31 @@ impl Default for CompareOptions {
 }
 
 pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Comparison {
+    let mut notes = trust_notes(baseline, current, opts);
+    let mut metrics = current_rows(baseline, current, opts, &mut notes);
+    metrics.extend(scaling_rows(baseline, current));
+    control_false_discoveries(&mut metrics, opts.fdr, &fdr::MANN_WHITNEY, &mut notes);
+    // Rows of benchmarks that are gone were never tested, so they come after the control.
+    metrics.extend(vanished_rows(baseline, current));
+    order_by_severity(&mut metrics);
+    let (failed_metrics, overall_status) = overall(&metrics);
+    Comparison {
+        schema_version: COMPARISON_SCHEMA_VERSION,
+        suite: current.suite.clone(),
+        timestamp_utc: current.timestamp_utc.clone(),
+        overall_status,
+        total_metrics: metrics.len(),
+        failed_metrics,
+        baseline: run_ref(baseline),
+        current: run_ref(current),
+        notes,
+        metrics,
+    }
+}
+
+/// What the reader must know before trusting any verdict: another machine, overridden
+/// thresholds.
+fn trust_notes(baseline: &Report, current: &Report, opts: &CompareOptions) -> Vec<String> {
     let mut notes = Vec::new();
     if baseline.machine.id != current.machine.id {
         notes.push(format!(
@@ -193,12 +226,22 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
             pct / 2.0
         ));
     }
-    let mut metrics = Vec::new();
+    notes
+}
+
+/// The rows of every benchmark of the current report, in its order; a skipped one is a note.
+fn current_rows(
+    baseline: &Report,
+    current: &Report,
+    opts: &CompareOptions,
+    notes: &mut Vec<String>,
+) -> Vec<MetricComparison> {
     let base_by_name: BTreeMap<&str, &BenchmarkResult> = baseline
         .benchmarks
         .iter()
         .map(|b| (b.name.as_str(), b))
         .collect();
+    let mut metrics = Vec::new();
     for cur in &current.benchmarks {
         let base = base_by_name.get(cur.name.as_str()).copied();
         match cur.status {
@@ -230,36 +273,22 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
             }
         }
     }
-    metrics.extend(scaling_rows(baseline, current));
-    control_false_discoveries(&mut metrics, opts.fdr, &mut notes);
+    metrics
+}
+
+/// `missing` rows for every metric of a baseline benchmark the current report does not have.
+fn vanished_rows(baseline: &Report, current: &Report) -> Vec<MetricComparison> {
     let current_names: Vec<&str> = current.benchmarks.iter().map(|b| b.name.as_str()).collect();
-    for b in baseline
+    baseline
         .benchmarks
         .iter()
         .filter(|b| !current_names.contains(&b.name.as_str()))
-    {
-        for bm in &b.metrics {
-            metrics.push(missing_row(
-                &b.name,
-                bm,
-                "benchmark not in the current report",
-            ));
-        }
-    }
-    order_by_severity(&mut metrics);
-    let (failed_metrics, overall_status) = overall(&metrics);
-    Comparison {
-        schema_version: COMPARISON_SCHEMA_VERSION,
-        suite: current.suite.clone(),
-        timestamp_utc: current.timestamp_utc.clone(),
-        overall_status,
-        total_metrics: metrics.len(),
-        failed_metrics,
-        baseline: run_ref(baseline),
-        current: run_ref(current),
-        notes,
-        metrics,
-    }
+        .flat_map(|b| {
+            b.metrics
+                .iter()
+                .map(|bm| missing_row(&b.name, bm, "benchmark not in the current report"))
+        })
+        .collect()
 }
 
 /// One row per sweep fitted on both sides: `critical` when the fitted complexity grew (the
@@ -371,179 +400,6 @@ fn run_ref(r: &Report) -> RunRef {
         commit: r.git.as_ref().map(|g| g.commit.clone()),
         machine_id: r.machine.id.clone(),
     }
-}
-
-fn compare_metric(
-    bench: &str,
-    base: Option<&Metric>,
-    cur: &Metric,
-    baseline_report: &Report,
-    current_report: &Report,
-    opts: &CompareOptions,
-) -> MetricComparison {
-    let key = format!("{bench}.{}", cur.name);
-    let found = find_rule(&baseline_report.thresholds, &key)
-        .map(|(k, r)| (format!("baseline file `{k}`"), r))
-        .or_else(|| find_rule(&opts.config_rules, &key).map(|(k, r)| (format!("config `{k}`"), r)));
-    let noise_rule = match (&found, opts.threshold_pct) {
-        (None, None) => opts.noise_rules.get(&key).map(|n| {
-            (
-                n.why.clone(),
-                ThresholdRule {
-                    warn_pct: Some(n.warn_pct),
-                    fail_pct: Some(n.fail_pct),
-                    ..Default::default()
-                },
-            )
-        }),
-        _ => None,
-    };
-    let rule = EffectiveRule::resolve(
-        found
-            .as_ref()
-            .map(|(_, r)| *r)
-            .or(noise_rule.as_ref().map(|(_, r)| r)),
-        cur.kind(),
-        opts.threshold_pct,
-    );
-    let statistic = found
-        .as_ref()
-        .and_then(|(_, r)| r.statistic)
-        .unwrap_or(Statistic::Median);
-    let source = match (&found, opts.threshold_pct) {
-        (_, Some(_)) => "--threshold-pct".to_string(),
-        (Some((src, _)), None) => src.clone(),
-        (None, None) => noise_rule
-            .as_ref()
-            .map_or_else(|| "defaults".to_string(), |(why, _)| why.clone()),
-    };
-    let mut row = MetricComparison {
-        statistic,
-        current: Some(statistic.of_summary(&cur.summary)),
-        noisy: cur.summary.cv > NOISY_CV,
-        rule: format!("{} ({source})", rule.describe()),
-        ..MetricComparison::blank(bench, &cur.name, &cur.unit, cur.direction, Verdict::New)
-    };
-    if let Some(budget) = &rule.budget {
-        if !budget.fits(&cur.unit) {
-            row.status = Verdict::Failed;
-            row.reason = Some(format!(
-                "budget {budget} does not apply to a metric in {}",
-                cur.unit
-            ));
-            return row;
-        }
-    }
-    let Some(base) = base else {
-        row.reason = Some("not in the baseline".to_string());
-        return row;
-    };
-    let b = statistic.of_summary(&base.summary);
-    let c = statistic.of_summary(&cur.summary);
-    // A harness's inner iterations of one process are not independent runs: testing them
-    // would count each iteration as a replicate (pseudo-replication) and call noise
-    // significant. They stand for one value per process, so the threshold alone decides.
-    let inner_iterations = [base, cur]
-        .iter()
-        .any(|m| m.processes.is_some_and(|p| (p as usize) < m.samples.len()));
-    row.baseline = Some(b);
-    let all_zero = |m: &Metric| !m.samples.is_empty() && m.samples.iter().all(|v| *v == 0.0);
-    // Nothing happened on either side (the system time of `sleep`): not a test, so it does
-    // not count in the false discovery rate; only an absolute bound could judge it.
-    let zero_on_both_sides = all_zero(base) && all_zero(cur);
-    if !inner_iterations && !zero_on_both_sides {
-        row.p_value = crate::stats::mann_whitney_u(&base.samples, &cur.samples).map(|(_, p)| p);
-    }
-    row.noisy |= base.summary.cv > NOISY_CV;
-    if b != 0.0 {
-        row.change_pct = Some((c / b - 1.0) * 100.0);
-    }
-    if b == 0.0 {
-        row.reason = Some(
-            "the baseline is 0: percentage thresholds do not apply (use `abs` or `budget`)".into(),
-        );
-    }
-    let interval = if inner_iterations {
-        Interval::NotTested
-    } else {
-        change_interval(
-            &base.samples,
-            &cur.samples,
-            statistic,
-            current_report.seed,
-            &key,
-            opts,
-        )
-    };
-    let significance = match interval {
-        Interval::Pct { estimate, ci } => {
-            row.shift_pct = Some(estimate);
-            row.change_ci95_pct = Some(ci);
-            Significance::from_interval(ci)
-        }
-        Interval::TooFewSamples => Significance::TooFewSamples,
-        Interval::NotTested => Significance::NotTested,
-    };
-    let limit = rule.critical_limit(b, cur.direction);
-    match cur.direction {
-        Direction::LowerIsBetter => row.allowed_max = Some(limit),
-        Direction::HigherIsBetter => row.allowed_min = Some(limit),
-    }
-    row.status = decide(
-        &Observation {
-            baseline: b,
-            current: c,
-            direction: cur.direction,
-            significance,
-        },
-        &rule,
-    );
-    if zero_on_both_sides && row.status == Verdict::Stable {
-        row.reason = Some("0 in every run on both sides: nothing to judge".into());
-    }
-    if inner_iterations && row.status != Verdict::Stable {
-        row.reason = Some(
-            "samples are one harness process's inner iterations, not independent runs: not tested for significance, the threshold alone decides (run the harness in several processes, `processes = N`, to test)".into(),
-        );
-    }
-    if row.status == Verdict::Inconclusive {
-        row.reason = Some(match significance {
-            Significance::TooFewSamples => format!(
-                "beyond the threshold, but {} against {} samples cannot show a significant change: run more (at least 4 per side, 10 recommended)",
-                cur.samples.len(),
-                base.samples.len()
-            ),
-            _ => "beyond the threshold, but the 95% interval of the change includes zero".to_string(),
-        });
-    }
-    let over_budget = rule.budget.as_ref().is_some_and(|q| match cur.direction {
-        Direction::LowerIsBetter => c > q.value,
-        Direction::HigherIsBetter => c < q.value,
-    });
-    let without_history = !opts.same_window && !opts.noise_rules.contains_key(&key);
-    if let (Verdict::Warning | Verdict::Critical, true, false, Some(ci), Some(change)) = (
-        row.status,
-        without_history,
-        over_budget,
-        row.change_ci95_pct,
-        row.change_pct,
-    ) {
-        let pair = pairs::Pair {
-            direction: cur.direction,
-            warn_pct: rule.warn_pct,
-            change_pct: change,
-            ci95_pct: ci,
-            cv_baseline: base.summary.cv,
-            cv_current: cur.summary.cv,
-            n_baseline: base.samples.len(),
-            n_current: cur.samples.len(),
-        };
-        if let Some(why) = pair.not_called() {
-            row.status = Verdict::Inconclusive;
-            row.reason = Some(why);
-        }
-    }
-    row
 }
 
 fn failed_rows(

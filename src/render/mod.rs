@@ -13,3 +13,4 @@ pub mod safe;
 pub mod scaling;
 pub mod style;
 pub mod terminal;
+pub mod versus;

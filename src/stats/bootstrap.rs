@@ -27,6 +27,34 @@ pub fn bootstrap_ci(
         1 => return [xs[0], xs[0]],
         _ => {}
     }
+    interval(&mut estimates(xs, stat, resamples, rng), level)
+}
+
+/// [`bootstrap_ci`], and from the same resamples the two-sided bootstrap p-value of `stat`
+/// being `null`: twice the smaller share of estimates on either side of it (an estimate equal
+/// to `null` counts on both sides), at most 1. Consistent with the interval: when it excludes
+/// `null`, at most `1 - level` of the estimates lie beyond it on that side, so `p <= 1 - level`.
+pub fn bootstrap_ci_and_p(
+    xs: &[f64],
+    stat: Statistic,
+    level: f64,
+    resamples: usize,
+    rng: &mut SplitMix64,
+    null: f64,
+) -> ([f64; 2], f64) {
+    if xs.len() < 2 {
+        // Nothing varies, so nothing is tested.
+        return (bootstrap_ci(xs, stat, level, resamples, rng), 1.0);
+    }
+    let mut estimates = estimates(xs, stat, resamples, rng);
+    let below = estimates.iter().filter(|e| **e <= null).count();
+    let above = estimates.iter().filter(|e| **e >= null).count();
+    let p = (2.0 * below.min(above) as f64 / estimates.len() as f64).min(1.0);
+    (interval(&mut estimates, level), p)
+}
+
+/// `stat` of each of `resamples` resamples of `xs` (2 or more values).
+fn estimates(xs: &[f64], stat: Statistic, resamples: usize, rng: &mut SplitMix64) -> Vec<f64> {
     let mut buf = vec![0.0; xs.len()];
     let mut estimates = Vec::with_capacity(resamples);
     for _ in 0..resamples {
@@ -40,7 +68,7 @@ pub fn bootstrap_ci(
         };
         estimates.push(estimate);
     }
-    interval(&mut estimates, level)
+    estimates
 }
 
 /// Interval of the relative change `stat(current) / stat(baseline) - 1`, in percent, from

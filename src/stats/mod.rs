@@ -12,7 +12,8 @@ mod shift;
 mod summary;
 
 pub use bootstrap::{
-    bootstrap_ci, bootstrap_relative_change_ci, resamples_for, BOOTSTRAP_RESAMPLES,
+    bootstrap_ci, bootstrap_ci_and_p, bootstrap_relative_change_ci, resamples_for,
+    BOOTSTRAP_RESAMPLES,
 };
 pub use descriptive::{mad, mean, median, percentile, percentile_sorted, stddev};
 pub use mann_whitney::{benjamini_hochberg, mann_whitney_u};
