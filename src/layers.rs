@@ -60,9 +60,6 @@ const LONG_FUNCTIONS: &[(&str, &str)] = &[
     ("render/html/charts.rs:trend", "to split (issue 14)"),
     ("render/terminal.rs:report_table", "to split (issue 14)"),
     ("runner/executor.rs:run", "to split (issue 14)"),
-    ("runner/mod.rs:bench_started", "to split (issue 14)"),
-    ("runner/mod.rs:run_done", "to split (issue 14)"),
-    ("runner/mod.rs:measure", "to split (issue 14)"),
     ("store/sqlite/read.rs:read_report", "to split (issue 14)"),
     ("store/sqlite/write.rs:insert", "to split (issue 14)"),
 ];

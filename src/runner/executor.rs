@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::custom::MetricLines;
 use super::output::Capture;
 use super::{group, interrupt, spawn};
-use crate::config::Exec;
+use crate::config::{BenchSpec, Exec};
 
 pub struct RunRequest<'a> {
     pub exec: &'a Exec,
@@ -36,6 +36,25 @@ pub struct RunRequest<'a> {
     /// A setup command: what it leaves running in the background (a server the benchmark
     /// talks to) is the point of it, so it is not killed after the run; the cleanup stops it.
     pub keeps_background: bool,
+}
+
+impl<'a> RunRequest<'a> {
+    /// A plain run of `command`, one of `spec`'s commands: its environment, directory,
+    /// time-out and pinning; stdout to /dev/null.
+    pub fn of(spec: &'a BenchSpec, command: &'a Exec) -> Self {
+        RunRequest {
+            exec: command,
+            env: &spec.env,
+            cwd: &spec.cwd,
+            timeout: spec.timeout,
+            capture_stdout: None,
+            scan_metrics: false,
+            pin: &spec.settings.pin,
+            sample_gpu: false,
+            cleanup: false,
+            keeps_background: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -140,10 +159,7 @@ impl ProcessExecutor {
     fn park(&mut self, req: &RunRequest<'_>) -> Result<(spawn::Parked, Capture), String> {
         let cached = matches!(&self.prepared, Some(((e, env, cwd, pin), _)) if e == req.exec && env == req.env && cwd == req.cwd && pin == req.pin);
         if !cached {
-            let args = match req.exec {
-                Exec::Argv(argv) => spawn::os_args(argv),
-                Exec::Shell(script) => spawn::os_args(&["sh", "-c", script.as_str()]),
-            };
+            let args = super::program::argv(req.exec);
             let prepared = spawn::Prepared::new(&args, req.env, req.cwd)?.pinned(req.pin)?;
             self.prepared = Some((
                 (
