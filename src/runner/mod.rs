@@ -18,6 +18,7 @@ pub mod program;
 mod samples;
 pub mod schedule;
 mod spawn;
+mod watchdog;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
