@@ -1,7 +1,8 @@
 //! A `[[bench]]` with `adapter = "..."`: the command is a harness (`cargo bench`, a Google
-//! Benchmark binary, `go test -bench`) that measures by itself. It runs once (after `setup`,
-//! before `cleanup`, as [`super::lifecycle`] runs them; under the time-out); its stdout (or the `output` file it writes) goes
-//! through the adapter; each benchmark the harness reports becomes a report entry.
+//! Benchmark binary, `go test -bench`) that measures by itself. It runs once (between `setup`
+//! and `cleanup`, as [`super::lifecycle`] runs them; under the time-out); its stdout (or the
+//! `output` file it writes) goes through the adapter; each benchmark the harness reports
+//! becomes a report entry.
 //!
 //! A harness that exits non-zero, times out, or whose output the adapter cannot read makes
 //! one `failed` entry named after the `[[bench]]`: a broken harness is never "fast".

@@ -1,4 +1,5 @@
-//! Runs benchmarks: setup, warm-up, measured runs until the sampling plan is met, cleanup.
+//! Runs benchmarks: setup, warm-up, measured runs until the sampling plan is met, cleanup
+//! ([`lifecycle`] around the runs of `measure`).
 //! A benchmark whose run fails is `failed` with the reason; it never gets a summary. After an
 //! interruption (Ctrl-C) the interrupted benchmark's cleanup runs and the suite stops, with
 //! [`SuiteRun::interrupted`] saying what was stopped.
@@ -175,28 +176,20 @@ fn skipped(spec: &BenchSpec, reason: String) -> BenchmarkResult {
     base_result(spec, BenchStatus::Skipped, Some(reason))
 }
 
-/// Runs one benchmark to completion (or first failure), and counts the processes its runs
-/// left behind.
+/// Runs one benchmark to completion (or first failure) between its setup and cleanup, and
+/// counts the processes its runs left behind.
 pub fn run_bench(
     spec: &BenchSpec,
     exec: &mut dyn Executor,
     observer: &mut dyn Observer,
 ) -> BenchmarkResult {
     let mut counted = executor::Counting::new(exec);
-    let mut result = run_bench_counted(spec, &mut counted, observer);
+    let ran = lifecycle::around(spec, &mut counted, |exec| {
+        measure::measure(spec, exec, observer)
+    });
+    let mut result = ran.unwrap_or_else(|failed| failed.into_result(spec));
     result.leaked_processes = counted.leftovers;
     result
-}
-
-fn run_bench_counted(
-    spec: &BenchSpec,
-    exec: &mut dyn Executor,
-    observer: &mut dyn Observer,
-) -> BenchmarkResult {
-    match lifecycle::around(spec, exec, |exec| measure::measure(spec, exec, observer)) {
-        Ok(result) => result,
-        Err(failed) => failed.into_result(spec),
-    }
 }
 
 /// How many runs the plan asks for, given `done` runs that took `measured` in total: exactly
