@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{perfgate, read_json, run, write, Run};
+use common::{perfgate, read_json, run, script, write, Run};
 use perfgate::attest::canonical::seal;
 use perfgate::digest::sha256_hex;
 
@@ -320,6 +320,64 @@ fn an_attested_replay_manifest_is_one_of_the_artifacts() {
     );
     let r = pg(d, &["attest", "--verify", "out/attestation.json"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+/// The file a replay manifest hashes for a benchmark is the file `perfgate run` executes for
+/// it: both find the program on the benchmark's own `PATH`, relative entries from its `cwd`,
+/// and a shell command's `sh` on that `PATH` too. Before, attest hashed `/bin/sh` for a shell
+/// command whatever `sh` ran, and run looked for relative `PATH` entries in perfgate's own
+/// directory (so `tool` here was "not found on PATH" for run, and found by attest).
+#[test]
+fn the_executable_attested_is_the_one_run_executes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Stand-ins that log which file ran; the `sh` one then runs the real shell.
+    script(&d.join("sub/tools/tool"), "echo \"tool $0\" >> ran.log");
+    script(
+        &d.join("sub/tools/sh"),
+        "echo \"sh $0\" >> ran.log\nexec /bin/sh \"$@\"",
+    );
+    write(
+        &d.join("perfgate.toml"),
+        r#"suite = "which"
+[defaults]
+cwd = "sub"
+env = { PATH = "tools:/usr/bin:/bin" }
+runs = 1
+warmup = 0
+[[bench]]
+name = "tool"
+command = ["tool"]
+deterministic = true
+[[bench]]
+name = "shell"
+shell = "true"
+"#,
+    );
+    let r = pg(d, &["run"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let ran = std::fs::read_to_string(d.join("sub/ran.log")).unwrap();
+    assert_eq!(ran, "tool tools/tool\nsh tools/sh\n", "what run executed");
+
+    let r = pg(d, &["attest", "--replay-manifest", "replay.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let m = read_json(&d.join("replay.json"));
+    let executables = m["executables"].as_array().unwrap();
+    for (e, (bench, program, ran)) in executables.iter().zip([
+        ("tool", "tool", "sub/tools/tool"),
+        ("shell", "sh", "sub/tools/sh"),
+    ]) {
+        assert_eq!(e["bench"], bench, "{e}");
+        assert_eq!(e["program"], program, "{e}");
+        let attested = d.join(e["path"].as_str().unwrap());
+        assert_eq!(
+            attested.canonicalize().unwrap(),
+            d.join(ran).canonicalize().unwrap(),
+            "{e}"
+        );
+        assert_eq!(e["sha256"], sha_of(&d.join(ran)), "{e}");
+    }
+    assert_eq!(executables.len(), 2, "{m}");
 }
 
 /// A bundle written from its parent directory names its artifacts relative to itself, and

@@ -1,22 +1,18 @@
 //! The process side of replay manifests: which file each benchmark's command starts (and its
-//! SHA-256), and one run of a deterministic benchmark with its stdout captured. Runs go through
-//! the runner's [`Executor`], so a replay starts processes exactly as `perfgate run` does
-//! (same PATH lookup, environment, cwd, process group, time-out).
+//! SHA-256), and one run of a deterministic benchmark with its stdout captured. Both come from
+//! the runner: the file is the one its program lookup finds for `perfgate run` to execute, and
+//! the run goes through its [`Executor`] and lifecycle, so a replay starts processes exactly as
+//! `perfgate run` does (same PATH lookup, environment, cwd, process group, time-out, setup and
+//! cleanup).
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
 
 use super::replay::Executable;
-use crate::config::{BenchSpec, Exec};
+use crate::config::BenchSpec;
 use crate::digest::sha256_hex;
-use crate::runner::{Executor, RunRequest};
-
-/// The program a `shell` benchmark starts.
-pub const SHELL: &str = "/bin/sh";
-const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+use crate::runner::program::{program, Program};
+use crate::runner::{lifecycle, Executor, RunRequest};
 
 /// The environment of a replayed run: the settings' variables (`threads`, `seed`), then the
 /// benchmark's `env`, and `PERFGATE_SEED` = `seed` when neither sets it.
@@ -28,62 +24,14 @@ pub fn run_env(spec: &BenchSpec, seed: u64) -> BTreeMap<String, String> {
     env
 }
 
-/// `argv[0]` (or [`SHELL`]) and where it is: a name with a `/` relative to `cwd`, any other
-/// name searched on `PATH` (the benchmark's own `PATH` if its `env` sets one), relative `PATH`
-/// entries taken relative to `cwd`.
-pub fn resolve(
-    exec: &Exec,
-    env: &BTreeMap<String, String>,
-    cwd: &Path,
-) -> (String, Result<PathBuf, String>) {
-    let program = match exec {
-        Exec::Shell(_) => SHELL.to_string(),
-        Exec::Argv(argv) => argv.first().cloned().unwrap_or_default(),
-    };
-    let path_var = env
-        .get("PATH")
-        .map(OsString::from)
-        .or_else(|| std::env::var_os("PATH"))
-        .unwrap_or_else(|| DEFAULT_PATH.into());
-    let found = search(&program, &path_var, cwd, is_executable_file);
-    (program, found)
-}
-
-fn search(
-    program: &str,
-    path_var: &OsString,
-    cwd: &Path,
-    is_executable: impl Fn(&Path) -> bool,
-) -> Result<PathBuf, String> {
-    if program.is_empty() {
-        return Err("empty command".into());
-    }
-    if program.contains('/') {
-        let p = cwd.join(program);
-        return if p.is_file() {
-            Ok(p)
-        } else {
-            Err(format!("{}: no such file", p.display()))
-        };
-    }
-    std::env::split_paths(path_var)
-        .map(|dir| cwd.join(dir).join(program))
-        .find(|candidate| is_executable(candidate))
-        .ok_or_else(|| format!("{program}: command not found on PATH"))
-}
-
-fn is_executable_file(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
 /// What each benchmark's command starts now, with the file's SHA-256.
 pub fn executables(benches: &[BenchSpec]) -> Vec<Executable> {
     benches
         .iter()
         .map(|spec| {
-            let (program, found) = resolve(&spec.exec, &spec.env, &spec.cwd);
-            let hashed = found.and_then(|path| {
+            // The file `perfgate run` executes for this benchmark.
+            let Program { name, file } = program(&spec.exec, &spec.env, &spec.cwd);
+            let hashed = file.and_then(|path| {
                 std::fs::read(&path)
                     .map(|bytes| (path.display().to_string(), sha256_hex(&bytes)))
                     .map_err(|e| format!("{}: cannot read: {e}", path.display()))
@@ -94,7 +42,7 @@ pub fn executables(benches: &[BenchSpec]) -> Vec<Executable> {
             };
             Executable {
                 bench: spec.name.clone(),
-                program,
+                program: name,
                 path,
                 sha256,
                 error,
@@ -116,45 +64,24 @@ pub fn capture(
             spec.device
         ));
     }
-    let env = run_env(spec, seed);
-    let out = tempfile::tempfile().map_err(|e| format!("cannot create a temporary file: {e}"))?;
-    let mut step = |what: &str, exec: &Exec, stdout: Option<&File>| {
-        let m = executor.run(&RunRequest {
-            exec,
-            env: &env,
-            cwd: &spec.cwd,
-            timeout: spec.timeout,
-            capture_stdout: stdout,
-            scan_metrics: false,
-            pin: &spec.settings.pin,
-            sample_gpu: false,
-            cleanup: what == "cleanup",
-            keeps_background: what == "setup",
-        });
-        if m.outcome.success() {
-            return Ok(());
-        }
-        let mut reason = format!("{what} {}", m.outcome.describe());
-        if !m.stderr_tail.is_empty() {
-            reason.push_str(&format!("; stderr: {}", m.stderr_tail));
-        }
-        Err(reason)
+    // Every step of a replayed run gets the replay's environment.
+    let spec = BenchSpec {
+        env: run_env(spec, seed),
+        ..spec.clone()
     };
-    if let Some(setup) = &spec.setup {
-        step("setup", setup, None)?;
-    }
-    let mut result = spec
-        .prepare
-        .as_ref()
-        .map_or(Ok(()), |p| step("prepare", p, None))
-        .and_then(|()| step("the run", &spec.exec, Some(&out)));
-    if let Some(cleanup) = &spec.cleanup {
-        let cleaned = step("cleanup", cleanup, None);
-        result = result.and(cleaned);
-    }
-    result?;
+    let mut out =
+        tempfile::tempfile().map_err(|e| format!("cannot create a temporary file: {e}"))?;
+    lifecycle::around(&spec, executor, |exec| {
+        if let Some(prepare) = &spec.prepare {
+            lifecycle::step(exec, &RunRequest::of(&spec, prepare), "prepare")?;
+        }
+        let req = RunRequest {
+            capture_stdout: Some(&out),
+            ..RunRequest::of(&spec, &spec.exec)
+        };
+        lifecycle::step(exec, &req, "the run").map(drop)
+    })?;
     let mut bytes = Vec::new();
-    let mut out = out;
     out.seek(SeekFrom::Start(0))
         .and_then(|_| out.read_to_end(&mut bytes))
         .map_err(|e| format!("cannot read the captured stdout: {e}"))?;
@@ -164,8 +91,10 @@ pub fn capture(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Exec;
     use crate::runner::executor::mock_measurement;
     use crate::runner::MockExecutor;
+    use std::path::Path;
 
     fn spec(exec: Exec) -> BenchSpec {
         let mut s = crate::config::parse(
@@ -178,25 +107,6 @@ mod tests {
         .remove(0);
         s.exec = exec;
         s
-    }
-
-    #[test]
-    fn names_resolve_on_path_relative_to_the_cwd_and_shells_are_bin_sh() {
-        let cwd = Path::new("/proj");
-        let path: OsString = "bin:/usr/bin".into();
-        let only = |want: &'static str| move |p: &Path| p == Path::new(want);
-        assert_eq!(
-            search("tool", &path, cwd, only("/proj/bin/tool")),
-            Ok(PathBuf::from("/proj/bin/tool"))
-        );
-        assert_eq!(
-            search("tool", &path, cwd, only("/usr/bin/tool")),
-            Ok(PathBuf::from("/usr/bin/tool"))
-        );
-        let err = search("tool", &path, cwd, |_| false).unwrap_err();
-        assert_eq!(err, "tool: command not found on PATH");
-        let (program, _) = resolve(&Exec::Shell("cat x".into()), &BTreeMap::new(), cwd);
-        assert_eq!(program, SHELL);
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub struct ReplayManifest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Executable {
     pub bench: String,
-    /// `argv[0]` as written in the config (`/bin/sh` for `shell` benchmarks).
+    /// `argv[0]` as written in the config (`sh` for `shell` benchmarks, run as `sh -c`).
     pub program: String,
     /// Where it was found: through `PATH`, relative to the benchmark's cwd.
     pub path: Option<String>,

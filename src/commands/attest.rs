@@ -34,30 +34,16 @@ pub fn attest(args: AttestArgs) -> Result<ExitStatus> {
             "nothing to attest: give ARTIFACT files, --verify attestation.json, or --replay-manifest FILE".into(),
         ));
     }
-    let json_path = args.output.join(ATTESTATION_JSON);
-    let md_path = args.output.join(ATTESTATION_MD);
+    let written = [
+        args.output.join(ATTESTATION_JSON),
+        args.output.join(ATTESTATION_MD),
+    ];
     create_dir(&args.output)?;
     let bundle = Bundle::new(&args.output).map_err(|source| Error::Io {
         context: format!("cannot resolve {}", args.output.display()),
         source,
     })?;
-    let mut artifacts = Vec::new();
-    for path in &args.artifacts {
-        if same_file(path, &json_path) || same_file(path, &md_path) {
-            print_stderr(&format!(
-                "perfgate: note: not attesting {}: it is the attestation being written\n",
-                path.display()
-            ));
-            continue;
-        }
-        let name = bundle
-            .name_of(path)
-            .map_err(|r| Error::input(path, r.to_string()))?;
-        if artifacts.iter().any(|a: &attest::Artifact| a.path == name) {
-            continue;
-        }
-        artifacts.push(describe(&bundle, path, &name)?);
-    }
+    let mut artifacts = given_artifacts(&args.artifacts, &bundle, &written)?;
     // Refused before the benchmarks run, not after.
     let manifest_name = match (&args.replay_manifest, args.artifacts.is_empty()) {
         (Some(out), false) => {
@@ -83,18 +69,57 @@ pub fn attest(args: AttestArgs) -> Result<ExitStatus> {
         };
         artifacts.push(attest::artifact(&name, &bytes));
     }
+    write_attestation(config.as_ref(), artifacts, &written)?;
+    Ok(ExitStatus::Pass)
+}
+
+/// The entries of the ARTIFACT files, once each, without the attestation's own files
+/// (`written`), which are noted and skipped.
+fn given_artifacts(
+    paths: &[PathBuf],
+    bundle: &Bundle,
+    written: &[PathBuf; 2],
+) -> Result<Vec<attest::Artifact>> {
+    let mut artifacts: Vec<attest::Artifact> = Vec::new();
+    for path in paths {
+        if written.iter().any(|w| same_file(path, w)) {
+            print_stderr(&format!(
+                "perfgate: note: not attesting {}: it is the attestation being written\n",
+                path.display()
+            ));
+            continue;
+        }
+        let name = bundle
+            .name_of(path)
+            .map_err(|r| Error::input(path, r.to_string()))?;
+        if artifacts.iter().any(|a| a.path == name) {
+            continue;
+        }
+        artifacts.push(describe(bundle, path, &name)?);
+    }
+    Ok(artifacts)
+}
+
+/// Builds the attestation of `artifacts` here and now, and writes it as JSON and Markdown
+/// (`written`).
+fn write_attestation(
+    config: Option<&Config>,
+    artifacts: Vec<attest::Artifact>,
+    written: &[PathBuf; 2],
+) -> Result<()> {
+    let [json_path, md_path] = written;
     let ctx = attest::Context {
         timestamp_utc: context::timestamp_utc(),
         git: crate::git::info(Path::new(".")),
         machine: context::machine(),
-        suite: config.as_ref().map(|c| c.suite.clone()),
-        config_sha256: config.as_ref().map(|c| c.sha256.clone()),
+        suite: config.map(|c| c.suite.clone()),
+        config_sha256: config.map(|c| c.sha256.clone()),
     };
     let att = attest::build(ctx, artifacts);
     let mut json = serde_json::to_vec_pretty(&att).expect("an attestation serializes");
     json.push(b'\n');
-    write_atomic(&json_path, &json)?;
-    write_atomic(&md_path, attest::markdown::render(&att).as_bytes())?;
+    write_atomic(json_path, &json)?;
+    write_atomic(md_path, attest::markdown::render(&att).as_bytes())?;
     print_stdout(&format!(
         "wrote {} and {}: {} artifact{}, overall {}\nmanifest_sha256 {}\n",
         json_path.display(),
@@ -103,8 +128,7 @@ pub fn attest(args: AttestArgs) -> Result<ExitStatus> {
         plural(att.artifacts.len()),
         att.overall_status.as_str(),
         att.manifest_sha256
-    ))?;
-    Ok(ExitStatus::Pass)
+    ))
 }
 
 /// Runs the deterministic benchmarks and writes the manifest; `None` (after saying why) when

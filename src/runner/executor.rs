@@ -7,13 +7,14 @@ use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use super::custom::MetricLines;
+use super::gpu::GpuSampler;
 use super::output::Capture;
+use super::watchdog::Watchdog;
 use super::{group, interrupt, spawn};
-use crate::config::Exec;
+use crate::config::{BenchSpec, Exec};
 
 pub struct RunRequest<'a> {
     pub exec: &'a Exec,
@@ -36,6 +37,25 @@ pub struct RunRequest<'a> {
     /// A setup command: what it leaves running in the background (a server the benchmark
     /// talks to) is the point of it, so it is not killed after the run; the cleanup stops it.
     pub keeps_background: bool,
+}
+
+impl<'a> RunRequest<'a> {
+    /// A plain run of `command`, one of `spec`'s commands: its environment, directory,
+    /// time-out and pinning; stdout to /dev/null.
+    pub fn of(spec: &'a BenchSpec, command: &'a Exec) -> Self {
+        RunRequest {
+            exec: command,
+            env: &spec.env,
+            cwd: &spec.cwd,
+            timeout: spec.timeout,
+            capture_stdout: None,
+            scan_metrics: false,
+            pin: &spec.settings.pin,
+            sample_gpu: false,
+            cleanup: false,
+            keeps_background: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -140,10 +160,7 @@ impl ProcessExecutor {
     fn park(&mut self, req: &RunRequest<'_>) -> Result<(spawn::Parked, Capture), String> {
         let cached = matches!(&self.prepared, Some(((e, env, cwd, pin), _)) if e == req.exec && env == req.env && cwd == req.cwd && pin == req.pin);
         if !cached {
-            let args = match req.exec {
-                Exec::Argv(argv) => spawn::os_args(argv),
-                Exec::Shell(script) => spawn::os_args(&["sh", "-c", script.as_str()]),
-            };
+            let args = super::program::argv(req.exec);
             let prepared = spawn::Prepared::new(&args, req.env, req.cwd)?.pinned(req.pin)?;
             self.prepared = Some((
                 (
@@ -196,23 +213,7 @@ impl Executor for ProcessExecutor {
     }
 
     fn run(&mut self, req: &RunRequest<'_>) -> RunMeasurement {
-        let failed_start = |e: String| RunMeasurement {
-            outcome: RunOutcome::CouldNotStart(e),
-            wall_time: 0.0,
-            user_time: 0.0,
-            sys_time: 0.0,
-            peak_rss_bytes: 0,
-            stderr_tail: String::new(),
-            metric_lines: MetricLines::default(),
-            leftovers: 0,
-            gpu: None,
-        };
-        let timeout = match (req.cleanup, interrupt::received()) {
-            (true, Some(_)) => Some(req.timeout.map_or(interrupt::CLEANUP_BOUND, |t| {
-                t.min(interrupt::CLEANUP_BOUND)
-            })),
-            _ => req.timeout,
-        };
+        let timeout = bounded_timeout(req);
         // Opened before the fork: loading NVML takes milliseconds that must not be timed.
         let sampler = req.sample_gpu.then(super::gpu::open_sampler);
         if timeout.is_some() && self.watchdog.is_none() {
@@ -220,38 +221,44 @@ impl Executor for ProcessExecutor {
         }
         let (parked, mut capture) = match self.park(req) {
             Ok(p) => p,
-            Err(e) => return failed_start(e),
+            Err(e) => return not_started(RunOutcome::CouldNotStart(e)),
         };
-        let pid = parked.pid;
-        interrupt::set_running(pid, req.cleanup);
-        group::guard(pid);
+        interrupt::set_running(parked.pid, req.cleanup);
+        group::guard(parked.pid);
         if let Some(signal) = interrupt::received().filter(|_| !req.cleanup) {
-            // Interrupted before this run began: the parked child never runs its command.
-            // SAFETY: plain syscall; the group leader is our unreaped child.
-            unsafe { libc::killpg(pid, libc::SIGKILL) };
-            wait4(pid);
-            interrupt::set_running(0, false);
-            group::guard(0);
-            return RunMeasurement {
-                outcome: RunOutcome::Interrupted(signal),
-                ..failed_start(String::new())
-            };
+            return never_run(parked.pid, signal);
         }
+        let ended = self.watch(&parked, &mut capture, timeout, sampler);
+        let leftovers = if req.keeps_background {
+            0
+        } else {
+            group::kill_leftovers(parked.pid)
+        };
+        interrupt::set_running(0, false);
+        group::guard(0);
+        capture.finish(&mut self.buf);
+        if let Some(e) = parked.exec_error() {
+            return not_started(RunOutcome::CouldNotStart(e.to_string()));
+        }
+        ended.measurement(req, timeout, leftovers, &mut capture)
+    }
+}
+
+impl ProcessExecutor {
+    /// Lets the parked child run and waits for it to exit, under the time-out and with the
+    /// GPU sampled when asked: how it ended. The child is reaped here.
+    fn watch(
+        &mut self,
+        parked: &spawn::Parked,
+        capture: &mut Capture,
+        timeout: Option<Duration>,
+        sampler: Option<Result<Box<dyn GpuSampler>, String>>,
+    ) -> Ended {
+        let pid = parked.pid;
         let armed = timeout.zip(self.watchdog.as_ref());
         let start = Instant::now();
         parked.release();
-        let (tracker, unavailable) = match sampler {
-            Some(Ok(s)) => (
-                Some(super::gpu::PeakTracker::start(
-                    s,
-                    pid as u32,
-                    super::gpu::DEFAULT_INTERVAL,
-                )),
-                None,
-            ),
-            Some(Err(e)) => (None, Some(e)),
-            None => (None, None),
-        };
+        let gpu = GpuWatch::start(sampler, pid);
         if let Some((timeout, dog)) = armed {
             dog.arm(pid, start + timeout);
         }
@@ -262,30 +269,109 @@ impl Executor for ProcessExecutor {
         let timed_out = armed.is_some_and(|(_, dog)| dog.disarm());
         let (status, usage) = wait4(pid);
         let wall_time = start.elapsed().as_secs_f64();
-        let gpu = match (tracker, unavailable) {
-            (Some(t), _) => Some(t.stop()),
-            (None, Some(e)) => Some(super::gpu::GpuPeak {
+        Ended {
+            status,
+            usage,
+            wall_time,
+            timed_out,
+            gpu: gpu.stop(),
+        }
+    }
+}
+
+/// The time-out of a run: its own, but at most [`interrupt::CLEANUP_BOUND`] for a cleanup
+/// after an interruption.
+fn bounded_timeout(req: &RunRequest<'_>) -> Option<Duration> {
+    match (req.cleanup, interrupt::received()) {
+        (true, Some(_)) => Some(req.timeout.map_or(interrupt::CLEANUP_BOUND, |t| {
+            t.min(interrupt::CLEANUP_BOUND)
+        })),
+        _ => req.timeout,
+    }
+}
+
+/// A run that ended as `outcome` without its command having run.
+fn not_started(outcome: RunOutcome) -> RunMeasurement {
+    RunMeasurement {
+        outcome,
+        wall_time: 0.0,
+        user_time: 0.0,
+        sys_time: 0.0,
+        peak_rss_bytes: 0,
+        stderr_tail: String::new(),
+        metric_lines: MetricLines::default(),
+        leftovers: 0,
+        gpu: None,
+    }
+}
+
+/// Interrupted before this run began: the parked child `pid` is killed before it runs its
+/// command.
+fn never_run(pid: libc::pid_t, signal: i32) -> RunMeasurement {
+    // SAFETY: plain syscall; the group leader is our unreaped child.
+    unsafe { libc::killpg(pid, libc::SIGKILL) };
+    wait4(pid);
+    interrupt::set_running(0, false);
+    group::guard(0);
+    not_started(RunOutcome::Interrupted(signal))
+}
+
+/// The GPU sampling of one run: a tracker while it runs, or why there is none.
+enum GpuWatch {
+    Off,
+    Tracking(super::gpu::PeakTracker),
+    Unavailable(String),
+}
+
+impl GpuWatch {
+    fn start(sampler: Option<Result<Box<dyn GpuSampler>, String>>, pid: libc::pid_t) -> Self {
+        match sampler {
+            None => GpuWatch::Off,
+            Some(Ok(s)) => GpuWatch::Tracking(super::gpu::PeakTracker::start(
+                s,
+                pid as u32,
+                super::gpu::DEFAULT_INTERVAL,
+            )),
+            Some(Err(e)) => GpuWatch::Unavailable(e),
+        }
+    }
+
+    fn stop(self) -> Option<super::gpu::GpuPeak> {
+        match self {
+            GpuWatch::Off => None,
+            GpuWatch::Tracking(t) => Some(t.stop()),
+            GpuWatch::Unavailable(e) => Some(super::gpu::GpuPeak {
                 errors: vec![e],
                 ..Default::default()
             }),
-            (None, None) => None,
-        };
-        let leftovers = if req.keeps_background {
-            0
-        } else {
-            group::kill_leftovers(pid)
-        };
-        interrupt::set_running(0, false);
-        group::guard(0);
-        capture.finish(&mut self.buf);
-        if let Some(e) = parked.exec_error() {
-            return failed_start(e.to_string());
         }
-        let exit = std::process::ExitStatus::from_raw(status);
+    }
+}
+
+/// How a reaped run ended, before it is read as a measurement.
+struct Ended {
+    /// The `wait4` status.
+    status: i32,
+    usage: libc::rusage,
+    wall_time: f64,
+    timed_out: bool,
+    gpu: Option<super::gpu::GpuPeak>,
+}
+
+impl Ended {
+    /// The measurement of the run of `req` under `timeout`, which left `leftovers` behind.
+    fn measurement(
+        self,
+        req: &RunRequest<'_>,
+        timeout: Option<Duration>,
+        leftovers: u32,
+        capture: &mut Capture,
+    ) -> RunMeasurement {
+        let exit = std::process::ExitStatus::from_raw(self.status);
         let interrupted = interrupt::received();
         let outcome = if let Some(signal) = interrupted.filter(|_| !req.cleanup) {
             RunOutcome::Interrupted(signal)
-        } else if timed_out {
+        } else if self.timed_out {
             RunOutcome::TimedOut(timeout.unwrap_or_default())
         } else if let Some(code) = exit.code() {
             RunOutcome::Exited(code)
@@ -299,20 +385,20 @@ impl Executor for ProcessExecutor {
         };
         RunMeasurement {
             outcome,
-            wall_time,
-            user_time: timeval_secs(usage.ru_utime),
-            sys_time: timeval_secs(usage.ru_stime),
+            wall_time: self.wall_time,
+            user_time: timeval_secs(self.usage.ru_utime),
+            sys_time: timeval_secs(self.usage.ru_stime),
             // Linux reports ru_maxrss in KiB.
-            peak_rss_bytes: (usage.ru_maxrss.max(0) as u64) * 1024,
+            peak_rss_bytes: (self.usage.ru_maxrss.max(0) as u64) * 1024,
             stderr_tail,
             metric_lines: std::mem::take(&mut capture.metric_lines),
             // What perfgate killed itself (time-out, interruption) is no finding.
-            leftovers: if timed_out || interrupted.is_some() {
+            leftovers: if self.timed_out || interrupted.is_some() {
                 0
             } else {
                 leftovers
             },
-            gpu,
+            gpu: self.gpu,
         }
     }
 }
@@ -330,70 +416,6 @@ fn wait4(pid: libc::pid_t) -> (i32, libc::rusage) {
         let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
         if r == pid || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
             return (status, usage);
-        }
-    }
-}
-
-/// One thread that kills a run's process group when its deadline passes. Armed after spawn and
-/// disarmed after the child exits; it costs two uncontended lock operations per run.
-struct Watchdog {
-    shared: Arc<(Mutex<WatchState>, Condvar)>,
-}
-
-#[derive(Default)]
-struct WatchState {
-    armed: Option<(libc::pid_t, Instant)>,
-    fired: bool,
-}
-
-impl Watchdog {
-    fn start() -> Self {
-        let shared = Arc::new((Mutex::new(WatchState::default()), Condvar::new()));
-        let theirs = Arc::clone(&shared);
-        std::thread::Builder::new()
-            .name("perfgate-watchdog".into())
-            .spawn(move || watch(&theirs))
-            .expect("cannot start the time-out watchdog thread");
-        Watchdog { shared }
-    }
-
-    fn arm(&self, pid: libc::pid_t, deadline: Instant) {
-        let (lock, cv) = &*self.shared;
-        let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
-        s.armed = Some((pid, deadline));
-        s.fired = false;
-        cv.notify_one();
-    }
-
-    /// Returns whether the deadline fired for the run that just ended.
-    fn disarm(&self) -> bool {
-        let (lock, _) = &*self.shared;
-        let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
-        s.armed = None;
-        std::mem::take(&mut s.fired)
-    }
-}
-
-fn watch(shared: &(Mutex<WatchState>, Condvar)) {
-    let (lock, cv) = shared;
-    let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        match s.armed {
-            None => s = cv.wait(s).unwrap_or_else(|e| e.into_inner()),
-            Some((pid, deadline)) => {
-                let now = Instant::now();
-                if now >= deadline {
-                    // SAFETY: plain syscall; the group leader is our unreaped child.
-                    unsafe { libc::killpg(pid, libc::SIGKILL) };
-                    s.fired = true;
-                    s.armed = None;
-                } else {
-                    s = cv
-                        .wait_timeout(s, deadline - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
-                }
-            }
         }
     }
 }

@@ -1,7 +1,8 @@
 //! A `[[bench]]` with `adapter = "..."`: the command is a harness (`cargo bench`, a Google
-//! Benchmark binary, `go test -bench`) that measures by itself. It runs once (after `setup`,
-//! before `cleanup`, under the time-out); its stdout (or the `output` file it writes) goes
-//! through the adapter; each benchmark the harness reports becomes a report entry.
+//! Benchmark binary, `go test -bench`) that measures by itself. It runs once (between `setup`
+//! and `cleanup`, as [`super::lifecycle`] runs them; under the time-out); its stdout (or the
+//! `output` file it writes) goes through the adapter; each benchmark the harness reports
+//! becomes a report entry.
 //!
 //! A harness that exits non-zero, times out, or whose output the adapter cannot read makes
 //! one `failed` entry named after the `[[bench]]`: a broken harness is never "fast".
@@ -13,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 
-use super::{base_result, request, Executor, RunMeasurement};
+use super::{base_result, lifecycle, Executor, RunRequest};
 use crate::config::{BenchSpec, Harness};
 use crate::ingest::{self, Input};
 use crate::model::{BenchStatus, BenchmarkResult};
@@ -67,24 +68,7 @@ fn run_once(spec: &BenchSpec, harness: &Harness, exec: &mut dyn Executor) -> Har
         results: vec![base_result(spec, BenchStatus::Failed, Some(reason))],
         source: None,
     };
-    let describe = |what: &str, m: &RunMeasurement| {
-        let mut reason = format!("{what} {}", m.outcome.describe());
-        if !m.stderr_tail.is_empty() {
-            reason.push_str(&format!("; stderr: {}", m.stderr_tail));
-        }
-        reason
-    };
-    if let Some(setup) = &spec.setup {
-        let m = exec.run(&request(spec, setup));
-        if !m.outcome.success() {
-            let reason = describe("setup", &m);
-            if exec.interrupted().is_some() {
-                let cleaned = super::cleanup(spec, exec);
-                return failed(super::with_cleanup(reason, cleaned.as_ref()));
-            }
-            return failed(reason);
-        }
-    }
+    // Before the setup, so that nothing is left to clean up when it cannot be made.
     let mut stdout = match tempfile::tempfile() {
         Ok(f) => f,
         Err(e) => {
@@ -93,33 +77,15 @@ fn run_once(spec: &BenchSpec, harness: &Harness, exec: &mut dyn Executor) -> Har
             ))
         }
     };
-    let measured = {
-        let mut req = request(spec, &spec.exec);
-        req.capture_stdout = Some(&stdout);
-        exec.run(&req)
-    };
-    let outcome = if measured.outcome.success() {
+    let ran = lifecycle::around(spec, exec, |exec| {
+        let req = RunRequest {
+            capture_stdout: Some(&stdout),
+            ..RunRequest::of(spec, &spec.exec)
+        };
+        lifecycle::step(exec, &req, "the harness")?;
         read_output(spec, harness, &mut stdout)
-    } else {
-        Err(describe("the harness", &measured))
-    };
-    let cleaned = super::cleanup(spec, exec);
-    if exec.interrupted().is_some() {
-        let stopped = outcome
-            .err()
-            .unwrap_or_else(|| "its runs had finished".into());
-        return failed(super::with_cleanup(stopped, cleaned.as_ref()));
-    }
-    match cleaned {
-        Some(m) if !m.outcome.success() && outcome.is_ok() => {
-            return failed(describe("cleanup", &m));
-        }
-        _ => {}
-    }
-    match outcome {
-        Ok(run) => run,
-        Err(reason) => failed(reason),
-    }
+    });
+    ran.unwrap_or_else(failed)
 }
 
 fn read_output(

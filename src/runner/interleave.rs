@@ -4,8 +4,9 @@
 //! alike, and the two sides are compared within one time window.
 //!
 //! Each side's setup runs once before and its cleanup once after (also after a failed run,
-//! and after an interruption); warm-up runs come before each side's first measured run; the
-//! sampling plan (runs, or min_runs/min_time/max_runs) is met by both sides. Every measured run is one `run_bench` of a single run, so prepare,
+//! and after an interruption: [`super::lifecycle`]); warm-up runs come before each side's
+//! first measured run; the sampling plan (runs, or min_runs/min_time/max_runs) is met by both
+//! sides. Every measured run is one `run_bench` of a single run, so prepare,
 //! custom metrics and time-outs work as usual; the runs are then put together and
 //! summarised. Instruction counts (deterministic, so nothing to interleave) are not measured
 //! here. A harness `[[bench]]` runs whole, baseline then candidate.
@@ -13,8 +14,8 @@
 use std::time::Duration;
 
 use super::{
-    base_result, cleanup, harness, planned_runs, request, run_bench, samples, Executor, NoObserver,
-    Observer, RunMeasurement, RunOutcome, RunRequest, SuiteOptions, SuiteRun,
+    base_result, harness, lifecycle, planned_runs, run_bench, samples, Executor, NoObserver,
+    Observer, RunOutcome, SuiteOptions, SuiteRun,
 };
 use crate::config::{BenchSpec, Exec, Measure};
 use crate::model::{BenchStatus, BenchmarkResult};
@@ -90,100 +91,53 @@ pub fn run_suite_interleaved(
     })
 }
 
-/// One benchmark, both sides, run by run in ABBA/BAAB blocks; both sides' cleanups after;
-/// each side with the processes its runs left behind.
+/// One benchmark, both sides, run by run in ABBA/BAAB blocks, inside both sides' setups and
+/// cleanups; each side with the processes its runs (and its setup and cleanup) left behind.
 fn interleave_bench(
     specs: [&BenchSpec; 2],
     exec: &mut dyn Executor,
     rng: &mut SplitMix64,
     observer: &mut dyn Observer,
 ) -> [BenchmarkResult; 2] {
-    let mut leaked = [0; 2];
-    let mut results = interleave_counted(specs, exec, rng, observer, &mut leaked);
-    for (r, n) in results.iter_mut().zip(leaked) {
-        r.leaked_processes = n;
+    let mut around = [0; 2];
+    let mut in_runs = [0; 2];
+    let measured = lifecycle::around_all(specs, OWNERS, exec, &mut around, |exec| {
+        alternate(specs, exec, rng, observer, &mut in_runs)
+    });
+    let mut results = match measured {
+        Ok([a, b]) => [together(specs[0], a), together(specs[1], b)],
+        // Interrupted: both sides say what was stopped, so either tells the user.
+        Err((side, reason)) if exec.interrupted().is_some() => {
+            let reason = format!("{}: {reason}", SIDES[side]);
+            specs.map(|s| base_result(s, BenchStatus::Failed, Some(reason.clone())))
+        }
+        Err((side, reason)) => failed(specs, side, reason),
+    };
+    for ((r, a), b) in results.iter_mut().zip(around).zip(in_runs) {
+        r.leaked_processes = a + b;
     }
     results
 }
 
-/// Each side's cleanup, its leftovers added to the side's count.
-fn cleanups(
-    specs: [&BenchSpec; 2],
-    exec: &mut dyn Executor,
-    leaked: &mut [u64; 2],
-) -> [Option<RunMeasurement>; 2] {
-    let cleaned = specs.map(|s| cleanup(s, exec));
-    for (n, m) in leaked.iter_mut().zip(&cleaned) {
-        *n += m.as_ref().map_or(0, |m| u64::from(m.leftovers));
-    }
-    cleaned
-}
-
-fn interleave_counted(
-    specs: [&BenchSpec; 2],
-    exec: &mut dyn Executor,
-    rng: &mut SplitMix64,
-    observer: &mut dyn Observer,
-    leaked: &mut [u64; 2],
-) -> [BenchmarkResult; 2] {
-    let failed = |side: usize, reason: String| {
-        let mut pair = specs.map(|s| {
-            base_result(
-                s,
-                BenchStatus::Failed,
-                Some(format!(
-                    "not completed: the {} side failed",
-                    SIDES[1 - side]
-                )),
-            )
-        });
-        pair[side].reason = Some(format!("{}: {reason}", SIDES[side]));
-        pair
-    };
-    // Interrupted: both sides say what was stopped, so either tells the user.
-    let interrupted = |side: usize, stopped: String, cleaned: &[Option<RunMeasurement>; 2]| {
-        let reason = format!("{}: {}", SIDES[side], with_cleanups(stopped, cleaned));
-        specs.map(|s| base_result(s, BenchStatus::Failed, Some(reason.clone())))
-    };
-    for (side, s) in specs.iter().enumerate() {
-        if let Some(setup) = &s.setup {
-            let m = exec.run(&RunRequest {
-                keeps_background: true,
-                ..request(s, setup)
-            });
-            leaked[side] += u64::from(m.leftovers);
-            if !m.outcome.success() {
-                let reason = format!("setup {}", m.outcome.describe());
-                // A setup that failed by itself left nothing to clean up; an interrupted one
-                // may have.
-                if exec.interrupted().is_none() {
-                    return failed(side, reason);
-                }
-                let cleaned = cleanups(specs, exec, leaked);
-                return interrupted(side, reason, &cleaned);
-            }
-        }
-    }
-    let measured = alternate(specs, exec, rng, observer, leaked);
-    let cleaned = cleanups(specs, exec, leaked);
-    let runs = match measured {
-        Ok(runs) if exec.interrupted().is_none() => runs,
-        Ok(_) => return interrupted(1, "its runs had finished".into(), &cleaned),
-        Err((side, reason)) if exec.interrupted().is_some() => {
-            return interrupted(side, reason, &cleaned)
-        }
-        Err((side, reason)) => return failed(side, reason),
-    };
-    for (side, m) in cleaned.iter().enumerate() {
-        if let Some(m) = m.as_ref().filter(|m| !m.outcome.success()) {
-            return failed(side, format!("cleanup {}", m.outcome.describe()));
-        }
-    }
-    let [ra, rb] = runs;
-    [together(specs[0], ra), together(specs[1], rb)]
+/// Both sides failed: `side` with `reason`, the other for not being completed.
+fn failed(specs: [&BenchSpec; 2], side: usize, reason: String) -> [BenchmarkResult; 2] {
+    let mut pair = specs.map(|s| {
+        base_result(
+            s,
+            BenchStatus::Failed,
+            Some(format!(
+                "not completed: the {} side failed",
+                SIDES[1 - side]
+            )),
+        )
+    });
+    pair[side].reason = Some(format!("{}: {reason}", SIDES[side]));
+    pair
 }
 
 const SIDES: [&str; 2] = ["baseline", "candidate"];
+/// Whose cleanup ran, in a reason.
+const OWNERS: [&str; 2] = ["baseline's", "candidate's"];
 
 /// The measured runs of both sides until both meet the sampling plan; or the side that failed
 /// and why.
@@ -245,19 +199,6 @@ fn alternate(
     Ok(runs)
 }
 
-/// `stopped`, and how each side's cleanup went after the interruption.
-fn with_cleanups(stopped: String, cleaned: &[Option<RunMeasurement>; 2]) -> String {
-    let mut reason = stopped;
-    for (m, side) in cleaned.iter().zip(SIDES) {
-        match m {
-            None => {}
-            Some(m) if m.outcome.success() => reason.push_str(&format!("; {side}'s cleanup ran")),
-            Some(m) => reason.push_str(&format!("; {side}'s cleanup {}", m.outcome.describe())),
-        }
-    }
-    reason
-}
-
 /// The single-run results of one side as one result: each metric's samples in run order.
 fn together(spec: &BenchSpec, runs: Vec<BenchmarkResult>) -> BenchmarkResult {
     let mut out = samples::pooled(runs, |m| m.samples.clone()).expect("at least two runs");
@@ -270,7 +211,7 @@ mod tests {
     use super::*;
     use crate::runner::executor::mock_measurement;
     use crate::runner::tests::spec;
-    use crate::runner::MockExecutor;
+    use crate::runner::{MockExecutor, RunMeasurement, RunRequest};
 
     /// A mock whose runs of `leaky` leave 2 processes, and whose `spawner` leaves 1 unless
     /// it runs as a setup (whose background processes are kept for the benchmark).

@@ -1,4 +1,5 @@
-//! Runs benchmarks: setup, warm-up, measured runs until the sampling plan is met, cleanup.
+//! Runs benchmarks: setup, warm-up, measured runs until the sampling plan is met, cleanup
+//! ([`lifecycle`] around the runs of `measure`).
 //! A benchmark whose run fails is `failed` with the reason; it never gets a summary. After an
 //! interruption (Ctrl-C) the interrupted benchmark's cleanup runs and the suite stops, with
 //! [`SuiteRun::interrupted`] saying what was stopped.
@@ -11,10 +12,14 @@ mod harness;
 pub mod instructions;
 pub mod interleave;
 pub mod interrupt;
+pub mod lifecycle;
+mod measure;
 mod output;
+pub mod program;
 mod samples;
 pub mod schedule;
 mod spawn;
+mod watchdog;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -25,15 +30,21 @@ pub use executor::{
 pub use interrupt::Interruption;
 pub use samples::BenchSamples;
 
-use crate::config::{BenchSpec, Exec, Measure, Sampling};
-use crate::model::{BenchStatus, BenchmarkResult, Direction};
+use crate::config::{BenchSpec, Sampling};
+use crate::model::{BenchStatus, BenchmarkResult};
 
-/// Progress callbacks, so the runner never prints.
+/// Progress callbacks, so the runner never prints. By default each does nothing.
 pub trait Observer {
-    fn bench_started(&mut self, _name: &str, _index: usize, _total: usize) {}
+    fn bench_started(&mut self, name: &str, index: usize, total: usize) {
+        let _ = (name, index, total);
+    }
     /// After each measured run: runs done, and the current estimate of the total.
-    fn run_done(&mut self, _done: u32, _estimated_total: u32) {}
-    fn bench_finished(&mut self, _result: &BenchmarkResult) {}
+    fn run_done(&mut self, done: u32, estimated_total: u32) {
+        let _ = (done, estimated_total);
+    }
+    fn bench_finished(&mut self, result: &BenchmarkResult) {
+        let _ = result;
+    }
 }
 
 pub struct NoObserver;
@@ -165,237 +176,19 @@ fn skipped(spec: &BenchSpec, reason: String) -> BenchmarkResult {
     base_result(spec, BenchStatus::Skipped, Some(reason))
 }
 
-/// Runs one benchmark to completion (or first failure), and counts the processes its runs
-/// left behind.
+/// Runs one benchmark to completion (or first failure) between its setup and cleanup, and
+/// counts the processes its runs left behind.
 pub fn run_bench(
     spec: &BenchSpec,
     exec: &mut dyn Executor,
     observer: &mut dyn Observer,
 ) -> BenchmarkResult {
     let mut counted = executor::Counting::new(exec);
-    let mut result = run_bench_counted(spec, &mut counted, observer);
+    let ran = lifecycle::around(spec, &mut counted, |exec| {
+        measure::measure(spec, exec, observer)
+    });
+    let mut result = ran.unwrap_or_else(|failed| failed.into_result(spec));
     result.leaked_processes = counted.leftovers;
-    result
-}
-
-fn run_bench_counted(
-    spec: &BenchSpec,
-    exec: &mut dyn Executor,
-    observer: &mut dyn Observer,
-) -> BenchmarkResult {
-    let fail = |what: &str, m: &RunMeasurement| {
-        let mut reason = format!("{what} {}", m.outcome.describe());
-        if !m.stderr_tail.is_empty() {
-            reason.push_str(&format!("; stderr: {}", m.stderr_tail));
-        }
-        base_result(spec, BenchStatus::Failed, Some(reason))
-    };
-    let mut setup_failed = None;
-    if let Some(setup) = &spec.setup {
-        let m = exec.run(&RunRequest {
-            keeps_background: true,
-            ..request(spec, setup)
-        });
-        if !m.outcome.success() {
-            // A setup that failed by itself left nothing to clean up; an interrupted one may
-            // have.
-            if exec.interrupted().is_none() {
-                return fail("setup", &m);
-            }
-            setup_failed = Some(fail("setup", &m));
-        }
-    }
-    let mut result = setup_failed.unwrap_or_else(|| measure(spec, exec, observer, &fail));
-    let cleaned = cleanup(spec, exec);
-    if exec.interrupted().is_some() {
-        let stopped = match result.status {
-            BenchStatus::Failed => result.reason.take().unwrap_or_default(),
-            _ => "its runs had finished".to_string(),
-        };
-        result.status = BenchStatus::Failed;
-        result.metrics.clear();
-        result.reason = Some(with_cleanup(stopped, cleaned.as_ref()));
-        return result;
-    }
-    match cleaned {
-        Some(m) if !m.outcome.success() && result.status == BenchStatus::Ok => fail("cleanup", &m),
-        _ => result,
-    }
-}
-
-/// Runs `spec`'s cleanup, when it has one. It runs even after an interruption (the executor
-/// then bounds it in time).
-fn cleanup(spec: &BenchSpec, exec: &mut dyn Executor) -> Option<RunMeasurement> {
-    let command = spec.cleanup.as_ref()?;
-    Some(exec.run(&RunRequest {
-        cleanup: true,
-        keeps_background: false,
-        ..request(spec, command)
-    }))
-}
-
-/// After an interruption: what was stopped, and how the cleanup went.
-fn with_cleanup(stopped: String, cleaned: Option<&RunMeasurement>) -> String {
-    match cleaned {
-        None => stopped,
-        Some(m) if m.outcome.success() => format!("{stopped}; its cleanup ran"),
-        Some(m) => format!("{stopped}; its cleanup {}", m.outcome.describe()),
-    }
-}
-
-fn request<'a>(spec: &'a BenchSpec, exec: &'a Exec) -> RunRequest<'a> {
-    RunRequest {
-        exec,
-        env: &spec.env,
-        cwd: &spec.cwd,
-        timeout: spec.timeout,
-        capture_stdout: None,
-        scan_metrics: false,
-        pin: &spec.settings.pin,
-        sample_gpu: false,
-        cleanup: false,
-        keeps_background: false,
-    }
-}
-
-fn measure(
-    spec: &BenchSpec,
-    exec: &mut dyn Executor,
-    observer: &mut dyn Observer,
-    fail: &dyn Fn(&str, &RunMeasurement) -> BenchmarkResult,
-) -> BenchmarkResult {
-    let failed_with = |reason: String| {
-        let mut r = base_result(spec, BenchStatus::Failed, Some(reason));
-        r.warmup_runs = spec.warmup;
-        r
-    };
-    let metrics_file = match custom::MetricsFile::new() {
-        Ok(f) => f,
-        Err(e) => {
-            return failed_with(format!(
-                "cannot create a directory for {}: {e}",
-                custom::METRICS_FILE_VAR
-            ))
-        }
-    };
-    let mut env = spec.env.clone();
-    env.insert(
-        custom::METRICS_FILE_VAR.to_string(),
-        metrics_file.path().display().to_string(),
-    );
-    let mut run_once =
-        |label: &str| -> Result<(RunMeasurement, Vec<custom::Reported>), Box<BenchmarkResult>> {
-            if let Some(prepare) = &spec.prepare {
-                let m = exec.run(&request(spec, prepare));
-                if !m.outcome.success() {
-                    return Err(Box::new(fail(&format!("prepare before {label}"), &m)));
-                }
-            }
-            // stdout is scanned for PERFGATE_METRIC lines unless shown on the terminal.
-            let m = exec.run(&RunRequest {
-                env: &env,
-                scan_metrics: true,
-                sample_gpu: spec.device == "cuda",
-                ..request(spec, &spec.exec)
-            });
-            if !m.outcome.success() {
-                return Err(Box::new(fail(label, &m)));
-            }
-            if let Some(g) = &m.gpu {
-                // A driver error mid-run: the GPU numbers of this run cannot be trusted.
-                if g.failed > 0 {
-                    return Err(Box::new(failed_with(format!(
-                        "{label}: GPU sampling failed ({} of {} samples): {}",
-                        g.failed,
-                        g.failed + g.samples,
-                        g.errors.first().map_or("", String::as_str)
-                    ))));
-                }
-            }
-            let mut reports = custom::from_stdout(&m.metric_lines)
-                .map_err(|e| Box::new(failed_with(format!("{label}: {e}"))))?;
-            reports.extend(
-                custom::from_file(&metrics_file.path())
-                    .map_err(|e| Box::new(failed_with(format!("{label}: {e}"))))?,
-            );
-            Ok((m, reports))
-        };
-    for i in 0..spec.warmup {
-        if let Err(mut failed) = run_once(&format!("warm-up run {}", i + 1)) {
-            failed.warmup_runs = i;
-            return *failed;
-        }
-    }
-    let mut samples = BenchSamples::default();
-    let mut custom_metrics = custom::CustomMetrics::default();
-    let mut measured = Duration::ZERO;
-    loop {
-        let done = samples.len() as u32;
-        let estimate = planned_runs(&spec.sampling, done, measured);
-        if done >= estimate {
-            break;
-        }
-        let label = format!("run {}", done + 1);
-        match run_once(&label) {
-            Ok((m, reports)) => {
-                if let Err(e) = custom_metrics.add_run(reports) {
-                    return failed_with(format!("{label}: {e}"));
-                }
-                measured += Duration::from_secs_f64(m.wall_time);
-                samples.push(&m);
-                let done = done + 1;
-                observer.run_done(done, planned_runs(&spec.sampling, done, measured).max(done));
-            }
-            Err(mut failed) => {
-                failed.warmup_runs = spec.warmup;
-                return *failed;
-            }
-        }
-    }
-    let mut result = base_result(spec, BenchStatus::Ok, None);
-    result.warmup_runs = spec.warmup;
-    let cpu_utilization = spec
-        .settings
-        .measures(Measure::CpuUtilization)
-        .then(|| samples.cpu_utilization());
-    result.metrics = samples.into_metrics(spec.throughput.as_ref());
-    if let Some(u) = cpu_utilization {
-        result.metrics.push(samples::metric(
-            "cpu_utilization",
-            "ratio",
-            Direction::HigherIsBetter,
-            u,
-        ));
-    }
-    for (name, series) in custom_metrics.into_series() {
-        if result.metric(&name).is_some() {
-            return failed_with(format!(
-                "custom metric `{name}` has the name of a metric perfgate measures"
-            ));
-        }
-        result.metrics.push(samples::metric(
-            &name,
-            &series.unit,
-            series.direction,
-            series.samples,
-        ));
-    }
-    if spec.settings.measures(Measure::Instructions) {
-        match instructions::count(spec, &spec.env, exec) {
-            Ok((count, tool)) => {
-                result.metrics.push(samples::metric(
-                    "instructions",
-                    "count",
-                    Direction::LowerIsBetter,
-                    vec![count],
-                ));
-                result
-                    .params
-                    .insert("instructions_tool".into(), tool.into());
-            }
-            Err(e) => return failed_with(e),
-        }
-    }
     result
 }
 

@@ -17,7 +17,7 @@ use std::ffi::{CString, OsStr, OsString};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A process image ready to be forked and exec'd.
 pub struct Prepared {
@@ -30,7 +30,7 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Resolves `args[0]` on `PATH` (the one in `env` if it sets one) and builds the C strings.
+    /// Finds the program `args[0]` names (see [`super::program`]) and builds the C strings.
     pub fn new(
         args: &[OsString],
         env: &BTreeMap<String, String>,
@@ -51,7 +51,7 @@ impl Prepared {
             }
             Err(e) => return Err(format!("working directory {}: {e}", cwd.display())),
         }
-        let program = resolve_program(&args[0], vars.get(OsStr::new("PATH")), cwd)?;
+        let program = super::program::locate(&args[0], env, cwd)?;
         let cstr = |s: &OsStr| {
             CString::new(s.as_bytes()).map_err(|_| format!("{s:?} contains a NUL byte"))
         };
@@ -93,47 +93,6 @@ impl Prepared {
         self.affinity = Some(set);
         Ok(self)
     }
-}
-
-fn resolve_program(
-    name: &OsStr,
-    path_var: Option<&OsString>,
-    cwd: &Path,
-) -> Result<PathBuf, String> {
-    let name_path = Path::new(name);
-    if name.as_bytes().contains(&b'/') {
-        // Relative paths are resolved by execve against the child's cwd, like a shell would.
-        let check = if name_path.is_absolute() {
-            name_path.to_path_buf()
-        } else {
-            cwd.join(name_path)
-        };
-        return if check.is_file() {
-            Ok(name_path.to_path_buf())
-        } else if check.is_dir() {
-            Err(format!(
-                "{}: is a directory, not a program",
-                check.display()
-            ))
-        } else {
-            Err(format!("{}: no such file", check.display()))
-        };
-    }
-    let path_var = path_var
-        .cloned()
-        .unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
-    std::env::split_paths(&path_var)
-        .map(|dir| dir.join(name_path))
-        .find(|candidate| is_executable(candidate))
-        .ok_or_else(|| format!("{}: command not found on PATH", name_path.display()))
-}
-
-fn is_executable(p: &Path) -> bool {
-    let Ok(c) = CString::new(p.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: c is a valid NUL-terminated path.
-    p.is_file() && unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0
 }
 
 /// Where the child's standard streams go.
@@ -273,9 +232,4 @@ impl Parked {
         let n = unsafe { libc::read(self.exec_error.as_raw_fd(), buf.as_mut_ptr().cast(), 4) };
         (n == 4).then(|| io::Error::from_raw_os_error(i32::from_ne_bytes(buf)))
     }
-}
-
-/// Converts a command line to the argv form [`Prepared::new`] takes.
-pub fn os_args<S: AsRef<OsStr>>(args: &[S]) -> Vec<OsString> {
-    args.iter().map(|a| a.as_ref().to_os_string()).collect()
 }
