@@ -14,7 +14,7 @@ use crate::gate::baseline::{moved_to, pool};
 use crate::model::file::{read_report, write_json};
 use crate::model::Report;
 use crate::render::{style::table, style::Style, terminal};
-use crate::store::{BaselineKey, RunFilter, SqliteStore, Store};
+use crate::store::{BaselineKey, RunFilter, Store};
 
 pub fn baseline(cmd: BaselineCommand) -> Result<ExitStatus> {
     match cmd {
@@ -27,12 +27,12 @@ pub fn baseline(cmd: BaselineCommand) -> Result<ExitStatus> {
     }
 }
 
-fn open(store: &StoreArgs, config: Option<&Config>) -> Result<SqliteStore> {
+fn open(store: &StoreArgs, config: Option<&Config>) -> Result<Box<dyn Store>> {
     common::open_store(&common::store_path(store, config))
 }
 
 /// For `list`, `show` and `export`, which only read (a read-only store included).
-fn open_read(store: &StoreArgs, config: Option<&Config>) -> Result<SqliteStore> {
+fn open_read(store: &StoreArgs, config: Option<&Config>) -> Result<Box<dyn Store>> {
     common::open_store_read(&common::store_path(store, config))
 }
 
@@ -193,7 +193,7 @@ fn key_of(a: &BaselineNameArgs, config: Option<&Config>) -> Result<BaselineKey> 
     })
 }
 
-fn stored(a: &BaselineNameArgs) -> Result<(SqliteStore, BaselineKey, Report)> {
+fn stored(a: &BaselineNameArgs) -> Result<(Box<dyn Store>, BaselineKey, Report)> {
     let config = common::optional_config(a.config.as_deref())?;
     let store = open_read(&a.store, config.as_ref())?;
     let key = key_of(a, config.as_ref())?;

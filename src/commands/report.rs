@@ -15,7 +15,7 @@ use crate::model::Report;
 use crate::render::html::{self, DashboardInput, MetricSeries};
 use crate::render::{card, issue, junit, markdown, mermaid};
 use crate::stats::changepoint::DetectOptions;
-use crate::store::{RunFilter, SqliteStore, Store};
+use crate::store::{RunFilter, Store};
 
 /// What the command has to draw from.
 struct Inputs {
@@ -23,7 +23,7 @@ struct Inputs {
     baseline: Option<Report>,
     comparison: Option<Comparison>,
     /// The history store, when it exists (never created just to draw).
-    store: Option<SqliteStore>,
+    store: Option<Box<dyn Store>>,
     filter: RunFilter,
     /// `[detect]` of the config: how the history's change points are found.
     detect: DetectOptions,
