@@ -63,8 +63,6 @@ const LONG_FUNCTIONS: &[(&str, &str)] = &[
     ("runner/mod.rs:bench_started", "to split (issue 14)"),
     ("runner/mod.rs:run_done", "to split (issue 14)"),
     ("runner/mod.rs:measure", "to split (issue 14)"),
-    ("store/sqlite/read.rs:read_report", "to split (issue 14)"),
-    ("store/sqlite/write.rs:insert", "to split (issue 14)"),
 ];
 
 fn src() -> PathBuf {
