@@ -199,3 +199,60 @@ pub fn json(runs: &[RunInfo], lines: &[Line]) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Direction, GitInfo};
+
+    fn point(id: i64, median: f64) -> HistoryPoint {
+        HistoryPoint {
+            run: RunInfo {
+                id,
+                suite: "s".into(),
+                timestamp_utc: format!("2026-01-0{id}T00:00:00Z"),
+                git: Some(GitInfo {
+                    commit: "0123456789abcdef0123".into(),
+                    branch: None,
+                    dirty: true,
+                }),
+                machine_id: "m".into(),
+                hostname: "h".into(),
+                device: "cpu".into(),
+                config_sha256: "c".into(),
+                tool_version: "0".into(),
+                gate: None,
+                selection: None,
+            },
+            benchmark: "parse".into(),
+            metric: "wall_time".into(),
+            unit: "s".into(),
+            direction: Direction::LowerIsBetter,
+            summary: crate::stats::summarize(&[median]),
+            verdict: Some("stable".into()),
+        }
+    }
+
+    #[test]
+    fn each_line_changes_from_the_run_before_it() {
+        // Newest first; a change from 0 has no percentage.
+        let l = lines(&[point(3, 3.0), point(2, 2.0), point(1, 0.0)]);
+        let changes: Vec<Option<f64>> = l.iter().map(|l| l.change_pct).collect();
+        assert_eq!(changes, [Some(50.0), None, None]);
+    }
+
+    #[test]
+    fn the_table_shows_a_dirty_commit_short_and_the_json_every_run() {
+        let series = [("parse".to_string(), "wall_time".to_string())];
+        let l = lines(&[point(2, 2.0), point(1, 1.0)]);
+        let t = table(&series, &l);
+        assert!(t.starts_with("parse wall_time (s)\n"), "{t}");
+        assert!(t.contains("0123456789* "), "{t}");
+        assert!(t.contains("+100.0%"), "{t}");
+        let runs: Vec<RunInfo> = [3, 2, 1].map(|i| point(i, 1.0).run).to_vec();
+        let doc: serde_json::Value = serde_json::from_str(&json(&runs, &l)).unwrap();
+        assert_eq!(doc[0]["metrics"], serde_json::json!([]), "{doc}");
+        assert_eq!(doc[1]["metrics"][0]["change_pct"], 100.0, "{doc}");
+        assert_eq!(doc[2]["dirty"], true, "{doc}");
+    }
+}
