@@ -64,6 +64,7 @@ pub struct BaselineInfo {
     pub source: String,
 }
 
+/// A history store: recorded runs and named baselines. Open one with [`open`].
 pub trait Store {
     /// Records a whole report in one transaction and returns its run id.
     fn record(&mut self, report: &Report) -> Result<RunId, StoreError> {
@@ -96,6 +97,7 @@ pub trait Store {
         report: &Report,
         source: &str,
     ) -> Result<(), StoreError>;
+    /// The baseline stored under `key`; `None` when there is none.
     fn baseline(&self, key: &BaselineKey) -> Result<Option<Report>, StoreError>;
     /// All baselines, sorted by key.
     fn baselines(&self) -> Result<Vec<BaselineInfo>, StoreError>;
