@@ -9,7 +9,8 @@ use perfgate::model::{
     BenchStatus, BenchmarkResult, Direction, GitInfo, Machine, Metric, Report, Tool, SCHEMA_VERSION,
 };
 use perfgate::stats::{OutlierCounts, SplitMix64, Summary};
-use perfgate::store::{RunFilter, SqliteStore, Store};
+use perfgate::store::sqlite::SqliteStore;
+use perfgate::store::{RunFilter, Store};
 
 const RUNS: usize = 10_000;
 const METRICS: [&str; 4] = ["wall_time", "user_time", "sys_time", "peak_rss"];

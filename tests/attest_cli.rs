@@ -551,3 +551,116 @@ fn verify_refuses_paths_outside_the_bundle_without_hashing_them() {
         );
     }
 }
+
+// ---- The published schema: `schema/attestation.schema.json` ----
+
+fn attestation_schema_errors(doc: &serde_json::Value) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/attestation.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::meta::validate(&schema).expect("a valid JSON Schema");
+    let validator = jsonschema::options().build(&schema).unwrap();
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path))
+        .collect()
+}
+
+fn assert_matches_schema(doc: &serde_json::Value) {
+    let errors = attestation_schema_errors(doc);
+    assert!(errors.is_empty(), "{errors:?} in {doc}");
+}
+
+/// Commits `dir` as a git checkout; false (after saying so) where git cannot.
+fn git_commit_all(dir: &Path) -> bool {
+    if !common::have_tool("git", "--version", "an attestation with git information") {
+        return false;
+    }
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(["-c", "user.name=perfgate", "-c", "user.email=p@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    assert!(
+        git(&["init", "-q"]) && git(&["add", "-A"]) && git(&["commit", "-q", "-m", "init"]),
+        "git is installed but cannot commit in {}",
+        dir.display()
+    );
+    true
+}
+
+/// What `perfgate attest` writes matches the schema: artifacts of every kind without a config
+/// or git (nulls), and a config's attested replay manifest in a git checkout.
+#[test]
+fn attestations_match_their_schema() {
+    let dir = artifacts();
+    let d = dir.path();
+    attest_all(d);
+    let att = read_json(&d.join("attestation.json"));
+    assert_eq!((att["git"].is_null(), att["suite"].is_null()), (true, true));
+    assert_matches_schema(&att);
+
+    let dir = replay_project();
+    let d = dir.path();
+    let with_git = git_commit_all(d);
+    let r = pg(d, &["run", "--json-out", "r.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = pg(d, &["attest", "r.json", "--replay-manifest", "replay.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let att = read_json(&d.join("attestation.json"));
+    assert_eq!(att["artifacts"][1]["kind"], "replay_manifest");
+    assert_eq!(att["suite"], "rp");
+    assert_eq!(att["git"].is_object(), with_git, "{att}");
+    assert_matches_schema(&att);
+}
+
+/// The schema rejects what `attest` must never write.
+#[test]
+fn the_attestation_schema_is_not_vacuous() {
+    let dir = artifacts();
+    let d = dir.path();
+    attest_all(d);
+    let good = read_json(&d.join("attestation.json"));
+    assert_matches_schema(&good);
+    let mut broken: Vec<(&str, serde_json::Value)> = vec![
+        ("an empty object", serde_json::json!({})),
+        ("an array", serde_json::json!([good.clone()])),
+    ];
+    let mut change = |what: &'static str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut doc = good.clone();
+        edit(&mut doc);
+        broken.push((what, doc));
+    };
+    change("another kind", &|d| d["kind"] = "perfgate-report".into());
+    change("another version", &|d| d["schema_version"] = 2.into());
+    change("no manifest hash", &|d| {
+        d.as_object_mut().unwrap().remove("manifest_sha256");
+    });
+    change("a short hash", &|d| {
+        d["artifacts"][0]["sha256"] = "abc".into()
+    });
+    change("an unknown kind", &|d| {
+        d["artifacts"][0]["kind"] = "video".into()
+    });
+    change("an unknown status", &|d| {
+        d["overall_status"] = "great".into()
+    });
+    change("bytes as text", &|d| {
+        d["artifacts"][0]["bytes"] = "12".into()
+    });
+    change("an extra field", &|d| d["signature"] = "x".into());
+    change("a machine without id", &|d| {
+        d["machine"].as_object_mut().unwrap().remove("id");
+    });
+    for (what, doc) in &broken {
+        assert!(
+            !attestation_schema_errors(doc).is_empty(),
+            "accepted {what}: {doc}"
+        );
+    }
+}

@@ -10,7 +10,6 @@
 pub mod bundle;
 pub mod canonical;
 pub mod exec;
-pub mod markdown;
 pub mod replay;
 mod verify;
 

@@ -119,7 +119,7 @@ fn write_attestation(
     let mut json = serde_json::to_vec_pretty(&att).expect("an attestation serializes");
     json.push(b'\n');
     write_atomic(json_path, &json)?;
-    write_atomic(md_path, attest::markdown::render(&att).as_bytes())?;
+    write_atomic(md_path, crate::render::attest::markdown(&att).as_bytes())?;
     print_stdout(&format!(
         "wrote {} and {}: {} artifact{}, overall {}\nmanifest_sha256 {}\n",
         json_path.display(),

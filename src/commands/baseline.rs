@@ -1,5 +1,7 @@
 //! `perfgate baseline save|list|show|rm|export|import`.
 
+use std::path::Path;
+
 use super::common;
 use super::compare::with_default_thresholds;
 use super::print_stdout;
@@ -12,9 +14,9 @@ use crate::context;
 use crate::error::{Error, ExitStatus, Result};
 use crate::gate::baseline::{moved_to, pool};
 use crate::model::file::{read_report, write_json};
-use crate::model::Report;
+use crate::model::{Machine, Report};
 use crate::render::{style::table, style::Style, terminal};
-use crate::store::{BaselineKey, RunFilter, SqliteStore, Store};
+use crate::store::{BaselineKey, RunFilter, Store};
 
 pub fn baseline(cmd: BaselineCommand) -> Result<ExitStatus> {
     match cmd {
@@ -27,12 +29,12 @@ pub fn baseline(cmd: BaselineCommand) -> Result<ExitStatus> {
     }
 }
 
-fn open(store: &StoreArgs, config: Option<&Config>) -> Result<SqliteStore> {
+fn open(store: &StoreArgs, config: Option<&Config>) -> Result<Box<dyn Store>> {
     common::open_store(&common::store_path(store, config))
 }
 
 /// For `list`, `show` and `export`, which only read (a read-only store included).
-fn open_read(store: &StoreArgs, config: Option<&Config>) -> Result<SqliteStore> {
+fn open_read(store: &StoreArgs, config: Option<&Config>) -> Result<Box<dyn Store>> {
     common::open_store_read(&common::store_path(store, config))
 }
 
@@ -51,51 +53,14 @@ fn save(a: BaselineSaveArgs) -> Result<ExitStatus> {
     let config = common::optional_config(a.select.config.as_deref())?;
     let mut store = open(&a.store, config.as_ref())?;
     let machine = context::machine();
-    let (report, source) = if let Some(path) = &a.report {
-        (read_report(path)?, format!("report {}", path.display()))
-    } else if let Some(id) = a.run {
-        (store.report(id)?, format!("run {id}"))
-    } else {
-        if let Some(h) = a.from_history.as_deref().filter(|h| *h != "last") {
-            return Err(Error::Usage(format!(
-                "--from-history {h}: only `last` is supported (or --runs N)"
-            )));
-        }
-        let suite = suite_of(&a.select.suite, config.as_ref())?;
-        let device = a.select.device.clone().unwrap_or_else(|| "cpu".into());
-        let n = a.runs.unwrap_or(1);
-        if n == 0 {
-            return Err(Error::Usage("--runs must be at least 1".into()));
-        }
-        let filter = RunFilter {
-            suite: Some(suite.clone()),
-            machine_id: Some(machine.id.clone()),
-            device: Some(device.clone()),
-            limit: Some(n),
-            ..Default::default()
-        };
-        let runs = store.runs(&filter)?;
-        if runs.is_empty() {
-            return Err(Error::Usage(format!(
-                "no recorded runs of suite `{suite}`, device `{device}` on this machine: run `perfgate check` first, or save a report file"
-            )));
-        }
-        let reports = runs
-            .iter()
-            .map(|r| store.report(r.id))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        let ids: Vec<String> = runs.iter().map(|r| r.id.to_string()).collect();
-        let source = if runs.len() == 1 {
-            format!("run {}", ids[0])
-        } else {
-            format!("runs {} pooled", ids.join(","))
-        };
-        (pool(&reports).expect("at least one run"), source)
-    };
+    let (report, source) = source_report(&a, config.as_ref(), &store, &machine)?;
     if report.benchmarks.iter().all(|b| b.metrics.is_empty()) {
         return Err(Error::Usage(format!(
             "{source} has no measured metrics: nothing to save"
         )));
+    }
+    if let Some(path) = &a.file {
+        return save_to_file(path, &report, &source);
     }
     let key = BaselineKey {
         suite: a
@@ -111,22 +76,6 @@ fn save(a: BaselineSaveArgs) -> Result<ExitStatus> {
         machine_id: report.machine.id.clone(),
         name: a.select.name.clone(),
     };
-    if let Some(path) = &a.file {
-        let old = path.is_file().then(|| read_report(path)).transpose()?;
-        let moved = moved_to(old.as_ref(), &report);
-        write_json(path, &moved)?;
-        print_stdout(&format!(
-            "wrote baseline file {} from {source}: {} benchmarks{}\n",
-            path.display(),
-            moved.benchmarks.len(),
-            if old.is_some() {
-                " (its thresholds kept)"
-            } else {
-                ""
-            }
-        ))?;
-        return Ok(ExitStatus::Pass);
-    }
     let old = store.baseline(&key)?;
     let report = moved_to(old.as_ref(), &report);
     store.save_baseline(&key, &report, &source)?;
@@ -142,6 +91,74 @@ fn save(a: BaselineSaveArgs) -> Result<ExitStatus> {
         key.device,
         key.machine_id,
         report.benchmarks.len()
+    ))?;
+    Ok(ExitStatus::Pass)
+}
+
+/// The report to save and where it came from, in words: a report file, a recorded run, or
+/// this machine's latest run (or last `--runs N`, pooled).
+fn source_report(
+    a: &BaselineSaveArgs,
+    config: Option<&Config>,
+    store: &dyn Store,
+    machine: &Machine,
+) -> Result<(Report, String)> {
+    if let Some(path) = &a.report {
+        return Ok((read_report(path)?, format!("report {}", path.display())));
+    }
+    if let Some(id) = a.run {
+        return Ok((store.report(id)?, format!("run {id}")));
+    }
+    if let Some(h) = a.from_history.as_deref().filter(|h| *h != "last") {
+        return Err(Error::Usage(format!(
+            "--from-history {h}: only `last` is supported (or --runs N)"
+        )));
+    }
+    let suite = suite_of(&a.select.suite, config)?;
+    let device = a.select.device.clone().unwrap_or_else(|| "cpu".into());
+    let n = a.runs.unwrap_or(1);
+    if n == 0 {
+        return Err(Error::Usage("--runs must be at least 1".into()));
+    }
+    let runs = store.runs(&RunFilter {
+        suite: Some(suite.clone()),
+        machine_id: Some(machine.id.clone()),
+        device: Some(device.clone()),
+        limit: Some(n),
+        ..Default::default()
+    })?;
+    if runs.is_empty() {
+        return Err(Error::Usage(format!(
+            "no recorded runs of suite `{suite}`, device `{device}` on this machine: run `perfgate check` first, or save a report file"
+        )));
+    }
+    let reports = runs
+        .iter()
+        .map(|r| store.report(r.id))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let ids: Vec<String> = runs.iter().map(|r| r.id.to_string()).collect();
+    let source = if runs.len() == 1 {
+        format!("run {}", ids[0])
+    } else {
+        format!("runs {} pooled", ids.join(","))
+    };
+    Ok((pool(&reports).expect("at least one run"), source))
+}
+
+/// `--file`: the baseline written into a committed baseline file, its thresholds kept.
+fn save_to_file(path: &Path, report: &Report, source: &str) -> Result<ExitStatus> {
+    let old = path.is_file().then(|| read_report(path)).transpose()?;
+    let moved = moved_to(old.as_ref(), report);
+    write_json(path, &moved)?;
+    print_stdout(&format!(
+        "wrote baseline file {} from {source}: {} benchmarks{}\n",
+        path.display(),
+        moved.benchmarks.len(),
+        if old.is_some() {
+            " (its thresholds kept)"
+        } else {
+            ""
+        }
     ))?;
     Ok(ExitStatus::Pass)
 }
@@ -193,7 +210,7 @@ fn key_of(a: &BaselineNameArgs, config: Option<&Config>) -> Result<BaselineKey> 
     })
 }
 
-fn stored(a: &BaselineNameArgs) -> Result<(SqliteStore, BaselineKey, Report)> {
+fn stored(a: &BaselineNameArgs) -> Result<(Box<dyn Store>, BaselineKey, Report)> {
     let config = common::optional_config(a.config.as_deref())?;
     let store = open_read(&a.store, config.as_ref())?;
     let key = key_of(a, config.as_ref())?;

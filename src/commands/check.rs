@@ -15,7 +15,7 @@ use crate::gate::trend::TrendPoint;
 use crate::gate::{self, Comparison, Overall};
 use crate::model::file::write_json;
 use crate::model::{BenchStatus, Report};
-use crate::store::{BaselineKey, Judgement, MetricVerdict, RunFilter, RunId, SqliteStore, Store};
+use crate::store::{BaselineKey, Judgement, MetricVerdict, RunFilter, RunId, Store};
 
 pub fn check(args: CheckArgs) -> Result<ExitStatus> {
     if args.run.json_out.as_deref() == Some(std::path::Path::new("-")) {
@@ -76,7 +76,7 @@ pub(super) struct RecordedRun {
 fn finish(
     comparison: &Comparison,
     args: &CheckArgs,
-    store: &SqliteStore,
+    store: &dyn Store,
     machine_id: &str,
     recorded: &[RecordedRun],
 ) -> Result<ExitStatus> {
@@ -174,7 +174,7 @@ fn judgement_of(c: &Comparison) -> Judgement {
 fn check_device(
     args: &CheckArgs,
     config: &Config,
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     current: &Report,
     notes: &mut Vec<String>,
 ) -> Result<(Comparison, RecordedRun)> {
@@ -244,7 +244,7 @@ fn check_device(
 /// No baseline yet: this run becomes this machine's baseline, and the check passes.
 fn bootstrap(
     config: &Config,
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     current: &Report,
     opts: &gate::CompareOptions,
     notes: &mut Vec<String>,
@@ -290,7 +290,7 @@ fn bootstrap(
 /// Moves the baseline the check used to this run (only the benchmarks it ran, for a partial
 /// run).
 fn update_baseline(
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     source: &BaselineSource,
     old: &Report,
     current: &Report,

@@ -8,7 +8,7 @@ use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::model::file::read_report;
 use crate::model::{Machine, Report};
-use crate::store::{BaselineKey, RunFilter, SqliteStore, Store, DEFAULT_STORE_PATH};
+use crate::store::{self, BaselineKey, RunFilter, Store, DEFAULT_STORE_PATH};
 
 /// The config named by `explicit`, else the one found from the current directory, else none.
 pub(crate) fn optional_config(explicit: Option<&Path>) -> Result<Option<Config>> {
@@ -37,30 +37,14 @@ pub(crate) fn store_path(args: &StoreArgs, config: Option<&Config>) -> PathBuf {
     root.join(DEFAULT_STORE_PATH)
 }
 
-/// Opens (creating when needed) the store. A new `.perfgate/` directory gets a `.gitignore`
-/// so the database never ends up in a commit.
-pub(crate) fn open_store(path: &Path) -> Result<SqliteStore> {
-    if let Some(dir) = path
-        .parent()
-        .filter(|d| d.file_name().is_some_and(|n| n == ".perfgate"))
-    {
-        if !dir.exists() {
-            std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-            let _ = std::fs::write(dir.join(".gitignore"), "*\n");
-        }
-    }
-    Ok(SqliteStore::open(path)?)
+/// Opens (creating when needed) the store at `location`: [`crate::store::open`].
+pub(crate) fn open_store(location: &Path) -> Result<Box<dyn Store>> {
+    Ok(store::open(location)?)
 }
 
-/// The store at `path` for a command that only reads it ([`SqliteStore::open_read_only`]).
-pub(crate) fn open_store_read(path: &Path) -> Result<SqliteStore> {
-    if path.is_file() {
-        return Ok(SqliteStore::open_read_only(path)?);
-    }
-    open_store(path)
+/// The store at `location` for a command that only reads it: [`crate::store::open_read_only`].
+pub(crate) fn open_store_read(location: &Path) -> Result<Box<dyn Store>> {
+    Ok(store::open_read_only(location)?)
 }
 
 /// Refuses (exit 2) a `--bench`/`--metric` glob that cannot mean what was meant.
@@ -236,7 +220,7 @@ const NOISE_LOOKBACK: usize = 4 * NOISE_HISTORY;
 /// and device, leaving out runs where that metric failed the gate (see
 /// [`crate::gate::noise::measures_noise`]). Call it before `current` is recorded.
 pub(crate) fn noise_rules(
-    store: &SqliteStore,
+    store: &dyn Store,
     current: &Report,
 ) -> Result<std::collections::BTreeMap<String, crate::gate::noise::NoiseRule>> {
     let filter = RunFilter {

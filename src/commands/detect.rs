@@ -1,52 +1,20 @@
 //! `perfgate detect`: change points in the recorded history of each metric (this machine,
 //! per device, optionally one branch and since a revision), or in series from a file.
-//! Reports; never gates (exit 0), 2 on bad input.
+//! Reports; never gates (exit 0), 2 on bad input. Glue: the series in, the detector of
+//! [`crate::stats::changepoint`], out through [`crate::render::detect`].
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::{common, print_stdout};
 use crate::cli::{DetectArgs, Format};
+use crate::config::Config;
 use crate::context;
 use crate::error::{Error, ExitStatus, Result};
 use crate::model::threshold::glob_match;
-use crate::render::human::{format_pct, format_value};
-use crate::render::markdown::escape;
-use crate::stats::changepoint::{detect as find, ChangePoint, DetectOptions};
+use crate::render::detect::{self as render, Change, Series};
+use crate::stats::changepoint::{detect as find, DetectOptions};
 use crate::store::{HistoryPoint, RunFilter, Store};
-
-/// The JSON document (`--format json`), a stable interface for scripts and the evaluation:
-/// `{"method": ..., "series": [{"name", "points", "change_points": [{"index", "direction",
-/// "change_pct", "ci95_pct", "p_value", ...}]}]}`.
-#[derive(serde::Serialize)]
-struct Document<'a> {
-    method: &'static str,
-    options: &'a DetectOptions,
-    series: &'a [Found],
-}
-
-#[derive(serde::Serialize)]
-struct Found {
-    /// The key of a series from a file; `benchmark metric` (and `@device` when not cpu) from
-    /// the store.
-    name: String,
-    benchmark: Option<String>,
-    metric: Option<String>,
-    device: Option<String>,
-    unit: Option<String>,
-    points: usize,
-    change_points: Vec<Change>,
-}
-
-#[derive(serde::Serialize)]
-struct Change {
-    #[serde(flatten)]
-    point: ChangePoint,
-    /// `up` (the value grew: slower or bigger for most metrics) or `down`.
-    direction: &'static str,
-    run_id: Option<i64>,
-    commit: Option<String>,
-    timestamp_utc: Option<String>,
-}
 
 pub fn detect(args: DetectArgs) -> Result<ExitStatus> {
     let config = common::optional_config(None)?;
@@ -56,22 +24,15 @@ pub fn detect(args: DetectArgs) -> Result<ExitStatus> {
         None => from_store(&args, config.as_ref(), &opts)?,
     };
     let text = match args.format {
-        Format::Json => {
-            let doc = Document {
-                method: METHOD,
-                options: &opts,
-                series: &found,
-            };
-            serde_json::to_string_pretty(&doc).expect("serializes") + "\n"
-        }
-        Format::Human | Format::Md => human(&found, &opts, args.format == Format::Md),
+        Format::Json => render::json(&found, &opts),
+        Format::Human | Format::Md => render::text(&found, &opts, args.format == Format::Md),
     };
     print_stdout(&text)?;
     Ok(ExitStatus::Pass)
 }
 
 /// `[detect]` of the config (the defaults without one), overridden by the command line.
-fn options(args: &DetectArgs, config: Option<&crate::config::Config>) -> Result<DetectOptions> {
+fn options(args: &DetectArgs, config: Option<&Config>) -> Result<DetectOptions> {
     let from_config = config.map(|c| c.detect.clone()).unwrap_or_default();
     let opts = DetectOptions {
         alpha: args.alpha.unwrap_or(from_config.alpha),
@@ -90,11 +51,12 @@ fn options(args: &DetectArgs, config: Option<&crate::config::Config>) -> Result<
     Ok(opts)
 }
 
+/// Every selected series recorded on this machine (per device), with its change points.
 fn from_store(
     args: &DetectArgs,
-    config: Option<&crate::config::Config>,
+    config: Option<&Config>,
     opts: &DetectOptions,
-) -> Result<Vec<Found>> {
+) -> Result<Vec<Series>> {
     common::check_pattern("--bench", args.bench.as_deref())?;
     common::check_pattern("--metric", args.metric.as_deref())?;
     let path = common::store_path(&args.store, config);
@@ -105,21 +67,16 @@ fn from_store(
         )));
     }
     let store = common::open_store_read(&path)?;
-    let machine = context::machine().id;
     let base = RunFilter {
         suite: config.map(|c| c.suite.clone()),
-        machine_id: Some(machine),
+        machine_id: Some(context::machine().id),
         branch: args.branch.clone(),
         ..Default::default()
     };
-    let devices: std::collections::BTreeSet<String> =
-        store.runs(&base)?.into_iter().map(|r| r.device).collect();
-    let since = match &args.since {
-        Some(rev) => Some(resolve(rev)?),
-        None => None,
-    };
+    let since = args.since.as_deref().map(resolve).transpose()?;
+    let devices: BTreeSet<String> = store.runs(&base)?.into_iter().map(|r| r.device).collect();
     let mut out = Vec::new();
-    let mut any_recorded = std::collections::BTreeSet::new();
+    let mut any_recorded = BTreeSet::new();
     for device in devices {
         let filter = RunFilter {
             device: Some(device.clone()),
@@ -127,62 +84,11 @@ fn from_store(
         };
         let recorded = store.series(&filter)?;
         any_recorded.extend(recorded.iter().cloned());
-        for (bench, metric) in recorded {
-            if args
-                .bench
-                .as_deref()
-                .is_some_and(|g| !glob_match(g, &bench))
-                || args
-                    .metric
-                    .as_deref()
-                    .is_some_and(|m| !glob_match(m, &metric))
-            {
-                continue;
+        for (bench, metric) in recorded.into_iter().filter(|(b, m)| selected(args, b, m)) {
+            let points = store.metric_history(&filter, &bench, &metric)?;
+            if let Some(points) = oldest_first_since(points, since.as_deref()) {
+                out.push(recorded_series(&points, bench, metric, &device, opts));
             }
-            let mut points: Vec<HistoryPoint> = store.metric_history(&filter, &bench, &metric)?;
-            points.reverse();
-            if let Some(rev) = &since {
-                match points.iter().position(|p| {
-                    p.run
-                        .git
-                        .as_ref()
-                        .is_some_and(|g| g.commit.starts_with(rev.as_str()))
-                }) {
-                    Some(i) => {
-                        points.drain(..i);
-                    }
-                    None => continue,
-                }
-            }
-            let values: Vec<f64> = points.iter().map(|p| p.summary.median).collect();
-            let changes: Vec<Change> = find(&values, opts)
-                .into_iter()
-                .map(|cp| {
-                    let p = &points[cp.index];
-                    Change {
-                        direction: direction(&cp),
-                        run_id: Some(p.run.id),
-                        commit: p.run.git.as_ref().map(|g| g.commit.clone()),
-                        timestamp_utc: Some(p.run.timestamp_utc.clone()),
-                        point: cp,
-                    }
-                })
-                .collect();
-            let unit = points.first().map(|p| p.unit.clone());
-            let name = if device == "cpu" {
-                format!("{bench} {metric}")
-            } else {
-                format!("{bench} {metric} @{device}")
-            };
-            out.push(Found {
-                name,
-                benchmark: Some(bench),
-                metric: Some(metric),
-                device: Some(device.clone()),
-                unit,
-                points: values.len(),
-                change_points: changes,
-            });
         }
     }
     if out.is_empty() && !any_recorded.is_empty() {
@@ -190,6 +96,63 @@ fn from_store(
         common::note_no_match(args.bench.as_deref(), args.metric.as_deref(), &recorded);
     }
     Ok(out)
+}
+
+/// Whether `--bench` and `--metric` (when given) select the series.
+fn selected(args: &DetectArgs, bench: &str, metric: &str) -> bool {
+    args.bench.as_deref().is_none_or(|g| glob_match(g, bench))
+        && args.metric.as_deref().is_none_or(|m| glob_match(m, metric))
+}
+
+/// A history (newest first, as the store gives it) oldest first, from the first run of the
+/// commit `since` on; `None` when `since` is given and no run of that commit is in it.
+fn oldest_first_since(
+    mut points: Vec<HistoryPoint>,
+    since: Option<&str>,
+) -> Option<Vec<HistoryPoint>> {
+    points.reverse();
+    if let Some(rev) = since {
+        let first = points.iter().position(|p| {
+            p.run
+                .git
+                .as_ref()
+                .is_some_and(|g| g.commit.starts_with(rev))
+        })?;
+        points.drain(..first);
+    }
+    Some(points)
+}
+
+/// The change points of one recorded series (oldest first), each at the run it began.
+fn recorded_series(
+    points: &[HistoryPoint],
+    bench: String,
+    metric: String,
+    device: &str,
+    opts: &DetectOptions,
+) -> Series {
+    let values: Vec<f64> = points.iter().map(|p| p.summary.median).collect();
+    let change_points = find(&values, opts)
+        .into_iter()
+        .map(|cp| {
+            let run = &points[cp.index].run;
+            Change::at(cp, Some(run))
+        })
+        .collect();
+    let name = if device == "cpu" {
+        format!("{bench} {metric}")
+    } else {
+        format!("{bench} {metric} @{device}")
+    };
+    Series {
+        name,
+        benchmark: Some(bench),
+        metric: Some(metric),
+        device: Some(device.to_string()),
+        unit: points.first().map(|p| p.unit.clone()),
+        points: values.len(),
+        change_points,
+    }
 }
 
 /// A recorded commit prefix, or what git resolves `rev` to.
@@ -203,7 +166,7 @@ fn resolve(rev: &str) -> Result<String> {
 
 /// Series from a file: CSV `index,value` lines (a header line is allowed), a JSON array of
 /// numbers, or a JSON object of named arrays.
-fn from_file(path: &Path, opts: &DetectOptions) -> Result<Vec<Found>> {
+fn from_file(path: &Path, opts: &DetectOptions) -> Result<Vec<Series>> {
     let text =
         crate::read::text(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
     let series: Vec<(String, Vec<f64>)> = if text.trim_start().starts_with(['[', '{']) {
@@ -251,16 +214,10 @@ fn from_file(path: &Path, opts: &DetectOptions) -> Result<Vec<Found>> {
     };
     Ok(series
         .into_iter()
-        .map(|(name, values)| Found {
+        .map(|(name, values)| Series {
             change_points: find(&values, opts)
                 .into_iter()
-                .map(|point| Change {
-                    direction: direction(&point),
-                    point,
-                    run_id: None,
-                    commit: None,
-                    timestamp_utc: None,
-                })
+                .map(|point| Change::at(point, None))
                 .collect(),
             points: values.len(),
             name,
@@ -270,68 +227,4 @@ fn from_file(path: &Path, opts: &DetectOptions) -> Result<Vec<Found>> {
             unit: None,
         })
         .collect())
-}
-
-const METHOD: &str = "rank-based segmentation: whole-segment splits (max-statistic permutation test), a windowed rank scan (false alarms per 100 points under alpha), bumps; drift passed over";
-
-fn direction(cp: &ChangePoint) -> &'static str {
-    if cp.after >= cp.before {
-        "up"
-    } else {
-        "down"
-    }
-}
-
-fn human(found: &[Found], opts: &DetectOptions, md: bool) -> String {
-    let mut out = String::new();
-    let with = found.iter().filter(|f| !f.change_points.is_empty()).count();
-    for f in found.iter().filter(|f| !f.change_points.is_empty()) {
-        let name = &f.name;
-        let unit = f.unit.as_deref().unwrap_or("");
-        out.push_str(&if md {
-            format!("- **{}**\n", escape(name))
-        } else {
-            format!(
-                "{} ({} points)\n",
-                crate::render::safe::one_line(name),
-                f.points
-            )
-        });
-        for c in &f.change_points {
-            let p = &c.point;
-            let at = match (&c.commit, c.run_id) {
-                (Some(commit), _) => format!("commit {}", &commit[..commit.len().min(12)]),
-                (None, Some(id)) => format!("run {id}"),
-                _ => format!("point {}", p.index),
-            };
-            out.push_str(&format!(
-                "{}  from {at}{}: {} -> {} ({}{}, p = {:.3})\n",
-                if md { "  -" } else { " " },
-                c.timestamp_utc
-                    .as_deref()
-                    .map_or(String::new(), |t| format!(" ({t})")),
-                format_value(p.before, unit),
-                format_value(p.after, unit),
-                format_pct(p.change_pct),
-                p.shift_pct
-                    .zip(p.ci95_pct)
-                    .map_or(String::new(), |(s, [a, b])| format!(
-                        "; shift {}, 95% CI {} .. {}",
-                        format_pct(s),
-                        format_pct(a),
-                        format_pct(b)
-                    )),
-                p.p_value
-            ));
-        }
-    }
-    out.push_str(&format!(
-        "{with} of {} series have change points (rank tests at alpha {}, steps of {}% or more judged against {} points on each side, at least {} points per level)\n",
-        found.len(),
-        opts.alpha,
-        opts.min_change_pct,
-        opts.window,
-        opts.min_segment,
-    ));
-    out
 }

@@ -17,7 +17,7 @@ use crate::plan::GatePolicy;
 use crate::render::html::{self, DashboardInput, MetricSeries};
 use crate::render::{card, issue, junit, markdown, mermaid};
 use crate::stats::changepoint::DetectOptions;
-use crate::store::{RunFilter, SqliteStore, Store};
+use crate::store::{RunFilter, Store};
 
 impl Inputs {
     /// The report to render on its own, without a baseline (only the change columns need
@@ -36,7 +36,7 @@ struct Inputs {
     baseline: Option<Report>,
     comparison: Option<Comparison>,
     /// The history store, when it exists (never created just to draw).
-    store: Option<SqliteStore>,
+    store: Option<Box<dyn Store>>,
     filter: RunFilter,
     /// `[detect]` of the config: how the history's change points are found.
     detect: DetectOptions,

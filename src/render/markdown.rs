@@ -276,7 +276,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// Text inside a code span: backticks cannot be escaped there, so they are replaced.
-fn escape_code(s: &str) -> String {
+pub fn escape_code(s: &str) -> String {
     s.replace('`', "'").replace(['\n', '\r'], " ")
 }
 

@@ -1,7 +1,11 @@
-//! Renderers show a [`Report`](crate::model::Report) or a
-//! [`Comparison`](crate::gate::Comparison); they decide nothing.
+//! Renderers show a [`Report`](crate::model::Report), a
+//! [`Comparison`](crate::gate::Comparison), recorded history, change points or an
+//! attestation; they decide nothing.
 
+pub mod attest;
 pub mod card;
+pub mod detect;
+pub mod history;
 pub mod html;
 pub mod human;
 pub mod issue;

@@ -1,14 +1,16 @@
-//! History and baselines. Callers use the [`Store`] trait only, so a PostgreSQL store for
-//! teams can be added beside [`sqlite::SqliteStore`] without touching them.
+//! History and baselines. Callers open a store with [`open`] (or [`open_read_only`]) and use
+//! the [`Store`] trait only, so a PostgreSQL store for teams can be added beside
+//! [`sqlite::SqliteStore`] without touching them.
 //!
 //! Every report is recorded whole (run metadata, benchmarks, metrics, every sample bit for
 //! bit) in one transaction: a killed process leaves either the whole report or nothing.
 //! Baselines are whole reports too (a pooled baseline is not a single run), keyed by suite,
 //! device, machine id and name.
 
+mod open;
 pub mod sqlite;
 
-pub use sqlite::SqliteStore;
+pub use open::{open, open_read_only};
 
 use crate::model::Report;
 
@@ -62,6 +64,7 @@ pub struct BaselineInfo {
     pub source: String,
 }
 
+/// A history store: recorded runs and named baselines. Open one with [`open`].
 pub trait Store {
     /// Records a whole report in one transaction and returns its run id.
     fn record(&mut self, report: &Report) -> Result<RunId, StoreError> {
@@ -94,6 +97,7 @@ pub trait Store {
         report: &Report,
         source: &str,
     ) -> Result<(), StoreError>;
+    /// The baseline stored under `key`; `None` when there is none.
     fn baseline(&self, key: &BaselineKey) -> Result<Option<Report>, StoreError>;
     /// All baselines, sorted by key.
     fn baselines(&self) -> Result<Vec<BaselineInfo>, StoreError>;

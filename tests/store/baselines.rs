@@ -1,6 +1,7 @@
 //! Baselines.
 
-use perfgate::store::{BaselineKey, RunFilter, SqliteStore, Store};
+use perfgate::store::sqlite::SqliteStore;
+use perfgate::store::{BaselineKey, RunFilter, Store};
 
 use crate::builders::*;
 

@@ -1,8 +1,8 @@
 //! Concurrency.
 
 use perfgate::model::{Direction, Report};
-use perfgate::store::sqlite::STORE_SCHEMA_VERSION;
-use perfgate::store::{RunFilter, RunId, SqliteStore, Store};
+use perfgate::store::sqlite::{SqliteStore, STORE_SCHEMA_VERSION};
+use perfgate::store::{RunFilter, RunId, Store};
 
 use crate::builders::*;
 

@@ -1,7 +1,8 @@
 //! Filters.
 
 use perfgate::model::{BenchStatus, Direction};
-use perfgate::store::{RunFilter, RunId, SqliteStore, Store};
+use perfgate::store::sqlite::SqliteStore;
+use perfgate::store::{RunFilter, RunId, Store};
 
 use crate::builders::*;
 

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use perfgate::model::{Direction, Report};
 use perfgate::stats::SplitMix64;
-use perfgate::store::{RunFilter, RunId, SqliteStore, Store};
+use perfgate::store::sqlite::SqliteStore;
+use perfgate::store::{RunFilter, RunId, Store};
 
 use crate::builders::*;
 

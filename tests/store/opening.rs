@@ -1,7 +1,7 @@
 //! Creation and migrations.
 
-use perfgate::store::sqlite::STORE_SCHEMA_VERSION;
-use perfgate::store::{RunFilter, SqliteStore, Store};
+use perfgate::store::sqlite::{SqliteStore, STORE_SCHEMA_VERSION};
+use perfgate::store::{RunFilter, Store};
 
 use crate::builders::*;
 
@@ -57,6 +57,42 @@ fn a_missing_file_and_its_directories_are_created() {
             .flat_map(|x| x.to_le_bytes())
             .collect::<Vec<u8>>()
     );
+}
+
+/// `store::open` picks the implementation from the location: a path is a SQLite file (a new
+/// `.perfgate/` directory gets a `.gitignore`, a directory the user made does not), and a URL
+/// is refused with its scheme named, nothing created.
+#[test]
+fn open_takes_a_location_and_gives_the_trait() {
+    let dir = temp();
+    let path = dir.path().join("p/.perfgate/perfgate.db");
+    let mut store = perfgate::store::open(&path).unwrap();
+    let id = store
+        .record(&simple("s", "m", "cpu", Some("main"), 1.0))
+        .unwrap();
+    drop(store);
+    let gitignore = path.with_file_name(".gitignore");
+    assert_eq!(std::fs::read_to_string(&gitignore).unwrap(), "*\n");
+    let read = perfgate::store::open_read_only(&path).unwrap();
+    assert_eq!(read.runs(&RunFilter::default()).unwrap()[0].id, id);
+
+    let mine = dir.path().join("mine/.perfgate");
+    std::fs::create_dir_all(&mine).unwrap();
+    perfgate::store::open(&mine.join("perfgate.db")).unwrap();
+    assert!(!mine.join(".gitignore").exists());
+    let elsewhere = dir.path().join("q/history.db");
+    perfgate::store::open(&elsewhere).unwrap();
+    assert!(!elsewhere.with_file_name(".gitignore").exists());
+
+    let Err(e) = perfgate::store::open(std::path::Path::new("postgres://ci@db/perf")) else {
+        panic!("a URL opened as a file");
+    };
+    assert!(
+        e.to_string()
+            .contains("a `postgres://` store is not supported"),
+        "{e}"
+    );
+    assert!(!std::path::Path::new("postgres:").exists());
 }
 
 #[test]

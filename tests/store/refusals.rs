@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use perfgate::store::sqlite::STORE_SCHEMA_VERSION;
-use perfgate::store::{SqliteStore, Store, StoreError};
+use perfgate::store::sqlite::{SqliteStore, STORE_SCHEMA_VERSION};
+use perfgate::store::{Store, StoreError};
 
 use crate::builders::*;
 

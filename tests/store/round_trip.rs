@@ -2,7 +2,8 @@
 
 use perfgate::model::Report;
 use perfgate::stats::Statistic;
-use perfgate::store::{RunFilter, SqliteStore, Store, StoreError};
+use perfgate::store::sqlite::SqliteStore;
+use perfgate::store::{RunFilter, Store, StoreError};
 
 use crate::builders::*;
 

@@ -160,17 +160,12 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens the store at `path`, creating the file (and its parent directories) when missing
-    /// and bringing its schema up to date. Refuses, leaving the file untouched, a file that is
+    /// Opens the store at `path`, creating the file (and its parent directories, see
+    /// [`create_directory`]) when missing and bringing its schema up to date. Refuses, leaving the file untouched, a file that is
     /// not SQLite, another program's database and a store written by a newer perfgate.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let path = path.to_path_buf();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Database {
-                path: path.clone(),
-                message: format!("cannot create directory {}: {e}", dir.display()),
-            })?;
-        }
+        create_directory(&path)?;
         inspect(&path)?;
         let conn = Connection::open_with_flags(
             &path,

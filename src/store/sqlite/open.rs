@@ -10,6 +10,25 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use super::*;
 use crate::store::StoreError;
 
+/// Creates the directory the store at `path` lives in, when missing. A new `.perfgate/`
+/// directory (where the store is by default) gets a `.gitignore` of everything, so that the
+/// database never ends up in a commit; a directory the user made is left as it is.
+pub(super) fn create_directory(path: &Path) -> Result<(), StoreError> {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    let new_perfgate_dir = dir.file_name().is_some_and(|n| n == ".perfgate") && !dir.exists();
+    std::fs::create_dir_all(dir).map_err(|e| StoreError::Database {
+        path: path.to_path_buf(),
+        message: format!("cannot create directory {}: {e}", dir.display()),
+    })?;
+    if new_perfgate_dir {
+        // Best effort: the store works without it.
+        let _ = std::fs::write(dir.join(".gitignore"), "*\n");
+    }
+    Ok(())
+}
+
 /// Looks at an existing file without modifying it: its first bytes, then (read-only) its
 /// tables, application id and schema version. Ok when the file is missing, empty, a SQLite
 /// database without tables (`None`), or a perfgate store this perfgate can use (its schema

@@ -79,8 +79,20 @@ impl<'a> Prepared<'a> {
         conn: &Connection,
         judgement: Option<&Judgement>,
     ) -> rusqlite::Result<RunId> {
-        let r = self.report;
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        let run_id = self.insert_run(&tx, judgement.map(|j| j.gate.as_str()))?;
+        self.insert_benchmarks(&tx, run_id)?;
+        if let Some(j) = judgement {
+            insert_verdicts(&tx, run_id, j)?;
+        }
+        tx.commit()?;
+        Ok(run_id)
+    }
+
+    /// The `runs` row; returns its id.
+    fn insert_run(&self, tx: &Transaction<'_>, gate: Option<&str>) -> rusqlite::Result<RunId> {
+        let r = self.report;
+        let git = r.git.as_ref();
         tx.prepare_cached(
             "INSERT INTO runs (suite, timestamp_utc, git_commit, git_branch, git_dirty, machine_id, hostname,
                                machine_json, device, config_sha256, tool_name, tool_version, schema_version,
@@ -90,9 +102,9 @@ impl<'a> Prepared<'a> {
         .execute(params![
             r.suite,
             r.timestamp_utc,
-            r.git.as_ref().map(|g| &g.commit),
-            r.git.as_ref().and_then(|g| g.branch.as_ref()),
-            r.git.as_ref().map(|g| g.dirty),
+            git.map(|g| &g.commit),
+            git.and_then(|g| g.branch.as_ref()),
+            git.map(|g| g.dirty),
             r.machine.id,
             r.machine.hostname,
             self.machine_json,
@@ -101,65 +113,75 @@ impl<'a> Prepared<'a> {
             r.tool.name,
             r.tool.version,
             r.schema_version,
+            // The u64's bits: SQLite integers are signed.
             r.seed as i64,
             self.thresholds_json,
             self.source_json,
             self.selection_json,
-            judgement.map(|j| j.gate.as_str()),
+            gate,
         ])?;
-        let run_id = tx.last_insert_rowid();
-        {
-            let mut bench_stmt = tx.prepare_cached(
-                "INSERT INTO benchmarks (run_id, position, name, status, reason, tags_json, params_json, device,
-                                         command, warmup_runs)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
-            let mut metric_stmt = tx.prepare_cached(
-                "INSERT INTO metrics (run_id, benchmark, benchmark_position, position, name, unit, direction,
-                                      summary_json, median, samples, processes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
-            for (bi, (b, pb)) in r.benchmarks.iter().zip(&self.benchmarks).enumerate() {
-                bench_stmt.execute(params![
-                    run_id,
-                    bi as i64,
-                    b.name,
-                    b.status.as_str(),
-                    b.reason,
-                    pb.tags_json,
-                    pb.params_json,
-                    b.device,
-                    b.command,
-                    b.warmup_runs,
-                ])?;
-                for (mi, (m, (summary_json, samples))) in
-                    b.metrics.iter().zip(&pb.metrics).enumerate()
-                {
-                    metric_stmt.execute(params![
-                        run_id,
-                        b.name,
-                        bi as i64,
-                        mi as i64,
-                        m.name,
-                        m.unit,
-                        direction_str(m.direction),
-                        summary_json,
-                        m.summary.median,
-                        samples,
-                        m.processes.map(|p| p as i64),
-                    ])?;
-                }
-            }
-        }
-        if let Some(j) = judgement {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR REPLACE INTO verdicts (run_id, benchmark, metric, verdict) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for v in &j.verdicts {
-                stmt.execute(params![run_id, v.benchmark, v.metric, v.verdict])?;
-            }
-        }
-        tx.commit()?;
-        Ok(run_id)
+        Ok(tx.last_insert_rowid())
     }
+
+    /// A `benchmarks` row per benchmark and a `metrics` row per metric of run `run_id`.
+    fn insert_benchmarks(&self, tx: &Transaction<'_>, run_id: RunId) -> rusqlite::Result<()> {
+        let mut bench_stmt = tx.prepare_cached(
+            "INSERT INTO benchmarks (run_id, position, name, status, reason, tags_json, params_json, device,
+                                     command, warmup_runs)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        let mut metric_stmt = tx.prepare_cached(
+            "INSERT INTO metrics (run_id, benchmark, benchmark_position, position, name, unit, direction,
+                                  summary_json, median, samples, processes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        for (bi, (b, pb)) in self
+            .report
+            .benchmarks
+            .iter()
+            .zip(&self.benchmarks)
+            .enumerate()
+        {
+            bench_stmt.execute(params![
+                run_id,
+                bi as i64,
+                b.name,
+                b.status.as_str(),
+                b.reason,
+                pb.tags_json,
+                pb.params_json,
+                b.device,
+                b.command,
+                b.warmup_runs,
+            ])?;
+            for (mi, (m, (summary_json, samples))) in b.metrics.iter().zip(&pb.metrics).enumerate()
+            {
+                metric_stmt.execute(params![
+                    run_id,
+                    b.name,
+                    bi as i64,
+                    mi as i64,
+                    m.name,
+                    m.unit,
+                    direction_str(m.direction),
+                    summary_json,
+                    m.summary.median,
+                    samples,
+                    m.processes.map(|p| p as i64),
+                ])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the gate said of each metric of run `run_id`.
+fn insert_verdicts(tx: &Transaction<'_>, run_id: RunId, j: &Judgement) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR REPLACE INTO verdicts (run_id, benchmark, metric, verdict) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for v in &j.verdicts {
+        stmt.execute(params![run_id, v.benchmark, v.metric, v.verdict])?;
+    }
+    Ok(())
 }

@@ -1,11 +1,13 @@
-//! The attestation as a one-page Markdown document: who, where, what, and how to check it.
+//! The attestation as a one-page Markdown document (`attestation.md`): who, where, what, and
+//! how to check it.
 
 use std::fmt::Write;
 
-use super::Attestation;
+use super::markdown::{escape, escape_code};
+use crate::attest::Attestation;
 
 /// Renders `att`; every value shown comes from the attestation itself.
-pub fn render(att: &Attestation) -> String {
+pub fn markdown(att: &Attestation) -> String {
     let mut md = String::new();
     let suite = att.suite.as_deref().unwrap_or("(no config)");
     let _ = writeln!(md, "# Performance attestation: {}\n", escape(suite));
@@ -58,7 +60,7 @@ pub fn render(att: &Attestation) -> String {
         let _ = writeln!(
             md,
             "| `{}` | {} | {} | {} | `{}` |",
-            a.path.replace('`', "'").replace('|', "\\|"),
+            code_cell(&a.path),
             a.kind.as_str(),
             a.status.as_str(),
             a.bytes,
@@ -75,9 +77,10 @@ pub fn render(att: &Attestation) -> String {
     md
 }
 
-/// Keeps table cells intact.
-fn escape(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+/// A code span in a table cell: a pipe ends the cell even inside a code span (GitHub's
+/// tables), so it is escaped there as well.
+fn code_cell(text: &str) -> String {
+    escape_code(text).replace('|', "\\|")
 }
 
 #[cfg(test)]
@@ -92,7 +95,7 @@ mod tests {
             context(),
             vec![artifact("out/r.json", report), artifact("a|b.html", b"x")],
         );
-        let md = render(&att);
+        let md = markdown(&att);
         assert!(md.starts_with("# Performance attestation: demo\n"), "{md}");
         assert!(
             md.contains("**Overall status: fail** (2 artifacts)"),

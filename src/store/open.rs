@@ -1,0 +1,145 @@
+//! Which store a location names, opened as the [`Store`] trait: callers never name an
+//! implementation. Today every location is the path of a SQLite file; a location written as a
+//! URL (`scheme://...`) is kept for server stores and refused until one exists, rather than
+//! taken for a file path (which would create a directory named `scheme:`).
+
+use std::path::Path;
+
+use super::sqlite::SqliteStore;
+use super::{
+    BaselineInfo, BaselineKey, HistoryPoint, Judgement, RunFilter, RunId, RunInfo, Store,
+    StoreError,
+};
+use crate::model::Report;
+
+/// The implementation a location selects.
+#[derive(Debug, PartialEq)]
+enum Location<'a> {
+    /// A SQLite file, created when missing.
+    File(&'a Path),
+}
+
+/// Opens the store at `location` for reading and writing: a file path is a SQLite store,
+/// created (with its directory) when missing and brought up to date. A store, or a file that
+/// is not one, that this perfgate cannot use is refused and left as it was.
+pub fn open(location: &Path) -> Result<Box<dyn Store>, StoreError> {
+    match parse(location)? {
+        Location::File(path) => Ok(Box::new(SqliteStore::open(path)?)),
+    }
+}
+
+/// Opens the store at `location` for a command that only reads it (history, reports,
+/// baselines), so that a store on a read-only file system, or one the user may only read, can
+/// be read. A store that is missing or of an older schema is created or upgraded as by
+/// [`open`], as any command would.
+pub fn open_read_only(location: &Path) -> Result<Box<dyn Store>, StoreError> {
+    match parse(location)? {
+        Location::File(path) => Ok(Box::new(SqliteStore::open_read_only(path)?)),
+    }
+}
+
+/// A boxed store is a store: what [`open`] returns can be passed as it is where a
+/// `&dyn Store` (or `&mut dyn Store`) is wanted.
+impl<S: Store + ?Sized> Store for Box<S> {
+    fn record_judged(
+        &mut self,
+        report: &Report,
+        judgement: Option<&Judgement>,
+    ) -> Result<RunId, StoreError> {
+        (**self).record_judged(report, judgement)
+    }
+    fn runs(&self, filter: &RunFilter) -> Result<Vec<RunInfo>, StoreError> {
+        (**self).runs(filter)
+    }
+    fn report(&self, id: RunId) -> Result<Report, StoreError> {
+        (**self).report(id)
+    }
+    fn series(&self, filter: &RunFilter) -> Result<Vec<(String, String)>, StoreError> {
+        (**self).series(filter)
+    }
+    fn metric_history(
+        &self,
+        filter: &RunFilter,
+        benchmark: &str,
+        metric: &str,
+    ) -> Result<Vec<HistoryPoint>, StoreError> {
+        (**self).metric_history(filter, benchmark, metric)
+    }
+    fn save_baseline(
+        &mut self,
+        key: &BaselineKey,
+        report: &Report,
+        source: &str,
+    ) -> Result<(), StoreError> {
+        (**self).save_baseline(key, report, source)
+    }
+    fn baseline(&self, key: &BaselineKey) -> Result<Option<Report>, StoreError> {
+        (**self).baseline(key)
+    }
+    fn baselines(&self) -> Result<Vec<BaselineInfo>, StoreError> {
+        (**self).baselines()
+    }
+    fn remove_baseline(&mut self, key: &BaselineKey) -> Result<bool, StoreError> {
+        (**self).remove_baseline(key)
+    }
+}
+
+fn parse(location: &Path) -> Result<Location<'_>, StoreError> {
+    match location.to_str().and_then(url_scheme) {
+        Some(scheme) => Err(StoreError::Unusable {
+            path: location.to_path_buf(),
+            message: format!(
+                "a `{scheme}://` store is not supported by this perfgate: give the path of a SQLite file"
+            ),
+        }),
+        None => Ok(Location::File(location)),
+    }
+}
+
+/// The scheme of a location written as a URL (RFC 3986: a letter, then letters, digits, `+`,
+/// `-` or `.`, then `://`). A one-letter scheme is a Windows drive (`C://x`), not a URL.
+fn url_scheme(location: &str) -> Option<&str> {
+    let (scheme, _) = location.split_once("://")?;
+    let mut chars = scheme.chars();
+    let starts_with_letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (starts_with_letter && rest_ok && scheme.len() > 1).then_some(scheme)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_files_and_urls_are_refused_by_scheme() {
+        for path in [
+            ".perfgate/perfgate.db",
+            "/tmp/x.db",
+            "C://store.db",
+            "dir/a://b",
+            "weird name://x",
+        ] {
+            assert_eq!(
+                parse(Path::new(path)).unwrap(),
+                Location::File(Path::new(path))
+            );
+        }
+        let e = parse(Path::new("postgres://ci@db/perf")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("a `postgres://` store is not supported"),
+            "{e}"
+        );
+        assert_eq!(url_scheme("git+ssh://host/x"), Some("git+ssh"));
+    }
+
+    #[test]
+    fn open_gives_a_working_store_behind_the_trait() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".perfgate").join("perfgate.db");
+        let store = open(&path).unwrap();
+        assert!(store.runs(&Default::default()).unwrap().is_empty());
+        let read = open_read_only(&path).unwrap();
+        assert!(read.baselines().unwrap().is_empty());
+    }
+}
