@@ -11,7 +11,7 @@
 
 use super::generic::{self, Fields, Samples};
 use super::{text, units, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use crate::model::{Direction, Unit};
 
 pub struct Json;
 
@@ -105,13 +105,10 @@ fn metric(
         .ok_or_else(|| at(input, place, "`unit` is missing or not a string"))?;
     let (factor, si_unit) = si(&unit);
     let direction = match fields.direction {
-        None => {
-            if si_unit.ends_with("/s") {
-                Direction::HigherIsBetter
-            } else {
-                Direction::LowerIsBetter
-            }
-        }
+        None => match si_unit {
+            Unit::PerSecond(_) => Direction::HigherIsBetter,
+            _ => Direction::LowerIsBetter,
+        },
         Some(Some(d)) if d == "lower" || d == "lower_is_better" => Direction::LowerIsBetter,
         Some(Some(d)) if d == "higher" || d == "higher_is_better" => Direction::HigherIsBetter,
         Some(_) => {
@@ -171,17 +168,17 @@ fn metric(
 }
 
 /// (factor, SI unit) for a unit given in the generic format.
-fn si(unit: &str) -> (f64, String) {
+fn si(unit: &str) -> (f64, Unit) {
     if let Some(f) = units::seconds_per(unit) {
-        return (f, "s".into());
+        return (f, Unit::SECONDS);
     }
     if let Some(f) = units::bytes_per(unit) {
-        return (f, "bytes".into());
+        return (f, Unit::BYTES);
     }
     if let Some((f, u)) = units::rate(unit) {
         return (f, u);
     }
-    (1.0, unit.to_string())
+    (1.0, Unit::from(unit))
 }
 
 /// `x` in a unit worth `factor` base units. Sub-units divide by the exact power

@@ -8,7 +8,12 @@ use crate::gate::Comparison;
 use crate::model::{metric_names, BenchStatus, Report};
 
 /// Metrics that are a benchmark's time, in order of preference.
-const TIME_METRICS: [&str; 4] = [metric_names::WALL_TIME, "time", "real_time", "cpu_time"];
+const TIME_METRICS: [&str; 4] = [
+    metric_names::WALL_TIME,
+    metric_names::TIME,
+    metric_names::REAL_TIME,
+    metric_names::CPU_TIME,
+];
 
 pub fn card(report: &Report, against: Option<&Comparison>) -> String {
     let m = &report.machine;

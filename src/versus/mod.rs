@@ -145,7 +145,7 @@ pub fn verdict(paired: Paired, warn_pct: f64, fail_pct: f64) -> (bool, Judged) {
 /// Default (warn, fail) percent of a metric: the gate's, by the kind of its unit.
 pub fn default_pcts(unit: &str) -> (f64, f64) {
     crate::model::threshold::default_pcts(crate::model::MetricKind::of(
-        unit,
+        &crate::model::Unit::from(unit),
         crate::model::Direction::LowerIsBetter,
     ))
 }

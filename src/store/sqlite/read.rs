@@ -154,7 +154,7 @@ impl SqliteStore {
                 let processes: Option<i64> = r.get(7).map_err(|e| self.err(e))?;
                 let metric = Metric {
                     processes: processes.and_then(|p| u64::try_from(p).ok()),
-                    unit: r.get(3).map_err(|e| self.err(e))?,
+                    unit: r.get::<_, String>(3).map_err(|e| self.err(e))?.into(),
                     direction: parse_direction(&direction)
                         .ok_or_else(|| what("direction", format!("unknown `{direction}`")))?,
                     samples: samples.and_then(samples_from_bytes).ok_or_else(|| {
