@@ -224,7 +224,10 @@ fn values(
     };
     let mut out = Vec::new();
     for (key, v) in row {
-        let is_time = key == "real_time" || key == "cpu_time";
+        let is_time = matches!(
+            key.as_str(),
+            metric_names::REAL_TIME | metric_names::CPU_TIME
+        );
         if !is_time && (NOT_COUNTERS.contains(&key.as_str()) || !v.is_number()) {
             continue;
         }
