@@ -42,11 +42,6 @@ const MAX_FILE_LINES: usize = 600;
 const MAX_FN_LINES: usize = 80;
 /// `file:function` allowed to be longer, with the reason.
 const LONG_FUNCTIONS: &[(&str, &str)] = &[
-    ("ingest/catch2/xml.rs:element", "to split (issue 14)"),
-    ("ingest/json.rs:metric", "to split (issue 14)"),
-    ("render/card.rs:card", "to split (issue 14)"),
-    ("render/html/charts.rs:trend", "to split (issue 14)"),
-    ("render/terminal.rs:report_table", "to split (issue 14)"),
 ];
 
 fn src() -> PathBuf {

@@ -37,7 +37,7 @@ fn measure(config: &Path, bench: &str, metric: &str, runs: u32) -> Result<(f64, 
     let m = b
         .metric(metric)
         .ok_or_else(|| Error::Usage(format!("`{bench}` has no metric `{metric}`")))?;
-    Ok((m.summary.median, m.unit.clone()))
+    Ok((m.summary.median, m.unit.to_string()))
 }
 
 /// The config's benchmark `bench` alone, `runs` times, the rest as the config says.

@@ -174,7 +174,7 @@ fn judge(m: &PairedMetric, policy: &PairedPolicy) -> PairedVerdict {
     let significant = ci95.is_some_and(ratio_excludes_one);
     let rule = EffectiveRule::resolve(
         None,
-        MetricKind::of(&m.unit, m.direction),
+        MetricKind::of(&crate::model::Unit::from(m.unit.as_str()), m.direction),
         policy.threshold_pct,
     );
     let significance = if significant {

@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::{text, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use crate::model::{metric_names, Direction, Unit};
 
 pub struct Asv;
 
@@ -308,20 +308,22 @@ fn metric(
 ) -> ParsedMetric {
     let kind = desc.and_then(|d| d.get("type")).and_then(Value::as_str);
     let (metric_name, unit) = match kind.unwrap_or_else(|| kind_of(name)) {
-        "time" => ("time", "s".to_string()),
-        "memory" => ("memory", "bytes".to_string()),
-        "peakmemory" => ("peak_memory", "bytes".to_string()),
+        "time" => (metric_names::TIME, Unit::SECONDS),
+        "memory" => ("memory", Unit::BYTES),
+        "peakmemory" => ("peak_memory", Unit::BYTES),
+        // A tracked value is in the benchmark's own unit, as its author wrote it.
         _ => (
             "track",
-            desc.and_then(|d| d.get("unit"))
-                .and_then(Value::as_str)
-                .unwrap_or("value")
-                .to_string(),
+            Unit::from(
+                desc.and_then(|d| d.get("unit"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("value"),
+            ),
         ),
     };
-    let direction = match unit.ends_with("/s") {
-        true => Direction::HigherIsBetter,
-        false => Direction::LowerIsBetter,
+    let direction = match unit {
+        Unit::PerSecond(_) => Direction::HigherIsBetter,
+        _ => Direction::LowerIsBetter,
     };
     let mut m = ParsedMetric::new(metric_name, unit, direction);
     m.estimate.central = Some(value);

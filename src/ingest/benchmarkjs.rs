@@ -29,7 +29,7 @@
 use std::collections::BTreeMap;
 
 use super::{text, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use crate::model::{metric_names, Direction, Unit};
 
 pub struct BenchmarkJs;
 
@@ -127,7 +127,12 @@ fn result_line(line: &str) -> Result<Line<'_>, String> {
 }
 
 fn bench(r: &Line<'_>) -> ParsedBench {
-    let mut m = ParsedMetric::point("throughput", "ops/s", Direction::HigherIsBetter, r.hz);
+    let mut m = ParsedMetric::point(
+        metric_names::THROUGHPUT,
+        Unit::OPS_PER_SECOND,
+        Direction::HigherIsBetter,
+        r.hz,
+    );
     if r.rme < 1.0 {
         m.estimate.ci95 = Some([r.hz / (1.0 + r.rme), r.hz / (1.0 - r.rme)]);
     }

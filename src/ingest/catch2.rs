@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{text, units, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use crate::model::{metric_names, Direction, Unit};
 use xml::{Fail, Kind, Scanner, Tag};
 
 mod xml;
@@ -194,7 +194,12 @@ impl Out {
             let m = format!("benchmark `{}` has no <mean>", b.name.escape_debug());
             return Err((b.line, m));
         };
-        let mut m = ParsedMetric::point("time", "s", Direction::LowerIsBetter, mean);
+        let mut m = ParsedMetric::point(
+            metric_names::TIME,
+            Unit::SECONDS,
+            Direction::LowerIsBetter,
+            mean,
+        );
         m.estimate.mean = Some(mean);
         m.estimate.n = b.samples;
         // `ci` is the confidence level; 0 is --benchmark-no-analysis: no interval, no spread.

@@ -42,8 +42,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{text, units, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use super::{
+    text, throughput_name, units, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric,
+};
+use crate::model::{metric_names, Direction, Unit};
 
 pub struct Criterion;
 
@@ -170,7 +172,7 @@ fn bench_from_dir(input: &Input, root: &Path, dir: &Path) -> Result<ParsedBench,
         _ => Vec::new(),
     };
 
-    let mut time = ParsedMetric::new("time", "s", Direction::LowerIsBetter);
+    let mut time = ParsedMetric::new(metric_names::TIME, Unit::SECONDS, Direction::LowerIsBetter);
     time.estimate.central = Some(typical);
     time.estimate.mean = Some(mean);
     time.estimate.median = Some(median);
@@ -179,7 +181,7 @@ fn bench_from_dir(input: &Input, root: &Path, dir: &Path) -> Result<ParsedBench,
     time.estimate.n = (!samples.is_empty()).then_some(samples.len());
     time.samples = samples;
     for (i, (amount, unit)) in amounts.into_iter().enumerate() {
-        let mut m = ParsedMetric::new(metric_name(i, &unit), unit, Direction::HigherIsBetter);
+        let mut m = ParsedMetric::new(throughput_name(i, &unit), unit, Direction::HigherIsBetter);
         m.estimate.central = Some(amount / typical);
         m.estimate.ci95 = typical_ci.map(|[lo, hi]| [amount / hi, amount / lo]);
         m.estimate.n = time.estimate.n;
@@ -191,30 +193,32 @@ fn bench_from_dir(input: &Input, root: &Path, dir: &Path) -> Result<ParsedBench,
 }
 
 /// `throughput` -> (amount per iteration, rate unit) for each rate criterion prints.
-fn throughput_amounts(t: Option<&Value>) -> Option<Vec<(f64, String)>> {
+fn throughput_amounts(t: Option<&Value>) -> Option<Vec<(f64, Unit)>> {
     let Some(Value::Object(t)) = t else {
         return matches!(t, None | Some(Value::Null)).then(Vec::new);
     };
     let (kind, v) = t.iter().next()?;
     let n = |v: &Value| v.as_f64().filter(|x| x.is_finite());
     Some(match kind.as_str() {
-        "Bytes" | "BytesDecimal" => vec![(n(v)?, "bytes/s".into())],
-        "Elements" => vec![(n(v)?, "elem/s".into())],
-        "Bits" => vec![(n(v)?, "bits/s".into())],
+        "Bytes" | "BytesDecimal" => vec![(n(v)?, Unit::BYTES_PER_SECOND)],
+        "Elements" => vec![(n(v)?, elements())],
+        "Bits" => vec![(n(v)?, bits())],
         "ElementsAndBytes" => vec![
-            (n(v.get("elements")?)?, "elem/s".into()),
-            (n(v.get("bytes")?)?, "bytes/s".into()),
+            (n(v.get("elements")?)?, elements()),
+            (n(v.get("bytes")?)?, Unit::BYTES_PER_SECOND),
         ],
         _ => return None,
     })
 }
 
-/// `throughput` for the first rate, `throughput_<item>` for a second.
-fn metric_name(index: usize, unit: &str) -> String {
-    match index {
-        0 => "throughput".into(),
-        _ => format!("throughput_{}", unit.trim_end_matches("/s")),
-    }
+/// Criterion's `Throughput::Elements` rate, as its own output names it.
+fn elements() -> Unit {
+    Unit::per_second("elem")
+}
+
+/// Criterion's `Throughput::Bits` rate.
+fn bits() -> Unit {
+    Unit::per_second("bits")
 }
 
 /// One statistic of `estimates.json` in seconds, with its interval when it is a 95% one.
@@ -291,7 +295,12 @@ fn from_text(input: &Input, all: &str) -> Result<Vec<ParsedBench>, IngestError> 
                 };
                 let [lo, mid, hi] = triple(&values, units::seconds_from_text)
                     .ok_or_else(|| bad(input, i, "time"))?;
-                let mut time = ParsedMetric::point("time", "s", Direction::LowerIsBetter, mid);
+                let mut time = ParsedMetric::point(
+                    metric_names::TIME,
+                    Unit::SECONDS,
+                    Direction::LowerIsBetter,
+                    mid,
+                );
                 time.estimate.ci95 = Some([lo, hi]);
                 let mut bench = ParsedBench::new(name);
                 bench.metrics.push(time);
@@ -306,12 +315,8 @@ fn from_text(input: &Input, all: &str) -> Result<Vec<ParsedBench>, IngestError> 
                 .ok_or_else(|| bad(input, i, "thrpt"))?;
             let unit = unit.ok_or_else(|| bad(input, i, "thrpt"))?.1;
             let index = bench.metrics.len().saturating_sub(1);
-            let mut m = ParsedMetric::point(
-                &metric_name(index, &unit),
-                &unit,
-                Direction::HigherIsBetter,
-                mid,
-            );
+            let name = throughput_name(index, &unit);
+            let mut m = ParsedMetric::point(&name, unit, Direction::HigherIsBetter, mid);
             m.estimate.ci95 = Some([lo, hi]);
             bench.metrics.push(m);
         }
@@ -390,10 +395,10 @@ fn scaled(value: &str, factor: f64) -> Option<f64> {
 }
 
 /// A throughput unit criterion prints -> (factor to the base unit, base unit).
-fn rate(unit: &str) -> Option<(f64, String)> {
-    let bits = [("b/s", 1.0), ("Kb/s", 1e3), ("Mb/s", 1e6), ("Gb/s", 1e9)];
-    if let Some((_, f)) = bits.iter().find(|(u, _)| *u == unit) {
-        return Some((*f, "bits/s".into()));
+fn rate(unit: &str) -> Option<(f64, Unit)> {
+    let bit_rates = [("b/s", 1.0), ("Kb/s", 1e3), ("Mb/s", 1e6), ("Gb/s", 1e9)];
+    if let Some((_, f)) = bit_rates.iter().find(|(u, _)| *u == unit) {
+        return Some((*f, bits()));
     }
     units::rate(unit)
 }

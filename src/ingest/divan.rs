@@ -37,8 +37,10 @@
 //! and max.
 //! No samples. `source.roots` lists the header names.
 
-use super::{text, units, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use super::{
+    text, throughput_name, units, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric,
+};
+use crate::model::{metric_names, Direction, Unit};
 
 pub struct Divan;
 
@@ -143,7 +145,7 @@ fn split_name(cell: &str) -> Option<(&str, &str)> {
 fn timed(name: &str, fastest: &str, cells: &[&str]) -> Result<ParsedBench, String> {
     let col = |i: usize| cells.get(i).copied().unwrap_or_default();
     let time = |s: &str| seconds(s).ok_or_else(|| format!("`{name}`: `{s}` is not a time"));
-    let mut m = ParsedMetric::new("time", "s", Direction::LowerIsBetter);
+    let mut m = ParsedMetric::new(metric_names::TIME, Unit::SECONDS, Direction::LowerIsBetter);
     let median = time(col(2))?;
     m.estimate.central = Some(median);
     m.estimate.median = Some(median);
@@ -171,24 +173,18 @@ fn seconds(s: &str) -> Option<f64> {
 }
 
 /// A value with a rate unit -> (per second in base units, base unit).
-fn rate(s: &str) -> Option<(f64, &'static str)> {
+fn rate(s: &str) -> Option<(f64, Unit)> {
     let (v, unit) = s.split_once(' ')?;
     let (factor, base) = if let Some(p) = unit.strip_suffix("Hz") {
-        (prefix(p)?, "cycles/s")
+        (prefix(p)?, Unit::per_second("cycles"))
     } else if let Some(p) = unit.strip_suffix("item/s") {
-        (prefix(p)?, "items/s")
+        (prefix(p)?, Unit::ITEMS_PER_SECOND)
     } else if let Some(p) = unit.strip_suffix("char/s") {
-        (prefix(p)?, "chars/s")
+        (prefix(p)?, Unit::per_second("chars"))
     } else {
+        // Divan's only other counter is bytes; another rate is not one of its rows.
         let (f, base) = units::rate(unit)?;
-        (
-            f,
-            if base == "bytes/s" {
-                "bytes/s"
-            } else {
-                return None;
-            },
-        )
+        (f, Some(base).filter(|b| *b == Unit::BYTES_PER_SECOND)?)
     };
     Some((scaled(v, factor)?, base))
 }
@@ -226,17 +222,14 @@ fn row(
 ) -> Result<Option<ParsedMetric>, String> {
     let col = |i: usize| cells.get(i).copied().unwrap_or_default();
     if rate(col(0)).is_some() {
-        let values: Option<Vec<(f64, &str)>> = (0..4).map(|i| rate(col(i))).collect();
+        let values: Option<Vec<(f64, Unit)>> = (0..4).map(|i| rate(col(i))).collect();
         let values = values.ok_or_else(|| format!("`{}`: a counter row is broken", bench.name))?;
-        let unit = values[0].1;
+        let unit = values[0].1.clone();
         let counters = bench
             .metrics
             .iter()
-            .filter(|m| m.name.starts_with("throughput"));
-        let name = match counters.count() {
-            0 => "throughput".to_string(),
-            _ => format!("throughput_{}", unit.trim_end_matches("/s")),
-        };
+            .filter(|m| m.name.starts_with(metric_names::THROUGHPUT));
+        let name = throughput_name(counters.count(), &unit);
         let mut m = ParsedMetric::new(name, unit, Direction::HigherIsBetter);
         m.estimate.max = Some(values[0].0);
         m.estimate.min = Some(values[1].0);
@@ -247,16 +240,18 @@ fn row(
         return Ok(Some(m));
     }
     let Some(label) = label else { return Ok(None) };
-    let kind = if col(0).contains(' ') {
-        "bytes"
+    // Sizes are printed with a unit (`512 B`), counts bare.
+    let unit = if col(0).contains(' ') {
+        Unit::BYTES
     } else {
-        "count"
+        Unit::COUNT
     };
-    let (median, mean) = match (amount(col(2), kind), amount(col(3), kind)) {
+    let (median, mean) = match (amount(col(2), &unit), amount(col(3), &unit)) {
         (Some(a), Some(b)) => (a, b),
         _ => return Err(format!("`{}`: a `{label}:` row is broken", bench.name)),
     };
-    let mut m = ParsedMetric::new(format!("{label}_{kind}"), kind, Direction::LowerIsBetter);
+    let name = format!("{label}_{unit}");
+    let mut m = ParsedMetric::new(name, unit, Direction::LowerIsBetter);
     m.estimate.central = Some(median);
     m.estimate.median = Some(median);
     m.estimate.mean = Some(mean);
@@ -264,10 +259,10 @@ fn row(
 }
 
 /// An allocation cell: a size (`512 B`, `1.5 KB`) in bytes, or a plain count.
-fn amount(s: &str, kind: &str) -> Option<f64> {
-    match (kind, s.split_once(' ')) {
-        ("bytes", Some((v, unit))) => scaled(v, units::bytes_per(unit)?),
-        ("count", None) => text::number(s),
+fn amount(s: &str, unit: &Unit) -> Option<f64> {
+    match (unit, s.split_once(' ')) {
+        (Unit::Bytes, Some((v, printed))) => scaled(v, units::bytes_per(printed)?),
+        (Unit::Count, None) => text::number(s),
         _ => None,
     }
 }

@@ -43,7 +43,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{text, units, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use crate::model::{metric_names, Direction, Unit};
 
 pub struct GoogleBenchmark;
 
@@ -224,7 +224,10 @@ fn values(
     };
     let mut out = Vec::new();
     for (key, v) in row {
-        let is_time = key == "real_time" || key == "cpu_time";
+        let is_time = matches!(
+            key.as_str(),
+            metric_names::REAL_TIME | metric_names::CPU_TIME
+        );
         if !is_time && (NOT_COUNTERS.contains(&key.as_str()) || !v.is_number()) {
             continue;
         }
@@ -307,8 +310,8 @@ impl Group {
         // real_time, cpu_time, then counters by name, whatever order the keys came in.
         let mut fields = self.fields;
         let rank = |k: &str| match k {
-            "real_time" => 0,
-            "cpu_time" => 1,
+            metric_names::REAL_TIME => 0,
+            metric_names::CPU_TIME => 1,
             _ => 2,
         };
         fields.sort_by(|a, b| (rank(&a.key), &a.key).cmp(&(rank(&b.key), &b.key)));
@@ -331,24 +334,31 @@ impl Group {
 }
 
 /// (metric name, unit, direction) of a row field.
-fn describe(key: &str, both_rates: bool) -> (String, String, Direction) {
+fn describe(key: &str, both_rates: bool) -> (String, Unit, Direction) {
     let higher = Direction::HigherIsBetter;
     match key {
-        "real_time" | "cpu_time" => (key.into(), "s".into(), Direction::LowerIsBetter),
+        metric_names::REAL_TIME | metric_names::CPU_TIME => {
+            (key.into(), Unit::SECONDS, Direction::LowerIsBetter)
+        }
         "items_per_second" | "bytes_per_second" => {
             let unit = if key == "items_per_second" {
-                "items/s"
+                Unit::ITEMS_PER_SECOND
             } else {
-                "bytes/s"
+                Unit::BYTES_PER_SECOND
             };
-            let name = if both_rates { key } else { "throughput" };
-            (name.into(), unit.into(), higher)
+            let name = if both_rates {
+                key
+            } else {
+                metric_names::THROUGHPUT
+            };
+            (name.into(), unit, higher)
         }
+        // User counters: a rate when Google Benchmark was told so (`kIsRate`), else a count.
         _ => {
             let name = snake_case(key);
             match name.strip_suffix("_per_second").filter(|s| !s.is_empty()) {
-                Some(stem) => (name.clone(), format!("{stem}/s"), higher),
-                None => (name, "count".into(), Direction::LowerIsBetter),
+                Some(stem) => (name.clone(), Unit::per_second(stem), higher),
+                None => (name, Unit::COUNT, Direction::LowerIsBetter),
             }
         }
     }

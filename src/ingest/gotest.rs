@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{text, units, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use crate::model::{metric_names, Direction, Unit};
 
 pub struct GoTest;
 
@@ -199,10 +199,12 @@ fn measure(value: &str, unit: &str) -> Option<ParsedMetric> {
     use Direction::{HigherIsBetter as Higher, LowerIsBetter as Lower};
     // (metric, SI unit, direction, power of ten to SI); `MB/s` from `b.SetBytes` is decimal.
     let known = match unit {
-        "ns/op" => Some(("time", "s", Lower, -9)),
-        "B/op" => Some(("bytes_per_op", "bytes", Lower, 0)),
-        "allocs/op" => Some(("allocs_per_op", "allocs", Lower, 0)),
-        "MB/s" => Some(("throughput", "bytes/s", Higher, 6)),
+        "ns/op" => Some((metric_names::TIME, Unit::SECONDS, Lower, -9)),
+        "B/op" => Some(("bytes_per_op", Unit::BYTES, Lower, 0)),
+        // Go's own word, kept as a custom unit: as `count` allocations would get other
+        // default thresholds than in the reports already stored.
+        "allocs/op" => Some(("allocs_per_op", Unit::from("allocs"), Lower, 0)),
+        "MB/s" => Some((metric_names::THROUGHPUT, Unit::BYTES_PER_SECOND, Higher, 6)),
         _ => None,
     };
     let (mut m, x) = match known {
@@ -221,20 +223,20 @@ fn measure(value: &str, unit: &str) -> Option<ParsedMetric> {
 }
 
 /// (SI unit, factor, direction) of a `b.ReportMetric` unit.
-fn custom_unit(unit: &str) -> (String, f64, Direction) {
+fn custom_unit(unit: &str) -> (Unit, f64, Direction) {
     if let Some((factor, per_second)) = unit.ends_with("/s").then(|| units::rate(unit)).flatten() {
         return (per_second, factor, Direction::HigherIsBetter);
     }
     // The quantity per op (or per anything): its numerator decides the unit.
     let numerator = unit.split('/').next().unwrap_or(unit);
     let (si, factor) = if let Some(f) = units::seconds_per(numerator) {
-        ("s".to_string(), f)
+        (Unit::SECONDS, f)
     } else if let Some(f) = units::bytes_per(numerator) {
-        ("bytes".to_string(), f)
+        (Unit::BYTES, f)
     } else if unit.contains('/') {
-        (numerator.to_string(), 1.0)
+        (Unit::from(numerator), 1.0)
     } else {
-        (unit.to_string(), 1.0)
+        (Unit::from(unit), 1.0)
     };
     (si, factor, Direction::LowerIsBetter)
 }

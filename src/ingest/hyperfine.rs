@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{text, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use crate::model::{metric_names, Direction, Unit};
 
 pub struct Hyperfine;
 
@@ -103,7 +103,11 @@ fn result(input: &Input, place: &str, r: &Map<String, Value>) -> Result<ParsedBe
 
     let num = |field: &str| optional_number(input, place, r, field);
     let times = numbers(input, place, r, "times")?;
-    let mut wall = ParsedMetric::new("wall_time", "s", Direction::LowerIsBetter);
+    let mut wall = ParsedMetric::new(
+        metric_names::WALL_TIME,
+        Unit::SECONDS,
+        Direction::LowerIsBetter,
+    );
     wall.estimate.mean = num("mean")?;
     wall.estimate.central = wall.estimate.mean;
     wall.estimate.median = num("median")?;
@@ -118,9 +122,12 @@ fn result(input: &Input, place: &str, r: &Map<String, Value>) -> Result<ParsedBe
     }
     bench.metrics.push(wall);
 
-    for (field, metric) in [("user", "user_time"), ("system", "sys_time")] {
+    for (field, metric) in [
+        ("user", metric_names::USER_TIME),
+        ("system", metric_names::SYS_TIME),
+    ] {
         if let Some(v) = num(field)? {
-            let mut m = ParsedMetric::point(metric, "s", Direction::LowerIsBetter, v);
+            let mut m = ParsedMetric::point(metric, Unit::SECONDS, Direction::LowerIsBetter, v);
             m.estimate.mean = Some(v);
             m.estimate.n = runs;
             bench.metrics.push(m);
@@ -129,7 +136,11 @@ fn result(input: &Input, place: &str, r: &Map<String, Value>) -> Result<ParsedBe
 
     if let Some(rss) = numbers(input, place, r, "memory_usage_byte")? {
         if !rss.is_empty() {
-            let mut m = ParsedMetric::new("peak_rss", "bytes", Direction::LowerIsBetter);
+            let mut m = ParsedMetric::new(
+                metric_names::PEAK_RSS,
+                Unit::BYTES,
+                Direction::LowerIsBetter,
+            );
             m.samples = rss;
             bench.metrics.push(m);
         }

@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::{text, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use crate::model::{Direction, Unit};
 
 pub struct Iai;
 
@@ -235,7 +235,7 @@ fn summary(doc: &Value) -> Result<Summary, Fail> {
     for (event, metric) in EVENTS {
         let place = format!("profiles[{i}].summaries.total.summary.{tool}.{event}");
         if let Some(value) = new_value(counts.get(event), &place)? {
-            let mut m = ParsedMetric::point(metric, "count", Direction::LowerIsBetter, value);
+            let mut m = ParsedMetric::point(metric, Unit::COUNT, Direction::LowerIsBetter, value);
             m.estimate.n = Some(1);
             bench.metrics.push(m);
         }

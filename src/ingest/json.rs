@@ -11,7 +11,7 @@
 
 use super::generic::{self, Fields, Samples};
 use super::{text, units, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use crate::model::{Direction, Unit};
 
 pub struct Json;
 
@@ -104,65 +104,23 @@ fn metric(
         .filter(|u| !u.is_empty())
         .ok_or_else(|| at(input, place, "`unit` is missing or not a string"))?;
     let (factor, si_unit) = si(&unit);
-    let direction = match fields.direction {
-        None => {
-            if si_unit.ends_with("/s") {
-                Direction::HigherIsBetter
-            } else {
-                Direction::LowerIsBetter
-            }
-        }
-        Some(Some(d)) if d == "lower" || d == "lower_is_better" => Direction::LowerIsBetter,
-        Some(Some(d)) if d == "higher" || d == "higher_is_better" => Direction::HigherIsBetter,
-        Some(_) => {
-            return Err(at(
-                input,
-                &format!("{place}.direction"),
-                "must be `lower` or `higher`",
-            ))
-        }
-    };
-    let finite = |x: f64, at_place: String| {
-        Some(x)
-            .filter(|x| x.is_finite())
-            .map(|x| scale(x, factor))
-            .ok_or_else(|| at(input, &at_place, "not a finite number"))
-    };
+    let direction = direction(fields.direction, &si_unit).ok_or_else(|| {
+        at(
+            input,
+            &format!("{place}.direction"),
+            "must be `lower` or `higher`",
+        )
+    })?;
     let mut metric = ParsedMetric::new(name, si_unit, direction);
     if let Some(v) = fields.value {
-        let v = v.ok_or_else(|| at(input, &format!("{place}.value"), "not a finite number"))?;
-        metric.estimate.central = Some(finite(v, format!("{place}.value"))?);
+        let v = v
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| at(input, &format!("{place}.value"), "not a finite number"))?;
+        metric.estimate.central = Some(scale(v, factor));
     }
-    match fields.samples {
-        None => {}
-        Some(Samples::NotArray) => {
-            return Err(at(
-                input,
-                &format!("{place}.samples"),
-                "not an array of numbers",
-            ))
-        }
-        Some(Samples::NotNumberAt(i)) => {
-            return Err(at(
-                input,
-                &format!("{place}.samples[{i}]"),
-                "not a finite number",
-            ))
-        }
-        Some(Samples::Values(mut values)) => {
-            // In place: the samples are the bulk of a large file.
-            for (i, x) in values.iter_mut().enumerate() {
-                if !x.is_finite() {
-                    return Err(at(
-                        input,
-                        &format!("{place}.samples[{i}]"),
-                        "not a finite number",
-                    ));
-                }
-                *x = scale(*x, factor);
-            }
-            metric.samples = values;
-        }
+    if let Some(samples) = fields.samples {
+        metric.samples = scaled_samples(samples, factor)
+            .map_err(|(field, message)| at(input, &format!("{place}.{field}"), message))?;
     }
     if metric.estimate.central.is_none() && metric.samples.is_empty() {
         return Err(at(input, place, "needs a `value` or non-empty `samples`"));
@@ -170,18 +128,51 @@ fn metric(
     Ok(metric)
 }
 
+/// The direction as given (`None` when it is neither way), or by default lower, higher for
+/// a rate.
+fn direction(given: Option<Option<String>>, unit: &Unit) -> Option<Direction> {
+    match given.as_ref().map(|d| d.as_deref()) {
+        None => Some(match unit {
+            Unit::PerSecond(_) => Direction::HigherIsBetter,
+            _ => Direction::LowerIsBetter,
+        }),
+        Some(Some("lower" | "lower_is_better")) => Some(Direction::LowerIsBetter),
+        Some(Some("higher" | "higher_is_better")) => Some(Direction::HigherIsBetter),
+        Some(_) => None,
+    }
+}
+
+/// The samples in base units, or (the field at fault, why).
+fn scaled_samples(samples: Samples, factor: f64) -> Result<Vec<f64>, (String, &'static str)> {
+    let not_finite = |i: usize| (format!("samples[{i}]"), "not a finite number");
+    match samples {
+        Samples::NotArray => Err(("samples".into(), "not an array of numbers")),
+        Samples::NotNumberAt(i) => Err(not_finite(i)),
+        Samples::Values(mut values) => {
+            // In place: the samples are the bulk of a large file.
+            for (i, x) in values.iter_mut().enumerate() {
+                if !x.is_finite() {
+                    return Err(not_finite(i));
+                }
+                *x = scale(*x, factor);
+            }
+            Ok(values)
+        }
+    }
+}
+
 /// (factor, SI unit) for a unit given in the generic format.
-fn si(unit: &str) -> (f64, String) {
+fn si(unit: &str) -> (f64, Unit) {
     if let Some(f) = units::seconds_per(unit) {
-        return (f, "s".into());
+        return (f, Unit::SECONDS);
     }
     if let Some(f) = units::bytes_per(unit) {
-        return (f, "bytes".into());
+        return (f, Unit::BYTES);
     }
     if let Some((f, u)) = units::rate(unit) {
         return (f, u);
     }
-    (1.0, unit.to_string())
+    (1.0, Unit::from(unit))
 }
 
 /// `x` in a unit worth `factor` base units. Sub-units divide by the exact power

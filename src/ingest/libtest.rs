@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{text, units, Adapter, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use crate::model::{metric_names, Direction, Unit};
 
 pub struct Libtest;
 
@@ -83,13 +83,18 @@ impl Adapter for Libtest {
 
 fn bench(l: Line) -> ParsedBench {
     let mut b = ParsedBench::new(l.name);
-    let mut time = ParsedMetric::point("time", "s", Direction::LowerIsBetter, l.time);
+    let mut time = ParsedMetric::point(
+        metric_names::TIME,
+        Unit::SECONDS,
+        Direction::LowerIsBetter,
+        l.time,
+    );
     time.estimate.median = Some(l.time);
     b.metrics.push(time);
     if let Some(rate) = l.bytes_per_second {
         b.metrics.push(ParsedMetric::point(
-            "throughput",
-            "bytes/s",
+            metric_names::THROUGHPUT,
+            Unit::BYTES_PER_SECOND,
             Direction::HigherIsBetter,
             rate,
         ));
@@ -120,7 +125,7 @@ fn bench_values(name: &str, result: &str) -> Result<Line, String> {
         ["=", n, unit] => {
             let (factor, base) = units::rate(unit).ok_or_else(broken)?;
             let n = text::number(n)
-                .filter(|_| base == "bytes/s")
+                .filter(|_| base == Unit::BYTES_PER_SECOND)
                 .ok_or_else(broken)?;
             Some(n * factor)
         }

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 pub use build::{results, to_report, ReportContext};
 
-use crate::model::Direction;
+use crate::model::{metric_names, Direction, Unit};
 
 /// Why an input is not (valid) output of a format. Displays as one line:
 /// `<input>: <format>: <place>: <message>`.
@@ -126,17 +126,19 @@ impl ParsedBench {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedMetric {
     pub name: String,
-    pub unit: String,
+    pub unit: Unit,
     pub direction: Direction,
     pub samples: Vec<f64>,
     pub estimate: Estimate,
 }
 
 impl ParsedMetric {
-    pub fn new(name: impl Into<String>, unit: impl Into<String>, direction: Direction) -> Self {
+    /// A metric in `unit`: one of [`Unit`]'s constants for a known unit, so that no adapter
+    /// spells one by hand.
+    pub fn new(name: impl Into<String>, unit: Unit, direction: Direction) -> Self {
         ParsedMetric {
             name: name.into(),
-            unit: unit.into(),
+            unit,
             direction,
             samples: Vec::new(),
             estimate: Estimate::default(),
@@ -144,10 +146,24 @@ impl ParsedMetric {
     }
 
     /// A metric known only by one value (a harness that prints a single number).
-    pub fn point(name: &str, unit: &str, direction: Direction, value: f64) -> Self {
+    pub fn point(name: &str, unit: Unit, direction: Direction, value: f64) -> Self {
         let mut m = ParsedMetric::new(name, unit, direction);
         m.estimate.central = Some(value);
         m
+    }
+}
+
+/// The name of a benchmark's `nth` rate metric (from 0): `throughput` for the first, so that
+/// it is found like a run's, and `throughput_<item>` after it (criterion's elements and
+/// bytes of one benchmark, divan's counters).
+fn throughput_name(nth: usize, unit: &Unit) -> String {
+    match nth {
+        0 => metric_names::THROUGHPUT.to_string(),
+        _ => format!(
+            "{}_{}",
+            metric_names::THROUGHPUT,
+            unit.item().unwrap_or(unit)
+        ),
     }
 }
 

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{text, Adapter, Estimate, IngestError, Input, Parsed, ParsedBench, ParsedMetric};
-use crate::model::Direction;
+use crate::model::{metric_names, Direction, Unit};
 
 pub struct PytestBenchmark;
 
@@ -140,7 +140,7 @@ fn benchmark(
             "missing or not a finite number",
         )
     })?;
-    let mut time = ParsedMetric::new("time", "s", Direction::LowerIsBetter);
+    let mut time = ParsedMetric::new(metric_names::TIME, Unit::SECONDS, Direction::LowerIsBetter);
     time.estimate = Estimate {
         central: Some(median),
         mean: field("mean"),
@@ -165,7 +165,12 @@ fn benchmark(
     // `ops` is 1 / mean; files from before pytest-benchmark 3.1 lack it.
     let ops = field("ops").or_else(|| field("mean").filter(|m| *m > 0.0).map(|m| 1.0 / m));
     if let Some(ops) = ops {
-        let mut m = ParsedMetric::point("throughput", "ops/s", Direction::HigherIsBetter, ops);
+        let mut m = ParsedMetric::point(
+            metric_names::THROUGHPUT,
+            Unit::OPS_PER_SECOND,
+            Direction::HigherIsBetter,
+            ops,
+        );
         m.estimate.n = bench.metrics.first().and_then(|t| t.estimate.n);
         bench.metrics.push(m);
     }

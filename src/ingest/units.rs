@@ -2,6 +2,8 @@
 //! and nothing else. Both micro signs are accepted: U+00B5 (what most tools print) and U+03BC
 //! (Greek mu, what some fonts and tools produce).
 
+use crate::model::Unit;
+
 /// Seconds per one `unit` of time, for the spellings harnesses print.
 pub fn seconds_per(unit: &str) -> Option<f64> {
     Some(match unit {
@@ -84,23 +86,23 @@ pub fn bytes_per(unit: &str) -> Option<f64> {
 }
 
 /// A rate such as `MiB/s`, `Melem/s`, `ops/s`, `Kitem/s`: (multiplier to base items per second,
-/// the base item name with `/s`). Byte rates become `bytes/s`.
-pub fn rate(unit: &str) -> Option<(f64, String)> {
+/// the base item per second). Byte rates become [`Unit::BYTES_PER_SECOND`].
+pub fn rate(unit: &str) -> Option<(f64, Unit)> {
     let per = unit
         .strip_suffix("/s")
         .or_else(|| unit.strip_suffix("/sec"))?;
     if let Some(b) = bytes_per(per) {
-        return Some((b, "bytes/s".into()));
+        return Some((b, Unit::BYTES_PER_SECOND));
     }
     for (prefix, factor) in [("K", 1e3), ("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12)] {
         if let Some(item) = per.strip_prefix(prefix) {
             if item.len() > 1 && item.chars().all(|c| c.is_ascii_lowercase()) {
-                return Some((factor, format!("{item}/s")));
+                return Some((factor, Unit::per_second(item)));
             }
         }
     }
     (!per.is_empty() && per.chars().all(|c| c.is_ascii_alphabetic() || c == '_'))
-        .then(|| (1.0, format!("{per}/s")))
+        .then(|| (1.0, Unit::per_second(per)))
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@
 use std::collections::HashSet;
 
 use super::{IngestError, Parsed, ParsedMetric};
-use crate::model::units::never_negative;
 
 /// Checks `parsed` (from `format`, read from `input`); the error names the adapter, the
 /// benchmark, the metric and the value.
@@ -67,7 +66,7 @@ fn bad_value(m: &ParsedMetric) -> Option<(&'static str, f64)> {
         .map(|v| ("sample", *v))
         .chain(estimates.into_iter().filter_map(|(w, v)| Some((w, v?))))
         .chain(interval);
-    let no_negatives = never_negative(&m.unit);
+    let no_negatives = m.unit.never_negative();
     values
         .into_iter()
         .find(|(_, v)| !v.is_finite() || (no_negatives && *v < 0.0))
@@ -77,7 +76,7 @@ fn bad_value(m: &ParsedMetric) -> Option<(&'static str, f64)> {
 mod tests {
     use super::*;
     use crate::ingest::ParsedBench;
-    use crate::model::Direction;
+    use crate::model::{Direction, Unit};
 
     fn parsed(metrics: Vec<(&str, ParsedMetric)>) -> Parsed {
         Parsed {
@@ -94,7 +93,7 @@ mod tests {
     }
 
     fn samples(unit: &str, values: &[f64]) -> ParsedMetric {
-        let mut m = ParsedMetric::new("m", unit, Direction::LowerIsBetter);
+        let mut m = ParsedMetric::new("m", unit.into(), Direction::LowerIsBetter);
         m.samples = values.to_vec();
         m
     }
@@ -103,7 +102,7 @@ mod tests {
     fn infinite_negative_and_repeated_values_are_refused_with_the_benchmark_named() {
         let inf = parsed(vec![(
             "b",
-            ParsedMetric::point("m", "bytes", Direction::LowerIsBetter, f64::INFINITY),
+            ParsedMetric::point("m", Unit::BYTES, Direction::LowerIsBetter, f64::INFINITY),
         )]);
         let e = check(&inf, "json", "in.json").unwrap_err().to_string();
         assert_eq!(

@@ -11,9 +11,11 @@ pub mod file;
 pub mod history;
 pub mod scaling;
 pub mod threshold;
+pub mod units;
 
 use crate::stats::Summary;
 use threshold::ThresholdRule;
+pub use units::Unit;
 
 /// Version of the report JSON layout. Bumped on any incompatible change; readers refuse others.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -21,28 +23,23 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const TOOL_NAME: &str = "perfgate";
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Well-known metric names produced by the process runner.
+/// Well-known metric names: the process runner's, and the ones several harness adapters
+/// share, so that renderers find a benchmark's time, memory and throughput by name.
 pub mod metric_names {
+    /// Elapsed time of a whole process run (the runner, hyperfine).
     pub const WALL_TIME: &str = "wall_time";
     pub const USER_TIME: &str = "user_time";
     pub const SYS_TIME: &str = "sys_time";
+    /// Peak resident memory of a process run.
     pub const PEAK_RSS: &str = "peak_rss";
+    /// Items per second; a harness that reports several rates names the others
+    /// `throughput_<item>`.
     pub const THROUGHPUT: &str = "throughput";
-}
-
-/// Units as written in JSON. Always SI base units; a throughput unit is `<item>/s`.
-pub mod units {
-    pub const SECONDS: &str = "s";
-    pub const BYTES: &str = "bytes";
-    pub const ITEMS_PER_SECOND: &str = "items/s";
-    pub const COUNT: &str = "count";
-
-    /// Whether a value in `unit` cannot be negative: times, memory, counts and rates. A
-    /// negative one is a broken input, not a measurement (and would fail a gate compared
-    /// with itself). Custom units (`ratio`, `%`, `dB`) may be negative.
-    pub fn never_negative(unit: &str) -> bool {
-        matches!(unit, SECONDS | BYTES | COUNT) || unit.ends_with("/s")
-    }
+    /// A harness's time per iteration (criterion, libtest, pytest-benchmark, go test...).
+    pub const TIME: &str = "time";
+    /// Google Benchmark's times per iteration: elapsed, and CPU time of the process.
+    pub const REAL_TIME: &str = "real_time";
+    pub const CPU_TIME: &str = "cpu_time";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -233,7 +230,7 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
     pub name: String,
-    pub unit: String,
+    pub unit: Unit,
     pub direction: Direction,
     pub samples: Vec<f64>,
     /// How many separate processes the samples came from, when fewer than the samples: a
@@ -256,15 +253,14 @@ pub enum MetricKind {
 }
 
 impl MetricKind {
-    pub fn of(unit: &str, direction: Direction) -> Self {
+    /// A rate is a throughput only when more is better: a `faults/s` to keep low is not.
+    pub fn of(unit: &Unit, direction: Direction) -> Self {
         match unit {
-            units::SECONDS => MetricKind::Time,
-            units::BYTES => MetricKind::Memory,
-            u if u.ends_with("/s") && direction == Direction::HigherIsBetter => {
-                MetricKind::Throughput
-            }
-            "count" => MetricKind::Count,
-            _ => MetricKind::Other,
+            Unit::Seconds => MetricKind::Time,
+            Unit::Bytes => MetricKind::Memory,
+            Unit::PerSecond(_) if direction == Direction::HigherIsBetter => MetricKind::Throughput,
+            Unit::Count => MetricKind::Count,
+            Unit::PerSecond(_) | Unit::Custom(_) => MetricKind::Other,
         }
     }
 }

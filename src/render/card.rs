@@ -5,18 +5,50 @@
 use super::human::{format_bytes, format_pct, format_value};
 use super::markdown::escape;
 use crate::gate::Comparison;
-use crate::model::{metric_names, BenchStatus, Report};
+use crate::model::{metric_names, BenchStatus, BenchmarkResult, Report};
 
 /// Metrics that are a benchmark's time, in order of preference.
-const TIME_METRICS: [&str; 4] = [metric_names::WALL_TIME, "time", "real_time", "cpu_time"];
+const TIME_METRICS: [&str; 4] = [
+    metric_names::WALL_TIME,
+    metric_names::TIME,
+    metric_names::REAL_TIME,
+    metric_names::CPU_TIME,
+];
 
 pub fn card(report: &Report, against: Option<&Comparison>) -> String {
-    let m = &report.machine;
     let mut out = format!(
         "# Performance card: `{}`\n\n",
         report.suite.replace('`', "'")
     );
-    out.push_str("| | |\n|---|---|\n");
+    out.push_str(&facts(report));
+    out.push_str("\n## Headline figures\n\n");
+    out.push_str(
+        "| benchmark | p50 | p95 | p99 | throughput | peak memory | runs | vs previous release |\n",
+    );
+    out.push_str("|---|--:|--:|--:|--:|--:|--:|---|\n");
+    for b in &report.benchmarks {
+        out.push_str(&headline_row(b, against));
+    }
+    if let Some(c) = against {
+        out.push_str(&format!(
+            "\nAgainst the previous release ({}): **{}**.\n",
+            c.baseline
+                .commit
+                .as_deref()
+                .map_or("no commit".to_string(), |h| format!(
+                    "`{}`",
+                    h.get(..12).unwrap_or(h)
+                )),
+            c.overall_status.as_str()
+        ));
+    }
+    out
+}
+
+/// The table of where and how the report was measured: date, commit, machine, system.
+fn facts(report: &Report) -> String {
+    let m = &report.machine;
+    let mut out = "| | |\n|---|---|\n".to_string();
     let commit = report.git.as_ref().map_or("-".to_string(), |g| {
         format!(
             "`{}`{}{}",
@@ -59,61 +91,45 @@ pub fn card(report: &Report, against: Option<&Comparison>) -> String {
     if let Some(src) = &report.source {
         out.push_str(&format!("| harness | {} |\n", escape(&src.format)));
     }
-    out.push_str("\n## Headline figures\n\n");
-    out.push_str(
-        "| benchmark | p50 | p95 | p99 | throughput | peak memory | runs | vs previous release |\n",
-    );
-    out.push_str("|---|--:|--:|--:|--:|--:|--:|---|\n");
-    for b in &report.benchmarks {
-        if b.status != BenchStatus::Ok {
-            out.push_str(&format!(
-                "| {} | {} | | | | | | |\n",
-                escape(&b.name),
-                b.status.as_str()
-            ));
-            continue;
-        }
-        let time = TIME_METRICS.iter().find_map(|n| b.metric(n));
-        let (p50, p95, p99, n) = time.map_or_else(
-            || ("-".into(), "-".into(), "-".into(), "-".into()),
-            |t| {
-                let s = &t.summary;
-                (
-                    format_value(s.median, &t.unit),
-                    format_value(s.p95, &t.unit),
-                    format_value(s.p99, &t.unit),
-                    s.n.to_string(),
-                )
-            },
-        );
-        let thr = b
-            .metric(metric_names::THROUGHPUT)
-            .map_or("-".to_string(), |t| format_value(t.summary.median, &t.unit));
-        let mem = b
-            .metric(metric_names::PEAK_RSS)
-            .map_or("-".to_string(), |t| format_bytes(t.summary.median));
-        let verdict = against.map_or("-".to_string(), |c| {
-            versus(c, &b.name, time.map(|t| t.name.as_str()))
-        });
-        out.push_str(&format!(
-            "| {} | {p50} | {p95} | {p99} | {thr} | {mem} | {n} | {verdict} |\n",
-            escape(&b.name)
-        ));
-    }
-    if let Some(c) = against {
-        out.push_str(&format!(
-            "\nAgainst the previous release ({}): **{}**.\n",
-            c.baseline
-                .commit
-                .as_deref()
-                .map_or("no commit".to_string(), |h| format!(
-                    "`{}`",
-                    h.get(..12).unwrap_or(h)
-                )),
-            c.overall_status.as_str()
-        ));
-    }
     out
+}
+
+/// A benchmark's row of headline figures: its time's percentiles, throughput, peak memory,
+/// runs, and its verdict against the previous release.
+fn headline_row(b: &BenchmarkResult, against: Option<&Comparison>) -> String {
+    if b.status != BenchStatus::Ok {
+        return format!(
+            "| {} | {} | | | | | | |\n",
+            escape(&b.name),
+            b.status.as_str()
+        );
+    }
+    let time = TIME_METRICS.iter().find_map(|n| b.metric(n));
+    let (p50, p95, p99, n) = time.map_or_else(
+        || ("-".into(), "-".into(), "-".into(), "-".into()),
+        |t| {
+            let s = &t.summary;
+            (
+                format_value(s.median, &t.unit),
+                format_value(s.p95, &t.unit),
+                format_value(s.p99, &t.unit),
+                s.n.to_string(),
+            )
+        },
+    );
+    let thr = b
+        .metric(metric_names::THROUGHPUT)
+        .map_or("-".to_string(), |t| format_value(t.summary.median, &t.unit));
+    let mem = b
+        .metric(metric_names::PEAK_RSS)
+        .map_or("-".to_string(), |t| format_bytes(t.summary.median));
+    let verdict = against.map_or("-".to_string(), |c| {
+        versus(c, &b.name, time.map(|t| t.name.as_str()))
+    });
+    format!(
+        "| {} | {p50} | {p95} | {p99} | {thr} | {mem} | {n} | {verdict} |\n",
+        escape(&b.name)
+    )
 }
 
 /// The verdict of the benchmark's time metric against the previous release, with its change.

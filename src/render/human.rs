@@ -1,18 +1,18 @@
 //! SI values -> human text: `50.2 ms`, `3.4 MiB`, `1.25 M rows/s`.
 
-use crate::model::units;
+use crate::model::Unit;
 
 /// Formats `value` given in `unit` (SI base) with a readable prefix and 3-4 significant digits.
 pub fn format_value(value: f64, unit: &str) -> String {
     if !value.is_finite() {
         return "-".to_string();
     }
-    match unit {
-        units::SECONDS => format_seconds(value),
-        units::BYTES => format_bytes(value),
-        u if u.ends_with("/s") => format!("{} {u}", si_prefixed(value)),
-        "" => sig(value),
-        u => format!("{} {u}", sig(value)),
+    match Unit::from(unit) {
+        Unit::Seconds => format_seconds(value),
+        Unit::Bytes => format_bytes(value),
+        Unit::PerSecond(_) => format!("{} {unit}", si_prefixed(value)),
+        Unit::Custom(_) if unit.is_empty() => sig(value),
+        Unit::Count | Unit::Custom(_) => format!("{} {unit}", sig(value)),
     }
 }
 

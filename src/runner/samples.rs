@@ -120,7 +120,7 @@ pub(super) fn metric(name: &str, unit: &str, direction: Direction, samples: Vec<
     Metric {
         processes: None,
         name: name.to_string(),
-        unit: unit.to_string(),
+        unit: unit.into(),
         direction,
         summary: summarize(&samples),
         samples,

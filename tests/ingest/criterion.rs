@@ -50,7 +50,7 @@ fn directory_names_params_and_metrics() {
         fixture::bench(&p, b)
             .metrics
             .iter()
-            .map(|m| (m.name.clone(), m.unit.clone(), m.direction))
+            .map(|m| (m.name.clone(), m.unit.to_string(), m.direction))
             .collect()
     };
     let time = (

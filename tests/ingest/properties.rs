@@ -7,6 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use perfgate::ingest::{self, Input};
+use perfgate::model::{MetricKind, Unit};
 use perfgate::stats::SplitMix64;
 
 use crate::fixture;
@@ -148,5 +149,132 @@ fn each_fixture_is_recognised_by_auto_as_its_own_format() {
                 .unwrap_or_else(|e| panic!("{}: auto failed: {e}", rel.display()));
             assert_eq!(detected, format, "{}", rel.display());
         }
+    }
+}
+
+/// Each adapter's inputs under tests/fixtures/<adapter>/: its files, and its directories when
+/// it reads directories (criterion's `target/criterion`, asv's results).
+fn fixtures_of(format: &str) -> Vec<String> {
+    let reads_dirs = ingest::adapter(format).is_some_and(|a| a.reads_dirs());
+    let Ok(entries) = std::fs::read_dir(fixture::path(format)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            let is_source = name == "src" || name.ends_with(".md") || name.ends_with(".py");
+            !is_source && (p.is_file() || reads_dirs)
+        })
+        .map(|p| format!("{format}/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The kind a metric of this name is, whichever adapter made it: its unit must classify to
+/// it, since the kind picks the default thresholds.
+fn kind_by_name(name: &str) -> MetricKind {
+    use perfgate::model::metric_names::*;
+    let times = [WALL_TIME, USER_TIME, SYS_TIME, TIME, REAL_TIME, CPU_TIME];
+    let memory = [
+        PEAK_RSS,
+        "memory",
+        "peak_memory",
+        "bytes_per_op",
+        "peak_alloc",
+    ];
+    // Callgrind's events (iai) and Google Benchmark's user counters.
+    let counts = [
+        "instructions",
+        "l1_hits",
+        "ll_hits",
+        "ram_hits",
+        "total_read_write",
+        "estimated_cycles",
+        "elements",
+        "writes_avg",
+    ];
+    if times.contains(&name) {
+        MetricKind::Time
+    } else if name.starts_with(THROUGHPUT)
+        || name.ends_with("_per_second")
+        || name.ends_with("_per_s")
+    {
+        MetricKind::Throughput
+    } else if memory.contains(&name) || name.ends_with("_bytes") {
+        MetricKind::Memory
+    } else if counts.contains(&name) || name.ends_with("_count") {
+        MetricKind::Count
+    } else {
+        MetricKind::Other
+    }
+}
+
+/// (adapter, metric, unit): the units the fixtures carry that are deliberately none of the
+/// known ones. Any other custom unit is a known one misspelled somewhere.
+const DELIBERATELY_CUSTOM: [(&str, &str, &str); 6] = [
+    // asv's `track_*` benchmarks are in their author's unit (`value` when none is given).
+    ("asv", "track", "items"),
+    ("asv", "track", "unit"),
+    ("asv", "track", "value"),
+    ("gotest", "allocs_per_op", "allocs"),
+    ("gotest", "items_per_op", "items"),
+    ("json", "accuracy", "ratio"),
+];
+
+/// Fixtures that are refused by design (a failed run, a repeated name, another tool's text).
+const REFUSED: [&str; 3] = ["catch2/repeated.xml", "gotest/fail.txt", "iai/run2.txt"];
+
+#[test]
+fn every_unit_on_the_fixtures_is_a_known_one_or_a_listed_custom_one_and_fits_its_metric() {
+    let mut refused = Vec::new();
+    let mut seen_customs = Vec::new();
+    for format in ingest::names() {
+        let mut checked = 0;
+        for rel in fixtures_of(format) {
+            let parsed = match ingest::parse(format, &fixture::input(&rel)) {
+                Ok((_, parsed)) => parsed,
+                Err(_) => {
+                    refused.push(rel);
+                    continue;
+                }
+            };
+            let own = parsed.report.iter().flat_map(|r| &r.benchmarks);
+            let metrics = parsed
+                .benchmarks
+                .iter()
+                .flat_map(|b| b.metrics.iter().map(|m| (&m.name, &m.unit, m.direction)))
+                .chain(own.flat_map(|b| b.metrics.iter().map(|m| (&m.name, &m.unit, m.direction))));
+            for (name, unit, direction) in metrics {
+                assert_eq!(
+                    MetricKind::of(unit, direction),
+                    kind_by_name(name),
+                    "{rel}: metric `{name}` in `{unit}` ({direction:?})"
+                );
+                if let Unit::Custom(_) = unit {
+                    let entry = (format, name.as_str(), unit.as_str());
+                    let listed = DELIBERATELY_CUSTOM.iter().find(|e| **e == entry);
+                    let listed = listed.unwrap_or_else(|| {
+                        panic!(
+                            "{rel}: `{unit}` of `{name}` is no known unit and not listed as custom"
+                        )
+                    });
+                    seen_customs.push(*listed);
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 0, "no metric of {format} was checked");
+    }
+    refused.sort();
+    assert_eq!(refused, REFUSED);
+    // Each listed custom unit still occurs, so the list cannot grow stale and hide a typo.
+    for entry in DELIBERATELY_CUSTOM {
+        assert!(
+            seen_customs.contains(&entry),
+            "{entry:?} is listed but never seen"
+        );
     }
 }

@@ -53,7 +53,7 @@ pub fn metric(name: &str, unit: &str, direction: Direction, samples: Vec<f64>) -
     Metric {
         processes: None,
         name: name.to_string(),
-        unit: unit.to_string(),
+        unit: unit.into(),
         direction,
         summary: quick_summary(&samples),
         samples,

@@ -86,87 +86,105 @@ impl Scanner<'_> {
 
     /// The element tag at `start` (a `<`).
     fn element(&mut self, start: usize) -> Result<Tag, Fail> {
-        let line = self.line;
-        let truncated = || (line, "a tag is cut off (truncated output?)".to_string());
-        let bytes = self.text.as_bytes();
-        let mut i = start + 1;
-        let close = bytes.get(i) == Some(&b'/');
-        if close {
-            i += 1;
-        }
-        let name_end = self.text[i..]
-            .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
-            .map(|k| i + k)
-            .ok_or_else(truncated)?;
-        let name = &self.text[i..name_end];
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_alphanumeric() || "_-.:".contains(c))
-        {
-            return Err((line, format!("`<{name}` is not an XML tag")));
-        }
-        i = name_end;
+        let (text, line) = (self.text, self.line);
+        let bytes = text.as_bytes();
+        let close = bytes.get(start + 1) == Some(&b'/');
+        let name_start = start + 1 + usize::from(close);
+        let name = tag_name(text, name_start, line)?;
+        let mut i = name_start + name.len();
         let mut attrs = Vec::new();
         loop {
-            while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
-                i += 1;
-            }
-            match bytes.get(i) {
-                None => return Err(truncated()),
-                Some(b'>') => {
-                    self.advance(i + 1);
-                    let kind = if close { Kind::Close } else { Kind::Open };
-                    return Ok(Tag {
-                        name: name.to_string(),
-                        kind,
-                        line,
-                        attrs,
-                    });
-                }
+            i = skip_space(bytes, i);
+            // (the byte after the tag, its kind) once the tag ends here.
+            let end = match bytes.get(i) {
+                None => return Err(truncated(line)),
+                Some(b'>') if close => Some((i + 1, Kind::Close)),
+                Some(b'>') => Some((i + 1, Kind::Open)),
                 Some(b'/') if bytes.get(i + 1) == Some(&b'>') && !close => {
-                    self.advance(i + 2);
-                    return Ok(Tag {
-                        name: name.to_string(),
-                        kind: Kind::Empty,
-                        line,
-                        attrs,
-                    });
+                    Some((i + 2, Kind::Empty))
                 }
                 Some(_) if close => return Err((line, format!("`</{name}` has more than a name"))),
-                Some(_) => {}
-            }
-            let eq = self.text[i..]
-                .find('=')
-                .map(|k| i + k)
-                .ok_or_else(truncated)?;
-            let key = self.text[i..eq].trim();
-            if key.is_empty() || key.contains(|c: char| c.is_whitespace() || c == '>' || c == '<') {
-                return Err((line, format!("<{name}> has a malformed attribute")));
-            }
-            i = eq + 1;
-            while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
-                i += 1;
-            }
-            let quote = match bytes.get(i) {
-                Some(&q) if q == b'"' || q == b'\'' => q as char,
-                None => return Err(truncated()),
-                Some(_) => return Err((line, format!("<{name}> attribute `{key}` is not quoted"))),
+                Some(_) => None,
             };
-            let value_end = self.text[i + 1..]
-                .find(quote)
-                .map(|k| i + 1 + k)
-                .ok_or_else(truncated)?;
-            let value = decode(&self.text[i + 1..value_end]).ok_or_else(|| {
-                (
+            if let Some((after, kind)) = end {
+                self.advance(after);
+                let name = name.to_string();
+                return Ok(Tag {
+                    name,
+                    kind,
                     line,
-                    format!("<{name}> attribute `{key}` has an unknown entity"),
-                )
-            })?;
-            attrs.push((key.to_string(), value));
-            i = value_end + 1;
+                    attrs,
+                });
+            }
+            let (key, value, after) = attribute(text, i, name, line)?;
+            attrs.push((key, value));
+            i = after;
         }
     }
+}
+
+fn truncated(line: usize) -> Fail {
+    (line, "a tag is cut off (truncated output?)".to_string())
+}
+
+/// The byte after the ASCII whitespace at `i`.
+fn skip_space(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// The name of the tag whose name starts at byte `at` (after `<` or `</`), checked.
+fn tag_name(text: &str, at: usize, line: usize) -> Result<&str, Fail> {
+    let end = text[at..]
+        .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+        .map(|k| at + k)
+        .ok_or_else(|| truncated(line))?;
+    let name = &text[at..end];
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_-.:".contains(c))
+    {
+        return Err((line, format!("`<{name}` is not an XML tag")));
+    }
+    Ok(name)
+}
+
+/// The attribute `key="value"` at byte `i` of tag `name`: its key, its decoded value, and
+/// the byte after its closing quote.
+fn attribute(
+    text: &str,
+    i: usize,
+    name: &str,
+    line: usize,
+) -> Result<(String, String, usize), Fail> {
+    let eq = text[i..]
+        .find('=')
+        .map(|k| i + k)
+        .ok_or_else(|| truncated(line))?;
+    let key = text[i..eq].trim();
+    if key.is_empty() || key.contains(|c: char| c.is_whitespace() || c == '>' || c == '<') {
+        return Err((line, format!("<{name}> has a malformed attribute")));
+    }
+    let open = skip_space(text.as_bytes(), eq + 1);
+    let quote = match text.as_bytes().get(open) {
+        Some(&q) if q == b'"' || q == b'\'' => q as char,
+        None => return Err(truncated(line)),
+        Some(_) => return Err((line, format!("<{name}> attribute `{key}` is not quoted"))),
+    };
+    let close = text[open + 1..]
+        .find(quote)
+        .map(|k| open + 1 + k)
+        .ok_or_else(|| truncated(line))?;
+    let value = decode(&text[open + 1..close]).ok_or_else(|| {
+        (
+            line,
+            format!("<{name}> attribute `{key}` has an unknown entity"),
+        )
+    })?;
+    Ok((key.to_string(), value, close + 1))
 }
 
 /// An attribute value with its entities replaced.

@@ -3,7 +3,7 @@
 //! formatted one by one at three significant digits read the same when the range is narrow
 //! (`21.1 ms` three times); with the step's decimals no two labels of an axis can be equal.
 
-use crate::model::units;
+use crate::model::Unit;
 
 /// Ticks of one axis: values in the metric's own (SI base) unit, and their labels.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,8 +119,8 @@ fn nice_step(raw: f64) -> (f64, i32) {
 /// The factor one displayed unit is worth in `unit`, and the suffix that names it, chosen by
 /// the largest magnitude on the axis (the same prefixes as the tables use).
 fn display_unit(unit: &str, magnitude: f64) -> (f64, String) {
-    match unit {
-        units::SECONDS => {
+    match Unit::from(unit) {
+        Unit::Seconds => {
             let (f, s) = if magnitude == 0.0 || magnitude >= 1.0 {
                 (1.0, "s")
             } else if magnitude >= 1e-3 {
@@ -132,7 +132,7 @@ fn display_unit(unit: &str, magnitude: f64) -> (f64, String) {
             };
             (f, format!(" {s}"))
         }
-        units::BYTES => {
+        Unit::Bytes => {
             let names = ["B", "KiB", "MiB", "GiB", "TiB"];
             let mut i = 0;
             while i + 1 < names.len() && magnitude >= 1024f64.powi(i as i32 + 1) {
@@ -140,7 +140,7 @@ fn display_unit(unit: &str, magnitude: f64) -> (f64, String) {
             }
             (1024f64.powi(i as i32), format!(" {}", names[i]))
         }
-        u => {
+        _ => {
             let (f, p) = if magnitude >= 1e9 {
                 (1e9, "G")
             } else if magnitude >= 1e6 {
@@ -150,10 +150,10 @@ fn display_unit(unit: &str, magnitude: f64) -> (f64, String) {
             } else {
                 (1.0, "")
             };
-            let unit = if u.is_empty() {
+            let unit = if unit.is_empty() {
                 String::new()
             } else {
-                format!(" {u}")
+                format!(" {unit}")
             };
             (f, format!("{p}{unit}"))
         }

@@ -19,13 +19,46 @@ const MAX_MARKERS: usize = 60;
 /// 12-unit text reads at about 12 px there and still at 9 px on a 390 px phone.
 const CHART_W: f64 = 440.0;
 
+/// The trend of a metric over its recorded runs; `verdict` is the latest run's, when judged.
 pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
-    let pts = &s.points;
-    let n = pts.len();
+    let n = s.points.len();
     let label = format!("{} {} trend", s.benchmark, s.metric);
     if n == 0 {
         return open(&Frame::new(CHART_W, 200.0), "trend", &label) + "</svg>";
     }
+    let (lo, hi) = value_range(s);
+    let ya = axis(lo, hi, &s.unit, 5);
+    let f = Frame::new(CHART_W, 200.0).with_left_labels(ya.widest());
+    let mut out = open(&f, "trend", &label);
+    let plot = Plot {
+        y: y_scale(&f, &ya),
+        x: x_scale(&f, 0.0, (n.max(2) - 1) as f64),
+        f,
+    };
+    axes(&mut out, &plot.f, &plot.y, &ya);
+    band_and_median(&mut out, s, &plot);
+    if let Some(b) = s.baseline_value {
+        baseline_line(&mut out, b, &s.unit, &plot);
+    }
+    change_point_lines(&mut out, s, &plot);
+    for i in marked(s) {
+        point_marker(&mut out, s, i, verdict, &plot);
+    }
+    run_labels(&mut out, s, &plot);
+    out.push_str("</svg>");
+    out
+}
+
+/// A trend chart's frame and its scales: run index across, the metric's value up.
+struct Plot {
+    f: Frame,
+    x: Scale,
+    y: Scale,
+}
+
+/// The values the trend's axis must span: every median and interval, and the baseline.
+fn value_range(s: &MetricSeries) -> (f64, f64) {
+    let pts = &s.points;
     let lo = pts
         .iter()
         .map(|p| p.summary.ci95_median[0].min(p.summary.median))
@@ -38,19 +71,19 @@ pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
         .fold(f64::NEG_INFINITY, f64::max);
     // Medians and intervals all equal (a sys_time of zero, a tick-sized clock): span the
     // samples' own range instead, so the axis is in the metric's scale and not a unit of 1.
-    let (lo, hi) = if hi > lo {
+    if hi > lo {
         (lo, hi)
     } else {
         let min = pts.iter().map(|p| p.summary.min).fold(lo, f64::min);
         let max = pts.iter().map(|p| p.summary.max).fold(hi, f64::max);
         (min, max)
-    };
-    let ya = axis(lo, hi, &s.unit, 5);
-    let f = Frame::new(CHART_W, 200.0).with_left_labels(ya.widest());
-    let mut out = open(&f, "trend", &label);
-    let y = y_scale(&f, &ya);
-    let x = x_scale(&f, 0.0, (n.max(2) - 1) as f64);
-    axes(&mut out, &f, &y, &ya);
+    }
+}
+
+/// The 95% band of the medians, then the line of the medians over it.
+fn band_and_median(out: &mut String, s: &MetricSeries, plot: &Plot) {
+    let (x, y) = (&plot.x, &plot.y);
+    let pts = &s.points;
     // The band: upper bounds left to right, then lower bounds back.
     let upper = pts
         .iter()
@@ -70,85 +103,106 @@ pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
             .map(|(i, p)| (x.at(i as f64), y.at(p.summary.median))),
     );
     let _ = write!(out, "<path class=\"median\" d=\"{line}\"/>");
-    if let Some(b) = s.baseline_value {
-        let py = y.at(b);
+}
+
+/// The baseline's value as a line across the chart.
+fn baseline_line(out: &mut String, baseline: f64, unit: &str, plot: &Plot) {
+    let f = &plot.f;
+    let py = plot.y.at(baseline);
+    let _ = write!(
+        out,
+        "<line class=\"baseline\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{py:.1}\" y2=\"{py:.1}\"><title>baseline {}</title></line>",
+        f.left,
+        f.width - f.right,
+        text(&format_value(baseline, unit))
+    );
+}
+
+/// A vertical line where each detected new level begins.
+fn change_point_lines(out: &mut String, s: &MetricSeries, plot: &Plot) {
+    let f = &plot.f;
+    for c in s.change_points.iter().filter(|c| c.index < s.points.len()) {
+        let px = plot.x.at(c.index as f64);
         let _ = write!(
             out,
-            "<line class=\"baseline\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{py:.1}\" y2=\"{py:.1}\"><title>baseline {}</title></line>",
-            f.left,
-            f.width - f.right,
-            text(&format_value(b, &s.unit))
+            "<line class=\"changepoint\" x1=\"{px:.1}\" x2=\"{px:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"><title>change point: a new level from run {} ({})</title></line>",
+            f.top,
+            f.height - f.bottom,
+            s.points[c.index].run.id,
+            crate::render::human::format_pct(c.change_pct)
         );
     }
-    for c in &s.change_points {
-        if c.index < n {
-            let px = x.at(c.index as f64);
-            let _ = write!(
-                out,
-                "<line class=\"changepoint\" x1=\"{px:.1}\" x2=\"{px:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"><title>change point: a new level from run {} ({})</title></line>",
-                f.top,
-                f.height - f.bottom,
-                pts[c.index].run.id,
-                crate::render::human::format_pct(c.change_pct)
-            );
+}
+
+/// Runs whose gate failed on this metric stay in history and are always marked: they are
+/// the regressions that were refused (and not used to measure noise).
+fn refused(p: &crate::store::HistoryPoint) -> bool {
+    matches!(p.verdict.as_deref(), Some("critical" | "failed"))
+}
+
+/// The points that get a marker: all of a short series; of a long one the change points,
+/// the refused runs and the ends.
+fn marked(s: &MetricSeries) -> Vec<usize> {
+    let n = s.points.len();
+    if n <= MAX_MARKERS {
+        return (0..n).collect();
+    }
+    let mut m: Vec<usize> = s
+        .change_points
+        .iter()
+        .map(|c| c.index)
+        .filter(|&c| c < n)
+        .collect();
+    m.extend((0..n).filter(|&i| refused(&s.points[i])).take(MAX_MARKERS));
+    m.extend([0, n - 1]);
+    m.sort_unstable();
+    m.dedup();
+    m
+}
+
+/// The marker of point `i`, classed by its verdict (the latest by `verdict`, the others by
+/// what their run recorded), with its run, commit and interval on hover.
+fn point_marker(out: &mut String, s: &MetricSeries, i: usize, verdict: Option<&str>, plot: &Plot) {
+    let p = &s.points[i];
+    let last = i == s.points.len() - 1;
+    let recorded = p.verdict.as_deref();
+    let class = match (last, verdict, recorded) {
+        (true, Some(v @ ("critical" | "failed" | "warning")), _) => format!("pt {v}"),
+        (true, _, _) => "pt last".to_string(),
+        (false, _, Some(v @ ("critical" | "failed" | "warning"))) => format!("pt {v}"),
+        _ => "pt".to_string(),
+    };
+    let judged = match recorded {
+        Some(v @ ("critical" | "failed")) => {
+            format!(" (gate failed: {v}; not used to measure noise)")
         }
-    }
-    // Runs whose gate failed on this metric stay in history and are always marked: they
-    // are the regressions that were refused (and not used to measure noise).
-    let refused = |p: &crate::store::HistoryPoint| {
-        matches!(p.verdict.as_deref(), Some("critical" | "failed"))
+        Some(v) => format!(" ({v})"),
+        None => String::new(),
     };
-    let marked: Vec<usize> = if n <= MAX_MARKERS {
-        (0..n).collect()
-    } else {
-        let mut m: Vec<usize> = s
-            .change_points
-            .iter()
-            .map(|c| c.index)
-            .filter(|&c| c < n)
-            .collect();
-        m.extend((0..n).filter(|&i| refused(&pts[i])).take(MAX_MARKERS));
-        m.extend([0, n - 1]);
-        m.sort_unstable();
-        m.dedup();
-        m
-    };
-    for i in marked {
-        let p = &pts[i];
-        let last = i == n - 1;
-        let recorded = p.verdict.as_deref();
-        let class = match (last, verdict, recorded) {
-            (true, Some(v @ ("critical" | "failed" | "warning")), _) => format!("pt {v}"),
-            (true, _, _) => "pt last".to_string(),
-            (false, _, Some(v @ ("critical" | "failed" | "warning"))) => format!("pt {v}"),
-            _ => "pt".to_string(),
-        };
-        let judged = match recorded {
-            Some(v @ ("critical" | "failed")) => {
-                format!(" (gate failed: {v}; not used to measure noise)")
-            }
-            Some(v) => format!(" ({v})"),
-            None => String::new(),
-        };
-        let commit = p.run.git.as_ref().map_or("no commit".to_string(), |g| {
-            g.commit.chars().take(10).collect()
-        });
-        let _ = write!(
-            out,
-            "<circle class=\"{class}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{}\"><title>run {} {} {}: {} [{} .. {}]{}</title></circle>",
-            x.at(i as f64),
-            y.at(p.summary.median),
-            if last { 4.5 } else { 2.5 },
-            p.run.id,
-            attr(&commit),
-            attr(&p.run.timestamp_utc),
-            attr(&format_value(p.summary.median, &s.unit)),
-            attr(&format_value(p.summary.ci95_median[0], &s.unit)),
-            attr(&format_value(p.summary.ci95_median[1], &s.unit)),
-            attr(&judged),
-        );
-    }
-    let ticks = x_ticks(n);
+    let commit = p.run.git.as_ref().map_or("no commit".to_string(), |g| {
+        g.commit.chars().take(10).collect()
+    });
+    let _ = write!(
+        out,
+        "<circle class=\"{class}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{}\"><title>run {} {} {}: {} [{} .. {}]{}</title></circle>",
+        plot.x.at(i as f64),
+        plot.y.at(p.summary.median),
+        if last { 4.5 } else { 2.5 },
+        p.run.id,
+        attr(&commit),
+        attr(&p.run.timestamp_utc),
+        attr(&format_value(p.summary.median, &s.unit)),
+        attr(&format_value(p.summary.ci95_median[0], &s.unit)),
+        attr(&format_value(p.summary.ci95_median[1], &s.unit)),
+        attr(&judged),
+    );
+}
+
+/// Labels under the x axis: each tick's commit, or its run when commits would not tell
+/// the ticks apart.
+fn run_labels(out: &mut String, s: &MetricSeries, plot: &Plot) {
+    let pts = &s.points;
+    let ticks = x_ticks(pts.len());
     let commits: Vec<Option<String>> = ticks
         .iter()
         .map(|&i| {
@@ -172,10 +226,8 @@ pub fn trend(s: &MetricSeries, verdict: Option<&str>) -> String {
             Some(c) if by_commit => c,
             _ => format!("run {}", pts[i].run.id),
         };
-        x_label(&mut out, &f, x.at(i as f64), &label);
+        x_label(out, &plot.f, plot.x.at(i as f64), &label);
     }
-    out.push_str("</svg>");
-    out
 }
 
 fn x_ticks(n: usize) -> Vec<usize> {

@@ -174,7 +174,7 @@ impl SqliteStore {
         let processes: Option<i64> = r.get("processes").map_err(|e| self.err(e))?;
         Ok(Metric {
             processes: processes.and_then(|p| u64::try_from(p).ok()),
-            unit: r.get("unit").map_err(|e| self.err(e))?,
+            unit: r.get::<_, String>("unit").map_err(|e| self.err(e))?.into(),
             direction: parse_direction(&direction)
                 .ok_or_else(|| what("direction", format!("unknown `{direction}`")))?,
             samples: samples.ok_or_else(|| {

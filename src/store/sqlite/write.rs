@@ -162,7 +162,7 @@ impl<'a> Prepared<'a> {
                     bi as i64,
                     mi as i64,
                     m.name,
-                    m.unit,
+                    m.unit.as_str(),
                     direction_str(m.direction),
                     summary_json,
                     m.summary.median,
