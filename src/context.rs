@@ -13,8 +13,7 @@ pub fn machine() -> Machine {
             l.starts_with("model name") || l.starts_with("Hardware") || l.starts_with("cpu model")
         })
         .and_then(|l| l.split_once(':'))
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_else(|| "unknown".to_string());
+        .map_or_else(|| "unknown".to_string(), |(_, v)| v.trim().to_string());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let memory_bytes = std::fs::read_to_string("/proc/meminfo")
         .ok()

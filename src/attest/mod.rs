@@ -158,7 +158,11 @@ pub fn classify(path: &str, bytes: &[u8]) -> (ArtifactKind, Status) {
             Some("fail") => Status::Fail,
             _ => Status::NotApplicable,
         };
-        if doc.get("baseline").is_some_and(|b| b.is_object()) && doc.get("current").is_some() {
+        if doc
+            .get("baseline")
+            .is_some_and(serde_json::Value::is_object)
+            && doc.get("current").is_some()
+        {
             return (ArtifactKind::Comparison, status);
         }
         let trend = doc["metrics"]

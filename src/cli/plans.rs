@@ -110,7 +110,7 @@ fn adhoc_config(args: &RunArgs) -> Result<Config> {
     let identity = serde_json::json!({
         "adhoc": args.command,
         "shell": args.shell,
-        "adapter": args.adapter.as_ref().map(|a| a.as_str()),
+        "adapter": args.adapter.as_ref().map(super::super::plan::AdapterName::as_str),
     });
     Ok(Config::adhoc(
         BenchSpec::adhoc(name, exec, cwd, harness),

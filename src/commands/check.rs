@@ -299,7 +299,7 @@ fn update_baseline(
     let moved = baseline::moved_to(Some(old), current);
     match source {
         BaselineSource::Stored(key) => {
-            store.save_baseline(key, &moved, &format!("run {run_id} (--update-baseline)"))?
+            store.save_baseline(key, &moved, &format!("run {run_id} (--update-baseline)"))?;
         }
         BaselineSource::File(path) => write_json(path, &moved)?,
     }

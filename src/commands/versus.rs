@@ -23,7 +23,9 @@ pub fn versus(args: VersusArgs) -> Result<ExitStatus> {
     };
     let measured = crate::versus::measured(&run, plan.seed);
     let policy = PairedPolicy {
-        threshold_pct: args.threshold_pct.map(|p| p.get()),
+        threshold_pct: args
+            .threshold_pct
+            .map(super::super::plan::ThresholdPct::get),
         fdr: args.fdr.rate(),
     };
     let judgement = judge_paired(&measured.metrics, &policy);

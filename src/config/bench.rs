@@ -311,7 +311,7 @@ fn settings_of(
     if settings.threads == Some(0) {
         return Err(format!("benchmark `{name}`: threads must be at least 1"));
     }
-    let cores = std::thread::available_parallelism().map_or(usize::MAX, |n| n.get());
+    let cores = std::thread::available_parallelism().map_or(usize::MAX, std::num::NonZero::get);
     if let Some(c) = settings.pin.iter().find(|&&c| c >= 1024) {
         return Err(format!(
             "benchmark `{name}`: pin: core {c} does not exist (this machine has {cores})"

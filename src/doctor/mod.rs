@@ -260,19 +260,21 @@ pub fn last_verdict_warning(project_root: &Path) -> Option<String> {
             c.iter()
                 .find(|c| c["status"] == "fail" || c["status"] == "warn")
         })
-        .map(|c| {
-            format!(
-                "{}: {}",
-                c["id"].as_str().unwrap_or(""),
-                c["found"].as_str().unwrap_or("")
-            )
-        })
-        .unwrap_or_else(|| {
-            format!(
-                "noise CV {:.1}%",
-                v["noise"]["cv"].as_f64().unwrap_or(0.0) * 100.0
-            )
-        });
+        .map_or_else(
+            || {
+                format!(
+                    "noise CV {:.1}%",
+                    v["noise"]["cv"].as_f64().unwrap_or(0.0) * 100.0
+                )
+            },
+            |c| {
+                format!(
+                    "{}: {}",
+                    c["id"].as_str().unwrap_or(""),
+                    c["found"].as_str().unwrap_or("")
+                )
+            },
+        );
     Some(format!(
         "warning: `perfgate doctor` found this machine not fit to benchmark ({worst}); results may be noisy"
     ))

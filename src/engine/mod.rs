@@ -16,7 +16,7 @@ use crate::stats::changepoint::{self, ChangePoint};
 /// the gate's defaults for the rest.
 pub fn compare_options(policy: &GatePolicy) -> CompareOptions {
     CompareOptions {
-        threshold_pct: policy.threshold_pct.map(|p| p.get()),
+        threshold_pct: policy.threshold_pct.map(super::plan::ThresholdPct::get),
         config_rules: policy.config_rules.clone(),
         fdr: policy.fdr.rate(),
         ..CompareOptions::default()

@@ -143,12 +143,12 @@ fn judge(row: &mut MetricComparison, sides: &Sides, rule: &EffectiveRule, opts: 
         row.p_value = crate::stats::mann_whitney_u(&base.samples, &cur.samples).map(|(_, p)| p);
     }
     row.noisy |= base.summary.cv > NOISY_CV;
-    if b != 0.0 {
-        row.change_pct = Some((c / b - 1.0) * 100.0);
-    } else {
+    if b == 0.0 {
         row.reason = Some(
             "the baseline is 0: percentage thresholds do not apply (use `abs` or `budget`)".into(),
         );
+    } else {
+        row.change_pct = Some((c / b - 1.0) * 100.0);
     }
     let significance = if inner_iterations {
         Significance::NotTested

@@ -251,7 +251,7 @@ fn current_rows(
                 cur.reason.as_deref().unwrap_or("not run")
             )),
             BenchStatus::Failed => {
-                metrics.extend(failed_rows(cur, base, opts.failures_are_warnings))
+                metrics.extend(failed_rows(cur, base, opts.failures_are_warnings));
             }
             BenchStatus::Ok => {
                 for m in &cur.metrics {

@@ -134,10 +134,10 @@ fn from_estimate(e: &Estimate) -> Option<Summary> {
         max,
         mean,
         stddev,
-        cv: if mean != 0.0 {
-            stddev / mean.abs()
-        } else {
+        cv: if mean == 0.0 {
             0.0
+        } else {
+            stddev / mean.abs()
         },
         median,
         p95: max,
@@ -168,10 +168,10 @@ fn with_estimate(mut s: Summary, e: &Estimate) -> Summary {
     if let Some(sd) = e.stddev {
         s.stddev = sd;
     }
-    s.cv = if s.mean != 0.0 {
-        s.stddev / s.mean.abs()
-    } else {
+    s.cv = if s.mean == 0.0 {
         0.0
+    } else {
+        s.stddev / s.mean.abs()
     };
     if let Some(ci) = e.ci95 {
         // The harness's interval is of its headline statistic.

@@ -246,9 +246,8 @@ fn row(
     } else {
         Unit::COUNT
     };
-    let (median, mean) = match (amount(col(2), &unit), amount(col(3), &unit)) {
-        (Some(a), Some(b)) => (a, b),
-        _ => return Err(format!("`{}`: a `{label}:` row is broken", bench.name)),
+    let (Some(median), Some(mean)) = (amount(col(2), &unit), amount(col(3), &unit)) else {
+        return Err(format!("`{}`: a `{label}:` row is broken", bench.name));
     };
     let name = format!("{label}_{unit}");
     let mut m = ParsedMetric::new(name, unit, Direction::LowerIsBetter);

@@ -203,7 +203,7 @@ pub trait Adapter: Sync {
 
 /// [`Adapter::samples_are_processes`] of the format named `format` (false when unknown).
 pub fn samples_are_processes(format: &str) -> bool {
-    adapter(format).is_some_and(|a| a.samples_are_processes())
+    adapter(format).is_some_and(Adapter::samples_are_processes)
 }
 
 /// Every adapter, in the order `auto` tries them: structured formats with unmistakable

@@ -206,6 +206,10 @@ pub struct BenchmarkResult {
     pub metrics: Vec<Metric>,
 }
 
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }

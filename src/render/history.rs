@@ -91,7 +91,7 @@ fn table_row(l: &Line) -> Vec<String> {
         l.point.verdict.clone().unwrap_or_else(|| "-".into()),
         run.selection
             .as_ref()
-            .map_or("-".to_string(), |s| s.describe()),
+            .map_or("-".to_string(), super::super::model::Selection::describe),
     ]
 }
 
@@ -129,7 +129,11 @@ fn csv_fields(l: &Line) -> [String; 18] {
         csv_quoted(&l.change_pct.map_or(String::new(), |c| c.to_string())),
         csv_text(&r.gate.clone().unwrap_or_default()),
         csv_text(&l.point.verdict.clone().unwrap_or_default()),
-        csv_text(&r.selection.as_ref().map_or(String::new(), |s| s.describe())),
+        csv_text(
+            &r.selection
+                .as_ref()
+                .map_or(String::new(), super::super::model::Selection::describe),
+        ),
     ]
 }
 

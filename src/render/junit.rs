@@ -186,7 +186,7 @@ pub fn report_junit(r: &Report) -> String {
                 text(reason)
             )),
             BenchStatus::Skipped => {
-                out.push_str(&format!("      <skipped message=\"{}\"/>\n", attr(reason)))
+                out.push_str(&format!("      <skipped message=\"{}\"/>\n", attr(reason)));
             }
             BenchStatus::Ok => {}
         }

@@ -297,12 +297,13 @@ pub fn from_file(path: &Path) -> Result<Vec<Reported>, String> {
         .map(|(name, m)| {
             let field = |k: &str| m.get(k);
             let value = field("value")
-                .and_then(|v| v.as_f64())
+                .and_then(serde_json::Value::as_f64)
                 .filter(|v| v.is_finite())
                 .ok_or_else(|| {
                     format!(
                         "{METRICS_FILE_VAR}: {name}.value {} is not a finite number",
-                        field("value").map_or("(missing)".to_string(), |v| v.to_string())
+                        field("value")
+                            .map_or("(missing)".to_string(), std::string::ToString::to_string)
                     )
                 })?;
             reported(

@@ -173,11 +173,12 @@ impl ProcessExecutor {
             ));
         }
         let prepared = &self.prepared.as_ref().expect("prepared above").1;
-        let captured = req.capture_stdout.map(|f| f.as_raw_fd());
+        let captured = req.capture_stdout.map(std::os::fd::AsRawFd::as_raw_fd);
         let scan = req.scan_metrics && captured.is_none() && !self.show_output;
         let (capture, ends) = Capture::new(scan, !self.show_output)
             .map_err(|e| format!("cannot create a pipe: {e}"))?;
-        let fd = |end: &Option<std::os::fd::OwnedFd>| end.as_ref().map(|e| e.as_raw_fd());
+        let fd =
+            |end: &Option<std::os::fd::OwnedFd>| end.as_ref().map(std::os::fd::AsRawFd::as_raw_fd);
         let stdio = if self.show_output {
             spawn::Stdio {
                 stdin: self.dev_null.as_raw_fd(),

@@ -222,7 +222,7 @@ mod tests {
     pub(super) fn spec(cmd: &[&str]) -> BenchSpec {
         BenchSpec {
             name: "b".into(),
-            exec: Exec::Argv(cmd.iter().map(|s| s.to_string()).collect()),
+            exec: Exec::Argv(cmd.iter().map(std::string::ToString::to_string).collect()),
             warmup: 1,
             sampling: Sampling::default(),
             prepare: None,

@@ -226,7 +226,8 @@ impl Capture {
 
     /// The pidfd, stdout and stderr, -1 for those not open (poll ignores them).
     fn fds(&self) -> [RawFd; 3] {
-        [&self.pidfd, &self.stdout, &self.stderr].map(|f| f.as_ref().map_or(-1, |f| f.as_raw_fd()))
+        [&self.pidfd, &self.stdout, &self.stderr]
+            .map(|f| f.as_ref().map_or(-1, std::os::fd::AsRawFd::as_raw_fd))
     }
 
     /// One read from `fd` (poll said it would not block); closes it at end of file.

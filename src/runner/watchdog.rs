@@ -29,7 +29,9 @@ impl Watchdog {
 
     pub fn arm(&self, pid: libc::pid_t, deadline: Instant) {
         let (lock, cv) = &*self.shared;
-        let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.armed = Some((pid, deadline));
         s.fired = false;
         cv.notify_one();
@@ -38,7 +40,9 @@ impl Watchdog {
     /// Returns whether the deadline fired for the run that just ended.
     pub fn disarm(&self) -> bool {
         let (lock, _) = &*self.shared;
-        let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.armed = None;
         std::mem::take(&mut s.fired)
     }
@@ -46,10 +50,16 @@ impl Watchdog {
 
 fn watch(shared: &(Mutex<WatchState>, Condvar)) {
     let (lock, cv) = shared;
-    let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let mut s = lock
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     loop {
         match s.armed {
-            None => s = cv.wait(s).unwrap_or_else(|e| e.into_inner()),
+            None => {
+                s = cv
+                    .wait(s)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            }
             Some((pid, deadline)) => {
                 let now = Instant::now();
                 if now >= deadline {
@@ -60,7 +70,7 @@ fn watch(shared: &(Mutex<WatchState>, Condvar)) {
                 } else {
                     s = cv
                         .wait_timeout(s, deadline - now)
-                        .unwrap_or_else(|e| e.into_inner())
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .0;
                 }
             }

@@ -48,7 +48,7 @@ pub fn summarize(samples: &[f64]) -> Summary {
         max: sorted[sorted.len() - 1],
         mean: m,
         stddev: sd,
-        cv: if m != 0.0 { sd / m.abs() } else { 0.0 },
+        cv: if m == 0.0 { 0.0 } else { sd / m.abs() },
         median: percentile_sorted(&sorted, 50.0),
         p95: percentile_sorted(&sorted, 95.0),
         p99: percentile_sorted(&sorted, 99.0),

@@ -208,7 +208,7 @@ fn lines_diff(a: &str, b: &str, loose: bool) -> Result<(), String> {
             })
             .collect();
         if loose {
-            while v.last().is_some_and(|l| l.is_empty()) {
+            while v.last().is_some_and(std::string::String::is_empty) {
                 v.pop();
             }
         }
@@ -281,7 +281,7 @@ fn numbers(s: &str) -> (Vec<f64>, String) {
     let mut i = 0;
     while i < b.len() {
         let starts = b[i].is_ascii_digit()
-            || (b[i] == b'-' || b[i] == b'.') && b.get(i + 1).is_some_and(|c| c.is_ascii_digit());
+            || (b[i] == b'-' || b[i] == b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit);
         if starts {
             let mut j = i + 1;
             while j < b.len()

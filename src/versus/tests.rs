@@ -130,7 +130,7 @@ fn the_runs_follow_the_schedule_and_the_gate_judges_them() {
     // One warm-up of each, then 16 measured runs.
     assert_eq!(exec.calls, 18);
     assert_eq!(run.order, order(8, &mut SplitMix64::new(3)));
-    assert_eq!(run.measured.each_ref().map(|m| m.len()), [8, 8]);
+    assert_eq!(run.measured.each_ref().map(std::vec::Vec::len), [8, 8]);
     assert!(run
         .agreement
         .starts_with("stdout compared byte for byte (A's stdout sha256 "));
@@ -164,7 +164,11 @@ fn start_up_is_timed_in_the_same_order() {
     let run = run(&plan, &mut exec).unwrap();
     assert_eq!(exec.calls, 2 + 8 + 8);
     assert_eq!(
-        run.startup.as_ref().unwrap().each_ref().map(|t| t.len()),
+        run.startup
+            .as_ref()
+            .unwrap()
+            .each_ref()
+            .map(std::vec::Vec::len),
         [4, 4]
     );
     let measured = measured(&run, 3);

@@ -43,7 +43,7 @@ details.folded{margin-top:16px}details.folded>summary{font-size:15px;padding:6px
 .legend{color:var(--muted);font-size:12px;margin:2px 0 6px}
 "#;
 
-const JS: &str = r#"
+const JS: &str = r"
 (function(){var q=document.getElementById('q'),tag=document.getElementById('tag'),shown=document.getElementById('shown');
 var secs=Array.prototype.slice.call(document.querySelectorAll('section.metric')),fold=document.querySelector('details.folded');
 function apply(){var t=(q.value||'').toLowerCase(),g=tag.value,n=0;if(fold&&t)fold.open=true;secs.forEach(function(s){
@@ -51,7 +51,7 @@ var ok=(!t||s.getAttribute('data-name').toLowerCase().indexOf(t)>=0)&&(!g||(' '+
 s.classList.toggle('hidden',!ok);if(ok)n++;});shown.textContent=n+' of '+secs.length+' shown';}
 q.addEventListener('input',apply);tag.addEventListener('change',apply);apply();
 document.body.setAttribute('data-ready','1');})();
-"#;
+";
 
 pub fn render(input: &DashboardInput) -> String {
     let mut out = String::with_capacity(64 * 1024);
