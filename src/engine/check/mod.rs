@@ -14,6 +14,7 @@ pub use baseline::{
     Resolved,
 };
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::gate::{CompareOptions, Comparison};
 use crate::model::{BenchStatus, Report};
@@ -79,7 +80,6 @@ impl RecordedRun {
     /// The note that says what happened to the baseline, if anything did.
     fn baseline_note(&self) -> Option<String> {
         let (id, device) = (self.id, &self.device);
-        let described = self.source.as_ref().map(BaselineSource::describe);
         match &self.baseline {
             BaselineChange::Kept => None,
             BaselineChange::Bootstrapped(key) => Some(format!(
@@ -91,7 +91,9 @@ impl RecordedRun {
             )),
             BaselineChange::Moved => Some(format!(
                 "`{device}` baseline moved forward to run {id} ({})",
-                described.unwrap_or_default()
+                self.source
+                    .as_ref()
+                    .map_or_else(String::new, BaselineSource::describe)
             )),
             BaselineChange::NotMoved => Some(format!(
                 "`{device}` baseline NOT updated: the check did not pass (the advice below says how to accept run {id} anyway)"
@@ -112,7 +114,7 @@ impl RecordedRun {
 pub fn check(
     report: &Report,
     store: &mut dyn Store,
-    config: &crate::config::Config,
+    config: &Config,
     plan: &CheckPlan,
 ) -> Result<CheckOutcome> {
     let mut merged: Option<Comparison> = None;

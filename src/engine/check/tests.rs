@@ -11,11 +11,20 @@ use crate::store::RunFilter;
 
 /// The suite `proj`: one CPU benchmark, `nap`, that sleeps `secs`, 6 runs after 1 warm-up.
 fn plan(secs: &str) -> RunPlan {
-    let exec = Exec::Argv(vec!["sleep".into(), secs.into()]);
-    let mut bench = BenchSpec::adhoc("nap".into(), exec, ".".into(), None);
-    bench.sampling.runs = Some(6);
-    let mut config = Config::adhoc(bench, &serde_json::json!("engine check test"));
+    plan_of(&[("nap", secs)])
+}
+
+/// The suite `proj` of CPU benchmarks `(name, seconds it sleeps)`.
+fn plan_of(naps: &[(&str, &str)]) -> RunPlan {
+    let bench = |(name, secs): &(&str, &str)| {
+        let exec = Exec::Argv(vec!["sleep".into(), secs.to_string()]);
+        let mut bench = BenchSpec::adhoc(name.to_string(), exec, ".".into(), None);
+        bench.sampling.runs = Some(6);
+        bench
+    };
+    let mut config = Config::adhoc(bench(&naps[0]), &serde_json::json!("engine check test"));
     config.suite = "proj".into();
+    config.benches = naps.iter().map(bench).collect();
     RunPlan {
         benches: config.benches.clone(),
         suite: config.suite.clone(),
@@ -151,4 +160,45 @@ fn interleaved_records_the_candidate_and_moves_no_baseline() {
     assert!(outcome.recorded[0].gate_failed);
     assert!(store.baselines().unwrap().is_empty());
     assert_eq!(store.runs(&RunFilter::default()).unwrap().len(), 1);
+}
+
+#[test]
+fn a_stored_baseline_takes_the_benchmarks_it_did_not_have() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = crate::store::open(&dir.path().join("perfgate.db")).unwrap();
+    let one = plan("0.05");
+    check(
+        &measure(&one),
+        &mut store,
+        &one.config,
+        &CheckPlan::default(),
+    )
+    .unwrap();
+
+    let two = plan_of(&[("nap", "0.05"), ("doze", "0.02")]);
+    let outcome = check(
+        &measure(&two),
+        &mut store,
+        &two.config,
+        &CheckPlan::default(),
+    )
+    .unwrap();
+    assert!(outcome.comparison.passed());
+    assert_eq!(
+        outcome.recorded[0].baseline,
+        BaselineChange::Extended {
+            name: "main".into(),
+            added: vec!["doze".into()],
+        }
+    );
+    assert_eq!(
+        outcome.comparison.notes.last().unwrap(),
+        "baseline `main` extended with 1 benchmark(s) it did not have, from run 2: doze"
+    );
+    let Some(BaselineSource::Stored(key)) = &outcome.recorded[0].source else {
+        panic!("a stored baseline: {:?}", outcome.recorded[0].source)
+    };
+    let stored = store.baseline(key).unwrap().unwrap();
+    let names: Vec<_> = stored.benchmarks.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, ["nap", "doze"]);
 }
