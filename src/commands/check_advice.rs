@@ -4,9 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::check::RecordedRun;
-use super::common::BaselineSource;
 use crate::cli::CheckArgs;
+use crate::engine::{BaselineSource, RecordedRun};
 use crate::gate::{Comparison, Verdict};
 use crate::render::human::format_pct;
 use crate::render::safe::one_line;

@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::StoreArgs;
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
-use crate::model::file::read_report;
-use crate::model::{Machine, Report};
-use crate::store::{self, BaselineKey, RunFilter, Store, DEFAULT_STORE_PATH};
+use crate::store::{self, Store, DEFAULT_STORE_PATH};
 
 /// The config named by `explicit`, else the one found from the current directory, else none.
 pub(crate) fn optional_config(explicit: Option<&Path>) -> Result<Option<Config>> {
@@ -96,154 +94,9 @@ pub(crate) fn note_no_match(
     ));
 }
 
-/// Where a baseline came from.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum BaselineSource {
-    File(PathBuf),
-    Stored(BaselineKey),
-}
-
-impl BaselineSource {
-    pub(crate) fn describe(&self) -> String {
-        match self {
-            BaselineSource::File(p) => format!("file {}", p.display()),
-            BaselineSource::Stored(k) => {
-                format!("stored baseline `{}` ({}, {})", k.name, k.suite, k.device)
-            }
-        }
-    }
-}
-
-pub(crate) struct Resolved {
-    pub report: Report,
-    pub source: BaselineSource,
-}
-
-/// The baseline for `suite`/`device` on `machine`, in the documented order: `--baseline FILE`
-/// or stored NAME; the config's committed baseline for the device; this machine's stored
-/// baseline named `config.baseline_name`. `None` when there is none.
-pub(crate) fn resolve_baseline(
-    explicit: Option<&str>,
-    config: Option<&Config>,
-    store: &dyn Store,
-    suite: &str,
-    device: &str,
-    machine: &Machine,
-) -> Result<Option<Resolved>> {
-    let key = |name: &str| BaselineKey {
-        suite: suite.to_string(),
-        device: device.to_string(),
-        machine_id: machine.id.clone(),
-        name: name.to_string(),
-    };
-    if let Some(x) = explicit {
-        let path = Path::new(x);
-        if path.is_file() {
-            return Ok(Some(Resolved {
-                report: read_report(path)?,
-                source: BaselineSource::File(path.to_path_buf()),
-            }));
-        }
-        let k = key(x);
-        return match store.baseline(&k)? {
-            Some(report) => Ok(Some(Resolved {
-                report,
-                source: BaselineSource::Stored(k),
-            })),
-            None => Err(Error::Usage(format!(
-                "--baseline {x}: no such file, and no stored baseline `{x}` for suite `{suite}`, device `{device}` on this machine (see `perfgate baseline list`)"
-            ))),
-        };
-    }
-    if let Some(path) = config.and_then(|c| c.committed_baseline(device)) {
-        if path.is_file() {
-            return Ok(Some(Resolved {
-                report: read_report(&path)?,
-                source: BaselineSource::File(path),
-            }));
-        }
-    }
-    let name = config.map_or(config::DEFAULT_BASELINE_NAME, |c| c.baseline_name.as_str());
-    let k = key(name);
-    Ok(store.baseline(&k)?.map(|report| Resolved {
-        report,
-        source: BaselineSource::Stored(k),
-    }))
-}
-
-/// A partial run (`--tag`, `--filter`) is compared only on what it selected: the baseline's
-/// other benchmarks are left out instead of being reported `missing`, with a note saying so.
-pub(crate) fn restrict_to_selection(
-    mut baseline: Report,
-    current: &Report,
-) -> (Report, Option<String>) {
-    let Some(selection) = &current.selection else {
-        return (baseline, None);
-    };
-    let before = baseline.benchmarks.len();
-    baseline
-        .benchmarks
-        .retain(|b| current.benchmarks.iter().any(|c| c.name == b.name));
-    let left_out = before - baseline.benchmarks.len();
-    let note = format!(
-        "partial run ({}): {} benchmark(s) compared; {left_out} of the baseline's {before} not selected and not judged",
-        selection.describe(),
-        current.benchmarks.len(),
-    );
-    (baseline, Some(note))
-}
-
-/// Refuses a baseline recorded on another machine unless allowed.
-pub(crate) fn check_same_machine(
-    baseline: &Report,
-    source: &str,
-    current: &Machine,
-    allow: bool,
-) -> Result<()> {
-    if baseline.machine.id == current.id || allow {
-        return Ok(());
-    }
-    Err(Error::Usage(format!(
-        "{source} was recorded on another machine ({} '{}', this is {} '{}'): refusing to compare across machines; pass --allow-other-machine to do it anyway, or `perfgate baseline save` to make a baseline here",
-        baseline.machine.id, baseline.machine.cpu_model, current.id, current.cpu_model
-    )))
-}
-
-/// How many recorded runs (before this one) a metric's noise-aware threshold looks at.
-const NOISE_HISTORY: usize = 20;
-
-/// How many runs back the noise-aware history looks for [`NOISE_HISTORY`] usable points
-/// (runs that failed the gate are skipped).
-const NOISE_LOOKBACK: usize = 4 * NOISE_HISTORY;
-
-/// Per metric of `current`, the noise-aware rule from its last recorded runs on this machine
-/// and device, leaving out runs where that metric failed the gate (see
-/// [`crate::gate::noise::measures_noise`]). Call it before `current` is recorded.
-pub(crate) fn noise_rules(
-    store: &dyn Store,
-    current: &Report,
-) -> Result<std::collections::BTreeMap<String, crate::gate::noise::NoiseRule>> {
-    let filter = RunFilter {
-        suite: Some(current.suite.clone()),
-        machine_id: Some(current.machine.id.clone()),
-        device: Some(current.device.clone()),
-        limit: Some(NOISE_LOOKBACK),
-        ..Default::default()
-    };
-    let mut out = std::collections::BTreeMap::new();
-    for b in &current.benchmarks {
-        for m in &b.metrics {
-            let medians: Vec<f64> = store
-                .metric_history(&filter, &b.name, &m.name)?
-                .iter()
-                .filter(|p| crate::gate::noise::measures_noise(p.verdict.as_deref()))
-                .map(|p| p.summary.median)
-                .take(NOISE_HISTORY)
-                .collect();
-            if let Some(rule) = crate::gate::noise::noise_rule(&medians) {
-                out.insert(format!("{}.{}", b.name, m.name), rule);
-            }
-        }
-    }
-    Ok(out)
-}
+/// How a baseline is found and what of it is compared: the engine's, so that `compare`,
+/// `history` and `report` use the baseline `check` would.
+pub(crate) use crate::engine::{
+    check_same_machine, noise_rules, resolve_baseline, restrict_to_selection, BaselineSource,
+    Resolved,
+};

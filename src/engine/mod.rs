@@ -3,8 +3,14 @@
 //! gate, [`detect`] change points in a series. The commands only turn arguments into plans
 //! ([`crate::cli`]), call these, and render.
 
+mod check;
 mod measure;
 
+pub use check::{
+    check, check_interleaved, check_same_machine, noise_rules, resolve_baseline,
+    restrict_to_selection, BaselineChange, BaselineSource, CheckOutcome, CheckPlan, RecordedRun,
+    Resolved,
+};
 pub use measure::{executor, measure, measure_interleaved};
 
 use crate::gate::{self, CompareOptions, Comparison};
