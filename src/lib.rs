@@ -24,6 +24,8 @@ pub mod shell;
 pub mod stats;
 pub mod store;
 pub mod strict_json;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tmpdir;
 pub mod trend;
 pub mod versus;

@@ -6,68 +6,12 @@ use std::collections::BTreeMap;
 use perfgate::gate::{
     compare, rules::Quantity, CompareOptions, Comparison, Overall, ThresholdRule, Verdict,
 };
-use perfgate::model::{
-    BenchStatus, BenchmarkResult, Direction, Machine, Metric, Report, Tool, SCHEMA_VERSION,
-};
-use perfgate::stats::summarize;
+use perfgate::model::Report;
+use perfgate::testing::{bench, peak_rss, report, throughput, time, wall_time, BenchBuilder};
 
-fn metric(name: &str, unit: &str, direction: Direction, samples: Vec<f64>) -> Metric {
-    Metric {
-        processes: None,
-        name: name.into(),
-        unit: unit.into(),
-        direction,
-        summary: summarize(&samples),
-        samples,
-    }
-}
-
-fn wall(samples: Vec<f64>) -> Metric {
-    metric("wall_time", "s", Direction::LowerIsBetter, samples)
-}
-
-fn bench(name: &str, metrics: Vec<Metric>) -> BenchmarkResult {
-    BenchmarkResult {
-        name: name.into(),
-        status: BenchStatus::Ok,
-        reason: None,
-        tags: vec![],
-        params: BTreeMap::new(),
-        device: "cpu".into(),
-        command: None,
-        warmup_runs: 1,
-        leaked_processes: 0,
-        metrics,
-    }
-}
-
-fn report(benchmarks: Vec<BenchmarkResult>) -> Report {
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::current(),
-        suite: "s".into(),
-        timestamp_utc: "2026-11-22T00:00:00Z".into(),
-        git: None,
-        machine: Machine {
-            id: "0123456789abcdef".into(),
-            hostname: "h".into(),
-            os: "os".into(),
-            kernel: "6.1".into(),
-            arch: "x86_64".into(),
-            cpu_model: "cpu".into(),
-            cores: 2,
-            memory_bytes: 1 << 30,
-            gpu: None,
-        },
-        device: "cpu".into(),
-        config_sha256: "0".repeat(64),
-        seed: 7,
-        benchmarks,
-        thresholds: BTreeMap::new(),
-        source: None,
-        scaling: Vec::new(),
-        selection: None,
-    }
+/// A report (seed 7) of these benchmarks.
+fn report_of(benches: impl IntoIterator<Item = BenchBuilder>) -> Report {
+    report().seed(7).benches(benches).build()
 }
 
 fn row<'a>(c: &'a Comparison, bench: &str, metric: &str) -> &'a perfgate::gate::MetricComparison {
@@ -88,15 +32,15 @@ fn around(center: f64, spread: f64) -> Vec<f64> {
 #[test]
 fn a_large_but_noisy_change_is_inconclusive_and_a_tight_one_critical() {
     // Median +15%, beyond the 10% critical threshold in both cases.
-    let base = report(vec![
-        bench("tight", vec![wall(around(1.0, 0.01))]),
-        bench("noisy", vec![wall(around(1.0, 0.9))]),
+    let base = report_of([
+        bench("tight").metric(wall_time(around(1.0, 0.01))),
+        bench("noisy").metric(wall_time(around(1.0, 0.9))),
     ]);
     let mut noisy_current = around(1.15, 0.9);
     noisy_current.reverse();
-    let cur = report(vec![
-        bench("tight", vec![wall(around(1.15, 0.01))]),
-        bench("noisy", vec![wall(noisy_current)]),
+    let cur = report_of([
+        bench("tight").metric(wall_time(around(1.15, 0.01))),
+        bench("noisy").metric(wall_time(noisy_current)),
     ]);
     let c = compare(&base, &cur, &CompareOptions::default());
     let tight = row(&c, "tight", "wall_time");
@@ -119,19 +63,15 @@ fn a_large_but_noisy_change_is_inconclusive_and_a_tight_one_critical() {
 
 #[test]
 fn new_and_missing_metrics_and_benchmarks() {
-    let base = report(vec![
-        bench(
-            "kept",
-            vec![
-                wall(around(1.0, 0.01)),
-                metric("peak_rss", "bytes", Direction::LowerIsBetter, vec![1e6; 10]),
-            ],
-        ),
-        bench("gone", vec![wall(around(1.0, 0.01))]),
+    let base = report_of([
+        bench("kept")
+            .metric(wall_time(around(1.0, 0.01)))
+            .metric(peak_rss(vec![1e6; 10])),
+        bench("gone").metric(wall_time(around(1.0, 0.01))),
     ]);
-    let cur = report(vec![
-        bench("kept", vec![wall(around(1.0, 0.01))]),
-        bench("fresh", vec![wall(around(1.0, 0.01))]),
+    let cur = report_of([
+        bench("kept").metric(wall_time(around(1.0, 0.01))),
+        bench("fresh").metric(wall_time(around(1.0, 0.01))),
     ]);
     let c = compare(&base, &cur, &CompareOptions::default());
     assert_eq!(row(&c, "kept", "wall_time").status, Verdict::Stable);
@@ -149,15 +89,15 @@ fn new_and_missing_metrics_and_benchmarks() {
 #[test]
 fn rules_come_from_the_baseline_file_then_the_config_then_defaults() {
     // +8%: default warning (5% / 10%).
-    let mut base = report(vec![
-        bench("parse/big", vec![wall(around(1.0, 0.001))]),
-        bench("parse/small", vec![wall(around(1.0, 0.001))]),
-        bench("render", vec![wall(around(1.0, 0.001))]),
+    let mut base = report_of([
+        bench("parse/big").metric(wall_time(around(1.0, 0.001))),
+        bench("parse/small").metric(wall_time(around(1.0, 0.001))),
+        bench("render").metric(wall_time(around(1.0, 0.001))),
     ]);
-    let cur = report(vec![
-        bench("parse/big", vec![wall(around(1.08, 0.001))]),
-        bench("parse/small", vec![wall(around(1.08, 0.001))]),
-        bench("render", vec![wall(around(1.08, 0.001))]),
+    let cur = report_of([
+        bench("parse/big").metric(wall_time(around(1.08, 0.001))),
+        bench("parse/small").metric(wall_time(around(1.08, 0.001))),
+        bench("render").metric(wall_time(around(1.08, 0.001))),
     ]);
     let mut config_rules = BTreeMap::new();
     config_rules.insert(
@@ -207,8 +147,8 @@ fn rules_come_from_the_baseline_file_then_the_config_then_defaults() {
 
 #[test]
 fn ratio_abs_budget_and_statistic_from_a_rule() {
-    let base = report(vec![bench("b", vec![wall(around(0.010, 0.01))])]);
-    let cur = report(vec![bench("b", vec![wall(around(0.0124, 0.01))])]);
+    let base = report_of([bench("b").metric(wall_time(around(0.010, 0.01)))]);
+    let cur = report_of([bench("b").metric(wall_time(around(0.0124, 0.01)))]);
     let rule = |r: ThresholdRule| {
         let mut b = base.clone();
         b.thresholds.insert("b.wall_time".into(), r);
@@ -254,42 +194,25 @@ fn ratio_abs_budget_and_statistic_from_a_rule() {
 
 #[test]
 fn higher_is_better_metrics_regress_downwards() {
-    let thr = |c: f64| {
-        metric(
-            "throughput",
-            "items/s",
-            Direction::HigherIsBetter,
-            around(c, 0.01),
-        )
-    };
-    let base = report(vec![bench("b", vec![thr(1000.0)])]);
-    let c = compare(
-        &base,
-        &report(vec![bench("b", vec![thr(850.0)])]),
-        &CompareOptions::default(),
-    );
+    let thr = |c: f64| bench("b").metric(throughput("items/s", around(c, 0.01)));
+    let base = report_of([thr(1000.0)]);
+    let c = compare(&base, &report_of([thr(850.0)]), &CompareOptions::default());
     let r = row(&c, "b", "throughput");
     assert_eq!(r.status, Verdict::Critical);
     assert!((r.allowed_min.unwrap() - 900.0).abs() < 1e-9);
     assert_eq!(r.allowed_max, None);
-    let c = compare(
-        &base,
-        &report(vec![bench("b", vec![thr(1200.0)])]),
-        &CompareOptions::default(),
-    );
+    let c = compare(&base, &report_of([thr(1200.0)]), &CompareOptions::default());
     assert_eq!(row(&c, "b", "throughput").status, Verdict::Improved);
 }
 
 #[test]
 fn skipped_benchmarks_are_noted_not_judged_and_results_are_deterministic() {
-    let base = report(vec![
-        bench("gpu", vec![wall(around(1.0, 0.01))]),
-        bench("cpu", vec![wall(around(1.0, 0.2))]),
+    let base = report_of([
+        bench("gpu").metric(wall_time(around(1.0, 0.01))),
+        bench("cpu").metric(wall_time(around(1.0, 0.2))),
     ]);
-    let mut skipped = bench("gpu", vec![]);
-    skipped.status = BenchStatus::Skipped;
-    skipped.reason = Some("device `cuda` is not present on this machine".into());
-    let cur = report(vec![skipped, bench("cpu", vec![wall(around(1.02, 0.2))])]);
+    let skipped = bench("gpu").skipped("device `cuda` is not present on this machine");
+    let cur = report_of([skipped, bench("cpu").metric(wall_time(around(1.02, 0.2)))]);
     let a = compare(&base, &cur, &CompareOptions::default());
     assert!(a.metrics.iter().all(|m| m.benchmark == "cpu"));
     assert!(
@@ -303,7 +226,7 @@ fn skipped_benchmarks_are_noted_not_judged_and_results_are_deterministic() {
 
 #[test]
 fn another_machine_is_said_loudly() {
-    let base = report(vec![bench("b", vec![wall(around(1.0, 0.01))])]);
+    let base = report_of([bench("b").metric(wall_time(around(1.0, 0.01)))]);
     let mut cur = base.clone();
     cur.machine.id = "fedcba9876543210".into();
     let c = compare(&base, &cur, &CompareOptions::default());
@@ -332,8 +255,8 @@ fn the_false_discovery_rate_is_controlled_across_metrics() {
     let base_s = vec![1.00, 1.02, 1.04, 1.06, 1.08, 1.10, 1.30, 1.32];
     let cur_s = vec![1.18, 1.20, 1.24, 1.26, 1.28, 1.31, 1.33, 1.35];
     let alone = compare(
-        &report(vec![bench("x", vec![wall(base_s.clone())])]),
-        &report(vec![bench("x", vec![wall(cur_s.clone())])]),
+        &report_of([bench("x").metric(wall_time(base_s.clone()))]),
+        &report_of([bench("x").metric(wall_time(cur_s.clone()))]),
         &one_window(),
     );
     let r = row(&alone, "x", "wall_time");
@@ -343,13 +266,13 @@ fn the_false_discovery_rate_is_controlled_across_metrics() {
     assert_eq!(r.status, Verdict::Critical, "{r:?}");
 
     let steady: Vec<f64> = (0..8).map(|i| 1.0 + 0.01 * i as f64).collect();
-    let mut base = vec![bench("x", vec![wall(base_s)])];
-    let mut cur = vec![bench("x", vec![wall(cur_s)])];
+    let mut base = vec![bench("x").metric(wall_time(base_s))];
+    let mut cur = vec![bench("x").metric(wall_time(cur_s))];
     for i in 0..39 {
-        base.push(bench(&format!("s{i}"), vec![wall(steady.clone())]));
-        cur.push(bench(&format!("s{i}"), vec![wall(steady.clone())]));
+        base.push(bench(&format!("s{i}")).metric(wall_time(steady.clone())));
+        cur.push(bench(&format!("s{i}")).metric(wall_time(steady.clone())));
     }
-    let (base, cur) = (report(base), report(cur));
+    let (base, cur) = (report_of(base), report_of(cur));
     let many = compare(&base, &cur, &one_window());
     let r = row(&many, "x", "wall_time");
     assert_eq!(r.status, Verdict::Inconclusive, "{r:?}");
@@ -394,15 +317,12 @@ fn the_false_discovery_rate_is_controlled_across_metrics() {
 
 #[test]
 fn a_metric_that_is_zero_on_both_sides_is_not_judged_nor_tested() {
-    let sys = |samples: Vec<f64>| metric("sys_time", "s", Direction::LowerIsBetter, samples);
-    let base = report(vec![bench(
-        "sleep",
-        vec![wall(around(1.0, 0.01)), sys(vec![0.0; 10])],
-    )]);
-    let cur = report(vec![bench(
-        "sleep",
-        vec![wall(around(1.0, 0.01)), sys(vec![0.0; 10])],
-    )]);
+    let sleep = || {
+        bench("sleep")
+            .metric(wall_time(around(1.0, 0.01)))
+            .metric(time("sys_time", vec![0.0; 10]))
+    };
+    let (base, cur) = (report_of([sleep()]), report_of([sleep()]));
     let c = compare(&base, &cur, &CompareOptions::default());
     let zero = row(&c, "sleep", "sys_time");
     assert_eq!(zero.status, Verdict::Stable);
@@ -428,8 +348,8 @@ fn pairs_without_history_must_clear_the_noise_floor_unless_run_in_one_window() {
     // around(1.0, 0.03)), +8% on the median: the Moses interval is +5.92% .. +10.08% (numpy,
     // the 24th smallest and largest of the 100 differences, over the baseline median), so it
     // excludes zero, but the floor is min(1.6 x 5%, 6 x 1.995%) = 8% and it does not clear it.
-    let base = report(vec![bench("x", vec![wall(around(1.0, 0.03))])]);
-    let cur = report(vec![bench("x", vec![wall(around(1.08, 0.03))])]);
+    let base = report_of([bench("x").metric(wall_time(around(1.0, 0.03)))]);
+    let cur = report_of([bench("x").metric(wall_time(around(1.08, 0.03)))]);
     let apart = compare(&base, &cur, &CompareOptions::default());
     let r = row(&apart, "x", "wall_time");
     let [lo, _] = r.change_ci95_pct.unwrap();
@@ -473,8 +393,8 @@ fn pairs_without_history_must_clear_the_noise_floor_unless_run_in_one_window() {
 fn merged_comparisons_keep_the_gates_order_and_status() {
     let one = |name: &str, level: f64| {
         compare(
-            &report(vec![bench(name, vec![wall(around(1.0, 0.01))])]),
-            &report(vec![bench(name, vec![wall(around(level, 0.01))])]),
+            &report_of([bench(name).metric(wall_time(around(1.0, 0.01)))]),
+            &report_of([bench(name).metric(wall_time(around(level, 0.01)))]),
             &one_window(),
         )
     };

@@ -7,84 +7,21 @@
 use std::collections::BTreeMap;
 
 use perfgate::gate::{compare, CompareOptions, MetricComparison, ThresholdRule};
-use perfgate::model::{
-    BenchStatus, BenchmarkResult, Direction, Machine, Metric, Report, Tool, SCHEMA_VERSION,
-};
+use perfgate::model::Report;
 use perfgate::render::human::shift_with_ci;
-use perfgate::stats::{self, SplitMix64, Statistic, Summary};
+use perfgate::stats::{SplitMix64, Statistic};
+use perfgate::testing::{self, bench, time};
 
-fn metric(samples: Vec<f64>) -> Metric {
-    // `summarize` without its bootstrap intervals of the mean and median, which the gate does
-    // not read and which would take most of this test's time.
-    let mut sorted = samples.clone();
-    sorted.sort_by(f64::total_cmp);
-    let (mean, sd) = (stats::mean(&sorted), stats::stddev(&sorted));
-    let summary = Summary {
-        n: sorted.len(),
-        min: sorted[0],
-        max: sorted[sorted.len() - 1],
-        mean,
-        stddev: sd,
-        cv: if mean != 0.0 { sd / mean.abs() } else { 0.0 },
-        median: stats::percentile_sorted(&sorted, 50.0),
-        p95: stats::percentile_sorted(&sorted, 95.0),
-        p99: stats::percentile_sorted(&sorted, 99.0),
-        mad: stats::mad(&sorted),
-        ci95_mean: [f64::NAN; 2],
-        ci95_median: [f64::NAN; 2],
-        outliers: stats::tukey_outliers(&sorted),
-    };
-    Metric {
-        processes: None,
-        name: "m".into(),
-        unit: "s".into(),
-        direction: Direction::LowerIsBetter,
-        summary,
-        samples,
-    }
-}
-
+/// A report (seed 11) of benchmarks of one metric `m` in seconds each.
 fn report(benches: Vec<(String, Vec<f64>)>) -> Report {
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::current(),
-        suite: "s".into(),
-        timestamp_utc: "2026-11-22T00:00:00Z".into(),
-        git: None,
-        machine: Machine {
-            id: "0123456789abcdef".into(),
-            hostname: "h".into(),
-            os: "os".into(),
-            kernel: "6.1".into(),
-            arch: "x86_64".into(),
-            cpu_model: "cpu".into(),
-            cores: 2,
-            memory_bytes: 1 << 30,
-            gpu: None,
-        },
-        device: "cpu".into(),
-        config_sha256: "0".repeat(64),
-        seed: 11,
-        benchmarks: benches
-            .into_iter()
-            .map(|(name, samples)| BenchmarkResult {
-                name,
-                status: BenchStatus::Ok,
-                reason: None,
-                tags: vec![],
-                params: BTreeMap::new(),
-                device: "cpu".into(),
-                command: None,
-                warmup_runs: 0,
-                leaked_processes: 0,
-                metrics: vec![metric(samples)],
-            })
-            .collect(),
-        thresholds: BTreeMap::new(),
-        source: None,
-        scaling: Vec::new(),
-        selection: None,
-    }
+    testing::report()
+        .seed(11)
+        .benches(
+            benches
+                .into_iter()
+                .map(|(name, samples)| bench(&name).metric(time("m", samples))),
+        )
+        .build()
 }
 
 /// A uniform draw in [0, 1).

@@ -9,68 +9,32 @@ use std::process::Command;
 use std::time::Instant;
 
 use perfgate::gate::{compare, CompareOptions};
-use perfgate::model::{
-    BenchStatus, BenchmarkResult, Direction, GitInfo, Machine, Metric, Report, Tool, SCHEMA_VERSION,
-};
+use perfgate::model::{Direction, GitInfo, Machine, Report};
 use perfgate::render::html::{dashboard, DashboardInput, MetricSeries};
 use perfgate::stats::changepoint::{detect, DetectOptions};
-use perfgate::stats::{summarize, OutlierCounts, SplitMix64, Summary};
+use perfgate::stats::{OutlierCounts, SplitMix64, Summary};
 use perfgate::store::{HistoryPoint, RunInfo};
+use perfgate::testing::{self, bench, wall_time};
 
 const NASTY: &str = "<script>alert(1)</script> | \"quoted\" & co";
 
-fn machine() -> Machine {
-    Machine {
-        id: "m1".into(),
-        hostname: "bench-host".into(),
-        os: "Debian".into(),
-        kernel: "6.1".into(),
-        arch: "x86_64".into(),
-        cpu_model: "Test CPU".into(),
-        cores: 2,
-        memory_bytes: 8 << 30,
-        gpu: None,
-    }
-}
-
+/// A report of benchmarks (tagged `smoke`) with one `wall_time` each, on host `bench-host`.
 fn report(benches: Vec<(&str, Vec<f64>)>) -> Report {
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::current(),
-        suite: "dash".into(),
-        timestamp_utc: "2026-11-22T10:00:00Z".into(),
-        git: None,
-        machine: machine(),
-        device: "cpu".into(),
-        config_sha256: String::new(),
-        seed: 1,
-        benchmarks: benches
-            .into_iter()
-            .map(|(name, samples)| BenchmarkResult {
-                name: name.into(),
-                status: BenchStatus::Ok,
-                reason: None,
-                tags: vec!["smoke".into()],
-                params: Default::default(),
-                device: "cpu".into(),
-                command: None,
-                warmup_runs: 0,
-                leaked_processes: 0,
-                metrics: vec![Metric {
-                    processes: None,
-                    name: "wall_time".into(),
-                    unit: "s".into(),
-                    direction: Direction::LowerIsBetter,
-                    summary: summarize(&samples),
-                    samples,
-                }],
-            })
-            .collect(),
-        thresholds: Default::default(),
-        source: None,
-        scaling: Vec::new(),
-        selection: None,
-    }
+    testing::report()
+        .suite("dash")
+        .machine(Machine {
+            id: "m1".into(),
+            hostname: "bench-host".into(),
+            kernel: "6.1".into(),
+            ..testing::machine()
+        })
+        .config_sha256("")
+        .benches(
+            benches
+                .into_iter()
+                .map(|(name, samples)| bench(name).tags(&["smoke"]).metric(wall_time(samples))),
+        )
+        .build()
 }
 
 /// A summary of a run whose median is `m` (a cheap stand-in for 100,000 real summaries).

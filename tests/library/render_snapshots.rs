@@ -6,101 +6,40 @@
 use std::path::PathBuf;
 
 use perfgate::gate::{compare, CompareOptions, Comparison};
-use perfgate::model::{
-    BenchStatus, BenchmarkResult, Direction, GitInfo, Machine, Metric, Report, Tool, SCHEMA_VERSION,
-};
+use perfgate::model::Report;
 use perfgate::render::{card, issue, junit, markdown, mermaid, style::Style, terminal};
-use perfgate::stats::summarize;
+use perfgate::testing::{self, peak_rss, throughput, wall_time};
 
+/// Two benchmarks measured at `commit` (on perfgate 0.1.0, so that a release does not change
+/// the snapshots); `scale` multiplies the first one's wall time.
 fn report(commit: &str, scale: f64) -> Report {
-    let metric = |name: &str, unit: &str, dir: Direction, samples: Vec<f64>| Metric {
-        processes: None,
-        name: name.into(),
-        unit: unit.into(),
-        direction: dir,
-        summary: summarize(&samples),
-        samples,
-    };
-    let bench = |name: &str, metrics: Vec<Metric>| BenchmarkResult {
-        name: name.into(),
-        status: BenchStatus::Ok,
-        reason: None,
-        tags: vec!["smoke".into()],
-        params: Default::default(),
-        device: "cpu".into(),
-        command: Some("./bench".into()),
-        warmup_runs: 1,
-        leaked_processes: 0,
-        metrics,
-    };
     let times = |m: f64| {
         (0..8)
             .map(|i| m * (1.0 + 0.004 * i as f64))
             .collect::<Vec<_>>()
     };
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "perfgate".into(),
-            version: "0.1.0".into(),
-        },
-        suite: "snap".into(),
-        timestamp_utc: "2026-11-22T10:00:00Z".into(),
-        git: Some(GitInfo {
-            commit: commit.into(),
-            branch: Some("main".into()),
-            dirty: false,
-        }),
-        machine: Machine {
-            id: "0123456789abcdef".into(),
-            hostname: "ci-1".into(),
-            os: "Debian".into(),
-            kernel: "6.1.0".into(),
-            arch: "x86_64".into(),
-            cpu_model: "Test CPU".into(),
-            cores: 2,
-            memory_bytes: 8 << 30,
-            gpu: None,
-        },
-        device: "cpu".into(),
-        config_sha256: "c0ffee".into(),
-        seed: 1,
-        benchmarks: vec![
-            bench(
-                "parse <json> | fast",
-                vec![
-                    metric(
-                        "wall_time",
-                        "s",
-                        Direction::LowerIsBetter,
-                        times(0.010 * scale),
-                    ),
-                    metric(
-                        "peak_rss",
-                        "bytes",
-                        Direction::LowerIsBetter,
-                        vec![4.0 * 1048576.0; 8],
-                    ),
-                ],
-            ),
-            bench(
-                "sort",
-                vec![
-                    metric("wall_time", "s", Direction::LowerIsBetter, times(0.020)),
-                    metric(
-                        "throughput",
-                        "items/s",
-                        Direction::HigherIsBetter,
-                        times(5.0e6),
-                    ),
-                ],
-            ),
-        ],
-        thresholds: Default::default(),
-        source: None,
-        scaling: Vec::new(),
-        selection: None,
-    }
+    let bench = |name: &str| {
+        testing::bench(name)
+            .tags(&["smoke"])
+            .command("./bench")
+            .warmup_runs(1)
+    };
+    testing::report()
+        .tool_version("0.1.0")
+        .suite("snap")
+        .commit(commit)
+        .config_sha256("c0ffee")
+        .bench(
+            bench("parse <json> | fast")
+                .metric(wall_time(times(0.010 * scale)))
+                .metric(peak_rss(vec![4.0 * 1048576.0; 8])),
+        )
+        .bench(
+            bench("sort")
+                .metric(wall_time(times(0.020)))
+                .metric(throughput("items/s", times(5.0e6))),
+        )
+        .build()
 }
 
 fn comparison() -> (Report, Comparison) {
@@ -149,18 +88,12 @@ fn every_renderer_matches_its_snapshot() {
 #[test]
 fn a_lone_report_renders_in_every_format() {
     let mut r = report("2222222222222222222222222222222222222222", 1.0);
-    r.benchmarks.push(BenchmarkResult {
-        name: "crash".into(),
-        status: BenchStatus::Failed,
-        reason: Some("run 1 exited with status 2".into()),
-        tags: vec![],
-        params: Default::default(),
-        device: "cpu".into(),
-        command: Some("./crash".into()),
-        warmup_runs: 0,
-        leaked_processes: 0,
-        metrics: vec![],
-    });
+    r.benchmarks.push(
+        testing::bench("crash")
+            .failed("run 1 exited with status 2")
+            .command("./crash")
+            .build(),
+    );
     check("report.md", &markdown::report_markdown(&r));
     check("report.junit.xml", &junit::report_junit(&r));
     check("report.mermaid.md", &mermaid::report_chart(&r));
