@@ -1,9 +1,15 @@
 //! Snapshots of every renderer on fixed reports (fixed machine, commits and dates, so nothing
-//! needs redacting): md, junit, mermaid, card, issue and the terminal table. A renderer change
-//! shows as a diff; `UPDATE_SNAPSHOTS=1 cargo test --test library render_snapshots` rewrites them
-//! after review.
-
-use std::path::PathBuf;
+//! needs redacting): md, junit, mermaid, card, issue and the terminal table, each compared by
+//! `insta` with `snapshots/library__render_snapshots__<name>.snap` beside this file (a short
+//! header, then the renderer's output as it is).
+//!
+//! A changed output, or a missing snapshot, fails the test with a diff. Outside CI the run
+//! also leaves the new output beside the old as `<name>.snap.new` (ignored by git); with `CI`
+//! set (as `.ci/run` does) it writes nothing. After reviewing a change, accept it with
+//! `cargo insta review` (cargo-insta installed: it shows each `.snap.new` and moves the
+//! accepted ones into place), or without cargo-insta with
+//! `INSTA_UPDATE=always cargo test --test library render_snapshots`, which rewrites the
+//! `.snap` files (review them with `git diff`). A normal `cargo test` needs neither.
 
 use perfgate::gate::{compare, CompareOptions, Comparison};
 use perfgate::model::Report;
@@ -49,20 +55,14 @@ fn comparison() -> (Report, Comparison) {
     (cur, c)
 }
 
+/// `actual` is the snapshot `name`. insta ignores whitespace at the very end, so the end is
+/// checked here: every renderer ends its output with exactly one newline.
 fn check(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_SNAPSHOTS=1 to create)", path.display()));
+    insta::assert_snapshot!(name, actual);
+    let tail = &actual[actual.trim_end().len()..];
     assert_eq!(
-        actual, expected,
-        "{name} changed; review, then UPDATE_SNAPSHOTS=1"
+        tail, "\n",
+        "{name}: the output does not end in exactly one newline"
     );
 }
 
