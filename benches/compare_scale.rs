@@ -2,15 +2,13 @@
 //! `cargo bench --bench compare_scale` prints the in-library time and the end-to-end time of
 //! `perfgate compare` on two report files (parse + compare + render). Not a test: read it.
 
-use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Instant;
 
 use perfgate::gate::{compare, CompareOptions};
-use perfgate::model::{
-    BenchStatus, BenchmarkResult, Direction, Machine, Metric, Report, Tool, SCHEMA_VERSION,
-};
-use perfgate::stats::{summarize, SplitMix64};
+use perfgate::model::{Direction, Report};
+use perfgate::stats::SplitMix64;
+use perfgate::testing::{self, bench, metric};
 
 const BENCHMARKS: usize = 2_500;
 const METRICS: [&str; 4] = ["wall_time", "user_time", "sys_time", "peak_rss"];
@@ -19,60 +17,21 @@ const SAMPLES: usize = 10;
 fn report(shift: f64, seed: u64) -> Report {
     let mut rng = SplitMix64::new(seed);
     let benchmarks = (0..BENCHMARKS)
-        .map(|b| BenchmarkResult {
-            name: format!("group{}/bench{b}", b % 50),
-            status: BenchStatus::Ok,
-            reason: None,
-            tags: vec![],
-            params: BTreeMap::new(),
-            device: "cpu".into(),
-            command: None,
-            warmup_runs: 1,
-            leaked_processes: 0,
-            metrics: METRICS
-                .iter()
-                .map(|name| {
-                    let samples: Vec<f64> = (0..SAMPLES)
-                        .map(|_| 0.01 * shift * (1.0 + (rng.below(1000) as f64 - 500.0) / 10_000.0))
-                        .collect();
-                    Metric {
-                        processes: None,
-                        name: name.to_string(),
-                        unit: if *name == "peak_rss" { "bytes" } else { "s" }.into(),
-                        direction: Direction::LowerIsBetter,
-                        summary: summarize(&samples),
-                        samples,
-                    }
-                })
-                .collect(),
+        .map(|b| {
+            bench(&format!("group{}/bench{b}", b % 50)).metrics(METRICS.iter().map(|name| {
+                let samples: Vec<f64> = (0..SAMPLES)
+                    .map(|_| 0.01 * shift * (1.0 + (rng.below(1000) as f64 - 500.0) / 10_000.0))
+                    .collect();
+                let unit = if *name == "peak_rss" { "bytes" } else { "s" };
+                metric(name, unit, Direction::LowerIsBetter, samples)
+            }))
         })
-        .collect();
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::current(),
-        suite: "scale".into(),
-        timestamp_utc: "2026-11-22T00:00:00Z".into(),
-        git: None,
-        machine: Machine {
-            id: "0123456789abcdef".into(),
-            hostname: "h".into(),
-            os: "os".into(),
-            kernel: "6.1".into(),
-            arch: "x86_64".into(),
-            cpu_model: "cpu".into(),
-            cores: 2,
-            memory_bytes: 1 << 30,
-            gpu: None,
-        },
-        device: "cpu".into(),
-        config_sha256: "0".repeat(64),
-        seed,
-        benchmarks,
-        thresholds: BTreeMap::new(),
-        source: None,
-        scaling: Vec::new(),
-        selection: None,
-    }
+        .collect::<Vec<_>>();
+    testing::report()
+        .suite("scale")
+        .seed(seed)
+        .benches(benchmarks)
+        .build()
 }
 
 fn main() {

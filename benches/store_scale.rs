@@ -2,104 +2,39 @@
 //! 1,000,000 samples in under 5 s; one metric's history over 10,000 runs in under 50 ms).
 //! `cargo bench --bench store_scale` prints the times. Not a test: read it.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
-use perfgate::model::{
-    BenchStatus, BenchmarkResult, Direction, GitInfo, Machine, Metric, Report, Tool, SCHEMA_VERSION,
-};
-use perfgate::stats::{OutlierCounts, SplitMix64, Summary};
+use perfgate::model::{Direction, Report};
+use perfgate::stats::SplitMix64;
 use perfgate::store::sqlite::SqliteStore;
 use perfgate::store::{RunFilter, Store};
+use perfgate::testing::{self, bench, metric};
 
 const RUNS: usize = 10_000;
 const METRICS: [&str; 4] = ["wall_time", "user_time", "sys_time", "peak_rss"];
 const SAMPLES: usize = 25;
 
-/// A plausible summary without the bootstrap (which would dominate building 40,000 of them).
-fn summary(samples: &[f64]) -> Summary {
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    let mean = sorted.iter().sum::<f64>() / n as f64;
-    let var = sorted.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
-    let at = |p: f64| sorted[((n - 1) as f64 * p).round() as usize];
-    Summary {
-        n,
-        min: sorted[0],
-        max: sorted[n - 1],
-        mean,
-        stddev: var.sqrt(),
-        cv: var.sqrt() / mean,
-        median: at(0.5),
-        p95: at(0.95),
-        p99: at(0.99),
-        mad: var.sqrt() * 0.6745,
-        ci95_mean: [at(0.4), at(0.6)],
-        ci95_median: [at(0.35), at(0.65)],
-        outliers: OutlierCounts { mild: 1, severe: 0 },
-    }
-}
-
 fn report(i: usize) -> Report {
     let mut rng = SplitMix64::new(i as u64);
-    let metrics = METRICS
-        .iter()
-        .map(|name| {
-            let samples: Vec<f64> = (0..SAMPLES)
-                .map(|_| 0.01 * (1.0 + (rng.below(1000) as f64 - 500.0) / 10_000.0))
-                .collect();
-            Metric {
-                processes: None,
-                name: name.to_string(),
-                unit: if *name == "peak_rss" { "bytes" } else { "s" }.into(),
-                direction: Direction::LowerIsBetter,
-                summary: summary(&samples),
-                samples,
-            }
-        })
-        .collect();
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::current(),
-        suite: "scale".into(),
-        timestamp_utc: "2026-11-22T00:00:00Z".into(),
-        git: Some(GitInfo {
-            commit: format!("{i:040x}"),
-            branch: Some("main".into()),
-            dirty: false,
-        }),
-        machine: Machine {
-            id: "0123456789abcdef".into(),
-            hostname: "h".into(),
-            os: "os".into(),
-            kernel: "6.1".into(),
-            arch: "x86_64".into(),
-            cpu_model: "cpu".into(),
-            cores: 2,
-            memory_bytes: 1 << 30,
-            gpu: None,
-        },
-        device: "cpu".into(),
-        config_sha256: "0".repeat(64),
-        seed: i as u64,
-        benchmarks: vec![BenchmarkResult {
-            name: "group/bench".into(),
-            status: BenchStatus::Ok,
-            reason: None,
-            tags: vec!["smoke".into()],
-            params: BTreeMap::new(),
-            device: "cpu".into(),
-            command: Some("./bench --fast".into()),
-            warmup_runs: 1,
-            leaked_processes: 0,
-            metrics,
-        }],
-        thresholds: BTreeMap::new(),
-        source: None,
-        scaling: Vec::new(),
-        selection: None,
-    }
+    let metrics = METRICS.iter().map(|name| {
+        let samples: Vec<f64> = (0..SAMPLES)
+            .map(|_| 0.01 * (1.0 + (rng.below(1000) as f64 - 500.0) / 10_000.0))
+            .collect();
+        let unit = if *name == "peak_rss" { "bytes" } else { "s" };
+        metric(name, unit, Direction::LowerIsBetter, samples)
+    });
+    testing::report()
+        .suite("scale")
+        .commit(&format!("{i:040x}"))
+        .seed(i as u64)
+        .bench(
+            bench("group/bench")
+                .tags(&["smoke"])
+                .command("./bench --fast")
+                .warmup_runs(1)
+                .metrics(metrics),
+        )
+        .build()
 }
 
 fn median_of_5(mut f: impl FnMut() -> usize, expect: usize) -> f64 {

@@ -25,6 +25,8 @@ pub mod shell;
 pub mod stats;
 pub mod store;
 pub mod strict_json;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tmpdir;
 pub mod versus;
 

@@ -1,103 +1,26 @@
 //! Builders.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use perfgate::model::{
-    BenchStatus, BenchmarkResult, Direction, GitInfo, Machine, Metric, Report, Tool, SCHEMA_VERSION,
-};
+use perfgate::model::{Direction, GitInfo, Machine, Metric, Report};
 use perfgate::stats::{summarize, OutlierCounts, SplitMix64, Summary};
+pub use perfgate::testing::{metric, peak_rss, throughput, time, wall_time};
+use perfgate::testing::{BenchBuilder, ReportBuilder};
 
-pub fn machine(id: &str) -> Machine {
-    Machine {
-        id: id.to_string(),
-        hostname: format!("host-{id}"),
-        os: "linux".into(),
-        kernel: "6.8.0".into(),
-        arch: "x86_64".into(),
-        cpu_model: "Test CPU @ 3.0GHz".into(),
-        cores: 8,
-        memory_bytes: 16 << 30,
-        gpu: None,
-    }
+/// A report of `suite` made on machine `machine_id`, whose host is `host-<machine_id>`.
+pub fn report(suite: &str, machine_id: &str) -> ReportBuilder {
+    perfgate::testing::report().suite(suite).machine(Machine {
+        id: machine_id.into(),
+        hostname: format!("host-{machine_id}"),
+        ..perfgate::testing::machine()
+    })
 }
 
-/// A cheap summary (no bootstrap): enough for the store, which keeps it as it is.
-pub fn quick_summary(samples: &[f64]) -> Summary {
-    let n = samples.len();
-    let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let mean = samples.iter().sum::<f64>() / n as f64;
-    Summary {
-        n,
-        min,
-        max,
-        mean,
-        stddev: (max - min) / 4.0,
-        cv: if mean != 0.0 {
-            (max - min) / 4.0 / mean
-        } else {
-            0.0
-        },
-        median: samples[n / 2],
-        p95: max,
-        p99: max,
-        mad: (max - min) / 8.0,
-        ci95_mean: [min, max],
-        ci95_median: [min, max],
-        outliers: OutlierCounts { mild: 1, severe: 0 },
-    }
-}
-
-pub fn metric(name: &str, unit: &str, direction: Direction, samples: Vec<f64>) -> Metric {
-    Metric {
-        processes: None,
-        name: name.to_string(),
-        unit: unit.into(),
-        direction,
-        summary: quick_summary(&samples),
-        samples,
-    }
-}
-
-pub fn bench(name: &str, metrics: Vec<Metric>) -> BenchmarkResult {
-    BenchmarkResult {
-        name: name.to_string(),
-        status: BenchStatus::Ok,
-        reason: None,
-        tags: vec![],
-        params: BTreeMap::new(),
-        device: "cpu".into(),
-        command: Some(format!("./{name}")),
-        warmup_runs: 1,
-        leaked_processes: 0,
-        metrics,
-    }
-}
-
-pub fn report(
-    suite: &str,
-    machine_id: &str,
-    device: &str,
-    git: Option<GitInfo>,
-    benchmarks: Vec<BenchmarkResult>,
-) -> Report {
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::current(),
-        suite: suite.to_string(),
-        timestamp_utc: "2025-01-02T03:04:05Z".into(),
-        git,
-        machine: machine(machine_id),
-        device: device.to_string(),
-        config_sha256: "ab".repeat(32),
-        seed: 42,
-        benchmarks,
-        thresholds: BTreeMap::new(),
-        source: None,
-        scaling: Vec::new(),
-        selection: None,
-    }
+/// An `ok` benchmark run by `./<name>` after one warm-up run.
+pub fn bench(name: &str) -> BenchBuilder {
+    perfgate::testing::bench(name)
+        .command(&format!("./{name}"))
+        .warmup_runs(1)
 }
 
 pub fn git(branch: Option<&str>, commit: &str) -> Option<GitInfo> {
@@ -116,29 +39,15 @@ pub fn simple(
     branch: Option<&str>,
     value: f64,
 ) -> Report {
-    report(
-        suite,
-        machine_id,
-        device,
-        git(branch, &format!("{:040x}", value as u64)),
-        vec![bench(
-            "sort",
-            vec![
-                metric(
-                    "wall_time",
-                    "s",
-                    Direction::LowerIsBetter,
-                    vec![value, value, value],
-                ),
-                metric(
-                    "peak_rss",
-                    "bytes",
-                    Direction::LowerIsBetter,
-                    vec![1e6, 2e6, 3e6],
-                ),
-            ],
-        )],
-    )
+    report(suite, machine_id)
+        .device(device)
+        .git(git(branch, &format!("{:040x}", value as u64)))
+        .bench(
+            bench("sort")
+                .metric(wall_time(vec![value, value, value]))
+                .metric(peak_rss(vec![1e6, 2e6, 3e6])),
+        )
+        .build()
 }
 
 pub fn temp() -> tempfile::TempDir {
@@ -205,13 +114,13 @@ pub fn tricky_report() -> Report {
     let realistic: Vec<f64> = (0..40)
         .map(|_| 0.012_345 * (1.0 + rng.below(10_000) as f64 / 123_457.0))
         .collect();
-    let mut tricky_metric = metric(
+    let tricky_metric = metric(
         "tricky",
         "widgets",
         Direction::HigherIsBetter,
         tricky.clone(),
-    );
-    tricky_metric.summary = Summary {
+    )
+    .summary(Summary {
         n: tricky.len(),
         min: -1e300,
         max: f64::MAX,
@@ -225,88 +134,42 @@ pub fn tricky_report() -> Report {
         ci95_mean: [-0.0, 1.797_693_134_862_315_5e308],
         ci95_median: [1.0 / 7.0, 2.0 / 3.0],
         outliers: OutlierCounts { mild: 3, severe: 2 },
-    };
-    let mut ok = bench(
-        "group/parse json",
-        vec![
-            Metric {
-                processes: None,
-                name: "wall_time".into(),
-                unit: "s".into(),
-                direction: Direction::LowerIsBetter,
-                summary: summarize(&realistic),
-                samples: realistic,
-            },
-            metric(
-                "peak_rss",
-                "bytes",
-                Direction::LowerIsBetter,
-                vec![1_048_576.0, 2_097_152.0],
-            ),
-            metric(
-                "throughput",
-                "lines/s",
-                Direction::HigherIsBetter,
-                vec![2.6e6, 2.61e6, 2.59e6],
-            ),
-            tricky_metric,
-        ],
-    );
-    ok.tags = vec!["smoke".into(), "json".into()];
-    ok.params = BTreeMap::from([
-        ("size".to_string(), serde_json::json!(1024)),
-        ("ratio".to_string(), serde_json::json!(0.1 + 0.2)),
-        ("label".to_string(), serde_json::json!("a \"quoted\" 1.5e3")),
-        (
-            "nested".to_string(),
+    });
+    let ok = bench("group/parse json")
+        .metric(wall_time(realistic))
+        .metric(peak_rss(vec![1_048_576.0, 2_097_152.0]))
+        .metric(throughput("lines/s", vec![2.6e6, 2.61e6, 2.59e6]))
+        .metric(tricky_metric)
+        .tags(&["smoke", "json"])
+        .param("size", serde_json::json!(1024))
+        .param("ratio", serde_json::json!(0.1 + 0.2))
+        .param("label", serde_json::json!("a \"quoted\" 1.5e3"))
+        .param(
+            "nested",
             serde_json::json!({"x": [1.0, -0.0, 5e-324], "y": null, "z": true}),
-        ),
-    ]);
-    ok.warmup_runs = 3;
-    let failed = BenchmarkResult {
-        status: BenchStatus::Failed,
-        reason: Some("exit status 1: error: boom\nsecond line".into()),
-        warmup_runs: 0,
-        ..bench("failing", vec![])
-    };
-    let skipped = BenchmarkResult {
-        status: BenchStatus::Skipped,
-        reason: Some("device cuda not present".into()),
-        device: "cuda".into(),
-        command: None,
-        ..bench("gpu-kernel", vec![])
-    };
+        )
+        .warmup_runs(3);
+    let failed = bench("failing")
+        .failed("exit status 1: error: boom\nsecond line")
+        .warmup_runs(0);
+    let skipped = perfgate::testing::bench("gpu-kernel")
+        .skipped("device cuda not present")
+        .device("cuda")
+        .warmup_runs(1);
     // An empty sample (a summary of nothing): the store keeps whatever it is given.
-    let second = bench(
-        "aardvark",
-        vec![
-            metric("wall_time", "s", Direction::LowerIsBetter, vec![1e-9, 2e-9]),
-            Metric {
-                processes: None,
-                name: "sys_time".into(),
-                unit: "s".into(),
-                direction: Direction::LowerIsBetter,
-                samples: vec![],
-                summary: quick_summary(&[0.0]),
-            },
-        ],
-    );
-    let mut r = report(
-        "demo",
-        "0123456789abcdef",
-        "cpu",
-        Some(GitInfo {
+    let second = bench("aardvark")
+        .metric(wall_time(vec![1e-9, 2e-9]))
+        .metric(time("sys_time", vec![]).summary(summarize(&[0.0])));
+    let mut r = report("demo", "0123456789abcdef")
+        .git(Some(GitInfo {
             commit: "f".repeat(40),
             branch: Some("feature/ü-unicode".into()),
             dirty: true,
-        }),
-        vec![ok, failed, skipped, second],
-    );
-    r.seed = u64::MAX - 1;
-    r.tool = Tool {
-        name: "perfgate".into(),
-        version: "9.8.7-test".into(),
-    };
+        }))
+        .seed(u64::MAX - 1)
+        .tool_version("9.8.7-test")
+        .benches([ok, failed, skipped, second])
+        .build();
     r.thresholds = serde_json::from_value(serde_json::json!({
         "*.wall_time": {"warn_pct": 5, "fail_pct": 10.000000000000002},
         "sort.peak_rss": {"budget": "64MiB", "statistic": "p95"},

@@ -1,6 +1,6 @@
 //! Concurrency.
 
-use perfgate::model::{Direction, Report};
+use perfgate::model::Report;
 use perfgate::store::sqlite::{SqliteStore, STORE_SCHEMA_VERSION};
 use perfgate::store::{RunFilter, RunId, Store};
 
@@ -15,19 +15,13 @@ fn numbered(thread: usize, i: usize) -> Report {
         (thread * 1000 + i) as f64,
     );
     r.seed = (thread * 1000 + i) as u64;
-    r.benchmarks.push(bench(
-        "second",
-        (0..4)
-            .map(|m| {
-                metric(
-                    &format!("m{m}"),
-                    "s",
-                    Direction::LowerIsBetter,
-                    (0..50).map(|x| (x * m) as f64).collect(),
-                )
-            })
-            .collect(),
-    ));
+    r.benchmarks.push(
+        bench("second")
+            .metrics(
+                (0..4).map(|m| time(&format!("m{m}"), (0..50).map(|x| (x * m) as f64).collect())),
+            )
+            .build(),
+    );
     r
 }
 

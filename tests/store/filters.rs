@@ -1,6 +1,7 @@
 //! Filters.
 
 use perfgate::model::{BenchStatus, Direction};
+use perfgate::stats::summarize;
 use perfgate::store::sqlite::SqliteStore;
 use perfgate::store::{RunFilter, RunId, Store};
 
@@ -29,15 +30,8 @@ fn filtered_store(dir: &tempfile::TempDir) -> (SqliteStore, Vec<Recorded>) {
                 for branch in ["main", "feat"] {
                     let mut r = simple(suite, machine, device, Some(branch), value);
                     if suite == "b" {
-                        r.benchmarks.push(bench(
-                            "zip",
-                            vec![metric(
-                                "wall_time",
-                                "s",
-                                Direction::LowerIsBetter,
-                                vec![value * 2.0],
-                            )],
-                        ));
+                        r.benchmarks
+                            .push(bench("zip").metric(wall_time(vec![value * 2.0])).build());
                     }
                     let id = store.record(&r).unwrap();
                     recorded.push(Recorded {
@@ -236,7 +230,7 @@ fn series_and_metric_history_honour_every_filter_field() {
         ("sort", "wall_time", "s")
     );
     assert_eq!(h[0].direction, Direction::LowerIsBetter);
-    assert_eq!(h[0].summary, quick_summary(&[1.0, 1.0, 1.0]));
+    assert_eq!(h[0].summary, summarize(&[1.0, 1.0, 1.0]));
     // The newest run (failed) counts towards the limit but gives no point.
     assert_eq!(
         store
@@ -298,8 +292,8 @@ fn a_benchmark_repeated_within_a_run_gives_one_point_its_first() {
     let mut store = SqliteStore::open(&db_in(&dir)).unwrap();
     let mut r = simple("s", "m", "cpu", Some("main"), 1.0);
     let mut again = r.benchmarks[0].clone();
-    again.metrics[0] = metric("wall_time", "s", Direction::LowerIsBetter, vec![9.0]);
-    r.benchmarks.insert(0, bench("other", vec![]));
+    again.metrics[0] = wall_time(vec![9.0]).build();
+    r.benchmarks.insert(0, bench("other").build());
     r.benchmarks.push(again);
     let a = store.record(&r).unwrap();
     let b = store

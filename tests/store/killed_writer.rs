@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use perfgate::model::{Direction, Report};
+use perfgate::model::Report;
 use perfgate::stats::SplitMix64;
 use perfgate::store::sqlite::SqliteStore;
 use perfgate::store::{RunFilter, RunId, Store};
@@ -22,36 +22,22 @@ fn big_report(seed: u64) -> Report {
     let mut rng = SplitMix64::new(seed);
     let benchmarks = (0..BIG_BENCHMARKS)
         .map(|b| {
-            bench(
-                &format!("bench{b:02}"),
-                (0..BIG_METRICS)
-                    .map(|m| {
-                        let samples: Vec<f64> = (0..BIG_SAMPLES)
-                            .map(|_| {
-                                f64::from_bits(rng.next_u64() >> 12 | 0x3FF0_0000_0000_0000)
-                                    * (m + 1) as f64
-                            })
-                            .collect();
-                        metric(
-                            &format!("metric{m}"),
-                            "s",
-                            Direction::LowerIsBetter,
-                            samples,
-                        )
+            bench(&format!("bench{b:02}")).metrics((0..BIG_METRICS).map(|m| {
+                let samples: Vec<f64> = (0..BIG_SAMPLES)
+                    .map(|_| {
+                        f64::from_bits(rng.next_u64() >> 12 | 0x3FF0_0000_0000_0000)
+                            * (m + 1) as f64
                     })
-                    .collect(),
-            )
+                    .collect();
+                time(&format!("metric{m}"), samples).rough_summary()
+            }))
         })
-        .collect();
-    let mut r = report(
-        "killed",
-        "m",
-        "cpu",
-        git(Some("main"), &format!("{seed:040x}")),
-        benchmarks,
-    );
-    r.seed = seed;
-    r
+        .collect::<Vec<_>>();
+    report("killed", "m")
+        .commit(&format!("{seed:040x}"))
+        .seed(seed)
+        .benches(benchmarks)
+        .build()
 }
 
 /// Not a test of its own: the writer that `a_writer_killed_mid_transaction_leaves_whole_runs`

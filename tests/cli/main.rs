@@ -1,0 +1,26 @@
+//! Every command end to end through the real binary, on real processes, files, stores and git
+//! repositories in temporary directories: one module per command (or feature of one), plus the
+//! help convention and the GitHub workflow `ci init` writes.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod attest;
+mod bisect;
+mod check;
+mod ci_workflow;
+mod compare;
+mod detect;
+mod doctor;
+mod gate_trust;
+mod gpu;
+mod help;
+mod hook;
+mod ingest;
+mod interleaved;
+mod measure;
+mod pairs;
+mod report;
+mod report_single;
+mod run;
+mod versus;
