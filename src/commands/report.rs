@@ -272,8 +272,7 @@ fn latest_recorded(
     Ok(r)
 }
 
-/// The pipeline (or the report's chart), then one metric's trend: the worst metric of the
-/// comparison when it is charted, else the first charted series.
+/// The pipeline (or the report's chart), then the trend of the headline series.
 fn mermaid_text(inputs: &Inputs) -> Result<String> {
     let shown = &inputs.shown;
     let mut out = match (&shown.comparison, &shown.current) {
@@ -282,12 +281,7 @@ fn mermaid_text(inputs: &Inputs) -> Result<String> {
         (None, None) => String::new(),
     };
     let series = inputs.series()?;
-    let worst = shown.comparison.as_ref().and_then(|c| c.metrics.first());
-    let chosen = series
-        .iter()
-        .find(|s| worst.is_some_and(|m| s.benchmark == m.benchmark && s.metric == m.metric))
-        .or_else(|| series.first());
-    if let Some(s) = chosen {
+    if let Some(s) = engine::headline(&series, shown.comparison.as_ref()) {
         out.push('\n');
         out.push_str(&mermaid::trend_chart(
             &s.benchmark,

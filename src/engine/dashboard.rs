@@ -112,6 +112,19 @@ pub fn charted_series(
     Ok(out)
 }
 
+/// The one series a single trend chart shows: the comparison's worst metric when it is
+/// charted (a comparison lists its metrics worst first), else the first.
+pub fn headline<'s>(
+    series: &'s [MetricSeries],
+    comparison: Option<&Comparison>,
+) -> Option<&'s MetricSeries> {
+    let worst = comparison.and_then(|c| c.metrics.first());
+    series
+        .iter()
+        .find(|s| worst.is_some_and(|m| s.benchmark == m.benchmark && s.metric == m.metric))
+        .or_else(|| series.first())
+}
+
 /// The dashboard's input: `shown`, the charted series of the view and the runs they come
 /// from (newest first).
 pub fn dashboard(
@@ -217,6 +230,39 @@ mod tests {
             let series = charted_series(Some(&store), &view(5, pick), None, &plan).unwrap();
             assert_eq!(series.len(), charted, "{metric:?}");
         }
+    }
+
+    #[test]
+    fn the_headline_is_the_worst_metric_charted_else_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_of(dir.path(), "cpu", &[1.0, 1.0]);
+        let mut two = report_of("cpu", 2, 1.0);
+        let mut other = two.benchmarks[0].clone();
+        other.name = "a first".into();
+        two.benchmarks.push(other);
+        store.record(&two).unwrap();
+        let series = charted_series(
+            Some(&store),
+            &view(10, Pick::default()),
+            None,
+            &Default::default(),
+        )
+        .unwrap();
+        let names: Vec<&str> = series.iter().map(|s| s.benchmark.as_str()).collect();
+        assert_eq!(names, ["a first", "sort 10k"]);
+        let mut slower = two.clone();
+        let m = &mut slower.benchmarks[0].metrics[0];
+        m.samples = vec![2.0; 3];
+        m.summary = crate::stats::summarize(&m.samples);
+        let comparison = super::super::judge(&two, &slower, &Default::default());
+        let worst = headline(&series, Some(&comparison)).map(|s| s.benchmark.as_str());
+        assert_eq!(comparison.metrics[0].benchmark, "sort 10k");
+        assert_eq!(worst, Some("sort 10k"));
+        assert_eq!(
+            headline(&series, None).map(|s| &*s.benchmark),
+            Some("a first")
+        );
+        assert!(headline(&[], Some(&comparison)).is_none());
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub use history::{
     Picked, Recorded,
 };
 mod dashboard;
-pub use dashboard::{charted_series, dashboard, Compared, HistoryView};
+pub use dashboard::{charted_series, dashboard, headline, Compared, HistoryView};
 mod reproduce;
 pub use reproduce::{reproduce_failures, reproduce_regressions};
 
