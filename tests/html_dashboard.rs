@@ -8,12 +8,13 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
+use perfgate::engine::detect;
 use perfgate::gate::{compare, CompareOptions};
 use perfgate::model::{
     BenchStatus, BenchmarkResult, Direction, GitInfo, Machine, Metric, Report, Tool, SCHEMA_VERSION,
 };
+use perfgate::plan::DetectPlan;
 use perfgate::render::html::{dashboard, DashboardInput, MetricSeries};
-use perfgate::stats::changepoint::{detect, DetectOptions};
 use perfgate::stats::{summarize, OutlierCounts, SplitMix64, Summary};
 use perfgate::store::{HistoryPoint, RunInfo};
 
@@ -133,7 +134,7 @@ fn series(bench: &str, runs: usize, step_at: Option<usize>) -> MetricSeries {
         })
         .collect::<Vec<_>>();
     let medians: Vec<f64> = points.iter().map(|p| p.summary.median).collect();
-    let change_points = detect(&medians, &DetectOptions::default());
+    let change_points = detect(&medians, &DetectPlan::default());
     assert_eq!(
         change_points.iter().map(|c| c.index).collect::<Vec<_>>(),
         step_at.into_iter().collect::<Vec<_>>(),

@@ -268,23 +268,32 @@ pub(super) fn store_of(dir: &std::path::Path, device: &str, medians: &[f64]) -> 
     store
 }
 
-/// Test support: the report [`store_of`] records as its `i`-th run, `wall_time` at `median`.
+/// Test support: the report [`store_of`] records as its `i`-th run: `sort 10k` with one
+/// metric, `wall_time`, of three samples at `median`. Written out here rather than read from
+/// a fixture file, so that it says all a test relies on.
 #[cfg(test)]
 pub(super) fn report_of(device: &str, i: usize, median: f64) -> Report {
-    let mut r: Report = serde_json::from_str(include_str!(
-        "../../tests/fixtures/json/perfgate-report.json"
-    ))
-    .expect("the fixture report");
-    r.device = device.to_string();
-    if let Some(g) = r.git.as_mut() {
-        g.commit = format!("{i:02}{}", "ab".repeat(19));
-    }
-    let b = &mut r.benchmarks[0];
-    b.device = device.to_string();
-    b.metrics.truncate(1);
-    b.metrics[0].samples = vec![median; 3];
-    b.metrics[0].summary = crate::stats::summarize(&b.metrics[0].samples);
-    r
+    let samples = vec![median; 3];
+    let metric = serde_json::json!({
+        "name": "wall_time", "unit": "s", "direction": "lower_is_better",
+        "samples": samples, "summary": crate::stats::summarize(&samples),
+    });
+    let bench = serde_json::json!({
+        "name": "sort 10k", "status": "ok", "reason": null, "tags": [], "params": {},
+        "device": device, "command": "sort", "warmup_runs": 0, "metrics": [metric],
+    });
+    let machine = serde_json::json!({
+        "id": "m1", "hostname": "vm", "os": "Linux", "kernel": "6", "arch": "x86_64",
+        "cpu_model": "cpu", "cores": 2, "memory_bytes": 1,
+    });
+    serde_json::from_value(serde_json::json!({
+        "schema_version": 1, "tool": {"name": "perfgate", "version": "0.1.0"},
+        "suite": "adhoc", "timestamp_utc": "2026-01-01T00:00:00Z",
+        "git": {"commit": format!("{i:02}{}", "ab".repeat(19)), "branch": "main", "dirty": false},
+        "machine": machine, "device": device, "config_sha256": "0".repeat(64), "seed": 1,
+        "benchmarks": [bench],
+    }))
+    .expect("a report")
 }
 
 /// Test support: 20 values near 100 (a fixed wobble under 1%), the last 10 of them 30% higher.
