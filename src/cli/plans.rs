@@ -181,3 +181,79 @@ fn select(config: &Config, args: &RunArgs) -> Result<Vec<BenchSpec>> {
     }
     Ok(selected)
 }
+
+/// The change-point plan of the config's `[detect]` (checked when the config was loaded), or
+/// the defaults without a config: what `report` detects with, and what `detect`'s flags
+/// override.
+pub fn detect_plan(config: Option<&Config>) -> crate::plan::DetectPlan {
+    crate::plan::DetectPlan {
+        options: config.map(|c| c.detect.clone()).unwrap_or_default(),
+    }
+}
+
+impl super::DetectArgs {
+    /// `detect`'s plan: [`detect_plan`] with `--alpha`, `--min-change` and `--window` over
+    /// it; a value out of range is refused naming its flag.
+    pub fn plan(&self, config: Option<&Config>) -> Result<crate::plan::DetectPlan> {
+        let base = detect_plan(config).options;
+        let options = crate::stats::changepoint::DetectOptions {
+            alpha: self.alpha.unwrap_or(base.alpha),
+            min_change_pct: self.min_change.unwrap_or(base.min_change_pct),
+            window: self.window.unwrap_or(base.window),
+            ..base
+        };
+        if let Err(e) = config::detect::check(&options) {
+            let flag = match e.key {
+                "alpha" => "--alpha",
+                "min_change_pct" => "--min-change",
+                _ => "--window",
+            };
+            return Err(Error::Usage(format!("{flag} {}: must {}", e.value, e.must)));
+        }
+        Ok(crate::plan::DetectPlan { options })
+    }
+
+    /// The runs looked at: this machine's, of the config's suite (any without one), of
+    /// `--branch` when given.
+    pub fn runs(&self, config: Option<&Config>) -> crate::store::RunFilter {
+        crate::store::RunFilter {
+            suite: config.map(|c| c.suite.clone()),
+            machine_id: Some(crate::context::machine().id),
+            branch: self.branch.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// The recorded series `--bench` and `--metric` (globs) pick.
+    pub fn pick(&self) -> crate::engine::Pick<'_> {
+        crate::engine::Pick {
+            bench: self.bench.as_deref(),
+            metric: self.metric.as_deref().map(crate::engine::MetricPick::Glob),
+        }
+    }
+}
+
+impl super::HistoryArgs {
+    /// The runs shown: the newest `--last` of the suite (`--suite`, else the config's, else
+    /// any), of this machine unless `--all-machines`, of `--device` and `--branch` when given.
+    pub fn runs(&self, config: Option<&Config>) -> crate::store::RunFilter {
+        crate::store::RunFilter {
+            suite: self
+                .suite
+                .clone()
+                .or_else(|| config.map(|c| c.suite.clone())),
+            machine_id: (!self.all_machines).then(|| crate::context::machine().id),
+            device: self.device.clone(),
+            branch: self.branch.clone(),
+            limit: Some(self.last),
+        }
+    }
+
+    /// The recorded series `--bench` and `--metric` (globs) pick.
+    pub fn pick(&self) -> crate::engine::Pick<'_> {
+        crate::engine::Pick {
+            bench: self.bench.as_deref(),
+            metric: Some(crate::engine::MetricPick::Glob(&self.metric)),
+        }
+    }
+}

@@ -1,19 +1,20 @@
 //! `perfgate history`: recorded runs, per metric its median and change from the run before;
-//! and `perfgate trend`: the trend artifact. Glue: the store's history in, rendered by
-//! [`crate::render::history`] (`history`) or built by [`crate::gate::trend`] (`trend`).
+//! and `perfgate trend`: the trend artifact. Glue: the store's history through
+//! [`crate::engine`], rendered by [`crate::render::history`] (`history`), or the latest run
+//! judged by the engine and built into [`crate::gate::trend`]'s artifact (`trend`).
 
 use super::check::history_points;
 use super::common;
-use super::compare::compare_options;
 use super::print_stdout;
-use crate::cli::{GateArgs, HistoryArgs, HistoryFormat, TrendArgs};
+use crate::cli::{HistoryArgs, HistoryFormat, TrendArgs};
 use crate::config::Config;
 use crate::context;
+use crate::engine;
 use crate::error::{Error, ExitStatus, Result};
-use crate::gate::{self, trend, CompareOptions};
+use crate::gate::trend;
 use crate::model::file::write_json;
-use crate::model::threshold::glob_match;
 use crate::model::{Machine, Report};
+use crate::plan::GatePolicy;
 use crate::render::history as render;
 use crate::store::{RunFilter, RunInfo, Store};
 
@@ -22,23 +23,21 @@ pub fn history(a: HistoryArgs) -> Result<ExitStatus> {
     common::check_pattern("--metric", Some(&a.metric))?;
     let config = common::optional_config(a.config.as_deref())?;
     let store = common::open_store_read(&common::store_path(&a.store, config.as_ref()))?;
-    let filter = RunFilter {
-        suite: a
-            .suite
-            .clone()
-            .or_else(|| config.as_ref().map(|c| c.suite.clone())),
-        machine_id: (!a.all_machines).then(|| context::machine().id),
-        device: a.device.clone(),
-        branch: a.branch.clone(),
-        limit: Some(a.last),
-    };
-    let series = matching_series(&store, &filter, &a)?;
-    let mut lines = Vec::new();
-    for (bench, metric) in &series {
-        lines.extend(render::lines(
-            &store.metric_history(&filter, bench, metric)?,
-        ));
+    let filter = a.runs(config.as_ref());
+    let found = engine::histories(&store, &filter, a.pick())?;
+    if found.missed() {
+        common::note_no_match(a.bench.as_deref(), Some(&a.metric), &found.recorded);
     }
+    let series: Vec<(String, String)> = found
+        .items
+        .iter()
+        .map(|s| (s.benchmark.clone(), s.metric.clone()))
+        .collect();
+    let lines: Vec<_> = found
+        .items
+        .iter()
+        .flat_map(|s| render::lines(&s.points))
+        .collect();
     let text = match a.format {
         HistoryFormat::Table => render::table(&series, &lines),
         HistoryFormat::Csv => render::csv(&lines),
@@ -46,27 +45,6 @@ pub fn history(a: HistoryArgs) -> Result<ExitStatus> {
     };
     print_stdout(&text)?;
     Ok(ExitStatus::Pass)
-}
-
-/// The recorded (benchmark, metric) series that `--bench` and `--metric` select; when there
-/// are some but none is selected, a note says what there is.
-fn matching_series(
-    store: &dyn Store,
-    filter: &RunFilter,
-    a: &HistoryArgs,
-) -> Result<Vec<(String, String)>> {
-    let recorded = store.series(filter)?;
-    let series: Vec<(String, String)> = recorded
-        .iter()
-        .filter(|(b, m)| {
-            a.bench.as_deref().is_none_or(|g| glob_match(g, b)) && glob_match(&a.metric, m)
-        })
-        .cloned()
-        .collect();
-    if series.is_empty() && !recorded.is_empty() {
-        common::note_no_match(a.bench.as_deref(), Some(&a.metric), &recorded);
-    }
-    Ok(series)
 }
 
 pub fn trend(a: TrendArgs) -> Result<ExitStatus> {
@@ -97,8 +75,12 @@ pub fn trend(a: TrendArgs) -> Result<ExitStatus> {
     };
     let current = store.report(latest.id)?;
     let (baseline, notes) = trend_baseline(&a, config.as_ref(), &store, &current, &runs, &machine)?;
-    let opts = trend_options(config)?;
-    let mut comparison = gate::compare(&baseline, &current, &opts);
+    // The config's thresholds, nothing from a command line.
+    let policy = GatePolicy {
+        config_rules: config.map(|c| c.thresholds).unwrap_or_default(),
+        ..GatePolicy::default()
+    };
+    let mut comparison = engine::judge(&baseline, &current, &policy);
     comparison.notes.extend(notes);
     let artifact = trend::build(&comparison, |b, m| {
         history_points(&store, &suite, &machine.id, b, m, a.last)
@@ -155,18 +137,4 @@ fn trend_baseline(
             Vec::new(),
         ),
     })
-}
-
-/// The gate's options for the artifact: the config's thresholds, nothing from a command line.
-fn trend_options(config: Option<Config>) -> Result<CompareOptions> {
-    let gate_args = GateArgs {
-        threshold_pct: None,
-        format: crate::cli::Format::Json,
-        summary: None,
-        trend_output: None,
-        fail_on_regression: false,
-        allow_other_machine: false,
-        fdr: Default::default(),
-    };
-    compare_options(&gate_args, config.map(|c| c.thresholds).unwrap_or_default())
 }

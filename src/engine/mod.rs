@@ -12,6 +12,15 @@ pub use check::{
     Resolved,
 };
 pub use measure::{executor, measure, measure_interleaved};
+mod history;
+pub use history::{
+    detect_given, detect_recorded, histories, latest_report, parse_series, MetricPick, Pick,
+    Picked, Recorded,
+};
+mod dashboard;
+pub use dashboard::{charted_series, dashboard, headline, Compared, HistoryView};
+mod reproduce;
+pub use reproduce::{reproduce_failures, reproduce_regressions};
 
 use crate::gate::{self, CompareOptions, Comparison};
 use crate::model::Report;

@@ -310,3 +310,58 @@ fn the_markdown_report_lists_the_historys_change_points() {
         .unwrap_or_else(|| panic!("{text}"));
     assert!(line.contains("\u{2192}") && line.contains("(+25"), "{line}");
 }
+
+/// `--since REV`: each history from the first run of that commit on, REV a recorded commit
+/// prefix or anything git resolves; a revision git does not know is a usage error.
+#[test]
+fn since_a_commit_the_history_starts_at_its_first_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    git(&["init", "-q"]);
+    // 25 runs at commit A around 10, then 15 at commit B around 12.
+    for (message, runs, level) in [("a", 0..25, 10.0), ("b", 25..40, 12.0)] {
+        git(&["commit", "-q", "--allow-empty", "-m", message]);
+        for i in runs {
+            record_point(d, &d.join("h.db"), i, level);
+        }
+    }
+    let b = git(&["rev-parse", "HEAD"]);
+    let found = |since: &[&str]| {
+        let j = json_of(&run(perfgate()
+            .args(["detect", "--format", "json", "--store", "h.db"])
+            .args(since)
+            .current_dir(d)));
+        let series = &j["series"][0];
+        let indexes: Vec<u64> = series["change_points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["index"].as_u64().unwrap())
+            .collect();
+        (series["points"].as_u64().unwrap(), indexes)
+    };
+    assert_eq!(found(&[]), (40, vec![25]));
+    assert_eq!(found(&["--since", &b[..8]]), (15, vec![]));
+    assert_eq!(found(&["--since", "HEAD"]), (15, vec![]));
+    assert_eq!(found(&["--since", "HEAD~1"]), (40, vec![25]));
+    let r = run(perfgate()
+        .args(["detect", "--store", "h.db", "--since", "no-such-rev"])
+        .current_dir(d));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--since no-such-rev: not a commit git knows"),
+        "{}",
+        r.stderr
+    );
+}

@@ -403,3 +403,51 @@ shell = "sleep $(cat delay)"
     let (base, cur) = (median("base.json"), median("cur.json"));
     assert!(cur > 2.0 * base, "base {base}, current {cur}");
 }
+
+/// The history's change points, in the Markdown and as the dashboard's markers, are found
+/// under `[detect]` of the config: a 20% step at run 26 is one change point, and none with
+/// `min_change_pct = 50`.
+#[test]
+fn change_points_of_the_history_follow_the_configs_detect() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = "suite = \"hist\"\n[[bench]]\nname = \"x\"\ncommand = [\"true\"]\n";
+    write(&d.join("perfgate.toml"), config);
+    let wobble = [1.0, 1.03, 0.98, 1.01, 0.97, 1.02];
+    for i in 0..40 {
+        let level = if i < 25 { 10.0 } else { 12.0 };
+        let value = level * wobble[i % 6];
+        write(
+            &d.join("m.json"),
+            &format!(r#"{{"parse": {{"time": {{"value": {value}, "unit": "ms"}}}}}}"#),
+        );
+        let r = run(perfgate()
+            .args(["ingest", "--format", "json", "--suite", "hist", "--record"])
+            .args(["--store", "h.db", "m.json"])
+            .current_dir(d));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let md = report(d, &["--format", "md", "--store", "h.db"]);
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    assert!(
+        md.stdout
+            .contains("#### Change points in recorded history\n\n- `parse` `time`: from run 26 ("),
+        "{}",
+        md.stdout
+    );
+    let html = report(d, &["--format", "html", "--store", "h.db"]);
+    assert_eq!(
+        html.stdout.matches("<line class=\"changepoint\"").count(),
+        1
+    );
+
+    write(
+        &d.join("perfgate.toml"),
+        &format!("{config}[detect]\nmin_change_pct = 50\n"),
+    );
+    let md = report(d, &["--format", "md", "--store", "h.db"]);
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    assert!(!md.stdout.contains("Change points"), "{}", md.stdout);
+    let html = report(d, &["--format", "html", "--store", "h.db"]);
+    assert!(!html.stdout.contains("<line class=\"changepoint\""));
+}

@@ -8,10 +8,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
+use perfgate::engine::detect;
 use perfgate::gate::{compare, CompareOptions};
 use perfgate::model::{Direction, GitInfo, Machine, Report};
+use perfgate::plan::DetectPlan;
 use perfgate::render::html::{dashboard, DashboardInput, MetricSeries};
-use perfgate::stats::changepoint::{detect, DetectOptions};
 use perfgate::stats::{OutlierCounts, SplitMix64, Summary};
 use perfgate::store::{HistoryPoint, RunInfo};
 use perfgate::testing::{self, bench, wall_time};
@@ -97,7 +98,7 @@ fn series(bench: &str, runs: usize, step_at: Option<usize>) -> MetricSeries {
         })
         .collect::<Vec<_>>();
     let medians: Vec<f64> = points.iter().map(|p| p.summary.median).collect();
-    let change_points = detect(&medians, &DetectOptions::default());
+    let change_points = detect(&medians, &DetectPlan::default());
     assert_eq!(
         change_points.iter().map(|c| c.index).collect::<Vec<_>>(),
         step_at.into_iter().collect::<Vec<_>>(),
