@@ -3,8 +3,10 @@
 //! gate, [`detect`] change points in a series. The commands only turn arguments into plans
 //! ([`crate::cli`]), call these, and render.
 
+pub mod baseline;
 mod measure;
 
+pub use baseline::BaselineFrom;
 pub use measure::{executor, measure, measure_interleaved};
 
 use crate::gate::{self, CompareOptions, Comparison};
