@@ -32,8 +32,9 @@ const LAYERS: &[&[&str]] = &[
     &["render", "ci"],
     // The engine every command (and the server) calls.
     &["engine", "versus"],
-    // The command line: argument structs, and commands as glue.
-    &["cli", "commands"],
+    // The command line: argument structs, and commands as glue; and the report builders of
+    // the `testing` feature, which tests may use with anything.
+    &["cli", "commands", "testing"],
 ];
 
 /// Files longer than this are split by concern.

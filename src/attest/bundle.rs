@@ -10,6 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::{artifact, classify, Artifact};
+use crate::error::{Error, Result};
 use crate::read::ReadError;
 
 /// Why a path cannot be an artifact of the bundle.
@@ -62,6 +63,65 @@ impl Bundle {
             self.resolve_inside(&named)?;
         }
         Ok(rel.to_string_lossy().into_owned())
+    }
+
+    /// The bundle directory `dir`, created when missing.
+    pub fn create(dir: &Path) -> Result<Bundle> {
+        create_dir(dir)?;
+        Bundle::new(dir).map_err(|source| Error::Io {
+            context: format!("cannot resolve {}", dir.display()),
+            source,
+        })
+    }
+
+    /// [`Bundle::name_of`], refused as an input error about `path`.
+    pub fn name(&self, path: &Path) -> Result<String> {
+        self.name_of(path)
+            .map_err(|r| Error::input(path, r.to_string()))
+    }
+
+    /// The entries of the files `paths` (as given on the command line), each once, without
+    /// the attestation's `own` files, for each of which `skipped` is called: an attestation
+    /// cannot record the hash of the document that records it.
+    pub fn gather(
+        &self,
+        paths: &[PathBuf],
+        own: &[PathBuf],
+        mut skipped: impl FnMut(&Path),
+    ) -> Result<Vec<Artifact>> {
+        let mut artifacts: Vec<Artifact> = Vec::new();
+        for path in paths {
+            if own.iter().any(|w| same_file(path, w)) {
+                skipped(path);
+                continue;
+            }
+            let name = self.name(path)?;
+            if !artifacts.iter().any(|a| a.path == name) {
+                artifacts.push(self.entry(path, &name)?);
+            }
+        }
+        Ok(artifacts)
+    }
+
+    /// The entry of the artifact given as `path`, named `name` in the bundle.
+    fn entry(&self, path: &Path, name: &str) -> Result<Artifact> {
+        let cannot = |m: String| Error::input(path, m);
+        let file = self
+            .locate(name)
+            .map_err(|r| cannot(r.to_string()))?
+            .ok_or_else(|| cannot("cannot read: No such file or directory".into()))?;
+        describe(&file, name).map_err(|e| cannot(format!("cannot read: {e}")))
+    }
+
+    /// The SHA-256 now of the file an attestation records as `recorded`: `None` when it is
+    /// missing, the reason when it is refused or cannot be read.
+    pub fn current_sha256(&self, recorded: &str) -> Result<Option<String>, String> {
+        let Some(file) = self.locate(recorded).map_err(|r| r.to_string())? else {
+            return Ok(None);
+        };
+        hash_file(&file)
+            .map(|(sha256, _)| Some(sha256))
+            .map_err(|e| e.to_string())
     }
 
     /// The file an attestation's `recorded` path names, checked to be inside the bundle;
@@ -156,6 +216,44 @@ fn starts_like_json(file: &mut std::fs::File) -> io::Result<bool> {
         .is_some_and(|&b| b == b'{'))
 }
 
+/// The directory `path` is in: `.` for a bare file name.
+pub fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Creates `dir` with its parents, where an attestation or a manifest is to be written.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// `target` relative to the directory `base`, both resolved on disk; `None` when either
+/// cannot be resolved.
+pub fn relative_to(target: &Path, base: &Path) -> Option<String> {
+    let (target, base) = (target.canonicalize().ok()?, base.canonicalize().ok()?);
+    let t: Vec<Component> = target.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut rel = PathBuf::new();
+    for _ in common..b.len() {
+        rel.push("..");
+    }
+    rel.extend(&t[common..]);
+    Some(rel.to_string_lossy().into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +291,65 @@ mod tests {
         let (hash, len) = hash_reader(&data[..]).unwrap();
         assert_eq!(hash, crate::digest::sha256_hex(&data));
         assert_eq!(len, 200_000);
+    }
+
+    #[test]
+    fn each_file_is_gathered_once_and_the_attestation_itself_never() {
+        use crate::attest::ArtifactKind;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("r.json"), r#"{"benchmarks":[{"status":"ok"}]}"#).unwrap();
+        std::fs::write(d.join("page.html"), "<p>").unwrap();
+        std::fs::write(d.join("attestation.json"), "{}").unwrap();
+        let b = Bundle::create(d).unwrap();
+        let given = ["r.json", "./r.json", "attestation.json", "page.html"].map(|p| d.join(p));
+        let mut skipped = Vec::new();
+        let found = b
+            .gather(&given, &[d.join("attestation.json")], |p| {
+                skipped.push(p.to_path_buf())
+            })
+            .unwrap();
+        let names: Vec<_> = found.iter().map(|a| (a.path.as_str(), a.kind)).collect();
+        assert_eq!(
+            names,
+            [
+                ("r.json", ArtifactKind::Report),
+                ("page.html", ArtifactKind::Html)
+            ]
+        );
+        assert_eq!(skipped, [d.join("attestation.json")]);
+        let err = b.gather(&[d.join("gone.json")], &[], |_| {}).unwrap_err();
+        assert!(err
+            .to_string()
+            .ends_with("gone.json: cannot read: No such file or directory"));
+    }
+
+    #[test]
+    fn current_hashes_say_missing_and_refused_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "alpha").unwrap();
+        let b = Bundle::new(dir.path()).unwrap();
+        let alpha = crate::digest::sha256_hex(b"alpha");
+        assert_eq!(b.current_sha256("a.txt"), Ok(Some(alpha)));
+        assert_eq!(b.current_sha256("b.txt"), Ok(None));
+        assert!(b.current_sha256("../a.txt").unwrap_err().contains("`..`"));
+    }
+
+    #[test]
+    fn a_path_is_made_relative_through_the_common_ancestor() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cfg, out) = (dir.path().join("proj"), dir.path().join("out/deep"));
+        std::fs::create_dir_all(&cfg).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(cfg.join("perfgate.toml"), "").unwrap();
+        let toml = cfg.join("perfgate.toml");
+        assert_eq!(
+            relative_to(&toml, &out).as_deref(),
+            Some("../../proj/perfgate.toml")
+        );
+        assert_eq!(relative_to(&toml, &cfg).as_deref(), Some("perfgate.toml"));
+        assert_eq!(relative_to(&dir.path().join("gone"), &cfg), None);
+        assert_eq!(parent_dir(Path::new("m.json")), Path::new("."));
+        assert_eq!(parent_dir(Path::new("a/m.json")), Path::new("a"));
     }
 }

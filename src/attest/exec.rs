@@ -11,8 +11,42 @@ use std::io::{Read, Seek, SeekFrom};
 use super::replay::Executable;
 use crate::config::BenchSpec;
 use crate::digest::sha256_hex;
+use crate::error::{Error, Result};
 use crate::runner::program::{program, Program};
-use crate::runner::{lifecycle, Executor, RunRequest};
+use crate::runner::{interrupt, lifecycle, Executor, ProcessExecutor, RunRequest};
+
+/// Per deterministic benchmark, by name: the SHA-256 of its stdout, or why its run failed.
+pub type Outputs = BTreeMap<String, Result<String, String>>;
+
+/// The executor of replayed runs: real processes, their output captured, not shown.
+pub fn process_executor() -> Result<Box<dyn Executor>> {
+    let executor = ProcessExecutor::new(false).map_err(|e| Error::Io {
+        context: "cannot create a temporary file for benchmark stderr".into(),
+        source: e,
+    })?;
+    Ok(Box::new(executor))
+}
+
+/// Runs each deterministic benchmark of `benches` once with `seed`. The executor is consumed:
+/// it (and its signal handler) is gone before the interruption check, so a signal that came
+/// during the runs is seen, and an interrupted run is an error, never incomplete outputs.
+pub fn run_deterministic(
+    benches: &[BenchSpec],
+    seed: u64,
+    mut executor: Box<dyn Executor>,
+) -> Result<Outputs> {
+    let outputs = benches
+        .iter()
+        .filter(|b| b.deterministic)
+        .map(|b| {
+            let hash = capture(b, seed, executor.as_mut()).map(|out| sha256_hex(&out));
+            (b.name.clone(), hash)
+        })
+        .collect();
+    drop(executor);
+    interrupt::ensure_not_interrupted().map_err(Error::Interrupted)?;
+    Ok(outputs)
+}
 
 /// The environment of a replayed run: the settings' variables (`threads`, `seed`), then the
 /// benchmark's `env`, and `PERFGATE_SEED` = `seed` when neither sets it.
@@ -132,5 +166,30 @@ mod tests {
         let err = capture(&s, 1, &mut ex).unwrap_err();
         assert!(err.starts_with("the run exited with status 1"), "{err}");
         assert_eq!(seen, ["setup", "false", "cleanup"]);
+    }
+
+    #[test]
+    fn only_deterministic_benchmarks_run_and_each_failure_is_kept() {
+        let mut ok = spec(Exec::Argv(vec!["true".into()]));
+        ok.deterministic = true;
+        let failing = BenchSpec {
+            name: "f".into(),
+            exec: Exec::Argv(vec!["false".into()]),
+            ..ok.clone()
+        };
+        let timed = BenchSpec {
+            name: "t".into(),
+            deterministic: false,
+            ..ok.clone()
+        };
+        let ex = Box::new(MockExecutor::new(mock_measurement));
+        let outputs = run_deterministic(&[ok, failing, timed], 1, ex).unwrap();
+        let names: Vec<_> = outputs.keys().map(String::as_str).collect();
+        assert_eq!(names, ["b", "f"]);
+        assert_eq!(outputs["b"], Ok(sha256_hex(b"")));
+        assert!(outputs["f"]
+            .as_ref()
+            .unwrap_err()
+            .contains("exited with status 1"));
     }
 }

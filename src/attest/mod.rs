@@ -1,8 +1,9 @@
 //! Release attestations: which artifacts a release's performance claims rest on, their SHA-256
 //! and statuses, sealed by a manifest hash; and replay manifests ([`replay`]) for re-running the
-//! deterministic benchmarks of a suite. Everything here but [`bundle`] (which artifact files
-//! an attestation may name, and their hashes) is pure: the caller runs the processes and
-//! writes the results.
+//! deterministic benchmarks of a suite. The documents and their checks are pure; [`bundle`]
+//! reads the artifact files (which an attestation may name, and their hashes), [`exec`] runs
+//! the deterministic benchmarks through the runner, and [`make`] puts these together for the
+//! commands, which write and show the results.
 //!
 //! `manifest_sha256` of an attestation is [`canonical::seal`]: the SHA-256 of the canonical
 //! JSON of the whole attestation document with its top-level `manifest_sha256` member removed.
@@ -10,12 +11,13 @@
 pub mod bundle;
 pub mod canonical;
 pub mod exec;
+pub mod make;
 pub mod replay;
 mod verify;
 
 use serde::{Deserialize, Serialize};
 
-pub use verify::{verify, ArtifactCheck, Verification};
+pub use verify::{verify, verify_file, ArtifactCheck, Tally, Verification};
 
 use crate::digest::sha256_hex;
 use crate::model::{BenchStatus, GitInfo, Machine, Tool};

@@ -10,12 +10,15 @@
 //!   ([`super::canonical::seal`]).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::canonical::{canonical_json, seal, seal_of};
+use crate::config::Config;
 use crate::digest::sha256_hex;
+use crate::error::{Error, ExitStatus};
 use crate::model::Tool;
 
 pub const REPLAY_KIND: &str = "perfgate-replay-manifest";
@@ -88,6 +91,50 @@ pub fn build(inputs: ReplayInputs) -> ReplayManifest {
     };
     m.manifest_sha256 = seal_of(&m);
     m
+}
+
+/// What a manifest records of a run of the deterministic benchmarks (`outputs`, each
+/// benchmark's stdout SHA-256 or why it failed): every hash when all of them ran, else the
+/// failures, by name. A manifest is never made of part of a suite.
+pub fn recorded(
+    outputs: BTreeMap<String, Result<String, String>>,
+) -> Result<BTreeMap<String, String>, BTreeMap<String, String>> {
+    let (ran, failed): (BTreeMap<_, _>, BTreeMap<_, _>) =
+        outputs.into_iter().partition(|(_, o)| o.is_ok());
+    if failed.is_empty() {
+        Ok(ran
+            .into_iter()
+            .filter_map(|(n, o)| Some((n, o.ok()?)))
+            .collect())
+    } else {
+        Err(failed
+            .into_iter()
+            .filter_map(|(n, o)| Some((n, o.err()?)))
+            .collect())
+    }
+}
+
+/// Refuses to replay `manifest` (read from `path`) with a config other than the one it was
+/// made from: its outputs would be another suite's.
+pub fn check_config(manifest: &ReplayManifest, path: &Path, config: &Config) -> Result<(), Error> {
+    if config.sha256 == manifest.config_sha256 {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "refusing to replay: config {} has SHA-256 {}, but {} was made with config SHA-256 {}; replay with the config it was made from",
+        config.path.as_deref().unwrap_or(Path::new("?")).display(),
+        config.sha256,
+        path.display(),
+        manifest.config_sha256
+    )))
+}
+
+/// The config file `manifest` (read from `path`) names, relative to the manifest's
+/// directory, when it is there.
+pub fn named_config(manifest: &ReplayManifest, path: &Path) -> Option<std::path::PathBuf> {
+    let named = manifest.config_path.as_ref()?;
+    let p = super::bundle::parent_dir(path).join(named);
+    p.is_file().then_some(p)
 }
 
 /// Reads a manifest and checks both its hashes; the error says what is wrong.
@@ -166,6 +213,18 @@ impl ReplayReport {
             .iter()
             .filter(|(_, c)| matches!(c, OutputCheck::Failed(_)))
             .count()
+    }
+
+    /// 1 when an output did not reproduce, else 3 when one failed to run, else 0. A changed
+    /// executable is reported, never failed: a rebuilt binary may well reproduce.
+    pub fn exit_status(&self) -> ExitStatus {
+        if self.mismatches() > 0 {
+            ExitStatus::GateFailed
+        } else if self.failures() > 0 {
+            ExitStatus::BenchmarkFailed
+        } else {
+            ExitStatus::Pass
+        }
     }
 }
 
@@ -317,5 +376,64 @@ mod tests {
         assert!(r.executables.is_empty());
         let r = compare(&m, &BTreeMap::new(), &m.executables);
         assert_eq!(r.mismatches(), 2, "benchmarks no longer run are mismatches");
+    }
+
+    #[test]
+    fn a_manifest_records_every_output_or_none() {
+        let ok = |h: &str| Ok::<_, String>(h.to_string());
+        let all: BTreeMap<_, _> = [("a".to_string(), ok("h1")), ("b".to_string(), ok("h2"))].into();
+        assert_eq!(
+            recorded(all.clone()),
+            Ok([("a".into(), "h1".into()), ("b".into(), "h2".into())].into())
+        );
+        let mut some = all;
+        some.insert("c".into(), Err("exited with status 1".into()));
+        assert_eq!(
+            recorded(some),
+            Err([("c".into(), "exited with status 1".into())].into())
+        );
+        assert_eq!(recorded(BTreeMap::new()), Ok(BTreeMap::new()));
+    }
+
+    #[test]
+    fn the_exit_status_puts_a_mismatch_before_a_failure() {
+        let m = manifest();
+        let report = |cat: Result<String, String>| {
+            let outputs = [
+                ("cat".to_string(), cat),
+                ("echo".to_string(), Ok("e1".into())),
+            ];
+            compare(&m, &outputs.into(), &[]).exit_status()
+        };
+        assert_eq!(report(Ok(sha256_hex(b"data"))), ExitStatus::Pass);
+        assert_eq!(report(Err("killed".into())), ExitStatus::BenchmarkFailed);
+        assert_eq!(report(Ok("other".into())), ExitStatus::GateFailed);
+        let both = [("cat".to_string(), Err("killed".to_string()))].into();
+        assert_eq!(
+            compare(&m, &both, &[]).exit_status(),
+            ExitStatus::GateFailed
+        );
+    }
+
+    #[test]
+    fn another_config_is_refused_and_the_named_one_found_beside_the_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = dir.path().join("perfgate.toml");
+        std::fs::write(
+            &toml,
+            "suite = \"demo\"\n[[bench]]\nname = \"b\"\ncommand = [\"true\"]\n",
+        )
+        .unwrap();
+        let mut m = manifest();
+        let path = dir.path().join("replay.json");
+        assert_eq!(named_config(&m, &path), Some(toml.clone()));
+        let config = crate::config::load(&toml).unwrap();
+        let err = check_config(&m, &path, &config).unwrap_err().to_string();
+        assert!(err.starts_with("refusing to replay: config "), "{err}");
+        assert!(err.contains("made with config SHA-256 c0ffee"), "{err}");
+        m.config_sha256 = config.sha256.clone();
+        assert!(check_config(&m, &path, &config).is_ok());
+        m.config_path = Some("elsewhere.toml".into());
+        assert_eq!(named_config(&m, &path), None);
     }
 }

@@ -1,8 +1,12 @@
 //! Checking an attestation: every artifact re-hashed, the seal recomputed.
 
+use std::path::Path;
+
 use serde_json::Value;
 
+use super::bundle::{parent_dir, Bundle};
 use super::{canonical, Artifact, Attestation, ATTESTATION_KIND, ATTESTATION_SCHEMA_VERSION};
+use crate::error::{Error, ExitStatus, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArtifactCheck {
@@ -36,6 +40,47 @@ impl Verification {
                 .iter()
                 .all(|(_, c)| *c == ArtifactCheck::Same)
     }
+
+    /// How many artifacts failed, by how.
+    pub fn tally(&self) -> Tally {
+        let mut t = Tally::default();
+        for (_, check) in &self.artifacts {
+            match check {
+                ArtifactCheck::Same => {}
+                ArtifactCheck::Changed(_) => t.changed += 1,
+                ArtifactCheck::Missing => t.missing += 1,
+                ArtifactCheck::Refused(_) => t.refused += 1,
+            }
+        }
+        t
+    }
+
+    /// 0 when everything matches, 1 on any mismatch.
+    pub fn exit_status(&self) -> ExitStatus {
+        if self.passed() {
+            ExitStatus::Pass
+        } else {
+            ExitStatus::GateFailed
+        }
+    }
+}
+
+/// The artifacts of a verification that did not match.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub changed: usize,
+    pub missing: usize,
+    pub refused: usize,
+}
+
+/// Checks the attestation file at `path` against the files of its own directory, wherever
+/// that is now. Errors: the file cannot be read, or is not an attestation perfgate reads.
+pub fn verify_file(path: &Path) -> Result<Verification> {
+    let text =
+        crate::read::text(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    let bundle = Bundle::new(&parent_dir(path))
+        .map_err(|e| Error::input(path, format!("cannot resolve its directory: {e}")))?;
+    verify(&text, |a| bundle.current_sha256(&a.path)).map_err(|m| Error::input(path, m))
 }
 
 /// Checks attestation JSON `text`; `current_sha256` gives an artifact's SHA-256 now, `None`
@@ -148,5 +193,36 @@ mod tests {
         let future = sample().replace("\"schema_version\": 1", "\"schema_version\": 9");
         let err = verify(&future, |_| Ok(None)).unwrap_err();
         assert!(err.contains("schema_version 9"), "{err}");
+    }
+
+    #[test]
+    fn the_tally_counts_each_kind_of_failure() {
+        let v = verify(&sample(), |a| match a.path.as_str() {
+            "a.txt" => Err("refused".into()),
+            _ => Ok(Some(sha256_hex(b"beta!"))),
+        })
+        .unwrap();
+        let t = v.tally();
+        assert_eq!((t.changed, t.missing, t.refused), (1, 0, 1));
+        assert_eq!(v.exit_status(), ExitStatus::GateFailed);
+        let ok = verify(&sample(), files(b"alpha", Some(b"beta"))).unwrap();
+        assert_eq!(ok.tally(), Tally::default());
+        assert_eq!(ok.exit_status(), ExitStatus::Pass);
+    }
+
+    #[test]
+    fn a_file_is_verified_against_its_own_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.txt"), "alpha").unwrap();
+        std::fs::write(d.join("attestation.json"), sample()).unwrap();
+        let v = verify_file(&d.join("attestation.json")).unwrap();
+        assert_eq!(v.artifacts[0].1, ArtifactCheck::Same);
+        assert_eq!(v.artifacts[1].1, ArtifactCheck::Missing);
+        let err = verify_file(&d.join("nothing.json")).unwrap_err();
+        assert!(
+            err.to_string().contains("nothing.json: cannot read"),
+            "{err}"
+        );
     }
 }

@@ -1,6 +1,5 @@
-//! `perfgate baseline save|list|show|rm|export|import`.
-
-use std::path::Path;
+//! `perfgate baseline save|list|show|rm|export|import`: glue around
+//! [`crate::engine::baseline`] (which makes, moves and keeps baselines) and the store.
 
 use super::common;
 use super::compare::with_default_thresholds;
@@ -11,12 +10,12 @@ use crate::cli::{
 };
 use crate::config::Config;
 use crate::context;
+use crate::engine::baseline::{self, BaselineFrom};
 use crate::error::{Error, ExitStatus, Result};
-use crate::gate::baseline::{moved_to, pool};
 use crate::model::file::{read_report, write_json};
-use crate::model::{Machine, Report};
-use crate::render::{style::table, style::Style, terminal};
-use crate::store::{BaselineKey, RunFilter, Store};
+use crate::model::Report;
+use crate::render::{safe::one_line, style::table, style::Style, terminal};
+use crate::store::{BaselineKey, Store};
 
 pub fn baseline(cmd: BaselineCommand) -> Result<ExitStatus> {
     match cmd {
@@ -27,6 +26,7 @@ pub fn baseline(cmd: BaselineCommand) -> Result<ExitStatus> {
         BaselineCommand::Export(a) => export(&a),
         BaselineCommand::Import(a) => import(&a),
     }
+    .map(|()| ExitStatus::Pass)
 }
 
 fn open(store: &StoreArgs, config: Option<&Config>) -> Result<Box<dyn Store>> {
@@ -49,18 +49,21 @@ fn suite_of(explicit: &Option<String>, config: Option<&Config>) -> Result<String
         })
 }
 
-fn save(a: BaselineSaveArgs) -> Result<ExitStatus> {
+fn save(a: BaselineSaveArgs) -> Result<()> {
     let config = common::optional_config(a.select.config.as_deref())?;
     let mut store = open(&a.store, config.as_ref())?;
-    let machine = context::machine();
-    let (report, source) = source_report(&a, config.as_ref(), &store, &machine)?;
-    if report.benchmarks.iter().all(|b| b.metrics.is_empty()) {
-        return Err(Error::Usage(format!(
-            "{source} has no measured metrics: nothing to save"
-        )));
-    }
+    let machine_id = context::machine().id;
+    let from = save_from(&a, config.as_ref(), &machine_id)?;
+    let (report, source) = baseline::source(store.as_ref(), &from)?;
     if let Some(path) = &a.file {
-        return save_to_file(path, &report, &source);
+        let (moved, kept) = baseline::moved_from_file(path, &report)?;
+        write_json(path, &moved)?;
+        let kept = if kept { " (its thresholds kept)" } else { "" };
+        return print_stdout(&format!(
+            "wrote baseline file {} from {source}: {} benchmarks{kept}\n",
+            path.display(),
+            moved.benchmarks.len(),
+        ));
     }
     let key = BaselineKey {
         suite: a
@@ -73,13 +76,10 @@ fn save(a: BaselineSaveArgs) -> Result<ExitStatus> {
             .device
             .clone()
             .unwrap_or_else(|| report.device.clone()),
-        machine_id: report.machine.id.clone(),
-        name: a.select.name.clone(),
+        ..baseline::key_of(&report, &a.select.name)
     };
-    let old = store.baseline(&key)?;
-    let report = moved_to(old.as_ref(), &report);
-    store.save_baseline(&key, &report, &source)?;
-    let here = if key.machine_id == machine.id {
+    let saved = baseline::save(store.as_mut(), &key, &report, &source)?;
+    let here = if key.machine_id == machine_id {
         "this machine"
     } else {
         "another machine"
@@ -90,24 +90,21 @@ fn save(a: BaselineSaveArgs) -> Result<ExitStatus> {
         key.suite,
         key.device,
         key.machine_id,
-        report.benchmarks.len()
-    ))?;
-    Ok(ExitStatus::Pass)
+        saved.benchmarks.len()
+    ))
 }
 
-/// The report to save and where it came from, in words: a report file, a recorded run, or
-/// this machine's latest run (or last `--runs N`, pooled).
-fn source_report(
-    a: &BaselineSaveArgs,
+/// `--report FILE`, `--run ID`, else this machine's latest run (or last `--runs N`, pooled).
+fn save_from<'a>(
+    a: &'a BaselineSaveArgs,
     config: Option<&Config>,
-    store: &dyn Store,
-    machine: &Machine,
-) -> Result<(Report, String)> {
+    machine_id: &str,
+) -> Result<BaselineFrom<'a>> {
     if let Some(path) = &a.report {
-        return Ok((read_report(path)?, format!("report {}", path.display())));
+        return Ok(BaselineFrom::Report(path));
     }
     if let Some(id) = a.run {
-        return Ok((store.report(id)?, format!("run {id}")));
+        return Ok(BaselineFrom::Run(id));
     }
     if let Some(h) = a.from_history.as_deref().filter(|h| *h != "last") {
         return Err(Error::Usage(format!(
@@ -115,90 +112,38 @@ fn source_report(
         )));
     }
     let suite = suite_of(&a.select.suite, config)?;
-    let device = a.select.device.clone().unwrap_or_else(|| "cpu".into());
-    let n = a.runs.unwrap_or(1);
-    if n == 0 {
+    let runs = a.runs.unwrap_or(1);
+    if runs == 0 {
         return Err(Error::Usage("--runs must be at least 1".into()));
     }
-    let runs = store.runs(&RunFilter {
-        suite: Some(suite.clone()),
-        machine_id: Some(machine.id.clone()),
-        device: Some(device.clone()),
-        limit: Some(n),
-        ..Default::default()
-    })?;
-    if runs.is_empty() {
-        return Err(Error::Usage(format!(
-            "no recorded runs of suite `{suite}`, device `{device}` on this machine: run `perfgate check` first, or save a report file"
-        )));
-    }
-    let reports = runs
-        .iter()
-        .map(|r| store.report(r.id))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let ids: Vec<String> = runs.iter().map(|r| r.id.to_string()).collect();
-    let source = if runs.len() == 1 {
-        format!("run {}", ids[0])
-    } else {
-        format!("runs {} pooled", ids.join(","))
-    };
-    Ok((pool(&reports).expect("at least one run"), source))
+    Ok(BaselineFrom::History {
+        suite,
+        device: a.select.device.clone().unwrap_or_else(|| "cpu".into()),
+        machine_id: machine_id.to_string(),
+        runs,
+    })
 }
 
-/// `--file`: the baseline written into a committed baseline file, its thresholds kept.
-fn save_to_file(path: &Path, report: &Report, source: &str) -> Result<ExitStatus> {
-    let old = path.is_file().then(|| read_report(path)).transpose()?;
-    let moved = moved_to(old.as_ref(), report);
-    write_json(path, &moved)?;
-    print_stdout(&format!(
-        "wrote baseline file {} from {source}: {} benchmarks{}\n",
-        path.display(),
-        moved.benchmarks.len(),
-        if old.is_some() {
-            " (its thresholds kept)"
-        } else {
-            ""
-        }
-    ))?;
-    Ok(ExitStatus::Pass)
-}
-
-fn list(store: &StoreArgs) -> Result<ExitStatus> {
+fn list(store: &StoreArgs) -> Result<()> {
     let config = common::optional_config(None)?;
-    let store = open_read(store, config.as_ref())?;
+    let baselines = open_read(store, config.as_ref())?.baselines()?;
+    if baselines.is_empty() {
+        return print_stdout("no baselines stored yet (perfgate check bootstraps one)\n");
+    }
     let this = context::machine().id;
     let mut rows = vec![["name", "suite", "device", "machine", "created", "source"]
         .map(String::from)
         .to_vec()];
-    for b in store.baselines()? {
-        let machine = if b.key.machine_id == this {
-            format!("{} (this)", b.key.machine_id)
-        } else {
-            b.key.machine_id.clone()
-        };
-        rows.push(vec![
-            b.key.name,
-            b.key.suite,
-            b.key.device,
-            machine,
-            b.created_utc,
-            b.source,
-        ]);
+    for b in baselines {
+        let mut machine = b.key.machine_id;
+        if machine == this {
+            machine.push_str(" (this)");
+        }
+        let row = [b.key.name, b.key.suite, b.key.device, machine];
+        let row = row.into_iter().chain([b.created_utc, b.source]);
+        rows.push(row.map(|c| one_line(&c).into_owned()).collect());
     }
-    if rows.len() == 1 {
-        print_stdout("no baselines stored yet (perfgate check bootstraps one)\n")?;
-    } else {
-        let rows: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|c| crate::render::safe::one_line(c).into_owned())
-                    .collect()
-            })
-            .collect();
-        print_stdout(&table(&rows, &[]))?;
-    }
-    Ok(ExitStatus::Pass)
+    print_stdout(&table(&rows, &[]))
 }
 
 fn key_of(a: &BaselineNameArgs, config: Option<&Config>) -> Result<BaselineKey> {
@@ -210,75 +155,53 @@ fn key_of(a: &BaselineNameArgs, config: Option<&Config>) -> Result<BaselineKey> 
     })
 }
 
-fn stored(a: &BaselineNameArgs) -> Result<(Box<dyn Store>, BaselineKey, Report)> {
+/// The baseline `a` names, and its key.
+fn stored(a: &BaselineNameArgs) -> Result<(BaselineKey, Report)> {
     let config = common::optional_config(a.config.as_deref())?;
     let store = open_read(&a.store, config.as_ref())?;
     let key = key_of(a, config.as_ref())?;
-    match store.baseline(&key)? {
-        Some(r) => Ok((store, key, r)),
-        None => Err(Error::Usage(format!(
-            "no stored baseline `{}` for suite `{}`, device `{}` on this machine (see `perfgate baseline list`)",
-            key.name, key.suite, key.device
-        ))),
-    }
+    let report = baseline::stored(store.as_ref(), &key)?;
+    Ok((key, report))
 }
 
-fn show(a: &BaselineNameArgs) -> Result<ExitStatus> {
-    let (_, key, report) = stored(a)?;
+fn show(a: &BaselineNameArgs) -> Result<()> {
+    let (key, report) = stored(a)?;
+    let commit = report.git.as_ref().map_or("no commit".to_string(), |g| {
+        g.commit.chars().take(12).collect()
+    });
     let head = format!(
-        "baseline `{}`: suite `{}`, device `{}`, recorded {} at {}\n",
-        key.name,
-        key.suite,
-        key.device,
-        report.timestamp_utc,
-        report.git.as_ref().map_or("no commit".to_string(), |g| g
-            .commit
-            .chars()
-            .take(12)
-            .collect())
+        "baseline `{}`: suite `{}`, device `{}`, recorded {} at {commit}\n",
+        key.name, key.suite, key.device, report.timestamp_utc,
     );
-    print_stdout(&(head + &terminal::report_table(&report, Style::detect())))?;
-    Ok(ExitStatus::Pass)
+    print_stdout(&(head + &terminal::report_table(&report, Style::detect())))
 }
 
-fn rm(a: &BaselineNameArgs) -> Result<ExitStatus> {
+fn rm(a: &BaselineNameArgs) -> Result<()> {
     let config = common::optional_config(a.config.as_deref())?;
     let mut store = open(&a.store, config.as_ref())?;
     let key = key_of(a, config.as_ref())?;
-    if !store.remove_baseline(&key)? {
-        return Err(Error::Usage(format!(
-            "no stored baseline `{}` to remove",
-            key.name
-        )));
-    }
+    baseline::remove(store.as_mut(), &key)?;
     print_stdout(&format!(
         "removed baseline `{}` (suite `{}`, device `{}`)\n",
         key.name, key.suite, key.device
-    ))?;
-    Ok(ExitStatus::Pass)
+    ))
 }
 
-fn export(a: &BaselineExportArgs) -> Result<ExitStatus> {
-    let (_, _, mut report) = stored(&a.which)?;
+fn export(a: &BaselineExportArgs) -> Result<()> {
+    let (_, mut report) = stored(&a.which)?;
     with_default_thresholds(&mut report);
     write_json(&a.output, &report)?;
     print_stdout(&format!(
         "wrote {} (commit it; `check` reads it when the config's baseline_dir points there)\n",
         a.output.display()
-    ))?;
-    Ok(ExitStatus::Pass)
+    ))
 }
 
-fn import(a: &BaselineImportArgs) -> Result<ExitStatus> {
+fn import(a: &BaselineImportArgs) -> Result<()> {
     let report = read_report(&a.file)?;
     let config = common::optional_config(None)?;
     let mut store = open(&a.store, config.as_ref())?;
-    let key = BaselineKey {
-        suite: report.suite.clone(),
-        device: report.device.clone(),
-        machine_id: report.machine.id.clone(),
-        name: a.name.clone(),
-    };
+    let key = baseline::key_of(&report, &a.name);
     store.save_baseline(&key, &report, &format!("import of {}", a.file.display()))?;
     print_stdout(&format!(
         "imported {} as baseline `{}` (suite `{}`, device `{}`, machine {})\n",
@@ -287,6 +210,5 @@ fn import(a: &BaselineImportArgs) -> Result<ExitStatus> {
         key.suite,
         key.device,
         key.machine_id
-    ))?;
-    Ok(ExitStatus::Pass)
+    ))
 }

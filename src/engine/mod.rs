@@ -1,25 +1,33 @@
-//! The engine: what every command (and, next, the server) calls. Plans in, outcomes out:
-//! [`measure`] a suite into a report, [`judge`] a current report against a baseline with the
-//! gate, [`detect`] change points in a series. The commands only turn arguments into plans
-//! ([`crate::cli`]), call these, and render.
+//! The engine: what every command (and, next, the server) calls. Plans in, outcomes out;
+//! nothing here parses arguments, prints or picks an exit code.
+//!
+//! - [`measure`] a suite into a report (and [`measure_interleaved`] two builds in one window);
+//! - [`judge`] a current report against a baseline: every verdict comes from the gate;
+//! - [`check`]: what `perfgate check` decides per device (baseline, noise thresholds, gate,
+//!   what is recorded, baselines bootstrapped or moved), and [`check_interleaved`];
+//! - [`detect`] change points in a series, and over a store's histories
+//!   ([`detect_recorded`]); the dashboard's input ([`dashboard`]);
+//! - [`baseline`]: baselines made from reports, runs or pooled runs.
 
+pub mod baseline;
 mod check;
+mod dashboard;
+mod history;
 mod measure;
+mod reproduce;
 
+pub use baseline::BaselineFrom;
 pub use check::{
     check, check_interleaved, check_same_machine, noise_rules, resolve_baseline,
     restrict_to_selection, BaselineChange, BaselineSource, CheckOutcome, CheckPlan, RecordedRun,
     Resolved,
 };
-pub use measure::{executor, measure, measure_interleaved};
-mod history;
+pub use dashboard::{charted_series, dashboard, headline, Compared, HistoryView};
 pub use history::{
     detect_given, detect_recorded, histories, latest_report, parse_series, MetricPick, Pick,
     Picked, Recorded,
 };
-mod dashboard;
-pub use dashboard::{charted_series, dashboard, headline, Compared, HistoryView};
-mod reproduce;
+pub use measure::{executor, measure, measure_interleaved};
 pub use reproduce::{reproduce_failures, reproduce_regressions};
 
 use crate::gate::{self, CompareOptions, Comparison};

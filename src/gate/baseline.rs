@@ -1,6 +1,7 @@
 //! Baselines from history: pooling the samples of several recorded runs, and moving a
 //! baseline to a run that covered only part of the suite.
 
+use crate::model::history::RunId;
 use crate::model::{BenchStatus, BenchmarkResult, Report};
 use crate::stats::summarize;
 
@@ -47,6 +48,18 @@ pub fn pool(reports: &[Report]) -> Option<Report> {
         }
     }
     Some(pooled)
+}
+
+/// Where a baseline pooled from the runs `ids` (newest first) came from, in words: `run 42`,
+/// or `runs 42,41,40 pooled`.
+pub fn pooled_source(ids: &[RunId]) -> String {
+    match ids {
+        [one] => format!("run {one}"),
+        _ => {
+            let ids: Vec<String> = ids.iter().map(RunId::to_string).collect();
+            format!("runs {} pooled", ids.join(","))
+        }
+    }
 }
 
 /// `old` moved forward to `run`. A whole-suite run replaces it; a partial run (`--tag`,
@@ -161,5 +174,11 @@ mod tests {
             [("a".to_string(), 1.0), ("b".to_string(), 2.0)]
         );
         assert_eq!(extended_with_new(&extended, &run), None);
+    }
+
+    #[test]
+    fn a_pooled_source_names_its_runs_newest_first() {
+        assert_eq!(pooled_source(&[42]), "run 42");
+        assert_eq!(pooled_source(&[42, 41, 40]), "runs 42,41,40 pooled");
     }
 }

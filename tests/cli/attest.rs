@@ -322,6 +322,105 @@ fn an_attested_replay_manifest_is_one_of_the_artifacts() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
 
+/// What `attest` says of each file it writes and of what it leaves out, and of a run that
+/// failed: a deterministic benchmark that fails leaves no manifest (exit 3), as a replay where
+/// one fails exits 3; a suite without deterministic benchmarks, or a benchmark whose program
+/// is not found, is warned about.
+#[test]
+fn attest_says_what_it_wrote_and_a_failed_run_writes_nothing() {
+    let dir = replay_project();
+    let d = dir.path();
+    write(&d.join("notes.txt"), "release notes\n");
+    let bench = |name: &str, command: &str, deterministic: bool| {
+        format!("[[bench]]\nname = \"{name}\"\ncommand = {command}\ndeterministic = {deterministic}\nruns = 1\n")
+    };
+    let missing = bench("gone", r#"["no-such-program-of-perfgate"]"#, false);
+    write(
+        &d.join("none.toml"),
+        &format!("suite = \"none\"\n{missing}"),
+    );
+    let failing = bench("bad", r#"["false"]"#, true);
+    write(&d.join("fail.toml"), &format!("suite = \"f\"\n{failing}"));
+
+    let r = pg(
+        d,
+        &["attest", "notes.txt", "--replay-manifest", "replay.json"],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let seed = perfgate::commands::DEFAULT_SEED;
+    let att = read_json(&d.join("attestation.json"));
+    assert_eq!(
+        r.stdout,
+        format!(
+            "wrote replay.json: 1 deterministic output, 2 executables, seed {seed}\n\
+             wrote ./attestation.json and ./attestation.md: 2 artifacts, overall n/a\n\
+             manifest_sha256 {}\n",
+            att["manifest_sha256"].as_str().unwrap()
+        )
+    );
+    let r = pg(d, &["attest", "notes.txt", "attestation.json"]);
+    assert_eq!(
+        r.stderr,
+        "perfgate: note: not attesting attestation.json: it is the attestation being written\n"
+    );
+    assert!(
+        r.stdout.contains(": 1 artifact, overall n/a\n"),
+        "{}",
+        r.stdout
+    );
+
+    let none = [
+        "attest",
+        "--replay-manifest",
+        "none.json",
+        "--config",
+        "none.toml",
+    ];
+    let r = pg(d, &none);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.starts_with("perfgate: warning: no benchmark of suite `none` is declared `deterministic = true`; the replay manifest records no outputs\nperfgate: warning: benchmark `gone`: no executable hash: "), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        format!("wrote none.json: 0 deterministic outputs, 1 executable, seed {seed}\n")
+    );
+
+    let r = pg(
+        d,
+        &[
+            "attest",
+            "--replay-manifest",
+            "f.json",
+            "--config",
+            "fail.toml",
+        ],
+    );
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("perfgate: error: deterministic benchmark `bad` failed: ")
+            && r.stderr
+                .ends_with("perfgate: error: no replay manifest written\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(!d.join("f.json").exists());
+
+    std::fs::remove_file(d.join("data.txt")).unwrap();
+    let r = pg(d, &["replay", "replay.json"]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("  FAILED      cat-data: "),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .ends_with("replay FAILED: 0 differ, 1 failed to run\n"),
+        "{}",
+        r.stdout
+    );
+}
+
 /// The file a replay manifest hashes for a benchmark is the file `perfgate run` executes for
 /// it: both find the program on the benchmark's own `PATH`, relative entries from its `cwd`,
 /// and a shell command's `sh` on that `PATH` too. Before, attest hashed `/bin/sh` for a shell

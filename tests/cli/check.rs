@@ -341,6 +341,97 @@ fn two_checks_at_once_both_land() {
     assert_eq!(h.as_array().unwrap().len(), 3);
 }
 
+/// `baseline save` into a committed file (its thresholds kept on a second save), into the
+/// store, `show` and `rm`: each says what it did, and what each refuses is named.
+#[test]
+fn baseline_save_show_and_rm_say_what_they_did_and_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        &d.join("a.json"),
+        r#"{"parse": {"time": {"unit": "ms", "samples": [1, 2, 3]}}}"#,
+    );
+    let pg = |args: &[&str]| run(perfgate().args(args).current_dir(d));
+    for _ in 0..2 {
+        let r = pg(&["ingest", "a.json", "--record"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let save = ["baseline", "save", "--suite", "ingested"];
+    for (extra, refusal) in [
+        (&["--runs", "0"][..], "--runs must be at least 1"),
+        (
+            &["--from-history", "first"],
+            "--from-history first: only `last`",
+        ),
+        (
+            &["--device", "cuda"],
+            "no recorded runs of suite `ingested`, device `cuda`",
+        ),
+    ] {
+        let r = pg(&[&save[..], extra].concat());
+        assert_eq!(r.code, 2, "{extra:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(refusal), "{extra:?}: {}", r.stderr);
+    }
+    let r = pg(&[&save[..], &["--runs", "2", "--file", "base.json"]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "wrote baseline file base.json from runs 2,1 pooled: 1 benchmarks\n"
+    );
+    let mut file = read_json(&d.join("base.json"));
+    assert_eq!(file["benchmarks"][0]["metrics"][0]["summary"]["n"], 6);
+    file["thresholds"] = serde_json::json!({ "parse.time": { "fail_pct": 7.0 } });
+    write(&d.join("base.json"), &file.to_string());
+    let r = pg(&[&save[..], &["--run", "1", "--file", "base.json"]].concat());
+    assert_eq!(
+        r.stdout,
+        "wrote baseline file base.json from run 1: 1 benchmarks (its thresholds kept)\n"
+    );
+    let kept = read_json(&d.join("base.json"));
+    assert_eq!(kept["thresholds"]["parse.time"]["fail_pct"], 7.0);
+    assert_eq!(kept["benchmarks"][0]["metrics"][0]["summary"]["n"], 3);
+
+    let r = pg(&[&save[..], &["--run", "2"]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("saved baseline `main` (suite `ingested`, device `cpu`, this machine ")
+            && r.stdout.ends_with(") from run 2: 1 benchmarks\n"),
+        "{}",
+        r.stdout
+    );
+    let name = ["main", "--suite", "ingested"];
+    let r = pg(&[&["baseline", "show"][..], &name].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("baseline `main`: suite `ingested`, device `cpu`, recorded "),
+        "{}",
+        r.stdout
+    );
+    let r = pg(&[&["baseline", "rm"][..], &name].concat());
+    assert_eq!(
+        r.stdout,
+        "removed baseline `main` (suite `ingested`, device `cpu`)\n"
+    );
+    let r = pg(&[&["baseline", "rm"][..], &name].concat());
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("no stored baseline `main` to remove"),
+        "{}",
+        r.stderr
+    );
+    let r = pg(&[&["baseline", "show"][..], &name].concat());
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains(
+            "no stored baseline `main` for suite `ingested`, device `cpu` on this machine"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn pooled_baselines_export_import_and_the_trend_artifact() {
     let dir = project("0.01", "");
