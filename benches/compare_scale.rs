@@ -2,6 +2,12 @@
 //! `cargo bench --bench compare_scale` prints the in-library time and the end-to-end time of
 //! `perfgate compare` on two report files (parse + compare + render). Not a test: read it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    reason = "a benchmark program: it prints its numbers, and stops at the first broken step"
+)]
+
 use std::process::Command;
 use std::time::Instant;
 

@@ -3,6 +3,12 @@
 //! median of 3 Chromium loads (`--dump-dom`: start, parse, scripts, serialise).
 //! Run: `cargo bench --bench dashboard_scale`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    reason = "a benchmark program: it prints its numbers, and stops at the first broken step"
+)]
+
 use std::process::Command;
 use std::time::Instant;
 

@@ -2,6 +2,12 @@
 //! points (a whole store), with skewed noise and a few steps. Prints times.
 //! Run: `cargo bench --bench detect_scale`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    reason = "a benchmark program: it prints its numbers, and stops at the first broken step"
+)]
+
 use std::time::Instant;
 
 use perfgate::stats::changepoint::{detect, DetectOptions};

@@ -2,6 +2,12 @@
 //! 1,000,000 samples in under 5 s; one metric's history over 10,000 runs in under 50 ms).
 //! `cargo bench --bench store_scale` prints the times. Not a test: read it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    reason = "a benchmark program: it prints its numbers, and stops at the first broken step"
+)]
+
 use std::time::Instant;
 
 use perfgate::model::{Direction, Report};

@@ -1,3 +1,5 @@
+use std::io::Write;
+
 use clap::Parser;
 
 use perfgate::cli::Cli;
@@ -10,10 +12,12 @@ fn main() {
         Err(e) => {
             // One line, whatever an input's names hold (an error may quote them).
             let message = perfgate::render::safe::one_line(&e.to_string()).into_owned();
-            match e.exit_status() {
-                ExitStatus::BadInput => eprintln!("perfgate: error: {message}"),
-                _ => eprintln!("perfgate: {message}"),
-            }
+            let prefix = match e.exit_status() {
+                ExitStatus::BadInput => "perfgate: error: ",
+                _ => "perfgate: ",
+            };
+            // Not `eprintln!`: a closed stderr must not turn the error into a panic.
+            let _ = writeln!(std::io::stderr().lock(), "{prefix}{message}");
             e.exit_status()
         }
     };

@@ -212,7 +212,7 @@ impl BenchBuilder {
     }
 
     pub fn tags(mut self, tags: &[&str]) -> Self {
-        self.0.tags = tags.iter().map(|t| t.to_string()).collect();
+        self.0.tags = tags.iter().map(std::string::ToString::to_string).collect();
         self
     }
 
@@ -387,10 +387,10 @@ pub fn rough_summary(samples: &[f64]) -> Summary {
         max,
         mean,
         stddev,
-        cv: if mean != 0.0 {
-            stddev / mean.abs()
-        } else {
+        cv: if mean == 0.0 {
             0.0
+        } else {
+            stddev / mean.abs()
         },
         median: mean,
         p95: max,

@@ -306,7 +306,7 @@ mod tests {
         let mut skipped = Vec::new();
         let found = b
             .gather(&given, &[d.join("attestation.json")], |p| {
-                skipped.push(p.to_path_buf())
+                skipped.push(p.to_path_buf());
             })
             .unwrap();
         let names: Vec<_> = found.iter().map(|a| (a.path.as_str(), a.kind)).collect();

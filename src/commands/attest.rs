@@ -42,7 +42,7 @@ pub fn attest(args: AttestArgs) -> Result<ExitStatus> {
     ];
     let bundle = Bundle::create(&args.output)?;
     let mut artifacts = bundle.gather(&args.artifacts, &written, |p| {
-        print_stderr(&render::not_attesting(p))
+        print_stderr(&render::not_attesting(p));
     })?;
     // Refused before the benchmarks run, not after.
     let manifest_name = match (&args.replay_manifest, args.artifacts.is_empty()) {

@@ -58,7 +58,7 @@ fn watch(shared: &(Mutex<WatchState>, Condvar)) {
             None => {
                 s = cv
                     .wait(s)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
             }
             Some((pid, deadline)) => {
                 let now = Instant::now();

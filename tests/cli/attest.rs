@@ -741,16 +741,16 @@ fn the_attestation_schema_is_not_vacuous() {
         d.as_object_mut().unwrap().remove("manifest_sha256");
     });
     change("a short hash", &|d| {
-        d["artifacts"][0]["sha256"] = "abc".into()
+        d["artifacts"][0]["sha256"] = "abc".into();
     });
     change("an unknown kind", &|d| {
-        d["artifacts"][0]["kind"] = "video".into()
+        d["artifacts"][0]["kind"] = "video".into();
     });
     change("an unknown status", &|d| {
-        d["overall_status"] = "great".into()
+        d["overall_status"] = "great".into();
     });
     change("bytes as text", &|d| {
-        d["artifacts"][0]["bytes"] = "12".into()
+        d["artifacts"][0]["bytes"] = "12".into();
     });
     change("an extra field", &|d| d["signature"] = "x".into());
     change("a machine without id", &|d| {

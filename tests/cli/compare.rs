@@ -44,8 +44,7 @@ fn status_of(comparison: &serde_json::Value, metric: &str) -> String {
     statuses(comparison)
         .into_iter()
         .find(|(m, _)| m == metric)
-        .map(|(_, s)| s)
-        .unwrap_or_else(|| panic!("no {metric}"))
+        .map_or_else(|| panic!("no {metric}"), |(_, s)| s)
 }
 
 struct Reports {

@@ -125,7 +125,7 @@ fn the_advice_on_a_failed_gate_works_as_printed() {
             "--store".into(),
             store.display().to_string(),
         ];
-        v.extend(extra.iter().map(|s| s.to_string()));
+        v.extend(extra.iter().map(std::string::ToString::to_string));
         v
     };
     let elsewhere = tempfile::tempdir().unwrap();
@@ -238,7 +238,7 @@ tags = ["full"]
 "*.sys_time" = { warn_pct = 400, fail_pct = 500 }
 "*.peak_rss" = { warn_pct = 400, fail_pct = 500 }
 "#,
-        )
+        );
     };
     suite("100");
     assert_eq!(check(dir.path(), &[]).code, 0); // the whole suite: bootstrapped

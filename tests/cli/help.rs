@@ -39,7 +39,7 @@ fn visible_args(cmd: &clap::Command) -> impl Iterator<Item = &Arg> {
 fn help_text(a: &Arg) -> String {
     a.get_long_help()
         .or(a.get_help())
-        .map(|h| h.to_string())
+        .map(std::string::ToString::to_string)
         .unwrap_or_default()
 }
 
@@ -85,8 +85,7 @@ fn every_option_and_argument_is_described_once_with_one_default() {
         for a in visible_args(&cmd) {
             let name = a
                 .get_long()
-                .map(|l| format!("--{l}"))
-                .unwrap_or_else(|| a.get_id().to_string());
+                .map_or_else(|| a.get_id().to_string(), |l| format!("--{l}"));
             let text = help_text(a);
             if text.trim().is_empty() {
                 problems.push(format!("`{path} {name}` has no description"));
@@ -163,7 +162,7 @@ fn an_option_has_the_same_value_name_everywhere() {
             };
             let vn = vn
                 .iter()
-                .map(|v| v.to_string())
+                .map(std::string::ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(" ");
             names

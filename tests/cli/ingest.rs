@@ -163,7 +163,10 @@ fn check_gates_a_harness_suite() {
     let c: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(c["metrics"][0]["status"], "critical", "{c}");
     let change = c["metrics"][0]["change_pct"].as_f64().unwrap();
-    assert!((change - 300.0).abs() < 1e-6, "4x the work is {change:+.0}%");
+    assert!(
+        (change - 300.0).abs() < 1e-6,
+        "4x the work is {change:+.0}%"
+    );
 }
 
 #[test]

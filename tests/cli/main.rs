@@ -2,6 +2,13 @@
 //! repositories in temporary directories: one module per command (or feature of one), plus the
 //! help convention and the GitHub workflow `ci init` writes.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a test binary: a panic is how a test fails, and what it prints is the diagnosis"
+)]
+
 #[path = "../common/mod.rs"]
 mod common;
 

@@ -58,23 +58,23 @@ fn the_schema_is_not_vacuous() {
         d["metrics"][0].as_object_mut().unwrap().remove("status");
     });
     mutate("an unknown verdict", &|d| {
-        d["metrics"][0]["status"] = "fine".into()
+        d["metrics"][0]["status"] = "fine".into();
     });
     mutate("a side C", &|d| d["order"][0] = "C".into());
     mutate("outputs that disagree", &|d| {
-        d["outputs"]["agree"] = false.into()
+        d["outputs"]["agree"] = false.into();
     });
     mutate("a negative ratio", &|d| {
-        d["metrics"][0]["ratio"] = (-1.0).into()
+        d["metrics"][0]["ratio"] = (-1.0).into();
     });
     mutate("a p-value above 1", &|d| {
-        d["metrics"][0]["p_value"] = 1.5.into()
+        d["metrics"][0]["p_value"] = 1.5.into();
     });
     mutate("a one-sided interval", &|d| {
-        d["metrics"][0]["ratio_ci95"] = serde_json::json!([1.0])
+        d["metrics"][0]["ratio_ci95"] = serde_json::json!([1.0]);
     });
     mutate("an extra field", &|d| {
-        d["metrics"][0]["colour"] = "red".into()
+        d["metrics"][0]["colour"] = "red".into();
     });
     mutate("one pair", &|d| d["pairs"] = 1.into());
     mutate("no notes", &|d| {

@@ -74,7 +74,7 @@ fn generic_errors_name_the_benchmark_and_metric() {
             "a.t: unknown field `vaule`",
         ),
         (r#"{"a": [1]}"#, "a: not an object of metrics"),
-        (r#"[1, 2]"#, "the top level is not a JSON object"),
+        (r"[1, 2]", "the top level is not a JSON object"),
     ];
     for (text, expected) in cases {
         let e = ingest::parse("json", &ingest::Input::from_bytes("in.json", text)).unwrap_err();

@@ -2,6 +2,13 @@
 //! with a README naming the tool's version and the exact command), plus properties that
 //! hold for all of them.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a test binary: a panic is how a test fails, and what it prints is the diagnosis"
+)]
+
 mod fixture;
 mod properties;
 

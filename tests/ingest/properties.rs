@@ -155,7 +155,7 @@ fn each_fixture_is_recognised_by_auto_as_its_own_format() {
 /// Each adapter's inputs under tests/fixtures/<adapter>/: its files, and its directories when
 /// it reads directories (criterion's `target/criterion`, asv's results).
 fn fixtures_of(format: &str) -> Vec<String> {
-    let reads_dirs = ingest::adapter(format).is_some_and(|a| a.reads_dirs());
+    let reads_dirs = ingest::adapter(format).is_some_and(perfgate::ingest::Adapter::reads_dirs);
     let Ok(entries) = std::fs::read_dir(fixture::path(format)) else {
         return Vec::new();
     };
@@ -234,12 +234,9 @@ fn every_unit_on_the_fixtures_is_a_known_one_or_a_listed_custom_one_and_fits_its
     for format in ingest::names() {
         let mut checked = 0;
         for rel in fixtures_of(format) {
-            let parsed = match ingest::parse(format, &fixture::input(&rel)) {
-                Ok((_, parsed)) => parsed,
-                Err(_) => {
-                    refused.push(rel);
-                    continue;
-                }
+            let Ok((_, parsed)) = ingest::parse(format, &fixture::input(&rel)) else {
+                refused.push(rel);
+                continue;
             };
             let own = parsed.report.iter().flat_map(|r| &r.benchmarks);
             let metrics = parsed

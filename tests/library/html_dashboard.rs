@@ -194,7 +194,7 @@ fn chromium() -> Option<String> {
                 .output()
                 .is_ok_and(|o| o.status.success())
         })
-        .map(|c| c.to_string())
+        .map(std::string::ToString::to_string)
 }
 
 fn chromium_args(profile: &Path) -> Vec<String> {
@@ -208,7 +208,7 @@ fn chromium_args(profile: &Path) -> Vec<String> {
         "--no-first-run",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .chain([format!("--user-data-dir={}", profile.display())])
     .collect()
 }

@@ -3,6 +3,13 @@
 //! dashboard), the parsers under fuzzing, and the published JSON Schemas against what the
 //! binary writes.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a test binary: a panic is how a test fails, and what it prints is the diagnosis"
+)]
+
 #[path = "../common/mod.rs"]
 mod common;
 

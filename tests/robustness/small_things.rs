@@ -298,17 +298,17 @@ fn the_history_schema_is_not_vacuous() {
     });
     change("an unknown gate", &|d| d[0]["gate"] = "maybe".into());
     change("an unknown verdict", &|d| {
-        d[0]["metrics"][0]["verdict"] = "fine".into()
+        d[0]["metrics"][0]["verdict"] = "fine".into();
     });
     change("a median as text", &|d| {
-        d[0]["metrics"][0]["median"] = "2 ms".into()
+        d[0]["metrics"][0]["median"] = "2 ms".into();
     });
     change("negative samples", &|d| {
-        d[0]["metrics"][0]["n"] = (-1).into()
+        d[0]["metrics"][0]["n"] = (-1).into();
     });
     change("an extra field", &|d| d[0]["colour"] = "red".into());
     change("a selection as text", &|d| {
-        d[0]["selection"] = "--tag smoke".into()
+        d[0]["selection"] = "--tag smoke".into();
     });
     for (what, doc) in &broken {
         assert!(

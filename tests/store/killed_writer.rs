@@ -139,7 +139,7 @@ fn a_writer_killed_mid_transaction_leaves_whole_runs() {
             .collect();
         for id in new {
             let r = store.report(id).unwrap();
-            assert_eq!(r.benchmarks.len(), BIG_BENCHMARKS, "run {}", id);
+            assert_eq!(r.benchmarks.len(), BIG_BENCHMARKS, "run {id}");
             for b in &r.benchmarks {
                 assert_eq!(b.metrics.len(), BIG_METRICS, "run {}, {}", id, b.name);
                 for m in &b.metrics {
@@ -153,7 +153,7 @@ fn a_writer_killed_mid_transaction_leaves_whole_runs() {
                     );
                 }
             }
-            assert_eq!(r, big_report(r.seed), "run {}", id);
+            assert_eq!(r, big_report(r.seed), "run {id}");
             verified.insert(id);
         }
         assert_eq!(verified.len(), runs.len(), "runs disappeared");

@@ -2,6 +2,13 @@
 //! trips, migrations, refusals that leave the file alone, filters, baselines, concurrent
 //! writers and a writer killed with SIGKILL in the middle of its transactions.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a test binary: a panic is how a test fails, and what it prints is the diagnosis"
+)]
+
 mod baselines;
 mod builders;
 mod concurrency;

@@ -121,7 +121,7 @@ fn move_baseline(
         let moved = baseline::moved_to(Some(old), current);
         match source {
             BaselineSource::Stored(key) => {
-                store.save_baseline(key, &moved, &format!("run {id} (--update-baseline)"))?
+                store.save_baseline(key, &moved, &format!("run {id} (--update-baseline)"))?;
             }
             BaselineSource::File(path) => write_json(path, &moved)?,
         }

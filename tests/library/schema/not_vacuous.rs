@@ -31,7 +31,7 @@ fn report_schema_is_not_vacuous() {
     assert_valid(&validator, &with_git, "a report with a detached HEAD");
     let with_params = mutate(&|r| {
         r["benchmarks"][0]["params"] =
-            json!({ "n": 1000, "algo": "quick", "opts": { "x": [1, null] } })
+            json!({ "n": 1000, "algo": "quick", "opts": { "x": [1, null] } });
     });
     assert_valid(&validator, &with_params, "a report with params");
 
@@ -67,16 +67,16 @@ fn report_schema_is_not_vacuous() {
     let bad: [Mutation; 13] = [
         ("an unknown top-level field", &|r| r["extra"] = json!(1)),
         ("status `done`", &|r| {
-            r["benchmarks"][0]["status"] = json!("done")
+            r["benchmarks"][0]["status"] = json!("done");
         }),
         ("a 3-element ci95_mean", &|r| {
-            r["benchmarks"][0]["metrics"][0]["summary"]["ci95_mean"] = json!([0.1, 0.2, 0.3])
+            r["benchmarks"][0]["metrics"][0]["summary"]["ci95_mean"] = json!([0.1, 0.2, 0.3]);
         }),
         ("a 1-element ci95_median", &|r| {
-            r["benchmarks"][0]["metrics"][0]["summary"]["ci95_median"] = json!([0.1])
+            r["benchmarks"][0]["metrics"][0]["summary"]["ci95_median"] = json!([0.1]);
         }),
         ("a null sample", &|r| {
-            r["benchmarks"][0]["metrics"][0]["samples"][0] = Value::Null
+            r["benchmarks"][0]["metrics"][0]["samples"][0] = Value::Null;
         }),
         ("a summary without p99", &|r| {
             r["benchmarks"][0]["metrics"][0]["summary"]
@@ -85,24 +85,24 @@ fn report_schema_is_not_vacuous() {
                 .remove("p99");
         }),
         ("wall_time in milliseconds", &|r| {
-            r["benchmarks"][0]["metrics"][0]["unit"] = json!("ms")
+            r["benchmarks"][0]["metrics"][0]["unit"] = json!("ms");
         }),
         ("a benchmark without `reason`", &|r| {
             r["benchmarks"][0].as_object_mut().unwrap().remove("reason");
         }),
         ("an ok benchmark with a reason", &|r| {
-            r["benchmarks"][0]["reason"] = json!("oops")
+            r["benchmarks"][0]["reason"] = json!("oops");
         }),
         ("a failed benchmark without a reason", &|r| {
-            r["benchmarks"][0]["status"] = json!("failed")
+            r["benchmarks"][0]["status"] = json!("failed");
         }),
         ("git: false", &|r| r["git"] = json!(false)),
         // Matches the pattern, so only `format: date-time` (checked here) rejects it.
         ("month 13", &|r| {
-            r["timestamp_utc"] = json!("2026-13-01T00:00:00Z")
+            r["timestamp_utc"] = json!("2026-13-01T00:00:00Z");
         }),
         ("a timestamp with an offset", &|r| {
-            r["timestamp_utc"] = json!("2026-11-22T08:15:00+01:00")
+            r["timestamp_utc"] = json!("2026-11-22T08:15:00+01:00");
         }),
     ];
     for (what, f) in bad {
@@ -121,19 +121,19 @@ fn comparison_schema_is_not_vacuous() {
     let bad: [Mutation; 6] = [
         ("schema_version 2", &|c| c["schema_version"] = json!(2)),
         ("overall_status `ok`", &|c| {
-            c["overall_status"] = json!("ok")
+            c["overall_status"] = json!("ok");
         }),
         ("verdict `regressed`", &|c| {
-            c["metrics"][0]["status"] = json!("regressed")
+            c["metrics"][0]["status"] = json!("regressed");
         }),
         ("a row without `noisy`", &|c| {
             c["metrics"][0].as_object_mut().unwrap().remove("noisy");
         }),
         ("a 3-element change interval", &|c| {
-            c["metrics"][0]["change_ci95_pct"] = json!([1, 2, 3])
+            c["metrics"][0]["change_ci95_pct"] = json!([1, 2, 3]);
         }),
         ("a missing row with a current value", &|c| {
-            c["metrics"][0]["status"] = json!("missing")
+            c["metrics"][0]["status"] = json!("missing");
         }),
     ];
     for (what, f) in bad {
