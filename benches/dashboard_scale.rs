@@ -12,52 +12,9 @@
 use std::process::Command;
 use std::time::Instant;
 
-use perfgate::model::{Direction, GitInfo};
+use perfgate::model::Direction;
 use perfgate::render::html::{dashboard, DashboardInput, MetricSeries};
-use perfgate::stats::{OutlierCounts, SplitMix64, Summary};
-use perfgate::store::{HistoryPoint, RunInfo};
-
-fn point(id: i64, bench: &str, m: f64) -> HistoryPoint {
-    HistoryPoint {
-        run: RunInfo {
-            id,
-            suite: "scale".into(),
-            timestamp_utc: "2026-11-22T10:00:00Z".into(),
-            git: Some(GitInfo {
-                commit: format!("{:040x}", (id as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
-                branch: Some("main".into()),
-                dirty: false,
-            }),
-            machine_id: "m".into(),
-            hostname: "host".into(),
-            device: "cpu".into(),
-            config_sha256: String::new(),
-            tool_version: "0.1.0".into(),
-            gate: None,
-            selection: None,
-        },
-        benchmark: bench.into(),
-        metric: "wall_time".into(),
-        unit: "s".into(),
-        direction: Direction::LowerIsBetter,
-        summary: Summary {
-            n: 10,
-            min: m * 0.97,
-            max: m * 1.05,
-            mean: m,
-            stddev: m * 0.02,
-            cv: 0.02,
-            median: m,
-            p95: m * 1.04,
-            p99: m * 1.05,
-            mad: m * 0.01,
-            ci95_mean: [m * 0.99, m * 1.01],
-            ci95_median: [m * 0.985, m * 1.015],
-            outliers: OutlierCounts::default(),
-        },
-        verdict: None,
-    }
-}
+use perfgate::stats::SplitMix64;
 
 fn main() {
     let mut rng = SplitMix64::new(7);
@@ -67,7 +24,7 @@ fn main() {
             let points = (0..1000)
                 .map(|i| {
                     let noise = (rng.next_u64() % 1000) as f64 / 1000.0 * 0.0004;
-                    point(i + 1, &name, 0.010 + noise)
+                    perfgate::testing::history_point(i + 1, &name, 0.010 + noise)
                 })
                 .collect();
             MetricSeries {

@@ -401,3 +401,51 @@ pub fn rough_summary(samples: &[f64]) -> Summary {
         outliers: Default::default(),
     }
 }
+
+/// One wall-time point of a metric's history (run `id` of suite `dash` on machine `m1`, a
+/// commit and a date made from the id), with a summary around the median `m`: what the
+/// dashboard's tests and its scale benchmark chart.
+pub fn history_point(id: i64, bench: &str, m: f64) -> crate::model::history::HistoryPoint {
+    crate::model::history::HistoryPoint {
+        run: crate::model::history::RunInfo {
+            id,
+            suite: "dash".into(),
+            timestamp_utc: format!("2026-11-{:02}T10:00:00Z", 1 + (id % 28)),
+            git: Some(crate::model::GitInfo {
+                commit: format!(
+                    "{:040x}",
+                    (id as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834)
+                ),
+                branch: Some("main".into()),
+                dirty: false,
+            }),
+            machine_id: "m1".into(),
+            hostname: "bench-host".into(),
+            device: "cpu".into(),
+            config_sha256: String::new(),
+            tool_version: "0.1.0".into(),
+            gate: None,
+            selection: None,
+        },
+        benchmark: bench.into(),
+        metric: "wall_time".into(),
+        unit: "s".into(),
+        direction: crate::model::Direction::LowerIsBetter,
+        summary: Summary {
+            n: 10,
+            min: m * 0.97,
+            max: m * 1.05,
+            mean: m,
+            stddev: m * 0.02,
+            cv: 0.02,
+            median: m,
+            p95: m * 1.04,
+            p99: m * 1.05,
+            mad: m * 0.01,
+            ci95_mean: [m * 0.99, m * 1.01],
+            ci95_median: [m * 0.985, m * 1.015],
+            outliers: crate::stats::OutlierCounts::default(),
+        },
+        verdict: None,
+    }
+}

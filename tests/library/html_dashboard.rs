@@ -10,11 +10,10 @@ use std::time::Instant;
 
 use perfgate::engine::detect;
 use perfgate::gate::{compare, CompareOptions};
-use perfgate::model::{Direction, GitInfo, Machine, Report};
+use perfgate::model::{Direction, Machine, Report};
 use perfgate::plan::DetectPlan;
 use perfgate::render::html::{dashboard, DashboardInput, MetricSeries};
-use perfgate::stats::{OutlierCounts, SplitMix64, Summary};
-use perfgate::store::{HistoryPoint, RunInfo};
+use perfgate::stats::SplitMix64;
 use perfgate::testing::{self, bench, wall_time};
 
 const NASTY: &str = "<script>alert(1)</script> | \"quoted\" & co";
@@ -38,52 +37,6 @@ fn report(benches: Vec<(&str, Vec<f64>)>) -> Report {
         .build()
 }
 
-/// A summary of a run whose median is `m` (a cheap stand-in for 100,000 real summaries).
-fn point(id: i64, bench: &str, m: f64) -> HistoryPoint {
-    HistoryPoint {
-        run: RunInfo {
-            id,
-            suite: "dash".into(),
-            timestamp_utc: format!("2026-11-{:02}T10:00:00Z", 1 + (id % 28)),
-            git: Some(GitInfo {
-                commit: format!(
-                    "{:040x}",
-                    (id as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834)
-                ),
-                branch: Some("main".into()),
-                dirty: false,
-            }),
-            machine_id: "m1".into(),
-            hostname: "bench-host".into(),
-            device: "cpu".into(),
-            config_sha256: String::new(),
-            tool_version: "0.1.0".into(),
-            gate: None,
-            selection: None,
-        },
-        benchmark: bench.into(),
-        metric: "wall_time".into(),
-        unit: "s".into(),
-        direction: Direction::LowerIsBetter,
-        summary: Summary {
-            n: 10,
-            min: m * 0.97,
-            max: m * 1.05,
-            mean: m,
-            stddev: m * 0.02,
-            cv: 0.02,
-            median: m,
-            p95: m * 1.04,
-            p99: m * 1.05,
-            mad: m * 0.01,
-            ci95_mean: [m * 0.99, m * 1.01],
-            ci95_median: [m * 0.985, m * 1.015],
-            outliers: OutlierCounts::default(),
-        },
-        verdict: None,
-    }
-}
-
 fn series(bench: &str, runs: usize, step_at: Option<usize>) -> MetricSeries {
     let mut rng = SplitMix64::new(runs as u64);
     let points = (0..runs)
@@ -94,7 +47,7 @@ fn series(bench: &str, runs: usize, step_at: Option<usize>) -> MetricSeries {
                 0.010
             };
             let noise = (rng.next_u64() % 1000) as f64 / 1000.0 * 0.0004;
-            point(i as i64 + 1, bench, level + noise)
+            testing::history_point(i as i64 + 1, bench, level + noise)
         })
         .collect::<Vec<_>>();
     let medians: Vec<f64> = points.iter().map(|p| p.summary.median).collect();
