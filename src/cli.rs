@@ -26,6 +26,7 @@ use crate::plan::{AdapterName, Fdr, ThresholdPct};
 
 mod history;
 pub mod plans;
+mod push;
 mod release;
 pub mod values;
 
@@ -34,6 +35,7 @@ pub use history::{
     BaselineSaveArgs, BaselineSelect, BisectArgs, BisectStepArgs, DetectArgs, HistoryArgs,
     HistoryFormat, RecordArgs, TrendArgs,
 };
+pub use push::{PushArgs, ServerArgs};
 pub use release::{AttestArgs, CiCommand, CiGate, CiInitArgs, CiSystem, ReplayArgs};
 
 #[derive(Debug, Parser)]
@@ -58,7 +60,7 @@ pub enum Command {
     /// Compare a report with a baseline report and give verdicts per metric.
     Compare(CompareArgs),
     /// Run the suite, compare with this machine's baseline, record in history: for hooks and CI.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Manage baselines: save, list, show, rm, export, import.
     #[command(subcommand)]
     Baseline(BaselineCommand),
@@ -68,6 +70,8 @@ pub enum Command {
     Trend(TrendArgs),
     /// Record existing report files in the history store.
     Record(RecordArgs),
+    /// Send report files to the team server (`perfgate serve`), or the spooled ones.
+    Push(PushArgs),
     /// Turn a harness's output (criterion, Google Benchmark, go test, ...) into a report.
     Ingest(IngestArgs),
     /// Render a report, a comparison or the history: md, html, junit, mermaid, card, issue.
@@ -274,6 +278,10 @@ pub struct CheckArgs {
     /// A GPU benchmark that fails to run blocks the gate, instead of being a warning.
     #[arg(long, env = "PERFGATE_STRICT_GPU", value_parser = clap::builder::FalseyValueParser::new())]
     pub strict_gpu: bool,
+    // With --server the history comes from the team server instead of the local store (which
+    // is then not used), and the run is pushed to it.
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -25,6 +25,9 @@ pub enum Error {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A request to the team server (`push`, `check --server`) that did not succeed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -70,6 +73,34 @@ pub enum StoreError {
     /// A run id that is not in the store.
     #[error("{}: no recorded run with id {id}", path.display())]
     NoSuchRun { path: PathBuf, id: i64 },
+}
+
+/// Why a request to the team server did not succeed. Defined here, like [`StoreError`], so
+/// that this module depends on nothing above it. No variant ever holds the token.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server could not be reached, or kept answering with a transient failure (5xx,
+    /// 408, 429), through every attempt.
+    #[error("{url}: the server is unavailable after {attempts} attempt(s): {message}")]
+    Unavailable {
+        url: String,
+        attempts: u32,
+        message: String,
+    },
+    /// The server refused the request (a 4xx other than 408 and 429): its status and its
+    /// one-line error. Sending it again would not help.
+    #[error("{url}: the server refused it ({status}): {message}")]
+    Refused {
+        url: String,
+        status: u16,
+        message: String,
+    },
+    /// An answer that is not what the API promises (not JSON, a field missing).
+    #[error("{url}: unexpected answer from the server: {message}")]
+    BadAnswer { url: String, message: String },
+    /// A server URL that cannot be used.
+    #[error("--server {url}: {message}")]
+    BadUrl { url: String, message: String },
 }
 
 /// `SIGINT`, `SIGTERM`, `SIGHUP`, or `signal N`.

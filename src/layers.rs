@@ -27,7 +27,9 @@ const LAYERS: &[&[&str]] = &[
     // validated plans the engine takes.
     &["ingest", "config", "git", "plan"],
     // The work: comparing, storing, running processes, machine facts, attestations.
-    &["gate", "store", "runner", "context", "doctor", "attest"],
+    &[
+        "gate", "store", "runner", "context", "doctor", "attest", "client",
+    ],
     // Outputs and integrations, which decide nothing.
     &["render", "ci"],
     // The engine every command (and the server) calls.

@@ -5,6 +5,7 @@
 pub mod attest;
 pub mod ci;
 pub mod cli;
+pub mod client;
 pub mod commands;
 pub mod config;
 pub mod context;

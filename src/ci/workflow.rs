@@ -42,7 +42,19 @@ pub struct Workflow {
     /// The config, relative to the repository root.
     pub config: String,
     pub gate: Gate,
+    /// The team server the checks push their runs to (`check --server`), if any.
+    pub server: Option<Server>,
 }
+
+/// The team server of a workflow: where it is, and the project (the suite) its token is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    pub url: String,
+    pub project: String,
+}
+
+/// The repository secret that holds the server's write token.
+pub const TOKEN_SECRET: &str = "PERFGATE_TOKEN";
 
 /// One step of a job, in the order GitHub reads the keys.
 #[derive(Default)]
@@ -51,6 +63,7 @@ struct Step {
     condition: Option<&'static str>,
     uses: Option<&'static str>,
     with: Vec<(&'static str, String)>,
+    env: Vec<(&'static str, String)>,
     working_directory: Option<&'static str>,
     run: Option<String>,
 }
@@ -83,6 +96,18 @@ impl Step {
         self
     }
 
+    /// With a server: the check also pushes its run (`--server`), with the token secret.
+    fn pushing(mut self, server: bool) -> Step {
+        if server {
+            if let Some(run) = &mut self.run {
+                run.push_str(" \\\n  --server \"$PERFGATE_SERVER\"");
+            }
+            self.env
+                .push((TOKEN_SECRET, format!("${{{{ secrets.{TOKEN_SECRET} }}}}")));
+        }
+        self
+    }
+
     fn with(mut self, key: &'static str, value: impl Into<String>) -> Step {
         self.with.push((key, value.into()));
         self
@@ -100,6 +125,12 @@ impl Step {
             out.push_str("        with:\n");
             for (k, v) in &self.with {
                 block(out, &format!("          {k}:"), v, 12);
+            }
+        }
+        if !self.env.is_empty() {
+            out.push_str("        env:\n");
+            for (k, v) in &self.env {
+                out.push_str(&format!("          {k}: {v}\n"));
             }
         }
         if let Some(d) = self.working_directory {
@@ -190,6 +221,13 @@ impl Workflow {
             yaml_string(&self.perfgate_version),
             yaml_string(&self.config)
         ));
+        if let Some(server) = &self.server {
+            out.push_str(&format!(
+                "  # The team server (`perfgate serve`) the checks push their runs to, and take their\n  # history from. Its write token is the repository secret {TOKEN_SECRET}: create it\n  # on the server with\n  #   perfgate token create --store URL --project {project} --scope write\n  # and add it in Settings -> Secrets and variables -> Actions. Pull requests from forks\n  # get no secrets: their checks still gate, and their runs are not pushed.\n  PERFGATE_SERVER: {url}\n",
+                project = crate::shell::quote(&server.project).replace(['\n', '\r'], " "),
+                url = yaml_string(&server.url)
+            ));
+        }
         match &self.gate {
             Gate::Interleaved { build, program } => {
                 out.push_str(&format!(
@@ -240,6 +278,7 @@ impl Workflow {
             "github.event_name == 'pull_request'",
             None,
             pair_steps(
+                self.server.is_some(),
                 checkout_head,
                 gate_base,
                 "Gate: the merge base against the head, interleaved on this runner",
@@ -263,6 +302,7 @@ impl Workflow {
             "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'",
             None,
             pair_steps(
+                self.server.is_some(),
                 checkout_today,
                 trend_base,
                 "Trend: last week's commit against today's, interleaved on this runner",
@@ -290,6 +330,7 @@ impl Workflow {
                     "perfgate check --config \"$BENCH_CONFIG\" --baseline \"$BENCH_BASELINE\" --allow-other-machine \\\n  {flag} --json-out perfgate-report.json --summary perfgate-comparison.json"
                 ),
             )
+            .pushing(self.server.is_some())
         };
         let mut gate = prepare();
         gate.push(check(
@@ -344,6 +385,7 @@ impl Workflow {
 
 /// The steps of an interleaved job: two checkouts, perfgate, two builds, the check, evidence.
 fn pair_steps(
+    server: bool,
     checkout: Step,
     add_base: Step,
     check_name: &'static str,
@@ -363,6 +405,7 @@ fn pair_steps(
                 "perfgate check --config \"$BENCH_CONFIG\" --interleaved \\\n  --baseline-bin \"$GITHUB_WORKSPACE/{BASE_DIR}/$BENCH_PROGRAM\" \\\n  --candidate-bin \"$GITHUB_WORKSPACE/{HEAD_DIR}/$BENCH_PROGRAM\" \\\n  {check_flag} --json-out perfgate-report.json --summary perfgate-comparison.json"
             ),
         )
+        .pushing(server)
         .within(HEAD_DIR),
     ];
     steps.extend(evidence_steps(Some(HEAD_DIR), artifact, extra));
@@ -396,6 +439,7 @@ mod tests {
                 build: "make \"all\" # then\nmore".into(),
                 program: "out/app".into(),
             },
+            server: None,
         };
         let text = w.render();
         assert!(

@@ -32,6 +32,10 @@ pub struct CiInitArgs {
     /// `target/release/NAME`].
     #[arg(long, value_name = "PATH")]
     pub bin: Option<String>,
+    /// The team server (`perfgate serve`) the checks take their history from and push their
+    /// runs to, with the write token in the repository secret PERFGATE_TOKEN.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
     /// Overwrite an existing workflow file.
     #[arg(long)]
     pub force: bool,

@@ -20,6 +20,9 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
             "check prints its verdicts on stdout; give --json-out a file".into(),
         ));
     }
+    if args.server.server.is_some() {
+        return super::check_server::check(&args);
+    }
     if args.interleaved {
         return check_interleaved(&args);
     }
@@ -47,7 +50,7 @@ fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
 }
 
 /// What the engine is asked, from the arguments and the config's `[thresholds]`.
-fn check_plan(args: &CheckArgs, config: &Config) -> CheckPlan {
+pub(super) fn check_plan(args: &CheckArgs, config: &Config) -> CheckPlan {
     CheckPlan {
         policy: args.gate.policy(config.thresholds.clone()),
         baseline: args.baseline.clone(),
@@ -72,7 +75,7 @@ fn open_store_after_writing(
 
 /// Prints the comparison and its artifacts (trend points from the store), the exit status,
 /// and on a failed gate what to do about it.
-fn finish(
+pub(super) fn finish(
     outcome: &CheckOutcome,
     args: &CheckArgs,
     store: &dyn Store,

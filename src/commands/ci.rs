@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{print_stderr, print_stdout};
-use crate::ci::workflow::{Gate, Workflow};
+use crate::ci::workflow::{Gate, Server, Workflow, TOKEN_SECRET};
 use crate::cli::{CiCommand, CiGate, CiInitArgs, CiSystem};
 use crate::config::{self, Config, Exec};
 use crate::error::{Error, ExitStatus, Result};
@@ -28,6 +28,16 @@ pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {
             })?,
     };
     let config = config::load(&config_path)?;
+    let server = match &args.server {
+        Some(url) => {
+            crate::client::BaseUrl::parse(url)?;
+            Some(Server {
+                url: url.trim_end_matches('/').to_string(),
+                project: config.suite.clone(),
+            })
+        }
+        None => None,
+    };
     let config_dir = std::fs::canonicalize(config.root())
         .map_err(|e| Error::input(&config_path, format!("cannot resolve its directory: {e}")))?;
     let root = crate::git::toplevel(&config_dir).unwrap_or_else(|| config_dir.clone());
@@ -65,14 +75,23 @@ pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {
         perfgate_version: env!("CARGO_PKG_VERSION").to_string(),
         config: config_rel,
         gate,
+        server,
     };
     write_atomic(&path, workflow.render().as_bytes())?;
     let what = match &workflow.gate {
         Gate::Interleaved { .. } => "a pull-request gate (the merge base and the head built with `$BENCH_BUILD` and run interleaved with `check --interleaved --fail-on-regression`), a weekly trend job (last week's commit against today's, the same way)",
         Gate::Committed { .. } => "a pull-request gate (`check --fail-on-regression` against the committed baseline), a weekly trend job, and a manual update-baselines job that re-measures and commits the baseline",
     };
+    let pushed = match &workflow.server {
+        Some(s) => format!(
+            "; the checks take their history from {} and push their runs to it: set the repository secret {TOKEN_SECRET} to a write token (`perfgate token create --store URL --project {} --scope write` on the server)",
+            s.url,
+            crate::shell::quote(&s.project)
+        ),
+        None => String::new(),
+    };
     print_stdout(&format!(
-        "wrote {}: {what}; report, comparison and dashboard are uploaded as artifacts\n",
+        "wrote {}: {what}; report, comparison and dashboard are uploaded as artifacts{pushed}\n",
         path.display()
     ))?;
     Ok(ExitStatus::Pass)

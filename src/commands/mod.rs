@@ -5,6 +5,7 @@ mod baseline;
 mod bisect;
 mod check;
 mod check_advice;
+mod check_server;
 mod ci;
 mod common;
 mod compare;
@@ -13,6 +14,7 @@ mod doctor;
 mod history;
 mod hook;
 mod ingest;
+mod push;
 mod record;
 mod report;
 mod run;
@@ -29,11 +31,12 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => compare::compare(args),
-        Command::Check(args) => check::check(args),
+        Command::Check(args) => check::check(*args),
         Command::Baseline(cmd) => baseline::baseline(cmd),
         Command::History(args) => history::history(args),
         Command::Trend(args) => history::trend(args),
         Command::Record(args) => record::record(args),
+        Command::Push(args) => push::push(args),
         Command::Ingest(args) => ingest::ingest(args),
         Command::Report(args) => report::report(args),
         Command::Ci(cmd) => ci::ci(cmd),

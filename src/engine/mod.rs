@@ -20,7 +20,7 @@ pub use baseline::BaselineFrom;
 pub use check::{
     check, check_interleaved, check_same_machine, noise_rules, resolve_baseline,
     restrict_to_selection, BaselineChange, BaselineSource, CheckOutcome, CheckPlan, RecordedRun,
-    Resolved,
+    Resolved, NOISE_LOOKBACK,
 };
 pub use dashboard::{charted_series, dashboard, headline, Compared, HistoryView};
 pub use history::{

@@ -27,6 +27,7 @@ mod ingest;
 mod interleaved;
 mod measure;
 mod pairs;
+mod push;
 mod report;
 mod report_single;
 mod run;

@@ -127,8 +127,8 @@ pub fn check_same_machine(
 const NOISE_HISTORY: usize = 20;
 
 /// How many runs back the noise-aware history looks for [`NOISE_HISTORY`] usable points
-/// (runs that failed the gate are skipped).
-const NOISE_LOOKBACK: usize = 4 * NOISE_HISTORY;
+/// (runs that failed the gate are skipped): the history `check --server` fetches.
+pub const NOISE_LOOKBACK: usize = 4 * NOISE_HISTORY;
 
 /// Per metric of `current`, the noise-aware rule from its last recorded runs on this machine
 /// and device, leaving out runs where that metric failed the gate (see

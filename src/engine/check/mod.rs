@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 pub use baseline::{
     check_same_machine, noise_rules, resolve_baseline, restrict_to_selection, BaselineSource,
-    Resolved,
+    Resolved, NOISE_LOOKBACK,
 };
 
 use crate::config::Config;
