@@ -246,6 +246,7 @@ impl super::HistoryArgs {
             testbed: (!self.all_machines).then(|| crate::context::machine().id),
             device: self.device.clone(),
             branch: self.branch.clone(),
+            before: None,
             limit: Some(self.last),
         }
     }
