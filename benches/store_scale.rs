@@ -97,9 +97,10 @@ fn main() {
     let all = RunFilter::default();
     let filtered = RunFilter {
         suite: Some("scale".into()),
-        machine_id: Some("0123456789abcdef".into()),
+        testbed: Some("0123456789abcdef".into()),
         device: Some("cpu".into()),
         branch: Some("main".into()),
+        before: None,
         limit: None,
     };
     for (what, filter) in [
