@@ -64,7 +64,7 @@ pub fn fetch_history(
             let key = BaselineKey {
                 suite: req.project.to_string(),
                 device: device.clone(),
-                machine_id: req.testbed.to_string(),
+                testbed: req.testbed.to_string(),
                 name: name.to_string(),
             };
             store.save_baseline(&key, &report, &format!("server {}", client.url()))?;

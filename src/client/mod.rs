@@ -13,7 +13,6 @@ pub mod spool;
 pub mod url;
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 pub use http::RetryNote;
 pub use retry::Backoff;
@@ -30,12 +29,8 @@ pub const HTTPS: bool = true;
 /// The environment variable that holds the token.
 pub const TOKEN_ENV: &str = "PERFGATE_TOKEN";
 
-/// A report's id: the SHA-256 (hex) of its JSON, the same the server stores it under.
-pub fn report_id(report: &Report) -> String {
-    let json = serde_json::to_vec(report).unwrap_or_default();
-    let digest = Sha256::digest(&json);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
+/// A report's id, the one the server stores it under ([`crate::model::file::report_id`]).
+pub use crate::model::file::report_id;
 
 /// What the server said to a pushed report.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

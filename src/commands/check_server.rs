@@ -26,11 +26,6 @@ use crate::store::{BaselineKey, Store};
 /// (`engine::check`'s lookback).
 pub const HISTORY_RUNS: usize = engine::NOISE_LOOKBACK;
 
-/// The testbed of a report, as the server keys runs and baselines.
-fn testbed(report: &Report) -> String {
-    report.machine.id.clone()
-}
-
 pub(super) fn check(args: &CheckArgs) -> Result<ExitStatus> {
     let plan = run::plan_of(&args.run)?;
     let target = Target::new(&args.server, Some(&plan.config.root()))?;
@@ -71,7 +66,7 @@ pub(super) fn check(args: &CheckArgs) -> Result<ExitStatus> {
     };
     let mut outcome = outcome;
     publish(&target, store.as_ref(), &mut outcome, online, &report)?;
-    finish(&outcome, args, store.as_ref(), &report.machine.id)
+    finish(&outcome, args, store.as_ref(), report.testbed())
 }
 
 /// Copies the testbed's history into `store`. False (and a one-line note) when the server
@@ -90,7 +85,7 @@ fn fetch(
         Some(name) => Some(name.as_str()),
         None => Some(config.baseline_name.as_str()),
     };
-    let testbed = testbed(report);
+    let testbed = report.testbed().to_string();
     let req = HistoryRequest {
         project: &report.suite,
         testbed: &testbed,
@@ -219,7 +214,7 @@ fn put_baseline(
     };
     let remote = RemoteBaseline {
         project: report.suite.clone(),
-        testbed: key.machine_id.clone(),
+        testbed: key.testbed.clone(),
         device: key.device.clone(),
         name: key.name.clone(),
     };

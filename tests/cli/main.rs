@@ -15,6 +15,7 @@ mod common;
 mod attest;
 mod bisect;
 mod check;
+mod check_server;
 mod ci_workflow;
 mod compare;
 mod detect;

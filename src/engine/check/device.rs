@@ -42,11 +42,13 @@ pub(super) fn check_device(
     else {
         return bootstrap(config, store, current, &opts);
     };
+    // A named testbed is a kind of machine: its fresh CI runners share one baseline.
+    let same_testbed = current.testbed.is_some() && baseline.testbed() == current.testbed();
     super::check_same_machine(
         &baseline,
         &source.describe(),
         &current.machine,
-        plan.allow_other_machine,
+        plan.allow_other_machine || same_testbed,
     )?;
     let (compared_with, partial) = super::restrict_to_selection(baseline.clone(), current);
     notes.extend(partial);

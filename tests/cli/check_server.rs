@@ -1,0 +1,204 @@
+//! `perfgate check --server`: the history comes from the team server, the run goes back to it.
+//! On the mock executor (`sleep S` takes exactly S seconds), so the verdicts are exact. Here
+//! against a peer in the test that plays the API (what is asked, in which order, with what)
+//! and against a closed port (the server down: the gate still runs, the run is spooled).
+
+use crate::common;
+use crate::push::{closed_port, perfgate_in, Peer, Reply};
+
+use std::path::Path;
+
+use common::{run, write, Run};
+use perfgate::model::Report;
+
+/// A project `proj` whose one CPU benchmark sleeps `secs`; `extra` goes into the config.
+pub fn project(secs: &str, extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), secs, extra);
+    dir
+}
+
+pub fn write_config(dir: &Path, secs: &str, extra: &str) {
+    write(
+        &dir.join("perfgate.toml"),
+        &format!(
+            r#"suite = "proj"
+{extra}
+[defaults]
+runs = 6
+warmup = 1
+[[bench]]
+name = "nap"
+command = ["sleep", "{secs}"]
+[thresholds]
+"*.wall_time" = {{ warn_pct = 25, fail_pct = 50 }}
+"*.user_time" = {{ warn_pct = 400, fail_pct = 500 }}
+"*.sys_time" = {{ warn_pct = 400, fail_pct = 500 }}
+"#
+        ),
+    );
+}
+
+/// `perfgate check ARGS --format json` on the mock executor in `dir`.
+pub fn check(dir: &Path, args: &[&str]) -> (Run, serde_json::Value) {
+    let r = run(perfgate_in(dir)
+        .env("PERFGATE_EXECUTOR", "mock")
+        .args(["check", "--format", "json"])
+        .args(args));
+    let json = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
+    (r, json)
+}
+
+pub fn verdict(c: &serde_json::Value, metric: &str) -> String {
+    c["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["benchmark"] == "nap" && m["metric"] == metric)
+        .map(|m| m["status"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no nap.{metric} in {c}"))
+}
+
+/// A name as one percent-encoded path segment (RFC 3986 unreserved characters kept).
+pub fn segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub fn spooled(dir: &Path) -> Vec<Report> {
+    std::fs::read_dir(dir.join(".perfgate/spool"))
+        .map(|r| {
+            r.flatten()
+                .map(|e| serde_json::from_str(&std::fs::read_to_string(e.path()).unwrap()).unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_first_check_asks_for_history_pushes_its_run_and_puts_the_bootstrapped_baseline() {
+    let dir = project("0.05", "");
+    let peer = Peer::start(|req, _| match (req.method.as_str(), req.target.as_str()) {
+        ("GET", t) if t.contains("/runs?") => Reply::Json(200, r#"{"runs":[]}"#.into()),
+        ("GET", _) => Reply::Json(
+            404,
+            r#"{"error":"no such baseline in this project"}"#.into(),
+        ),
+        ("POST", _) => Reply::Json(
+            201,
+            r#"{"run_id":41,"report_id":"x","created":true}"#.into(),
+        ),
+        _ => Reply::Json(204, String::new()),
+    });
+    let (r, c) = check(dir.path(), &["--server", &peer.url]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(verdict(&c, "wall_time"), "new");
+    let notes = c["notes"].to_string();
+    assert!(notes.contains("run 41 there (created)"), "{notes}");
+    assert!(
+        notes.contains(&format!("baseline `main` of `cpu` put on {}", peer.url)),
+        "{notes}"
+    );
+
+    let reqs = peer.requests();
+    let asked: Vec<(String, String)> = reqs
+        .iter()
+        .map(|q| (q.method.clone(), q.target.clone()))
+        .collect();
+    assert_eq!(asked.len(), 4, "{asked:?}");
+    let sent: Report = serde_json::from_slice(&reqs[2].body).unwrap();
+    let tb = segment(sent.testbed());
+    assert_eq!(
+        asked,
+        [
+            (
+                "GET".into(),
+                format!("/api/v1/projects/proj/runs?testbed={tb}&device=cpu&limit=80")
+            ),
+            (
+                "GET".into(),
+                format!("/api/v1/projects/proj/baselines/{tb}/cpu/main")
+            ),
+            ("POST".into(), "/api/v1/projects/proj/reports".into()),
+            (
+                "PUT".into(),
+                format!("/api/v1/projects/proj/baselines/{tb}/cpu/main")
+            ),
+        ]
+    );
+    assert_eq!(reqs[2].header("x-perfgate-gate"), Some("pass"));
+    assert_eq!(reqs[3].header("authorization"), Some("Bearer pgt_test"));
+    let baseline: Report = serde_json::from_slice(&reqs[3].body).unwrap();
+    assert_eq!(baseline.benchmarks.len(), 1);
+    assert_eq!(baseline.benchmarks[0].name, "nap");
+    assert!(spooled(dir.path()).is_empty());
+    assert!(
+        !dir.path().join(".perfgate/perfgate.db").exists(),
+        "the local store is not used"
+    );
+}
+
+#[test]
+fn with_the_server_down_the_gate_uses_the_committed_baseline_and_spools_the_run() {
+    let dir = project("0.05", r#"baseline_dir = "perf""#);
+    // The committed baseline: the same suite measured at 50 ms.
+    std::fs::create_dir(dir.path().join("perf")).unwrap();
+    let made = run(perfgate_in(dir.path())
+        .env("PERFGATE_EXECUTOR", "mock")
+        .args(["run", "--json-out", "perf/proj-cpu.json"]));
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    write_config(dir.path(), "0.1", r#"baseline_dir = "perf""#);
+
+    let down = closed_port();
+    let (r, c) = check(
+        dir.path(),
+        &["--server", &down, "--retries", "1", "--fail-on-regression"],
+    );
+    assert_eq!(
+        r.code, 1,
+        "a 2x slowdown against the committed baseline: {}",
+        r.stderr
+    );
+    assert_eq!(verdict(&c, "wall_time"), "critical");
+    let unavailable: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("history from the server was unavailable"))
+        .collect();
+    assert_eq!(unavailable.len(), 1, "{}", r.stderr);
+    assert!(
+        unavailable[0].contains("gating against the committed baseline"),
+        "{}",
+        r.stderr
+    );
+    let spool = spooled(dir.path());
+    assert_eq!(spool.len(), 1);
+    assert_eq!(spool[0].benchmarks[0].name, "nap");
+    assert!(c["notes"].to_string().contains("spooled as"), "{c}");
+}
+
+#[test]
+fn with_the_server_down_and_no_committed_baseline_it_gates_as_a_first_run() {
+    let dir = project("0.05", "");
+    let down = closed_port();
+    let (r, c) = check(dir.path(), &["--server", &down, "--retries", "0"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(verdict(&c, "wall_time"), "new");
+    assert!(
+        r.stderr.contains("history from the server was unavailable")
+            && r.stderr.contains("gating as a first run"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(spooled(dir.path()).len(), 1);
+    let notes = c["notes"].to_string();
+    assert!(notes.contains("NOT put on the server"), "{notes}");
+}
