@@ -202,3 +202,142 @@ fn with_the_server_down_and_no_committed_baseline_it_gates_as_a_first_run() {
     let notes = c["notes"].to_string();
     assert!(notes.contains("NOT put on the server"), "{notes}");
 }
+
+mod ci_init {
+    use super::*;
+    use yaml_rust2::{Yaml, YamlLoader};
+
+    const URL: &str = "https://perf.example.com:8443";
+    const TOKEN: &str = "${{ secrets.PERFGATE_TOKEN }}";
+
+    /// `ci init github ARGS` in a fresh git repository of the suite `proj`; the workflow.
+    fn init(args: &[&str]) -> (Run, String) {
+        let dir = project("0.05", r#"baseline_dir = "perf""#);
+        let git = |a: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .args(a)
+                .current_dir(dir.path())
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {a:?}");
+        };
+        git(&["init", "-q", "-b", "main"]);
+        let r = run(perfgate_in(dir.path())
+            .args(["ci", "init", "github"])
+            .args(args));
+        let text = std::fs::read_to_string(dir.path().join(".github/workflows/perfgate.yml"))
+            .unwrap_or_default();
+        (r, text)
+    }
+
+    fn yaml(text: &str) -> Yaml {
+        YamlLoader::load_from_str(text).unwrap().remove(0)
+    }
+
+    /// Every step (job id, step) whose script runs `perfgate check`.
+    fn check_steps(wf: &Yaml) -> Vec<(String, Yaml)> {
+        let mut out = Vec::new();
+        for (id, job) in wf["jobs"].as_hash().unwrap() {
+            for step in job["steps"].as_vec().unwrap() {
+                if step["run"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("perfgate check"))
+                {
+                    out.push((id.as_str().unwrap().to_string(), step.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The `perfgate check` command line of a step, as perfgate parses it.
+    fn parsed(script: &str) -> perfgate::cli::Cli {
+        use clap::Parser;
+        let line = script.replace("\\\n", " ");
+        let line = line.lines().find(|l| l.contains("perfgate check")).unwrap();
+        let words: Vec<String> = line
+            .split_whitespace()
+            .map(|w| w.trim_matches('"').replace("$PERFGATE_SERVER", URL))
+            .collect();
+        perfgate::cli::Cli::try_parse_from(&words)
+            .unwrap_or_else(|e| panic!("perfgate rejects {words:?}: {e}"))
+    }
+
+    #[test]
+    fn with_server_every_check_pushes_with_the_token_secret() {
+        for gate in [
+            &["--build", "true", "--bin", "out/app"][..],
+            &["--gate", "committed"][..],
+        ] {
+            let mut args = gate.to_vec();
+            args.extend(["--server", URL]);
+            let (r, text) = init(&args);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            assert!(r.stdout.contains("PERFGATE_TOKEN"), "{}", r.stdout);
+            let wf = yaml(&text);
+            assert_eq!(wf["env"]["PERFGATE_SERVER"].as_str(), Some(URL), "{text}");
+            assert!(
+                text.contains(
+                    "#   perfgate token create --store URL --project proj --scope write\n"
+                ),
+                "{text}"
+            );
+            let steps = check_steps(&wf);
+            let jobs: Vec<&str> = steps.iter().map(|(j, _)| j.as_str()).collect();
+            assert_eq!(jobs, ["gate", "trend"], "{text}");
+            for (job, step) in &steps {
+                assert_eq!(
+                    step["env"]["PERFGATE_TOKEN"].as_str(),
+                    Some(TOKEN),
+                    "{job}: {text}"
+                );
+                let script = step["run"].as_str().unwrap();
+                let perfgate::cli::Command::Check(check) = parsed(script).command else {
+                    panic!("{job}: not a check: {script}");
+                };
+                assert_eq!(check.server.server.as_deref(), Some(URL), "{job}");
+            }
+            // The token is only ever the secret: no step has it in its script.
+            assert!(!text.contains("PERFGATE_TOKEN=") && !text.contains("--token"));
+        }
+    }
+
+    #[test]
+    fn without_server_no_step_pushes_or_needs_a_token() {
+        let (r, text) = init(&["--build", "true", "--bin", "out/app"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let wf = yaml(&text);
+        assert!(wf["env"]["PERFGATE_SERVER"].is_badvalue());
+        assert!(!text.contains("PERFGATE_TOKEN") && !text.contains("--server"));
+        for (_, step) in check_steps(&wf) {
+            let perfgate::cli::Command::Check(check) =
+                parsed(step["run"].as_str().unwrap()).command
+            else {
+                panic!("not a check");
+            };
+            assert_eq!(check.server.server, None);
+        }
+    }
+
+    #[test]
+    fn an_unusable_server_url_is_refused() {
+        let (r, text) = init(&[
+            "--build",
+            "true",
+            "--bin",
+            "out/app",
+            "--server",
+            "perf:8080",
+        ]);
+        assert_eq!(r.code, 2);
+        assert!(
+            r.stderr
+                .contains("--server perf:8080: not an http:// or https:// URL"),
+            "{}",
+            r.stderr
+        );
+        assert!(text.is_empty(), "nothing written");
+    }
+}
