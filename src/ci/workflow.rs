@@ -173,10 +173,15 @@ fn yaml_string(s: &str) -> String {
     serde_json::to_string(s).expect("a string always serializes")
 }
 
-fn install_step() -> Step {
+/// Installs the perfgate that wrote the workflow; with https when the server needs it.
+fn install_step(server: Option<&Server>) -> Step {
+    let features = match server {
+        Some(s) if s.url.starts_with("https://") => " --features https",
+        _ => "",
+    };
     Step::run(
         "Install perfgate",
-        "cargo install perfgate --version \"$PERFGATE_VERSION\" --locked",
+        format!("cargo install perfgate --version \"$PERFGATE_VERSION\" --locked{features}"),
     )
 }
 
@@ -278,7 +283,7 @@ impl Workflow {
             "github.event_name == 'pull_request'",
             None,
             pair_steps(
-                self.server.is_some(),
+                self.server.as_ref(),
                 checkout_head,
                 gate_base,
                 "Gate: the merge base against the head, interleaved on this runner",
@@ -302,7 +307,7 @@ impl Workflow {
             "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'",
             None,
             pair_steps(
-                self.server.is_some(),
+                self.server.as_ref(),
                 checkout_today,
                 trend_base,
                 "Trend: last week's commit against today's, interleaved on this runner",
@@ -317,7 +322,10 @@ impl Workflow {
     /// re-measures and commits it.
     fn committed_jobs(&self, out: &mut String, build: bool) {
         let prepare = || {
-            let mut steps = vec![Step::uses("Check out", CHECKOUT), install_step()];
+            let mut steps = vec![
+                Step::uses("Check out", CHECKOUT),
+                install_step(self.server.as_ref()),
+            ];
             if build {
                 steps.push(Step::run("Build", "sh -c \"$BENCH_BUILD\""));
             }
@@ -385,7 +393,7 @@ impl Workflow {
 
 /// The steps of an interleaved job: two checkouts, perfgate, two builds, the check, evidence.
 fn pair_steps(
-    server: bool,
+    server: Option<&Server>,
     checkout: Step,
     add_base: Step,
     check_name: &'static str,
@@ -396,7 +404,7 @@ fn pair_steps(
     let mut steps = vec![
         checkout,
         add_base,
-        install_step(),
+        install_step(server),
         Step::run("Build the base", "sh -c \"$BENCH_BUILD\"").within(BASE_DIR),
         Step::run("Build the head", "sh -c \"$BENCH_BUILD\"").within(HEAD_DIR),
         Step::run(
@@ -405,7 +413,7 @@ fn pair_steps(
                 "perfgate check --config \"$BENCH_CONFIG\" --interleaved \\\n  --baseline-bin \"$GITHUB_WORKSPACE/{BASE_DIR}/$BENCH_PROGRAM\" \\\n  --candidate-bin \"$GITHUB_WORKSPACE/{HEAD_DIR}/$BENCH_PROGRAM\" \\\n  {check_flag} --json-out perfgate-report.json --summary perfgate-comparison.json"
             ),
         )
-        .pushing(server)
+        .pushing(server.is_some())
         .within(HEAD_DIR),
     ];
     steps.extend(evidence_steps(Some(HEAD_DIR), artifact, extra));

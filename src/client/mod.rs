@@ -23,8 +23,9 @@ use crate::error::{ClientError, Error, Result};
 use crate::model::file::parse_report;
 use crate::model::Report;
 
-/// Whether this build speaks https (rustls with ring, the Mozilla roots built in).
-pub const HTTPS: bool = true;
+/// Whether this build speaks https (the `https` feature: rustls with ring, the Mozilla roots
+/// built in).
+pub const HTTPS: bool = cfg!(feature = "https");
 
 /// The environment variable that holds the token.
 pub const TOKEN_ENV: &str = "PERFGATE_TOKEN";

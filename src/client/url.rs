@@ -11,20 +11,27 @@ impl BaseUrl {
     /// Checks `url`: a scheme this build can speak, a host, no query, no credentials (a token
     /// goes in `PERFGATE_TOKEN`, never in a URL that logs print).
     pub fn parse(url: &str) -> Result<Self, ClientError> {
+        let base = Self::parse_any(url)?;
+        if url.starts_with("https://") && !super::HTTPS {
+            return Err(ClientError::BadUrl {
+                url: redacted(url),
+                message: "this perfgate was built without https: install it with `cargo install perfgate --features https`, or reach the server over http:// on a trusted network".into(),
+            });
+        }
+        Ok(base)
+    }
+
+    /// Like [`BaseUrl::parse`], but accepts https in a build without it: for a URL another
+    /// perfgate will use (the workflow `ci init` writes installs one with https).
+    pub fn parse_any(url: &str) -> Result<Self, ClientError> {
         let bad = |message: &str| ClientError::BadUrl {
             url: redacted(url),
             message: message.to_string(),
         };
-        let rest = if let Some(r) = url.strip_prefix("http://") {
-            r
-        } else if let Some(r) = url.strip_prefix("https://") {
-            if !super::HTTPS {
-                return Err(bad(
-                    "this perfgate was built without TLS: use http:// (behind a TLS-terminating proxy on a trusted network), or a build with https",
-                ));
-            }
-            r
-        } else {
+        let Some(rest) = url
+            .strip_prefix("http://")
+            .or_else(|| url.strip_prefix("https://"))
+        else {
             return Err(bad("not an http:// or https:// URL"));
         };
         let host = rest.split('/').next().unwrap_or_default();
@@ -136,5 +143,11 @@ mod tests {
             assert!(!e.contains("secret"), "{e}");
         }
         assert!(BaseUrl::parse("http://host:1/perfgate").is_ok());
+        assert!(BaseUrl::parse_any("https://host").is_ok());
+        let https = BaseUrl::parse("https://host");
+        assert_eq!(https.is_ok(), crate::client::HTTPS);
+        if let Err(e) = https {
+            assert!(e.to_string().contains("--features https"), "{e}");
+        }
     }
 }

@@ -30,7 +30,7 @@ pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {
     let config = config::load(&config_path)?;
     let server = match &args.server {
         Some(url) => {
-            crate::client::BaseUrl::parse(url)?;
+            crate::client::BaseUrl::parse_any(url)?;
             Some(Server {
                 url: url.trim_end_matches('/').to_string(),
                 project: config.suite.clone(),

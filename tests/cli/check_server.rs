@@ -56,8 +56,10 @@ pub fn verdict(c: &serde_json::Value, metric: &str) -> String {
         .unwrap()
         .iter()
         .find(|m| m["benchmark"] == "nap" && m["metric"] == metric)
-        .map(|m| m["status"].as_str().unwrap().to_string())
-        .unwrap_or_else(|| panic!("no nap.{metric} in {c}"))
+        .map_or_else(
+            || panic!("no nap.{metric} in {c}"),
+            |m| m["status"].as_str().unwrap().to_string(),
+        )
 }
 
 /// A name as one percent-encoded path segment (RFC 3986 unreserved characters kept).
@@ -299,6 +301,8 @@ mod ci_init {
                 };
                 assert_eq!(check.server.server.as_deref(), Some(URL), "{job}");
             }
+            // The server is https: the jobs install perfgate with it.
+            assert!(text.contains("--locked --features https\n"), "{text}");
             // The token is only ever the secret: no step has it in its script.
             assert!(!text.contains("PERFGATE_TOKEN=") && !text.contains("--token"));
         }
@@ -311,6 +315,7 @@ mod ci_init {
         let wf = yaml(&text);
         assert!(wf["env"]["PERFGATE_SERVER"].is_badvalue());
         assert!(!text.contains("PERFGATE_TOKEN") && !text.contains("--server"));
+        assert!(!text.contains("--features"));
         for (_, step) in check_steps(&wf) {
             let perfgate::cli::Command::Check(check) =
                 parsed(step["run"].as_str().unwrap()).command

@@ -381,6 +381,17 @@ fn push_needs_a_usable_server_url() {
         "{}",
         r.stderr
     );
+    if !perfgate::client::HTTPS {
+        let r = push(dir.path(), &[f, "--server", "https://perf.example"]);
+        assert_eq!(r.code, 2);
+        assert!(
+            r.stderr.contains(
+                "built without https: install it with `cargo install perfgate --features https`"
+            ),
+            "{}",
+            r.stderr
+        );
+    }
     let r = push(dir.path(), &[f, "--server", "http://user:pw@host"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("PERFGATE_TOKEN"), "{}", r.stderr);
