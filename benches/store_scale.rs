@@ -97,7 +97,7 @@ fn main() {
     let all = RunFilter::default();
     let filtered = RunFilter {
         suite: Some("scale".into()),
-        machine_id: Some("0123456789abcdef".into()),
+        testbed: Some("0123456789abcdef".into()),
         device: Some("cpu".into()),
         branch: Some("main".into()),
         limit: None,

@@ -70,6 +70,9 @@ pub enum StoreError {
     /// A run id that is not in the store.
     #[error("{}: no recorded run with id {id}", path.display())]
     NoSuchRun { path: PathBuf, id: i64 },
+    /// A token could not be made (no randomness).
+    #[error("{0}")]
+    Token(String),
 }
 
 /// `SIGINT`, `SIGTERM`, `SIGHUP`, or `signal N`.

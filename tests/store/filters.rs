@@ -92,7 +92,7 @@ fn filtered_store(dir: &tempfile::TempDir) -> (SqliteStore, Vec<Recorded>) {
 
 fn matches(r: &Recorded, f: &RunFilter) -> bool {
     f.suite.as_deref().is_none_or(|s| s == r.suite)
-        && f.machine_id.as_deref().is_none_or(|m| m == r.machine)
+        && f.testbed.as_deref().is_none_or(|m| m == r.machine)
         && f.device.as_deref().is_none_or(|d| d == r.device)
         && f.branch.as_deref().is_none_or(|b| Some(b) == r.branch)
 }
@@ -114,7 +114,7 @@ fn filters() -> Vec<RunFilter> {
                     for limit in [None, Some(0), Some(1), Some(3), Some(100)] {
                         out.push(RunFilter {
                             suite: suite.map(String::from),
-                            machine_id: machine.map(String::from),
+                            testbed: machine.map(String::from),
                             device: device.map(String::from),
                             branch: branch.map(String::from),
                             limit,
@@ -138,7 +138,7 @@ fn runs_honour_every_filter_field_newest_first() {
     // A few spelled out.
     let f = RunFilter {
         suite: Some("a".into()),
-        machine_id: Some("m2".into()),
+        testbed: Some("m2".into()),
         ..Default::default()
     };
     let got: Vec<RunId> = store.runs(&f).unwrap().iter().map(|r| r.id).collect();
@@ -213,7 +213,7 @@ fn series_and_metric_history_honour_every_filter_field() {
     // Spelled out: suite a, m1, cpu, branch main: runs 0 and the failed one (no point).
     let f = RunFilter {
         suite: Some("a".into()),
-        machine_id: Some("m1".into()),
+        testbed: Some("m1".into()),
         device: Some("cpu".into()),
         branch: Some("main".into()),
         limit: None,

@@ -17,3 +17,4 @@ mod killed_writer;
 mod opening;
 mod refusals;
 mod round_trip;
+mod team;
