@@ -64,10 +64,7 @@ mod tests {
             explain("{\"samples\": [1,\n  NaN]}", why.clone()),
             "line 2 column 3: `NaN` is not a finite number (a sample must be one)"
         );
-        assert_eq!(
-            explain("[1, -Infinity]", why.clone()).contains("`Infinity`"),
-            true
-        );
+        assert!(explain("[1, -Infinity]", why.clone()).contains("`Infinity`"));
         assert_eq!(explain("{\"a\": tru}", why.clone()), why);
         assert_eq!(explain("{\"benchmarks\": []}", why.clone()), why);
     }
