@@ -9,9 +9,14 @@ pub struct ServeArgs {
     /// The store to serve: a SQLite file, or a `postgres://` URL.
     #[arg(long, env = "PERFGATE_STORE", value_name = "PATH")]
     pub store: PathBuf,
-    /// Address and port to listen on (port 0 picks a free one; the first line printed says
-    /// which).
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    /// Address and port to listen on; port 0 picks a free one, and the first line printed
+    /// says which [default: 127.0.0.1:8080].
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8080",
+        hide_default_value = true,
+        value_name = "ADDR"
+    )]
     pub listen: String,
     /// Worker threads, each with its own store connection.
     #[arg(long, default_value_t = 8, value_name = "N")]
