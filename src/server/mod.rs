@@ -14,6 +14,7 @@
 mod api;
 mod auth;
 pub mod http;
+mod page_view;
 mod pages;
 pub mod routes;
 mod validate;

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use super::api::{filter, param};
 use super::http::{percent_encode, Response};
+use super::page_view::PageView;
 use crate::engine::{self, HistoryView, Pick};
 use crate::error::{Error, Result};
 use crate::model::Report;
@@ -59,10 +60,10 @@ pub fn dashboard(store: &dyn Store, project: &str, q: &Query) -> Result<Response
     let mut runs = filter(project, q, HISTORY_RUNS)?;
     runs.limit = runs.limit.or(Some(HISTORY_RUNS));
     let needle = param(q, "filter").unwrap_or("").to_lowercase();
-    let names: BTreeSet<String> = store
-        .series(&runs)?
-        .into_iter()
-        .map(|(b, _)| b)
+    let recorded = store.series(&runs)?;
+    let names: BTreeSet<&str> = recorded
+        .iter()
+        .map(|(b, _)| b.as_str())
         .filter(|b| b.to_lowercase().contains(&needle))
         .collect();
     let total = names.len();
@@ -70,8 +71,16 @@ pub fn dashboard(store: &dyn Store, project: &str, q: &Query) -> Result<Response
         .into_iter()
         .skip((page - 1).saturating_mul(per_page))
         .take(per_page)
+        .map(str::to_string)
         .collect();
-    let input = page_input(store, project, &runs, &shown)?;
+    let view = PageView {
+        store,
+        series: recorded
+            .into_iter()
+            .filter(|(b, _)| shown.contains(b))
+            .collect(),
+    };
+    let input = page_input(&view, project, &runs, &shown)?;
     let mut doc = html::dashboard(&input);
     let nav = nav(q, page, per_page, total, shown.len());
     let at = doc.find("<div class=\"wrap\">").map_or(0, |i| i + 18);
@@ -110,20 +119,16 @@ fn page_input(
         }
         _ => None,
     };
-    let plan = DetectPlan::default();
-    let mut history = Vec::new();
-    for name in shown {
-        let view = HistoryView {
-            runs: runs.clone(),
-            pick: Pick {
-                bench: Some(name),
-                metric: None,
-            },
-        };
-        let series = engine::charted_series(Some(store), &view, baseline.as_ref(), &plan)?;
-        // A name holding `*` or `?` is a glob that may pick others too.
-        history.extend(series.into_iter().filter(|s| &s.benchmark == name));
-    }
+    let view = HistoryView {
+        runs: runs.clone(),
+        pick: Pick::default(),
+    };
+    let history = engine::charted_series(
+        Some(store),
+        &view,
+        baseline.as_ref(),
+        &DetectPlan::default(),
+    )?;
     Ok(DashboardInput {
         title: project.to_string(),
         comparison,
