@@ -67,8 +67,9 @@ pub fn param<'q>(q: &'q Query, name: &str) -> Option<&'q str> {
         .filter(|v| !v.is_empty())
 }
 
-/// The runs of `project` that the query's `testbed`, `device`, `branch` and `limit` select
-/// (`limit`: 1 to 1000, `default_limit` when absent; 0: no limit).
+/// The runs of `project` that the query's `testbed`, `device`, `branch`, `before` and `limit`
+/// select (`limit`: 1 to 1000, `default_limit` when absent; 0: no limit; `before`: runs with a
+/// smaller id, the next page).
 pub fn filter(project: &str, q: &Query, default_limit: usize) -> Result<RunFilter> {
     let limit = match param(q, "limit") {
         None => default_limit,
@@ -81,11 +82,20 @@ pub fn filter(project: &str, q: &Query, default_limit: usize) -> Result<RunFilte
             }
         },
     };
+    let before = match param(q, "before") {
+        None => None,
+        Some(v) => Some(v.parse::<i64>().map_err(|_| {
+            Error::Usage(format!(
+                "query parameter `before`: `{v}` is not a run id (a whole number)"
+            ))
+        })?),
+    };
     Ok(RunFilter {
         suite: Some(project.to_string()),
         testbed: param(q, "testbed").map(str::to_string),
         device: param(q, "device").map(str::to_string),
         branch: param(q, "branch").map(str::to_string),
+        before,
         limit: (limit > 0).then_some(limit),
     })
 }

@@ -78,6 +78,15 @@ fn runs_are_filtered_newest_first_and_scoped_to_their_project() {
     assert_eq!(runs("?testbed=gpu-box"), ["09"]);
     assert_eq!(runs("?testbed=0123456789abcdef&limit=1"), ["04"]);
     assert!(runs("?branch=main").is_empty());
+    // Paging: the runs after the last one of a page of two.
+    let page = server
+        .get("/api/v1/projects/web/runs?limit=2", Some(&web))
+        .json();
+    let last = page["runs"][1]["id"].as_i64().unwrap();
+    assert_eq!(runs(&format!("?limit=2&before={last}")), ["03", "02"]);
+    let bad = server.get("/api/v1/projects/web/runs?before=x", Some(&web));
+    assert_eq!(bad.status, 400);
+    assert!(bad.error().contains("`before`"), "{}", bad.body);
     let bad = server.get("/api/v1/projects/web/runs?limit=0", Some(&web));
     assert_eq!(bad.status, 400);
     assert!(bad.error().contains("`limit`"), "{}", bad.body);
