@@ -28,6 +28,7 @@ mod history;
 pub mod plans;
 mod push;
 mod release;
+mod serve;
 pub mod values;
 
 pub use history::{
@@ -37,6 +38,7 @@ pub use history::{
 };
 pub use push::{PushArgs, ServerArgs};
 pub use release::{AttestArgs, CiCommand, CiGate, CiInitArgs, CiSystem, ReplayArgs};
+pub use serve::{OnOff, ServeArgs, TokenCommand, TokenCreateArgs, TokenPublicArgs, TokenScopeArg};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -97,6 +99,12 @@ pub enum Command {
     /// Install or remove the git hook (pre-push by default) that gates on performance.
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Serve a shared store over HTTP: the API that `push` and `check --server` use, and a
+    /// live dashboard.
+    Serve(ServeArgs),
+    /// Create API tokens for `perfgate serve`, and make a project's reads public.
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 /// Where the history store is.
