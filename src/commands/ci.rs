@@ -28,16 +28,7 @@ pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {
             })?,
     };
     let config = config::load(&config_path)?;
-    let server = match &args.server {
-        Some(url) => {
-            crate::client::BaseUrl::parse_any(url)?;
-            Some(Server {
-                url: url.trim_end_matches('/').to_string(),
-                project: config.suite.clone(),
-            })
-        }
-        None => None,
-    };
+    let server = server(&args, &config)?;
     let config_dir = std::fs::canonicalize(config.root())
         .map_err(|e| Error::input(&config_path, format!("cannot resolve its directory: {e}")))?;
     let root = crate::git::toplevel(&config_dir).unwrap_or_else(|| config_dir.clone());
@@ -82,19 +73,36 @@ pub fn ci(cmd: CiCommand) -> Result<ExitStatus> {
         Gate::Interleaved { .. } => "a pull-request gate (the merge base and the head built with `$BENCH_BUILD` and run interleaved with `check --interleaved --fail-on-regression`), a weekly trend job (last week's commit against today's, the same way)",
         Gate::Committed { .. } => "a pull-request gate (`check --fail-on-regression` against the committed baseline), a weekly trend job, and a manual update-baselines job that re-measures and commits the baseline",
     };
-    let pushed = match &workflow.server {
-        Some(s) => format!(
+    print_stdout(&format!(
+        "wrote {}: {what}; report, comparison and dashboard are uploaded as artifacts{}\n",
+        path.display(),
+        pushed(workflow.server.as_ref())
+    ))?;
+    Ok(ExitStatus::Pass)
+}
+
+/// `--server URL`: checked (https is fine: the workflow installs perfgate with it); the
+/// project is the suite.
+fn server(args: &CiInitArgs, config: &Config) -> Result<Option<Server>> {
+    let Some(url) = &args.server else {
+        return Ok(None);
+    };
+    crate::client::BaseUrl::parse_any(url)?;
+    Ok(Some(Server {
+        url: url.trim_end_matches('/').to_string(),
+        project: config.suite.clone(),
+    }))
+}
+
+/// What the workflow needs of the server, said after writing it.
+fn pushed(server: Option<&Server>) -> String {
+    server.map_or_else(String::new, |s| {
+        format!(
             "; the checks take their history from {} and push their runs to it: set the repository secret {TOKEN_SECRET} to a write token (`perfgate token create --store URL --project {} --scope write` on the server)",
             s.url,
             crate::shell::quote(&s.project)
-        ),
-        None => String::new(),
-    };
-    print_stdout(&format!(
-        "wrote {}: {what}; report, comparison and dashboard are uploaded as artifacts{pushed}\n",
-        path.display()
-    ))?;
-    Ok(ExitStatus::Pass)
+        )
+    })
 }
 
 /// The committed-baseline gate: the suite must not need `{bin}`, and `baseline_dir` must be
