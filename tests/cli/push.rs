@@ -397,3 +397,283 @@ fn push_needs_a_usable_server_url() {
     assert!(r.stderr.contains("PERFGATE_TOKEN"), "{}", r.stderr);
     assert!(!r.stderr.contains("pw@"), "{}", r.stderr);
 }
+
+/// A real `perfgate serve` over a SQLite store in its own directory, restartable on the same
+/// store.
+pub struct Served {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    pub store: PathBuf,
+    /// A write token of the project `proj`.
+    pub token: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Served {
+    pub fn start() -> Served {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("server.db");
+        let token = token(&store, "write");
+        let mut s = Served::on(&store, token);
+        s._dir = Some(dir);
+        s
+    }
+
+    /// The server over `store`, on a free port.
+    fn on(store: &Path, token: String) -> Served {
+        let mut child = perfgate()
+            .arg("serve")
+            .arg("--store")
+            .arg(store)
+            .args(["--listen", "127.0.0.1:0", "--workers", "2"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line: {first:?}"))
+            .to_string();
+        Served {
+            child,
+            url,
+            store: store.to_path_buf(),
+            token,
+            _dir: None,
+        }
+    }
+
+    /// SIGKILL: no shutdown, no cleanup.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// A new server over the same store (another port), taking over the directory.
+    pub fn restart(mut self) -> Served {
+        self.kill();
+        let mut next = Served::on(&self.store, self.token.clone());
+        next._dir = self._dir.take();
+        next
+    }
+
+    /// GET `path` (under the API) with the write token; the status and the JSON body.
+    pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let addr = self.url.strip_prefix("http://").unwrap();
+        let mut s = TcpStream::connect(addr).unwrap();
+        write!(
+            s,
+            "GET /api/v1/projects/proj/{path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+            self.token
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        let status = text[9..12].parse().unwrap();
+        let body = text.split_once("\r\n\r\n").unwrap().1;
+        (
+            status,
+            serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// The runs of `proj` the server has.
+    pub fn runs(&self) -> Vec<serde_json::Value> {
+        let (status, json) = self.get("runs");
+        assert_eq!(status, 200, "{json}");
+        json["runs"].as_array().unwrap().clone()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `perfgate token create` for the project `proj`.
+fn token(store: &Path, scope: &str) -> String {
+    let out = perfgate()
+        .args([
+            "token",
+            "create",
+            "--project",
+            "proj",
+            "--scope",
+            scope,
+            "--store",
+        ])
+        .arg(store)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// `perfgate push ARGS` with the server's token.
+fn push_to(dir: &Path, server: &Served, args: &[&str]) -> Run {
+    run(perfgate_in(dir)
+        .env("PERFGATE_TOKEN", &server.token)
+        .arg("push")
+        .args(args))
+}
+
+#[test]
+fn a_real_server_records_a_push_once_and_says_duplicate_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, report) = report_file(dir.path(), 1);
+    let server = Served::start();
+    let f = file.to_str().unwrap();
+    let first = push_to(dir.path(), &server, &[f, "--server", &server.url]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(first.stdout.contains("(created)"), "{}", first.stdout);
+    let again = push_to(dir.path(), &server, &[f, "--server", &server.url]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("(duplicate"), "{}", again.stdout);
+    let id = perfgate::model::file::report_id(&report);
+    assert!(first.stdout.contains(&id) && again.stdout.contains(&id));
+    let runs = server.runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let (status, stored) = server.get(&format!("runs/{}", runs[0]["id"]));
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_value::<Report>(stored).unwrap(), report);
+
+    // Without the token: refused, named, final.
+    let r = run(perfgate_in(dir.path()).env_remove("PERFGATE_TOKEN").args([
+        "push",
+        f,
+        "--server",
+        &server.url,
+    ]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("the server refused it (401)"),
+        "{}",
+        r.stderr
+    );
+    assert!(spooled(dir.path()).is_empty());
+}
+
+#[test]
+fn spooled_while_the_real_server_is_down_lands_once_when_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, _) = report_file(dir.path(), 1);
+    let (file2, _) = report_file(dir.path(), 2);
+    let mut server = Served::start();
+    let url = server.url.clone();
+    server.kill();
+    let r = push_to(
+        dir.path(),
+        &server,
+        &[
+            file.to_str().unwrap(),
+            file2.to_str().unwrap(),
+            "--server",
+            &url,
+            "--retries",
+            "1",
+        ],
+    );
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("2 report(s) in the spool"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(spooled(dir.path()).len(), 2);
+
+    let server = server.restart();
+    let r = push_to(dir.path(), &server, &["--spool", "--server", &server.url]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.matches("(created)").count(), 2, "{}", r.stdout);
+    assert!(spooled(dir.path()).is_empty());
+    assert_eq!(server.runs().len(), 2);
+    // Sending the (now empty) spool again changes nothing.
+    let r = push_to(dir.path(), &server, &["--spool", "--server", &server.url]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(server.runs().len(), 2);
+}
+
+/// A proxy in front of the server that, on the first request, lets the server record the
+/// report and answer, then SIGKILLs the server and hangs up on the client without the answer
+/// (the worst moment: the run is stored, the runner does not know). While the server is down
+/// the proxy hangs up at once. The runner's retry reaches the restarted server.
+#[test]
+fn a_server_killed_during_a_push_gets_the_report_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, _) = report_file(dir.path(), 1);
+    let server = Served::start();
+    let target: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(Some(server.url.clone())));
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", listener.local_addr().unwrap());
+    let (killed_tx, killed_rx) = std::sync::mpsc::channel();
+    let to = Arc::clone(&target);
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut client) = stream else { continue };
+            let Some(req) = read_request(&mut client) else {
+                continue;
+            };
+            let Some(addr) = to.lock().unwrap().clone() else {
+                continue;
+            };
+            let answer = forward(&addr, &req);
+            if n == 0 {
+                // Recorded and answered; now the server dies before the answer is relayed.
+                *to.lock().unwrap() = None;
+                killed_tx.send(()).unwrap();
+                continue;
+            }
+            let _ = client.write_all(&answer);
+        }
+    });
+    let push = perfgate_in(dir.path())
+        .env("PERFGATE_TOKEN", &server.token)
+        .args(["push", file.to_str().unwrap(), "--server", &proxy_url])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    killed_rx.recv().unwrap();
+    let server = server.restart();
+    *target.lock().unwrap() = Some(server.url.clone());
+    let out = push.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("attempt 1 of 5 failed"), "{stderr}");
+    assert!(
+        stdout.contains("(duplicate"),
+        "the first attempt had landed: {stdout}"
+    );
+    assert_eq!(server.runs().len(), 1);
+    assert!(spooled(dir.path()).is_empty());
+}
+
+/// Sends `req` to `addr` as it came and returns the whole answer (the server closes the
+/// connection after it).
+fn forward(addr: &str, req: &Request) -> Vec<u8> {
+    let addr = addr.strip_prefix("http://").unwrap();
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.target);
+    for (k, v) in &req.headers {
+        if k != "connection" {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    head.push_str("connection: close\r\n\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(&req.body).unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    answer
+}
