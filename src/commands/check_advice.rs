@@ -55,7 +55,12 @@ pub(super) fn blocked(
 
 /// `perfgate baseline save` of the recorded run, into the baseline the check compared with
 /// (a stored one by name, or the committed file), with the check's own `--config`/`--store`.
+/// None for `check --server`: its run ids are those of a temporary copy of the server's
+/// history, which is gone when the check ends.
 fn accept_command(args: &CheckArgs, run: &RecordedRun) -> Option<String> {
+    if args.server.server.is_some() {
+        return None;
+    }
     let mut cmd = format!("perfgate baseline save --run {}", run.id);
     match run.source.as_ref()? {
         BaselineSource::Stored(key) if key.name != crate::config::DEFAULT_BASELINE_NAME => {

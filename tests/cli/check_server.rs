@@ -4,7 +4,7 @@
 //! and against a closed port (the server down: the gate still runs, the run is spooled).
 
 use crate::common;
-use crate::push::{closed_port, perfgate_in, Peer, Reply};
+use crate::push::{closed_port, perfgate_in, Peer, Reply, Served};
 
 use std::path::Path;
 
@@ -203,6 +203,118 @@ fn with_the_server_down_and_no_committed_baseline_it_gates_as_a_first_run() {
     assert_eq!(spooled(dir.path()).len(), 1);
     let notes = c["notes"].to_string();
     assert!(notes.contains("NOT put on the server"), "{notes}");
+}
+
+/// `perfgate check --server` against a real server with its write token, JSON on stdout. Each
+/// call has its own seed: the mock executor's reports are otherwise the same report when two
+/// checks start in the same second, which the server keeps once.
+fn check_on(dir: &Path, server: &Served, args: &[&str]) -> (Run, serde_json::Value) {
+    static SEED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let seed = SEED
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .to_string();
+    let r = run(perfgate_in(dir)
+        .env("PERFGATE_EXECUTOR", "mock")
+        .env("PERFGATE_TOKEN", &server.token)
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--server",
+            &server.url,
+            "--seed",
+            &seed,
+        ])
+        .args(args));
+    let json = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
+    (r, json)
+}
+
+#[test]
+fn check_server_bootstraps_the_baseline_on_the_server_then_gates_against_it() {
+    let server = Served::start();
+    // Two checkouts of one project, as two CI runs on fresh runners: nothing local is shared.
+    let first = project("0.05", "");
+    let (r, c) = check_on(first.path(), &server, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(verdict(&c, "wall_time"), "new");
+    assert_eq!(server.runs().len(), 1);
+    let (status, list) = server.get("baselines");
+    assert_eq!(status, 200, "{list}");
+    let baselines = list["baselines"].as_array().unwrap();
+    assert_eq!(baselines.len(), 1, "{list}");
+    assert_eq!(baselines[0]["name"], "main");
+    assert_eq!(baselines[0]["device"], "cpu");
+
+    // Twice as slow: critical against the server's baseline.
+    let slower = project("0.1", "");
+    let (r, c) = check_on(slower.path(), &server, &["--fail-on-regression"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(verdict(&c, "wall_time"), "critical");
+    assert!(!r.stderr.contains("unavailable"), "{}", r.stderr);
+    // No advice to save a run id of the check's temporary copy of the history.
+    assert!(r.stderr.contains("performance gate failed"), "{}", r.stderr);
+    assert!(!r.stderr.contains("baseline save --run"), "{}", r.stderr);
+    assert_eq!(server.runs().len(), 2, "the failing run is recorded too");
+
+    // As fast as the baseline again: stable; the baseline did not move to the slow run.
+    let again = project("0.05", "");
+    let (r, c) = check_on(again.path(), &server, &["--fail-on-regression"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(verdict(&c, "wall_time"), "stable");
+    let runs = server.runs();
+    assert_eq!(runs.len(), 3);
+    for dir in [&first, &slower, &again] {
+        assert!(spooled(dir.path()).is_empty());
+        assert!(!dir.path().join(".perfgate/perfgate.db").exists());
+    }
+
+    // --update-baseline after a pass (+20%, under the 25% warning) moves the server's
+    // baseline to 60 ms: 85 ms is then a warning (+42%), where against 50 ms it was critical.
+    let moved = project("0.06", "");
+    let (r, c) = check_on(moved.path(), &server, &["--update-baseline"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        c["notes"]
+            .to_string()
+            .contains("baseline `main` of `cpu` put on"),
+        "{c}"
+    );
+    write_config(moved.path(), "0.085", "");
+    let (r, c) = check_on(moved.path(), &server, &["--fail-on-regression"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(verdict(&c, "wall_time"), "warning");
+}
+
+#[test]
+fn check_server_with_the_real_server_down_gates_on_the_committed_baseline_and_push_spool_lands_it()
+{
+    let dir = project("0.05", r#"baseline_dir = "perf""#);
+    std::fs::create_dir(dir.path().join("perf")).unwrap();
+    let made = run(perfgate_in(dir.path())
+        .env("PERFGATE_EXECUTOR", "mock")
+        .args(["run", "--json-out", "perf/proj-cpu.json"]));
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let mut server = Served::start();
+    server.kill();
+    let (r, c) = check_on(dir.path(), &server, &["--retries", "1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(verdict(&c, "wall_time"), "stable");
+    assert!(
+        r.stderr.contains("history from the server was unavailable")
+            && r.stderr.contains("gating against the committed baseline"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(spooled(dir.path()).len(), 1);
+    let server = server.restart();
+    let r = run(perfgate_in(dir.path())
+        .env("PERFGATE_TOKEN", &server.token)
+        .args(["push", "--spool", "--server", &server.url]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(spooled(dir.path()).is_empty());
+    assert_eq!(server.runs().len(), 1);
 }
 
 mod ci_init {
