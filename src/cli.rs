@@ -109,7 +109,7 @@ pub struct StoreArgs {
 pub struct TestbedArgs {
     /// Testbed: a stable name for this kind of machine; runners of one testbed share history
     /// and baselines [default: the config's `testbed`, else this machine's id].
-    #[arg(long, env = "PERFGATE_TESTBED", value_name = "NAME", value_parser = values::testbed)]
+    #[arg(long, env = "PERFGATE_TESTBED", value_name = "NAME")]
     pub testbed: Option<String>,
 }
 

@@ -61,7 +61,11 @@ pub fn machine() -> Machine {
 /// `PERFGATE_MACHINE_ID`'s value as a machine id: 16 lowercase hex digits as they are,
 /// anything else hashed to them (reports hold ids of that form).
 fn id_of(given: &str) -> String {
-    if given.len() == 16 && given.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if given.len() == 16
+        && given
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
         given.to_string()
     } else {
         crate::digest::sha256_hex(given.as_bytes())[..16].to_string()

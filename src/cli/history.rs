@@ -198,7 +198,7 @@ pub struct RecordArgs {
     pub store: StoreArgs,
     /// Testbed for the reports that name none: a stable name for the kind of machine they ran
     /// on [default: the config's `testbed`, else each report's machine id].
-    #[arg(long, env = "PERFGATE_TESTBED", value_name = "NAME", value_parser = super::values::testbed)]
+    #[arg(long, env = "PERFGATE_TESTBED", value_name = "NAME")]
     pub testbed: Option<String>,
 }
 

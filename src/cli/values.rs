@@ -12,11 +12,6 @@ pub fn threshold_pct(text: &str) -> Result<ThresholdPct, String> {
     ThresholdPct::parse(text)
 }
 
-/// `--testbed` (and `PERFGATE_TESTBED`): [`crate::config::check_testbed`]'s rules.
-pub fn testbed(text: &str) -> Result<String, String> {
-    crate::config::check_testbed(text).map(|()| text.to_string())
-}
-
 /// `--fdr`.
 pub fn fdr(text: &str) -> Result<Fdr, String> {
     Fdr::parse(text)

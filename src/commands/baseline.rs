@@ -51,7 +51,7 @@ fn suite_of(explicit: &Option<String>, config: Option<&Config>) -> Result<String
 fn save(a: BaselineSaveArgs) -> Result<()> {
     let config = common::optional_config(a.select.config.as_deref())?;
     let mut store = open(&a.store, config.as_ref())?;
-    let testbed = a.testbed.resolve(config.as_ref());
+    let testbed = a.testbed.resolve(config.as_ref())?;
     let from = save_from(&a, config.as_ref(), &testbed)?;
     let (report, source) = baseline::source(store.as_ref(), &from)?;
     if let Some(path) = &a.file {
@@ -79,7 +79,7 @@ fn save(a: BaselineSaveArgs) -> Result<()> {
         // otherwise it stays under its own.
         testbed: a
             .testbed
-            .named(config.as_ref())
+            .named(config.as_ref())?
             .unwrap_or_else(|| report.testbed().to_string()),
         ..baseline::key_of(&report, &a.select.name)
     };
@@ -131,11 +131,11 @@ fn save_from<'a>(
 
 fn list(a: &BaselineListArgs) -> Result<()> {
     let config = common::optional_config(a.config.as_deref())?;
+    let this = a.testbed.resolve(config.as_ref())?;
     let baselines = open_read(&a.store, config.as_ref())?.baselines()?;
     if baselines.is_empty() {
         return print_stdout("no baselines stored yet (perfgate check bootstraps one)\n");
     }
-    let this = a.testbed.resolve(config.as_ref());
     let mut rows = vec![["name", "suite", "device", "testbed", "created", "source"]
         .map(String::from)
         .to_vec()];
@@ -155,7 +155,7 @@ fn key_of(a: &BaselineNameArgs, config: Option<&Config>) -> Result<BaselineKey> 
     Ok(BaselineKey {
         suite: suite_of(&a.suite, config)?,
         device: a.device.clone(),
-        testbed: a.testbed.resolve(config),
+        testbed: a.testbed.resolve(config)?,
         name: a.name.clone(),
     })
 }
@@ -209,7 +209,7 @@ fn import(a: &BaselineImportArgs) -> Result<()> {
     let key = BaselineKey {
         testbed: a
             .testbed
-            .named(config.as_ref())
+            .named(config.as_ref())?
             .unwrap_or_else(|| report.testbed().to_string()),
         ..baseline::key_of(&report, &a.name)
     };

@@ -27,7 +27,7 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
     // the report's own.
     let testbed = args
         .testbed
-        .named(config.as_ref())
+        .named(config.as_ref())?
         .unwrap_or_else(|| current.testbed().to_string());
     let (baseline, source) = match &args.baseline {
         Some(path) => (read_report(path)?, format!("baseline {}", path.display())),

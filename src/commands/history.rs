@@ -23,7 +23,7 @@ pub fn history(a: HistoryArgs) -> Result<ExitStatus> {
     common::check_pattern("--metric", Some(&a.metric))?;
     let config = common::optional_config(a.config.as_deref())?;
     let store = common::open_store_read(&common::store_path(&a.store, config.as_ref()))?;
-    let filter = a.runs(config.as_ref());
+    let filter = a.runs(config.as_ref())?;
     let found = engine::histories(&store, &filter, a.pick())?;
     if found.missed() {
         common::note_no_match(a.bench.as_deref(), Some(&a.metric), &found.recorded);
@@ -60,7 +60,7 @@ pub fn trend(a: TrendArgs) -> Result<ExitStatus> {
             )
         })?;
     let machine = context::machine();
-    let testbed = a.testbed.resolve(config.as_ref());
+    let testbed = a.testbed.resolve(config.as_ref())?;
     let runs = store.runs(&RunFilter {
         suite: Some(suite.clone()),
         testbed: Some(testbed.clone()),

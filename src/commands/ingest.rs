@@ -37,7 +37,7 @@ pub fn ingest(args: IngestArgs) -> Result<ExitStatus> {
         timestamp_utc: context::timestamp_utc(),
         git: crate::git::info(&git_dir),
         machine: context::machine(),
-        testbed: args.testbed.named(config.as_ref()),
+        testbed: args.testbed.named(config.as_ref())?,
         device: "cpu".into(),
         config_sha256: crate::digest::sha256_hex(format!("ingest:{format}").as_bytes()),
         seed: args.seed,

@@ -8,6 +8,7 @@ use crate::model::file::read_report;
 use crate::store::Store;
 
 pub fn record(args: RecordArgs) -> Result<ExitStatus> {
+    let given = crate::cli::plans::checked_testbed(args.testbed.as_deref())?;
     // Read and check every file first: nothing is recorded if one of them is bad.
     let mut reports = args
         .reports
@@ -16,7 +17,7 @@ pub fn record(args: RecordArgs) -> Result<ExitStatus> {
         .collect::<Result<Vec<_>>>()?;
     let config = common::optional_config(None)?;
     // A report that names no testbed is filed under the one named here, if any.
-    let named = crate::context::named_testbed(args.testbed.as_deref(), config.as_ref());
+    let named = crate::context::named_testbed(given, config.as_ref());
     for r in reports.iter_mut().filter(|r| r.testbed.is_none()) {
         r.testbed = named.clone().filter(|t| *t != r.machine.id);
     }

@@ -156,7 +156,7 @@ fn load<'a>(args: &'a ReportArgs, config: Option<&Config>) -> Result<Inputs<'a>>
     } else {
         None
     };
-    let named = args.testbed.named(config);
+    let named = args.testbed.named(config)?;
     let mut runs = RunFilter {
         suite: config.map(|c| c.suite.clone()),
         testbed: Some(named.clone().unwrap_or_else(|| context::machine().id)),

@@ -284,7 +284,8 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config> {
     };
     let testbed = match raw.testbed {
         Some(t) => {
-            check_testbed(t.get_ref()).map_err(|m| err_at(Some(t.span()), format!("testbed: {m}")))?;
+            check_testbed(t.get_ref())
+                .map_err(|m| err_at(Some(t.span()), format!("testbed: {m}")))?;
             Some(t.into_inner())
         }
         None => None,
@@ -478,7 +479,9 @@ prepare = "sync"
             assert!(err.starts_with("perfgate.toml:2:11: testbed: "), "{err}");
             assert_eq!(err.lines().count(), 1, "{err}");
         }
-        let err = parse_str(&format!("testbed = 3\n{bench}")).unwrap_err().to_string();
+        let err = parse_str(&format!("testbed = 3\n{bench}"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("perfgate.toml:1:11: "), "{err}");
     }
 

@@ -45,6 +45,9 @@ mod tests {
             assert!(e.contains(why), "{bad:?}: {e}");
         }
         let e = check_testbed(&"x".repeat(MAX_TESTBED_CHARS + 1)).unwrap_err();
-        assert!(e.contains("at most 100 characters, this one has 101"), "{e}");
+        assert!(
+            e.contains("at most 100 characters, this one has 101"),
+            "{e}"
+        );
     }
 }

@@ -76,7 +76,6 @@ fn facts(report: &Report) -> String {
                 m.id.replace('`', "'")
             ),
         ),
-
         (
             "system",
             escape(&format!("{} {} {}", m.os, m.kernel, m.arch)),

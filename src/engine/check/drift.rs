@@ -72,7 +72,10 @@ mod tests {
         );
         let more_cores = machine("AMD EPYC 7B13", 4);
         let note = hardware_drift("t", &more_cores, &now).unwrap();
-        assert!(note.contains("x 4 cores, its last run had \"AMD EPYC 7B13\" x 2 cores"), "{note}");
+        assert!(
+            note.contains("x 4 cores, its last run had \"AMD EPYC 7B13\" x 2 cores"),
+            "{note}"
+        );
     }
 
     #[test]
@@ -87,7 +90,11 @@ mod tests {
                 .build()
         };
         let current = named("s", "New CPU", "tb");
-        assert_eq!(drift_note(store.as_ref(), &current).unwrap(), None, "no run yet");
+        assert_eq!(
+            drift_note(store.as_ref(), &current).unwrap(),
+            None,
+            "no run yet"
+        );
         store.record(&named("a", "Old CPU", "tb")).unwrap();
         store.record(&named("b", "New CPU", "other")).unwrap();
         let note = drift_note(store.as_ref(), &current).unwrap().unwrap();
