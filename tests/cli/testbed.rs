@@ -81,8 +81,10 @@ fn wall_time_verdict(c: &serde_json::Value) -> String {
         .unwrap()
         .iter()
         .find(|m| m["benchmark"] == "nap" && m["metric"] == "wall_time")
-        .map(|m| m["status"].as_str().unwrap().to_string())
-        .unwrap_or_else(|| panic!("no nap wall_time: {c}"))
+        .map_or_else(
+            || panic!("no nap wall_time: {c}"),
+            |m| m["status"].as_str().unwrap().to_string(),
+        )
 }
 
 #[test]
