@@ -100,6 +100,7 @@ fn main() {
         testbed: Some("0123456789abcdef".into()),
         device: Some("cpu".into()),
         branch: Some("main".into()),
+        before: None,
         limit: None,
     };
     for (what, filter) in [

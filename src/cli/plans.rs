@@ -280,6 +280,7 @@ impl super::HistoryArgs {
             },
             device: self.device.clone(),
             branch: self.branch.clone(),
+            before: None,
             limit: Some(self.last),
         })
     }

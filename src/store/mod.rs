@@ -48,6 +48,8 @@ pub struct RunFilter {
     pub testbed: Option<String>,
     pub device: Option<String>,
     pub branch: Option<String>,
+    /// Only runs recorded before this one (id below it): the next page of a long listing.
+    pub before: Option<RunId>,
     /// At most this many runs (the newest).
     pub limit: Option<usize>,
 }

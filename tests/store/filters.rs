@@ -95,6 +95,7 @@ fn matches(r: &Recorded, f: &RunFilter) -> bool {
         && f.testbed.as_deref().is_none_or(|m| m == r.machine)
         && f.device.as_deref().is_none_or(|d| d == r.device)
         && f.branch.as_deref().is_none_or(|b| Some(b) == r.branch)
+        && f.before.is_none_or(|before| r.id < before)
 }
 
 /// The runs `f` selects, newest first, as the model says.
@@ -112,13 +113,17 @@ fn filters() -> Vec<RunFilter> {
             for device in [None, Some("cpu"), Some("cuda")] {
                 for branch in [None, Some("main"), Some("feat")] {
                     for limit in [None, Some(0), Some(1), Some(3), Some(100)] {
-                        out.push(RunFilter {
-                            suite: suite.map(String::from),
-                            testbed: machine.map(String::from),
-                            device: device.map(String::from),
-                            branch: branch.map(String::from),
-                            limit,
-                        });
+                        // Run ids start at 1: `before` 10 pages through the older half.
+                        for before in [None, Some(10)] {
+                            out.push(RunFilter {
+                                suite: suite.map(String::from),
+                                testbed: machine.map(String::from),
+                                device: device.map(String::from),
+                                branch: branch.map(String::from),
+                                before,
+                                limit,
+                            });
+                        }
                     }
                 }
             }
@@ -216,6 +221,7 @@ fn series_and_metric_history_honour_every_filter_field() {
         testbed: Some("m1".into()),
         device: Some("cpu".into()),
         branch: Some("main".into()),
+        before: None,
         limit: None,
     };
     let h = store.metric_history(&f, "sort", "wall_time").unwrap();

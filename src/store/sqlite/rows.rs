@@ -31,6 +31,10 @@ pub(super) fn run_conditions(
             args.push(rusqlite::types::Value::Text(v.clone()));
         }
     }
+    if let Some(before) = filter.before {
+        let _ = write!(clause, " AND {alias}.id < ?");
+        args.push(rusqlite::types::Value::Integer(before));
+    }
     (clause, args)
 }
 
