@@ -20,7 +20,8 @@ pub fn hardware_drift(testbed: &str, current: &Machine, previous: &Machine) -> O
 
 /// [`hardware_drift`] of `report` against the newest run of its testbed in `store` (any
 /// suite, any device); `None` when the testbed has no run yet. Call it before `report` is
-/// recorded.
+/// recorded. A run of the same machine id is the same hardware (the id hashes the CPU model
+/// and core count), so only another machine's run is read back.
 pub fn drift_note(store: &dyn Store, report: &Report) -> Result<Option<String>> {
     let filter = RunFilter {
         testbed: Some(report.testbed().to_string()),
@@ -30,6 +31,9 @@ pub fn drift_note(store: &dyn Store, report: &Report) -> Result<Option<String>> 
     let Some(last) = store.runs(&filter)?.into_iter().next() else {
         return Ok(None);
     };
+    if last.machine_id == report.machine.id {
+        return Ok(None);
+    }
     let previous = store.report(last.id)?;
     Ok(hardware_drift(
         report.testbed(),
@@ -82,11 +86,15 @@ mod tests {
     fn a_store_gives_the_testbed_s_newest_run_of_any_suite() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = crate::store::open(&dir.path().join("perfgate.db")).unwrap();
+        // A machine's id hashes its CPU: another CPU is another id.
         let named = |suite: &str, cpu: &str, testbed: &str| Report {
             testbed: Some(testbed.into()),
             ..crate::testing::report()
                 .suite(suite)
-                .machine(machine(cpu, 2))
+                .machine(Machine {
+                    id: crate::digest::sha256_hex(cpu.as_bytes())[..16].to_string(),
+                    ..machine(cpu, 2)
+                })
                 .build()
         };
         let current = named("s", "New CPU", "tb");
