@@ -1,4 +1,4 @@
-//! `perfgate check`: run + compare with this machine's baseline + record, in one command.
+//! `perfgate check`: run + compare with this testbed's baseline + record, in one command.
 //! What it decides is [`engine::check`]'s; this measures, calls it, and prints the outcome.
 
 use super::check_advice as advice;
@@ -32,7 +32,7 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
         &plan.config,
         &check_plan(&args, &plan.config),
     )?;
-    finish(&outcome, &args, &store, &report.machine.id)
+    finish(&outcome, &args, &store, report.testbed())
 }
 
 /// `--interleaved`: the baseline build and the candidate in alternation, compared with each
@@ -43,7 +43,7 @@ fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
     let mut store = open_store_after_writing(args, &plan.config, &current)?;
     let policy = args.gate.policy(plan.config.thresholds.clone());
     let outcome = engine::check_interleaved(&baseline, &current, &mut store, &policy, bins)?;
-    finish(&outcome, args, &store, &current.machine.id)
+    finish(&outcome, args, &store, current.testbed())
 }
 
 /// What the engine is asked, from the arguments and the config's `[thresholds]`.
@@ -76,11 +76,11 @@ fn finish(
     outcome: &CheckOutcome,
     args: &CheckArgs,
     store: &dyn Store,
-    machine_id: &str,
+    testbed: &str,
 ) -> Result<ExitStatus> {
     let comparison = &outcome.comparison;
     let status = output(comparison, &args.gate, |bench, metric| {
-        history_points(store, &comparison.suite, machine_id, bench, metric, 100)
+        history_points(store, &comparison.suite, testbed, bench, metric, 100)
     })?;
     if status == ExitStatus::GateFailed {
         let hook = std::env::var("PERFGATE_HOOK").ok();
@@ -97,14 +97,14 @@ fn finish(
 pub(crate) fn history_points(
     store: &dyn Store,
     suite: &str,
-    machine_id: &str,
+    testbed: &str,
     bench: &str,
     metric: &str,
     last: usize,
 ) -> Vec<TrendPoint> {
     let filter = RunFilter {
         suite: Some(suite.to_string()),
-        testbed: Some(machine_id.to_string()),
+        testbed: Some(testbed.to_string()),
         limit: Some(last),
         ..Default::default()
     };

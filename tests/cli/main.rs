@@ -30,4 +30,5 @@ mod pairs;
 mod report;
 mod report_single;
 mod run;
+mod testbed;
 mod versus;

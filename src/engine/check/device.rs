@@ -42,9 +42,10 @@ pub(super) fn check_device(
     else {
         return bootstrap(config, store, current, &opts);
     };
-    super::check_same_machine(
+    super::check_same_testbed(
         &baseline,
         &source.describe(),
+        current.testbed(),
         &current.machine,
         plan.allow_other_machine,
     )?;
@@ -65,7 +66,7 @@ pub(super) fn check_device(
 }
 
 /// No baseline yet: the run is judged against nothing (so the check passes unless a
-/// benchmark failed) and recorded, and becomes this machine's baseline unless a benchmark
+/// benchmark failed) and recorded, and becomes its testbed's baseline unless a benchmark
 /// failed.
 fn bootstrap(
     config: &Config,
