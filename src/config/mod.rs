@@ -18,7 +18,6 @@ mod bench;
 pub mod detect;
 mod duration;
 mod settings;
-mod testbed;
 
 use bench::{resolve_bench, RawBench, RawOptions};
 pub use duration::{parse_duration, MAX_DURATION};
@@ -32,10 +31,10 @@ use toml::Spanned;
 
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
+pub use crate::model::testbed::{check_testbed, MAX_TESTBED_CHARS};
 use crate::model::threshold::ThresholdRule;
 use crate::stats::changepoint::DetectOptions;
 pub use settings::{Measure, RunSettings, THREAD_VARS};
-pub use testbed::{check_testbed, MAX_TESTBED_CHARS};
 
 pub const CONFIG_FILE_NAME: &str = "perfgate.toml";
 
