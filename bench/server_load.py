@@ -43,6 +43,16 @@ class Runner(threading.Thread):
         self.deadline = deadline
         self.results = results
 
+    def quota_reached(self):
+        # `--count`: stop once that many reports were sent (the list append is atomic).
+        if self.args.count is None:
+            return False
+        with self.results["lock"]:
+            if self.results["sent"] >= self.args.count:
+                return True
+            self.results["sent"] += 1
+            return False
+
     def connect(self):
         u = urllib.parse.urlsplit(self.args.server)
         return http.client.HTTPConnection(u.hostname, u.port or 80, timeout=60)
@@ -62,12 +72,12 @@ class Runner(threading.Thread):
     def run(self):
         conn = self.connect()
         n = 0
-        while time.time() < self.deadline:
+        while time.time() < self.deadline and not self.quota_reached():
             report = copy.copy(self.base)
             report["timestamp_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             report["seed"] = self.index * 1_000_000_000 + n
             body = json.dumps(report).encode()
-            repeats = 2 if n % 10 == 0 else 1
+            repeats = 2 if args_repeat(self.args, n) else 1
             for attempt in range(repeats):
                 try:
                     latency, status, payload = self.push(conn, body)
@@ -89,6 +99,10 @@ class Runner(threading.Thread):
                     self.results["errors"].append(f"HTTP {status}: {payload[:200]!r}")
             n += 1
         conn.close()
+
+
+def args_repeat(args, n):
+    return args.repeat_every > 0 and n % args.repeat_every == 0
 
 
 def build_base(template, benchmarks):
@@ -130,14 +144,19 @@ def main():
     p.add_argument("--runners", type=int, default=50)
     p.add_argument("--seconds", type=float, default=300)
     p.add_argument("--benchmarks", type=int, default=167)
+    p.add_argument("--count", type=int, help="stop after this many reports (with --seconds as a bound)")
+    p.add_argument("--project", help="the project (suite) to push to; default: the template's")
+    p.add_argument("--repeat-every", type=int, default=10, help="send every Nth report twice")
     args = p.parse_args()
 
     base = build_base(args.template, args.benchmarks)
+    if args.project:
+        base["suite"] = args.project
     metrics = sum(len(b["metrics"]) for b in base["benchmarks"])
     samples = len(base["benchmarks"][0]["metrics"][0]["samples"])
     size = len(json.dumps(base))
     print(f"report: {metrics} metrics x {samples} samples, {size / 1e6:.2f} MB of JSON")
-    results = {"latencies": [], "created": [], "errors": []}
+    results = {"latencies": [], "created": [], "errors": [], "sent": 0, "lock": threading.Lock()}
     deadline = time.time() + args.seconds
     runners = [Runner(i, args, base, deadline, results) for i in range(args.runners)]
     started = time.time()

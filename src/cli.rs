@@ -61,12 +61,12 @@ pub enum Command {
     Run(RunArgs),
     /// Compare a report with a baseline report and give verdicts per metric.
     Compare(CompareArgs),
-    /// Run the suite, compare with this machine's baseline, record in history: for hooks and CI.
+    /// Run the suite, compare with this testbed's baseline, record in history: for hooks and CI.
     Check(Box<CheckArgs>),
     /// Manage baselines: save, list, show, rm, export, import.
     #[command(subcommand)]
     Baseline(BaselineCommand),
-    /// Recorded runs of this machine: per metric its median and change from the run before.
+    /// Recorded runs of this testbed: per metric its median and change from the run before.
     History(HistoryArgs),
     /// Write the trend artifact: the latest run against the baseline, with bounded history.
     Trend(TrendArgs),
@@ -115,6 +115,16 @@ pub struct StoreArgs {
     pub store: Option<PathBuf>,
 }
 
+/// The testbed: which kind of machine's history and baselines a command reads and writes,
+/// and the testbed a new report names. The same option on every command that uses them.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TestbedArgs {
+    /// Testbed: a stable name for this kind of machine; runners of one testbed share history
+    /// and baselines [default: the config's `testbed`, else this machine's id].
+    #[arg(long, env = "PERFGATE_TESTBED", value_name = "NAME")]
+    pub testbed: Option<String>,
+}
+
 /// Options shared by `compare` and `check`: how verdicts are shown and gated.
 #[derive(Debug, Args, Clone)]
 pub struct GateArgs {
@@ -133,7 +143,7 @@ pub struct GateArgs {
     /// Exit 1 when any metric is critical; without it the gate is soft (warnings, exit 0).
     #[arg(long)]
     pub fail_on_regression: bool,
-    /// Compare with a baseline from another machine (refused by default), and say so loudly.
+    /// Compare with a baseline from another testbed (refused by default), and say so loudly.
     #[arg(long)]
     pub allow_other_machine: bool,
     /// False discovery rate held across all the metrics' tests (Benjamini-Hochberg), as a
@@ -150,6 +160,8 @@ pub struct RunArgs {
     /// Suite name in the report [default: the config's `suite`, else `adhoc`].
     #[arg(long, value_name = "NAME")]
     pub suite: Option<String>,
+    #[command(flatten)]
+    pub testbed: TestbedArgs,
     /// Name of the ad-hoc benchmark [default: the command line].
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
@@ -232,13 +244,15 @@ pub struct CompareArgs {
     pub gate: GateArgs,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub testbed: TestbedArgs,
     /// Config file whose [thresholds] apply [default: perfgate.toml in the current directory or the nearest parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Write a baseline file from CURRENT with the default thresholds filled in, and exit.
     #[arg(long)]
     pub emit_template: bool,
-    /// Default thresholds from each metric's run-to-run spread in this machine's recorded
+    /// Default thresholds from each metric's run-to-run spread in this testbed's recorded
     /// history (the store), as `check` does.
     #[arg(long)]
     pub noise_aware: bool,
@@ -255,7 +269,7 @@ pub struct CheckArgs {
     pub gate: GateArgs,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Baseline file, or the name of a stored baseline of this machine [default: the config's
+    /// Baseline file, or the name of a stored baseline of this testbed [default: the config's
     /// committed baseline for the device, else the stored baseline `main`].
     #[arg(long, value_name = "FILE|NAME")]
     pub baseline: Option<String>,
@@ -315,6 +329,8 @@ pub struct IngestArgs {
     pub record: bool,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub testbed: TestbedArgs,
     /// Seed of the bootstrap intervals, recorded in the report [default: a fixed seed, the
     /// same for every run].
     #[arg(long, default_value_t = values::DEFAULT_SEED, hide_default_value = true, value_name = "N")]
@@ -324,7 +340,7 @@ pub struct IngestArgs {
 #[derive(Debug, Args, Clone)]
 pub struct ReportArgs {
     /// A comparison (`--summary` of compare/check) or a report; without it, the latest
-    /// recorded run of this machine.
+    /// recorded run of this testbed.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
     /// What to render.
@@ -356,6 +372,8 @@ pub struct ReportArgs {
     pub threshold_pct: Option<ThresholdPct>,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub testbed: TestbedArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

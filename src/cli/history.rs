@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{Format, StoreArgs};
+use super::{Format, StoreArgs, TestbedArgs};
 
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {
@@ -23,7 +23,7 @@ pub enum BaselineCommand {
     Import(BaselineImportArgs),
 }
 
-/// Which stored baseline: suite, device and this machine, plus a name.
+/// Which stored baseline: suite, device and this testbed, plus a name.
 #[derive(Debug, Args, Clone)]
 pub struct BaselineSelect {
     /// Baseline name.
@@ -53,22 +53,29 @@ pub struct BaselineSaveArgs {
     /// of the store.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// From history: `last` is the latest recorded run of this machine (the default source).
+    /// From history: `last` is the latest recorded run of this testbed (the default source).
     #[arg(long, value_name = "last")]
     pub from_history: Option<String>,
-    /// Pool the samples of the last N recorded runs of this machine.
+    /// Pool the samples of the last N recorded runs of this testbed.
     #[arg(long, value_name = "N")]
     pub runs: Option<usize>,
     #[command(flatten)]
     pub select: BaselineSelect,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub testbed: TestbedArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct BaselineListArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Config file, for its `testbed` (marked "(this)") [default: perfgate.toml in the current directory or the nearest parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub testbed: TestbedArgs,
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +94,8 @@ pub struct BaselineNameArgs {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub testbed: TestbedArgs,
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +117,8 @@ pub struct BaselineImportArgs {
     pub name: String,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub testbed: TestbedArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -137,8 +148,8 @@ pub struct HistoryArgs {
     /// Only runs of this device.
     #[arg(long, value_name = "NAME")]
     pub device: Option<String>,
-    /// Runs of every machine, not only this one.
-    #[arg(long)]
+    /// Runs of every testbed, not only this one.
+    #[arg(long, alias = "all-testbeds")]
     pub all_machines: bool,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
@@ -148,6 +159,8 @@ pub struct HistoryArgs {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub testbed: TestbedArgs,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +185,8 @@ pub struct TrendArgs {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub testbed: TestbedArgs,
 }
 
 #[derive(Debug, Args)]
@@ -181,6 +196,10 @@ pub struct RecordArgs {
     pub reports: Vec<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Testbed for the reports that name none: a stable name for the kind of machine they ran
+    /// on [default: the config's `testbed`, else each report's machine id].
+    #[arg(long, env = "PERFGATE_TESTBED", value_name = "NAME")]
+    pub testbed: Option<String>,
 }
 
 /// Options of `perfgate detect`; the detect command owns their meaning.
@@ -217,6 +236,8 @@ pub struct DetectArgs {
     pub format: Format,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub testbed: TestbedArgs,
 }
 
 #[derive(Debug, Args, Clone)]

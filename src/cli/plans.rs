@@ -42,7 +42,7 @@ impl TryFrom<&RunArgs> for RunPlan {
         let benches = select(&config, args)?;
         Ok(RunPlan {
             suite: args.suite.clone().unwrap_or_else(|| config.suite.clone()),
-            testbed: None,
+            testbed: args.testbed.named(Some(&config))?,
             benches,
             device: args.device.into(),
             selection: (!args.tags.is_empty() || args.filter.is_some()).then(|| Selection {
@@ -55,6 +55,37 @@ impl TryFrom<&RunArgs> for RunPlan {
             executor: ExecutorChoice::from_env().map_err(Error::Usage)?,
             config,
         })
+    }
+}
+
+/// `--testbed` (or `PERFGATE_TESTBED`, which clap gives the same way) checked by
+/// [`config::check_testbed`]: a bad one is a one-line usage error naming both.
+pub fn checked_testbed(given: Option<&str>) -> Result<Option<&str>> {
+    match given.map(config::check_testbed) {
+        Some(Err(why)) => Err(Error::Usage(format!(
+            "--testbed / PERFGATE_TESTBED {:?}: {why}",
+            given.unwrap_or_default()
+        ))),
+        _ => Ok(given),
+    }
+}
+
+impl super::TestbedArgs {
+    /// The testbed this command reads and writes: [`crate::context::testbed`] of the option
+    /// (or `PERFGATE_TESTBED`) and the config.
+    pub fn resolve(&self, config: Option<&Config>) -> Result<String> {
+        Ok(crate::context::testbed(
+            checked_testbed(self.testbed.as_deref())?,
+            config,
+        ))
+    }
+
+    /// The testbed a new report names: [`crate::context::named_testbed`].
+    pub fn named(&self, config: Option<&Config>) -> Result<Option<String>> {
+        Ok(crate::context::named_testbed(
+            checked_testbed(self.testbed.as_deref())?,
+            config,
+        ))
     }
 }
 
@@ -214,15 +245,15 @@ impl super::DetectArgs {
         Ok(crate::plan::DetectPlan { options })
     }
 
-    /// The runs looked at: this machine's, of the config's suite (any without one), of
+    /// The runs looked at: this testbed's, of the config's suite (any without one), of
     /// `--branch` when given.
-    pub fn runs(&self, config: Option<&Config>) -> crate::store::RunFilter {
-        crate::store::RunFilter {
+    pub fn runs(&self, config: Option<&Config>) -> Result<crate::store::RunFilter> {
+        Ok(crate::store::RunFilter {
             suite: config.map(|c| c.suite.clone()),
-            testbed: Some(crate::context::machine().id),
+            testbed: Some(self.testbed.resolve(config)?),
             branch: self.branch.clone(),
             ..Default::default()
-        }
+        })
     }
 
     /// The recorded series `--bench` and `--metric` (globs) pick.
@@ -236,19 +267,22 @@ impl super::DetectArgs {
 
 impl super::HistoryArgs {
     /// The runs shown: the newest `--last` of the suite (`--suite`, else the config's, else
-    /// any), of this machine unless `--all-machines`, of `--device` and `--branch` when given.
-    pub fn runs(&self, config: Option<&Config>) -> crate::store::RunFilter {
-        crate::store::RunFilter {
+    /// any), of this testbed unless `--all-machines`, of `--device` and `--branch` when given.
+    pub fn runs(&self, config: Option<&Config>) -> Result<crate::store::RunFilter> {
+        Ok(crate::store::RunFilter {
             suite: self
                 .suite
                 .clone()
                 .or_else(|| config.map(|c| c.suite.clone())),
-            testbed: (!self.all_machines).then(|| crate::context::machine().id),
+            testbed: match self.all_machines {
+                true => None,
+                false => Some(self.testbed.resolve(config)?),
+            },
             device: self.device.clone(),
             branch: self.branch.clone(),
             before: None,
             limit: Some(self.last),
-        }
+        })
     }
 
     /// The recorded series `--bench` and `--metric` (globs) pick.

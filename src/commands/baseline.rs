@@ -5,11 +5,10 @@ use super::common;
 use super::compare::with_default_thresholds;
 use super::print_stdout;
 use crate::cli::{
-    BaselineCommand, BaselineExportArgs, BaselineImportArgs, BaselineNameArgs, BaselineSaveArgs,
-    StoreArgs,
+    BaselineCommand, BaselineExportArgs, BaselineImportArgs, BaselineListArgs, BaselineNameArgs,
+    BaselineSaveArgs, StoreArgs,
 };
 use crate::config::Config;
-use crate::context;
 use crate::engine::baseline::{self, BaselineFrom};
 use crate::error::{Error, ExitStatus, Result};
 use crate::model::file::{read_report, write_json};
@@ -20,7 +19,7 @@ use crate::store::{BaselineKey, Store};
 pub fn baseline(cmd: BaselineCommand) -> Result<ExitStatus> {
     match cmd {
         BaselineCommand::Save(a) => save(a),
-        BaselineCommand::List(a) => list(&a.store),
+        BaselineCommand::List(a) => list(&a),
         BaselineCommand::Show(a) => show(&a),
         BaselineCommand::Rm(a) => rm(&a),
         BaselineCommand::Export(a) => export(&a),
@@ -52,8 +51,8 @@ fn suite_of(explicit: &Option<String>, config: Option<&Config>) -> Result<String
 fn save(a: BaselineSaveArgs) -> Result<()> {
     let config = common::optional_config(a.select.config.as_deref())?;
     let mut store = open(&a.store, config.as_ref())?;
-    let machine_id = context::machine().id;
-    let from = save_from(&a, config.as_ref(), &machine_id)?;
+    let testbed = a.testbed.resolve(config.as_ref())?;
+    let from = save_from(&a, config.as_ref(), &testbed)?;
     let (report, source) = baseline::source(store.as_ref(), &from)?;
     if let Some(path) = &a.file {
         let (moved, kept) = baseline::moved_from_file(path, &report)?;
@@ -76,16 +75,22 @@ fn save(a: BaselineSaveArgs) -> Result<()> {
             .device
             .clone()
             .unwrap_or_else(|| report.device.clone()),
+        // A testbed named here (option, environment, config) files the report under it;
+        // otherwise it stays under its own.
+        testbed: a
+            .testbed
+            .named(config.as_ref())?
+            .unwrap_or_else(|| report.testbed().to_string()),
         ..baseline::key_of(&report, &a.select.name)
     };
     let saved = baseline::save(store.as_mut(), &key, &report, &source)?;
-    let here = if key.testbed == machine_id {
-        "this machine"
+    let here = if key.testbed == testbed {
+        "this testbed"
     } else {
-        "another machine"
+        "another testbed"
     };
     print_stdout(&format!(
-        "saved baseline `{}` (suite `{}`, device `{}`, {here} {}) from {source}: {} benchmarks\n",
+        "saved baseline `{}` (suite `{}`, device `{}`, {here} `{}`) from {source}: {} benchmarks\n",
         key.name,
         key.suite,
         key.device,
@@ -94,11 +99,11 @@ fn save(a: BaselineSaveArgs) -> Result<()> {
     ))
 }
 
-/// `--report FILE`, `--run ID`, else this machine's latest run (or last `--runs N`, pooled).
+/// `--report FILE`, `--run ID`, else this testbed's latest run (or last `--runs N`, pooled).
 fn save_from<'a>(
     a: &'a BaselineSaveArgs,
     config: Option<&Config>,
-    machine_id: &str,
+    testbed: &str,
 ) -> Result<BaselineFrom<'a>> {
     if let Some(path) = &a.report {
         return Ok(BaselineFrom::Report(path));
@@ -119,27 +124,27 @@ fn save_from<'a>(
     Ok(BaselineFrom::History {
         suite,
         device: a.select.device.clone().unwrap_or_else(|| "cpu".into()),
-        testbed: machine_id.to_string(),
+        testbed: testbed.to_string(),
         runs,
     })
 }
 
-fn list(store: &StoreArgs) -> Result<()> {
-    let config = common::optional_config(None)?;
-    let baselines = open_read(store, config.as_ref())?.baselines()?;
+fn list(a: &BaselineListArgs) -> Result<()> {
+    let config = common::optional_config(a.config.as_deref())?;
+    let this = a.testbed.resolve(config.as_ref())?;
+    let baselines = open_read(&a.store, config.as_ref())?.baselines()?;
     if baselines.is_empty() {
         return print_stdout("no baselines stored yet (perfgate check bootstraps one)\n");
     }
-    let this = context::machine().id;
-    let mut rows = vec![["name", "suite", "device", "machine", "created", "source"]
+    let mut rows = vec![["name", "suite", "device", "testbed", "created", "source"]
         .map(String::from)
         .to_vec()];
     for b in baselines {
-        let mut machine = b.key.testbed;
-        if machine == this {
-            machine.push_str(" (this)");
+        let mut testbed = b.key.testbed;
+        if testbed == this {
+            testbed.push_str(" (this)");
         }
-        let row = [b.key.name, b.key.suite, b.key.device, machine];
+        let row = [b.key.name, b.key.suite, b.key.device, testbed];
         let row = row.into_iter().chain([b.created_utc, b.source]);
         rows.push(row.map(|c| one_line(&c).into_owned()).collect());
     }
@@ -150,7 +155,7 @@ fn key_of(a: &BaselineNameArgs, config: Option<&Config>) -> Result<BaselineKey> 
     Ok(BaselineKey {
         suite: suite_of(&a.suite, config)?,
         device: a.device.clone(),
-        testbed: context::machine().id,
+        testbed: a.testbed.resolve(config)?,
         name: a.name.clone(),
     })
 }
@@ -201,10 +206,16 @@ fn import(a: &BaselineImportArgs) -> Result<()> {
     let report = read_report(&a.file)?;
     let config = common::optional_config(None)?;
     let mut store = open(&a.store, config.as_ref())?;
-    let key = baseline::key_of(&report, &a.name);
+    let key = BaselineKey {
+        testbed: a
+            .testbed
+            .named(config.as_ref())?
+            .unwrap_or_else(|| report.testbed().to_string()),
+        ..baseline::key_of(&report, &a.name)
+    };
     store.save_baseline(&key, &report, &format!("import of {}", a.file.display()))?;
     print_stdout(&format!(
-        "imported {} as baseline `{}` (suite `{}`, device `{}`, machine {})\n",
+        "imported {} as baseline `{}` (suite `{}`, device `{}`, testbed `{}`)\n",
         a.file.display(),
         key.name,
         key.suite,

@@ -1,4 +1,4 @@
-//! `perfgate check`: run + compare with this machine's baseline + record, in one command.
+//! `perfgate check`: run + compare with this testbed's baseline + record, in one command.
 //! What it decides is [`engine::check`]'s; this measures, calls it, and prints the outcome.
 
 use super::check_advice as advice;
@@ -100,14 +100,14 @@ pub(super) fn finish(
 pub(crate) fn history_points(
     store: &dyn Store,
     suite: &str,
-    machine_id: &str,
+    testbed: &str,
     bench: &str,
     metric: &str,
     last: usize,
 ) -> Vec<TrendPoint> {
     let filter = RunFilter {
         suite: Some(suite.to_string()),
-        testbed: Some(machine_id.to_string()),
+        testbed: Some(testbed.to_string()),
         limit: Some(last),
         ..Default::default()
     };

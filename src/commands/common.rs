@@ -97,6 +97,6 @@ pub(crate) fn note_no_match(
 /// How a baseline is found and what of it is compared: the engine's, so that `compare`,
 /// `history` and `report` use the baseline `check` would.
 pub(crate) use crate::engine::{
-    check_same_machine, noise_rules, resolve_baseline, restrict_to_selection, BaselineSource,
+    check_same_testbed, noise_rules, resolve_baseline, restrict_to_selection, BaselineSource,
     Resolved,
 };

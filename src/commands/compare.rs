@@ -23,6 +23,12 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
         Some(p) => Some(config::load(p)?),
         None => common::optional_config(None)?,
     };
+    // The testbed whose baseline and history the report is judged with: a named one, else
+    // the report's own.
+    let testbed = args
+        .testbed
+        .named(config.as_ref())?
+        .unwrap_or_else(|| current.testbed().to_string());
     let (baseline, source) = match &args.baseline {
         Some(path) => (read_report(path)?, format!("baseline {}", path.display())),
         None => {
@@ -34,11 +40,11 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
                 &store,
                 &current.suite,
                 &current.device,
-                current.testbed(),
+                &testbed,
             )?
             .ok_or_else(|| {
                 Error::Usage(format!(
-                    "no BASELINE given and no baseline for suite `{}`, device `{}` on this machine (give a file, or `perfgate baseline save`)",
+                    "no BASELINE given and no baseline for suite `{}`, device `{}` on testbed `{testbed}` (give a file, or `perfgate baseline save`)",
                     current.suite, current.device
                 ))
             })?;
@@ -46,9 +52,10 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
             (resolved.report, source)
         }
     };
-    common::check_same_machine(
+    common::check_same_testbed(
         &baseline,
         &source,
+        &testbed,
         &current.machine,
         args.gate.allow_other_machine,
     )?;
@@ -67,7 +74,11 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
                 path.display()
             )));
         }
-        opts.noise_rules = common::noise_rules(&common::open_store_read(&path)?, &current)?;
+        let named = Report {
+            testbed: Some(testbed.clone()),
+            ..current.clone()
+        };
+        opts.noise_rules = common::noise_rules(&common::open_store_read(&path)?, &named)?;
     }
     let (baseline, partial) = common::restrict_to_selection(baseline, &current);
     let mut comparison = gate::compare(&baseline, &current, &opts);
@@ -96,9 +107,9 @@ pub(crate) fn output(
     if let Some(path) = &gate.trend_output {
         write_json(path, &trend::build(comparison, history))?;
     }
-    if gate.allow_other_machine && comparison.baseline.machine_id != comparison.current.machine_id {
+    if gate.allow_other_machine && comparison.baseline.testbed() != comparison.current.testbed() {
         print_stderr(&Style::detect().paint(
-            "WARNING: the baseline comes from another machine; differences may be the hardware's, not the change's\n",
+            "WARNING: the baseline comes from another testbed; differences may be the hardware's, not the change's\n",
             crate::render::style::Paint::Red,
         ));
     }

@@ -48,7 +48,7 @@ fn from_store(
     let since = args.since.as_deref().map(resolve).transpose()?;
     let found = engine::detect_recorded(
         &store,
-        &args.runs(config),
+        &args.runs(config)?,
         args.pick(),
         since.as_deref(),
         plan,

@@ -23,7 +23,7 @@ pub fn history(a: HistoryArgs) -> Result<ExitStatus> {
     common::check_pattern("--metric", Some(&a.metric))?;
     let config = common::optional_config(a.config.as_deref())?;
     let store = common::open_store_read(&common::store_path(&a.store, config.as_ref()))?;
-    let filter = a.runs(config.as_ref());
+    let filter = a.runs(config.as_ref())?;
     let found = engine::histories(&store, &filter, a.pick())?;
     if found.missed() {
         common::note_no_match(a.bench.as_deref(), Some(&a.metric), &found.recorded);
@@ -60,21 +60,23 @@ pub fn trend(a: TrendArgs) -> Result<ExitStatus> {
             )
         })?;
     let machine = context::machine();
+    let testbed = a.testbed.resolve(config.as_ref())?;
     let runs = store.runs(&RunFilter {
         suite: Some(suite.clone()),
-        testbed: Some(machine.id.clone()),
+        testbed: Some(testbed.clone()),
         device: Some(a.device.clone()),
         limit: Some(2),
         ..Default::default()
     })?;
     let Some(latest) = runs.first() else {
         return Err(Error::Usage(format!(
-            "no recorded runs of suite `{suite}`, device `{}` on this machine: run `perfgate check` first",
+            "no recorded runs of suite `{suite}`, device `{}` on testbed `{testbed}`: run `perfgate check` first",
             a.device
         )));
     };
     let current = store.report(latest.id)?;
-    let (baseline, notes) = trend_baseline(&a, config.as_ref(), &store, &current, &runs, &machine)?;
+    let here = (testbed.as_str(), &machine);
+    let (baseline, notes) = trend_baseline(&a, config.as_ref(), &store, &current, &runs, here)?;
     // The config's thresholds, nothing from a command line.
     let policy = GatePolicy {
         config_rules: config.map(|c| c.thresholds).unwrap_or_default(),
@@ -83,7 +85,7 @@ pub fn trend(a: TrendArgs) -> Result<ExitStatus> {
     let mut comparison = engine::judge(&baseline, &current, &policy);
     comparison.notes.extend(notes);
     let artifact = trend::build(&comparison, |b, m| {
-        history_points(&store, &suite, &machine.id, b, m, a.last)
+        history_points(&store, &suite, &testbed, b, m, a.last)
     });
     write_json(&a.output, &artifact)?;
     print_stdout(&format!(
@@ -107,7 +109,7 @@ fn trend_baseline(
     store: &dyn Store,
     current: &Report,
     runs: &[RunInfo],
-    machine: &Machine,
+    (testbed, machine): (&str, &Machine),
 ) -> Result<(Report, Vec<String>)> {
     let resolved = common::resolve_baseline(
         a.baseline.as_deref(),
@@ -115,10 +117,10 @@ fn trend_baseline(
         store,
         &current.suite,
         &a.device,
-        &machine.id,
+        testbed,
     )?;
     if let Some(r) = resolved {
-        common::check_same_machine(&r.report, &r.source.describe(), machine, false)?;
+        common::check_same_testbed(&r.report, &r.source.describe(), testbed, machine, false)?;
         return Ok((r.report, Vec::new()));
     }
     Ok(match runs.get(1) {

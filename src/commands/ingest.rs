@@ -37,7 +37,7 @@ pub fn ingest(args: IngestArgs) -> Result<ExitStatus> {
         timestamp_utc: context::timestamp_utc(),
         git: crate::git::info(&git_dir),
         machine: context::machine(),
-        testbed: None,
+        testbed: args.testbed.named(config.as_ref())?,
         device: "cpu".into(),
         config_sha256: crate::digest::sha256_hex(format!("ingest:{format}").as_bytes()),
         seed: args.seed,
@@ -49,6 +49,9 @@ pub fn ingest(args: IngestArgs) -> Result<ExitStatus> {
     if args.record {
         let path = common::store_path(&args.store, config.as_ref());
         let mut store = common::open_store(&path)?;
+        if let Some(warning) = crate::engine::drift_note(store.as_ref(), &report)? {
+            print_stderr(&format!("perfgate: warning: {warning}\n"));
+        }
         let id = store.record(&report)?;
         let note = format!("recorded as run {id} in {}\n", path.display());
         if args.json_out.as_deref() == Some(Path::new("-")) {

@@ -146,7 +146,9 @@ fn scaling_text(shown: &Compared) -> Result<String> {
 }
 
 /// What to show: INPUT (a comparison, or a report) or the latest recorded run of this
-/// machine, a report judged against its baseline when it has one, and the history beside it.
+/// testbed, a report judged against its baseline when it has one, and the history beside it.
+/// A testbed named by `--testbed`, `PERFGATE_TESTBED` or the config is the one whose history
+/// and baseline are used; otherwise INPUT's own.
 fn load<'a>(args: &'a ReportArgs, config: Option<&Config>) -> Result<Inputs<'a>> {
     let store_path = common::store_path(&args.store, config);
     let store = if store_path.is_file() {
@@ -154,13 +156,14 @@ fn load<'a>(args: &'a ReportArgs, config: Option<&Config>) -> Result<Inputs<'a>>
     } else {
         None
     };
+    let named = args.testbed.named(config)?;
     let mut runs = RunFilter {
         suite: config.map(|c| c.suite.clone()),
-        testbed: Some(context::machine().id),
+        testbed: Some(named.clone().unwrap_or_else(|| context::machine().id)),
         ..Default::default()
     };
     let mut shown = match &args.input {
-        Some(path) => read_input(path, &mut runs)?,
+        Some(path) => read_input(path, &mut runs, named.is_some())?,
         None => Compared {
             current: Some(latest_recorded(store.as_deref(), &mut runs, &store_path)?),
             ..Compared::default()
@@ -168,7 +171,8 @@ fn load<'a>(args: &'a ReportArgs, config: Option<&Config>) -> Result<Inputs<'a>>
     };
     // A comparison is whole; a report is judged against its baseline when it has one.
     if shown.comparison.is_none() {
-        judge(args, config, store.as_deref(), &mut shown)?;
+        let testbed = runs.testbed.clone().unwrap_or_default();
+        judge(args, config, (store.as_deref(), &testbed), &mut shown)?;
     }
     Ok(Inputs {
         shown,
@@ -192,7 +196,7 @@ fn load<'a>(args: &'a ReportArgs, config: Option<&Config>) -> Result<Inputs<'a>>
 fn judge(
     args: &ReportArgs,
     config: Option<&Config>,
-    store: Option<&dyn Store>,
+    (store, testbed): (Option<&dyn Store>, &str),
     shown: &mut Compared,
 ) -> Result<()> {
     let current = shown
@@ -206,7 +210,7 @@ fn judge(
             store,
             &current.suite,
             &current.device,
-            current.testbed(),
+            testbed,
         )?,
         None => match &args.baseline {
             Some(b) => Some(common::Resolved {
@@ -228,24 +232,29 @@ fn judge(
     Ok(())
 }
 
-/// INPUT, narrowing `runs` to its suite and machine (and a report's device).
-fn read_input(path: &Path, runs: &mut RunFilter) -> Result<Compared> {
+/// INPUT, narrowing `runs` to its suite and testbed (unless one was `named`) and a report's
+/// device.
+fn read_input(path: &Path, runs: &mut RunFilter, named: bool) -> Result<Compared> {
     let text =
         crate::read::text(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
     let shown = Compared::parse(&text).map_err(|m| Error::input(path, m))?;
     if let Some(c) = &shown.comparison {
         runs.suite = Some(c.suite.clone());
-        runs.testbed = Some(c.current.machine_id.clone());
+        if !named {
+            runs.testbed = Some(c.current.testbed().to_string());
+        }
     }
     if let Some(r) = &shown.current {
         runs.suite = Some(r.suite.clone());
-        runs.testbed = Some(r.testbed().to_string());
+        if !named {
+            runs.testbed = Some(r.testbed().to_string());
+        }
         runs.device = Some(r.device.clone());
     }
     Ok(shown)
 }
 
-/// Without INPUT: the newest recorded run of `runs` (this machine's, of the config's suite),
+/// Without INPUT: the newest recorded run of `runs` (this testbed's, of the config's suite),
 /// narrowing them to its device.
 fn latest_recorded(
     store: Option<&dyn Store>,
@@ -263,8 +272,9 @@ fn latest_recorded(
             .suite
             .as_ref()
             .map_or(String::new(), |s| format!(" of suite `{s}`"));
+        let testbed = runs.testbed.as_deref().unwrap_or_default();
         Error::Usage(format!(
-            "no recorded run{suite} on this machine in {}",
+            "no recorded run{suite} on testbed `{testbed}` in {}",
             store_path.display()
         ))
     })?;

@@ -2,6 +2,7 @@
 //!
 //! ```toml
 //! suite = "demo"
+//! testbed = "gha-ubuntu-2core"     # runners of this kind share history and baselines
 //! baseline_dir = "perf/baselines"   # committed baselines, <suite>-<device>.json
 //! [defaults]               # any per-benchmark option, applied where a benchmark leaves it out
 //! warmup = 1
@@ -30,6 +31,7 @@ use toml::Spanned;
 
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
+pub use crate::model::testbed::{check_testbed, MAX_TESTBED_CHARS};
 use crate::model::threshold::ThresholdRule;
 use crate::stats::changepoint::DetectOptions;
 pub use settings::{Measure, RunSettings, THREAD_VARS};
@@ -157,6 +159,9 @@ pub struct Config {
     pub baseline_name: String,
     /// `[detect]`: how change points are found in history.
     pub detect: DetectOptions,
+    /// `testbed = "..."`: the testbed this project's runs are recorded under, unless
+    /// `--testbed` or `PERFGATE_TESTBED` names another ([`crate::context::testbed`]).
+    pub testbed: Option<String>,
 }
 
 impl BenchSpec {
@@ -197,6 +202,7 @@ impl Config {
             baseline_dir: None,
             baseline_name: DEFAULT_BASELINE_NAME.to_string(),
             detect: DetectOptions::default(),
+            testbed: None,
         }
     }
 
@@ -275,6 +281,14 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config> {
         Some(n) => n.into_inner(),
         None => DEFAULT_BASELINE_NAME.to_string(),
     };
+    let testbed = match raw.testbed {
+        Some(t) => {
+            check_testbed(t.get_ref())
+                .map_err(|m| err_at(Some(t.span()), format!("testbed: {m}")))?;
+            Some(t.into_inner())
+        }
+        None => None,
+    };
     let detect = match raw.detect {
         Some(d) => {
             let span = d.span();
@@ -293,6 +307,7 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config> {
         sha256: sha256_hex(text.as_bytes()),
         baseline_dir: raw.baseline_dir.map(|d| base_dir.join(d)),
         baseline_name,
+        testbed,
     })
 }
 
@@ -353,6 +368,7 @@ struct RawConfig {
     suite: Option<Spanned<String>>,
     baseline_dir: Option<PathBuf>,
     baseline_name: Option<Spanned<String>>,
+    testbed: Option<Spanned<String>>,
     defaults: Option<RawOptions>,
     #[serde(default, alias = "benchmark")]
     bench: Vec<Spanned<RawBench>>,
@@ -447,6 +463,25 @@ prepare = "sync"
         );
         let err = parse_str("suite = \"x\"\n").unwrap_err().to_string();
         assert!(err.contains("no [[bench]]"), "{err}");
+    }
+
+    #[test]
+    fn the_testbed_is_read_and_a_bad_one_is_refused_where_it_is() {
+        let bench = "[[bench]]\nname = \"a\"\ncommand = [\"true\"]\n";
+        let c = parse_str(&format!("testbed = \"gha-2core\"\n{bench}")).unwrap();
+        assert_eq!(c.testbed.as_deref(), Some("gha-2core"));
+        assert_eq!(parse_str(bench).unwrap().testbed, None);
+        for bad in ["\"\"", "\"a\\nb\"", &format!("\"{}\"", "x".repeat(101))] {
+            let err = parse_str(&format!("suite = \"s\"\ntestbed = {bad}\n{bench}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("perfgate.toml:2:11: testbed: "), "{err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+        let err = parse_str(&format!("testbed = 3\n{bench}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("perfgate.toml:1:11: "), "{err}");
     }
 
     #[test]

@@ -18,9 +18,9 @@ mod reproduce;
 
 pub use baseline::BaselineFrom;
 pub use check::{
-    check, check_interleaved, check_same_machine, noise_rules, resolve_baseline,
-    restrict_to_selection, BaselineChange, BaselineSource, CheckOutcome, CheckPlan, RecordedRun,
-    Resolved, NOISE_LOOKBACK,
+    check, check_interleaved, check_same_testbed, drift_note, hardware_drift, noise_rules,
+    resolve_baseline, restrict_to_selection, BaselineChange, BaselineSource, CheckOutcome,
+    CheckPlan, RecordedRun, Resolved, NOISE_LOOKBACK,
 };
 pub use dashboard::{charted_series, dashboard, headline, Compared, HistoryView};
 pub use history::{

@@ -66,7 +66,7 @@ pub struct Comparison {
     pub failed_metrics: usize,
     pub baseline: RunRef,
     pub current: RunRef,
-    /// Things the reader must know to trust the verdicts (other machine, overridden thresholds).
+    /// Things the reader must know to trust the verdicts (other testbed, overridden thresholds).
     pub notes: Vec<String>,
     /// Sorted by severity, worst first.
     pub metrics: Vec<MetricComparison>,
@@ -77,6 +77,17 @@ pub struct RunRef {
     pub timestamp_utc: String,
     pub commit: Option<String>,
     pub machine_id: String,
+    /// The report's testbed ([`Report::testbed`]); absent in comparisons written before
+    /// testbeds, where the machine was the testbed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub testbed: Option<String>,
+}
+
+impl RunRef {
+    /// The testbed of the run: the one recorded, else its machine id.
+    pub fn testbed(&self) -> &str {
+        self.testbed.as_deref().unwrap_or(&self.machine_id)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -210,14 +221,14 @@ pub fn compare(baseline: &Report, current: &Report, opts: &CompareOptions) -> Co
     }
 }
 
-/// What the reader must know before trusting any verdict: another machine, overridden
-/// thresholds.
+/// What the reader must know before trusting any verdict: another testbed, overridden
+/// thresholds. Runners of one testbed share baselines without a note.
 fn trust_notes(baseline: &Report, current: &Report, opts: &CompareOptions) -> Vec<String> {
     let mut notes = Vec::new();
-    if baseline.machine.id != current.machine.id {
+    if baseline.testbed() != current.testbed() {
         notes.push(format!(
-            "baseline was recorded on another machine ({} '{}', current {} '{}'): differences may come from the hardware",
-            baseline.machine.id, baseline.machine.cpu_model, current.machine.id, current.machine.cpu_model
+            "baseline was recorded on another testbed (`{}` '{}', current `{}` '{}'): differences may come from the hardware",
+            baseline.testbed(), baseline.machine.cpu_model, current.testbed(), current.machine.cpu_model
         ));
     }
     if let Some(pct) = opts.threshold_pct {
@@ -399,6 +410,7 @@ fn run_ref(r: &Report) -> RunRef {
         timestamp_utc: r.timestamp_utc.clone(),
         commit: r.git.as_ref().map(|g| g.commit.clone()),
         machine_id: r.machine.id.clone(),
+        testbed: Some(r.testbed().to_string()),
     }
 }
 

@@ -55,6 +55,9 @@ pub fn parse_report(text: &str) -> std::result::Result<Report, String> {
 }
 
 fn validate(report: &Report) -> std::result::Result<(), String> {
+    if let Some(testbed) = &report.testbed {
+        crate::model::testbed::check_testbed(testbed).map_err(|e| format!("testbed: {e}"))?;
+    }
     let mut names = std::collections::HashSet::new();
     for b in &report.benchmarks {
         if !names.insert(b.name.as_str()) {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 pub mod file;
 pub mod history;
 pub mod scaling;
+pub mod testbed;
 pub mod threshold;
 pub mod units;
 

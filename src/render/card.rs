@@ -88,6 +88,9 @@ fn facts(report: &Report) -> String {
     ] {
         out.push_str(&format!("| {k} | {v} |\n"));
     }
+    if let Some(t) = &report.testbed {
+        out.push_str(&format!("| testbed | {} |\n", escape(t)));
+    }
     if let Some(src) = &report.source {
         out.push_str(&format!("| harness | {} |\n", escape(&src.format)));
     }

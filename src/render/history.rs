@@ -97,7 +97,7 @@ fn table_row(l: &Line) -> Vec<String> {
 
 /// A line per point, under a header.
 pub fn csv(lines: &[Line]) -> String {
-    let mut out = String::from("run_id,timestamp_utc,commit,branch,dirty,machine_id,device,benchmark,metric,unit,n,median,mean,p95,change_pct,gate,verdict,selection\n");
+    let mut out = String::from("run_id,timestamp_utc,commit,branch,dirty,machine_id,testbed,device,benchmark,metric,unit,n,median,mean,p95,change_pct,gate,verdict,selection\n");
     for l in lines {
         out.push_str(&csv_fields(l).join(","));
         out.push('\n');
@@ -105,7 +105,7 @@ pub fn csv(lines: &[Line]) -> String {
     out
 }
 
-fn csv_fields(l: &Line) -> [String; 18] {
+fn csv_fields(l: &Line) -> [String; 19] {
     let r = &l.point.run;
     let s = &l.point.summary;
     let git = r.git.as_ref();
@@ -118,6 +118,7 @@ fn csv_fields(l: &Line) -> [String; 18] {
         csv_text(&git.and_then(|g| g.branch.clone()).unwrap_or_default()),
         csv_quoted(&git.map_or(String::new(), |g| g.dirty.to_string())),
         csv_text(&r.machine_id),
+        csv_text(&r.testbed),
         csv_text(&r.device),
         csv_text(&l.point.benchmark),
         csv_text(&l.point.metric),
@@ -146,6 +147,8 @@ struct JsonRun {
     branch: Option<String>,
     dirty: Option<bool>,
     machine_id: String,
+    /// The testbed whose history the run is part of: its name, or its machine id.
+    testbed: String,
     device: String,
     /// What the gate of the `check` that recorded the run said (`pass`/`warn`/`fail`); null
     /// when it was recorded without one.
@@ -193,6 +196,7 @@ pub fn json(runs: &[RunInfo], lines: &[Line]) -> String {
             branch: r.git.as_ref().and_then(|g| g.branch.clone()),
             dirty: r.git.as_ref().map(|g| g.dirty),
             machine_id: r.machine_id.clone(),
+            testbed: r.testbed.clone(),
             device: r.device.clone(),
             gate: r.gate.clone(),
             selection: r.selection.clone(),

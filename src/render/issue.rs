@@ -28,12 +28,13 @@ pub fn issue_body(c: &Comparison, reproduce: &str) -> Option<String> {
         })
     };
     out.push_str(&format!(
-        "Between {} (baseline, {}) and {} (current, {}), on machine `{}`:\n\n",
+        "Between {} (baseline, {}) and {} (current, {}), on machine `{}`{}:\n\n",
         commit(&c.baseline.commit),
         escape(&c.baseline.timestamp_utc),
         commit(&c.current.commit),
         escape(&c.current.timestamp_utc),
-        c.current.machine_id.replace('`', "'")
+        c.current.machine_id.replace('`', "'"),
+        testbed_of(c.current.testbed(), &c.current.machine_id)
     ));
     out.push_str("| benchmark | metric | baseline | current | change | shift (95% CI) | rule |\n|---|---|--:|--:|--:|--:|---|\n");
     for m in &critical {
@@ -90,8 +91,9 @@ pub fn failed_benchmarks_issue(r: &crate::model::Report, reproduce: &str) -> Opt
         None => escape(&r.timestamp_utc),
     };
     out.push_str(&format!(
-        "At {at}, on machine `{}`:\n\n| benchmark | reason |\n|---|---|\n",
-        r.machine.id.replace('`', "'")
+        "At {at}, on machine `{}`{}:\n\n| benchmark | reason |\n|---|---|\n",
+        r.machine.id.replace('`', "'"),
+        testbed_of(r.testbed(), &r.machine.id)
     ));
     for b in &failed {
         out.push_str(&format!(
@@ -106,4 +108,13 @@ pub fn failed_benchmarks_issue(r: &crate::model::Report, reproduce: &str) -> Opt
         escape(&r.timestamp_utc)
     ));
     Some(out)
+}
+
+/// ` (testbed `NAME`)` when the testbed is named, not the machine itself.
+fn testbed_of(testbed: &str, machine_id: &str) -> String {
+    if testbed == machine_id {
+        String::new()
+    } else {
+        format!(" (testbed `{}`)", testbed.replace('`', "'"))
+    }
 }

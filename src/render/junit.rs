@@ -41,6 +41,7 @@ pub fn comparison_junit(c: &Comparison) -> String {
             c.current.commit.clone().unwrap_or_default(),
         ),
         ("machine_id", c.current.machine_id.clone()),
+        ("testbed", c.current.testbed().to_string()),
     ] {
         out.push_str(&format!(
             "      <property name=\"{name}\" value=\"{}\"/>\n",
@@ -162,6 +163,7 @@ pub fn report_junit(r: &Report) -> String {
             r.git.as_ref().map(|g| g.commit.clone()).unwrap_or_default(),
         ),
         ("machine_id", r.machine.id.clone()),
+        ("testbed", r.testbed().to_string()),
     ] {
         out.push_str(&format!(
             "      <property name=\"{name}\" value=\"{}\"/>\n",

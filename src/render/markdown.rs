@@ -169,8 +169,11 @@ pub fn report_markdown(r: &Report) -> String {
             if g.dirty { " (dirty)" } else { "" }
         )
     });
+    let testbed = r.testbed.as_ref().map_or(String::new(), |t| {
+        format!(" (testbed `{}`)", escape_code(t))
+    });
     out.push_str(&format!(
-        "{commit}machine `{}`, {}\n\n",
+        "{commit}machine `{}`{testbed}, {}\n\n",
         escape_code(&r.machine.id),
         escape(&r.timestamp_utc)
     ));
@@ -316,6 +319,7 @@ mod tests {
             timestamp_utc: "t".into(),
             commit: None,
             machine_id: "m".into(),
+            testbed: None,
         };
         let metrics: Vec<_> = (0..10_000)
             .map(|i| {

@@ -254,7 +254,7 @@ fn another_machines_baseline_is_refused_unless_allowed() {
     let r = check(dir.path(), &[]);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(
-        r.stderr.contains("refusing to compare across machines"),
+        r.stderr.contains("refusing to compare across testbeds"),
         "{}",
         r.stderr
     );
@@ -262,7 +262,7 @@ fn another_machines_baseline_is_refused_unless_allowed() {
     let (code, c, stderr) = comparison(dir.path(), &["--allow-other-machine"]);
     assert_eq!(code, 0);
     assert!(stderr.contains("WARNING"), "{stderr}");
-    assert!(notes(&c).contains("another machine"), "{}", notes(&c));
+    assert!(notes(&c).contains("another testbed"), "{}", notes(&c));
 }
 
 fn gpu_project() -> tempfile::TempDir {
@@ -416,7 +416,7 @@ fn baseline_save_show_and_rm_say_what_they_did_and_refuse() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
-            .starts_with("saved baseline `main` (suite `ingested`, device `cpu`, this machine ")
+            .starts_with("saved baseline `main` (suite `ingested`, device `cpu`, this testbed `")
             && r.stdout.ends_with(") from run 2: 1 benchmarks\n"),
         "{}",
         r.stdout

@@ -32,4 +32,5 @@ mod push;
 mod report;
 mod report_single;
 mod run;
+mod testbed;
 mod versus;

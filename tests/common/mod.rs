@@ -56,6 +56,8 @@ fn clear_env(c: &mut Command) {
         "GITHUB_ACTIONS",
         "PERFGATE_MAX_INPUT_BYTES",
         "PERFGATE_EXECUTOR",
+        "PERFGATE_TESTBED",
+        "PERFGATE_MACHINE_ID",
     ] {
         c.env_remove(var);
     }

@@ -224,16 +224,29 @@ fn skipped_benchmarks_are_noted_not_judged_and_results_are_deterministic() {
 }
 
 #[test]
-fn another_machine_is_said_loudly() {
+fn another_testbed_is_said_loudly_and_another_runner_of_the_same_one_is_not() {
     let base = report_of([bench("b").metric(wall_time(around(1.0, 0.01)))]);
     let mut cur = base.clone();
     cur.machine.id = "fedcba9876543210".into();
     let c = compare(&base, &cur, &CompareOptions::default());
     assert!(
-        c.notes.iter().any(|n| n.contains("another machine")),
+        c.notes.iter().any(|n| n.contains("another testbed")),
         "{:?}",
         c.notes
     );
+    // Two runners (two machine ids) of one named testbed: no note.
+    let named = |mut r: perfgate::model::Report| {
+        r.testbed = Some("gha-2core".into());
+        r
+    };
+    let c = compare(&named(base), &named(cur), &CompareOptions::default());
+    assert!(
+        !c.notes.iter().any(|n| n.contains("another testbed")),
+        "{:?}",
+        c.notes
+    );
+    assert_eq!(c.current.testbed.as_deref(), Some("gha-2core"));
+    assert_ne!(c.current.machine_id, c.baseline.machine_id);
 }
 
 /// One moderately significant change among many unchanged metrics: alone it is critical;

@@ -92,6 +92,20 @@ fn an_invalid_report_is_refused_naming_its_field_and_nothing_is_recorded() {
         r.body
     );
 
+    let bad_testbed = good.replacen(
+        "\"suite\":\"p\"",
+        "\"suite\":\"p\",\"testbed\":\"a\\nb\"",
+        1,
+    );
+    let r = push(&bad_testbed);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.error()
+            .starts_with("testbed: a testbed name is printable text on one line"),
+        "{}",
+        r.body
+    );
+
     let r = server.push(&report_of("q", 0, &["b"], 1.0), &token);
     assert_eq!(r.status, 403, "a p token cannot push to q: {}", r.body);
     let other_suite = serde_json::to_string(&report_of("q", 0, &["b"], 1.0)).unwrap();

@@ -36,7 +36,7 @@ pub struct Resolved {
     pub source: BaselineSource,
 }
 
-/// The baseline for `suite`/`device` on `machine`, in the documented order: `--baseline FILE`
+/// The baseline for `suite`/`device` on `testbed`, in the documented order: `--baseline FILE`
 /// or stored NAME; the config's committed baseline for the device; this machine's stored
 /// baseline named `config.baseline_name`. `None` when there is none.
 pub fn resolve_baseline(
@@ -68,7 +68,7 @@ pub fn resolve_baseline(
                 source: BaselineSource::Stored(k),
             })),
             None => Err(Error::Usage(format!(
-                "--baseline {x}: no such file, and no stored baseline `{x}` for suite `{suite}`, device `{device}` on this machine (see `perfgate baseline list`)"
+                "--baseline {x}: no such file, and no stored baseline `{x}` for suite `{suite}`, device `{device}` on testbed `{testbed}` (see `perfgate baseline list`)"
             ))),
         };
     }
@@ -107,19 +107,21 @@ pub fn restrict_to_selection(mut baseline: Report, current: &Report) -> (Report,
     (baseline, Some(note))
 }
 
-/// Refuses a baseline recorded on another machine unless allowed.
-pub fn check_same_machine(
+/// Refuses a baseline recorded on another testbed than `testbed` unless allowed. Two runners
+/// of one testbed share its baselines: the machine ids may differ.
+pub fn check_same_testbed(
     baseline: &Report,
     source: &str,
+    testbed: &str,
     current: &Machine,
     allow: bool,
 ) -> Result<()> {
-    if baseline.machine.id == current.id || allow {
+    if baseline.testbed() == testbed || allow {
         return Ok(());
     }
     Err(Error::Usage(format!(
-        "{source} was recorded on another machine ({} '{}', this is {} '{}'): refusing to compare across machines; pass --allow-other-machine to do it anyway, or `perfgate baseline save` to make a baseline here",
-        baseline.machine.id, baseline.machine.cpu_model, current.id, current.cpu_model
+        "{source} was recorded on another testbed (`{}`, '{}'; this is `{testbed}`, '{}'): refusing to compare across testbeds; pass --allow-other-machine to do it anyway, --testbed NAME to use that testbed's history, or `perfgate baseline save` to make a baseline here",
+        baseline.testbed(), baseline.machine.cpu_model, current.cpu_model
     )))
 }
 
@@ -130,7 +132,7 @@ const NOISE_HISTORY: usize = 20;
 /// (runs that failed the gate are skipped): the history `check --server` fetches.
 pub const NOISE_LOOKBACK: usize = 4 * NOISE_HISTORY;
 
-/// Per metric of `current`, the noise-aware rule from its last recorded runs on this machine
+/// Per metric of `current`, the noise-aware rule from its last recorded runs on its testbed
 /// and device, leaving out runs where that metric failed the gate (see
 /// [`noise::measures_noise`]). Call it before `current` is recorded.
 pub fn noise_rules(store: &dyn Store, current: &Report) -> Result<BTreeMap<String, NoiseRule>> {

@@ -42,13 +42,12 @@ pub(super) fn check_device(
     else {
         return bootstrap(config, store, current, &opts);
     };
-    // A named testbed is a kind of machine: its fresh CI runners share one baseline.
-    let same_testbed = current.testbed.is_some() && baseline.testbed() == current.testbed();
-    super::check_same_machine(
+    super::check_same_testbed(
         &baseline,
         &source.describe(),
+        current.testbed(),
         &current.machine,
-        plan.allow_other_machine || same_testbed,
+        plan.allow_other_machine,
     )?;
     let (compared_with, partial) = super::restrict_to_selection(baseline.clone(), current);
     notes.extend(partial);
@@ -67,7 +66,7 @@ pub(super) fn check_device(
 }
 
 /// No baseline yet: the run is judged against nothing (so the check passes unless a
-/// benchmark failed) and recorded, and becomes this machine's baseline unless a benchmark
+/// benchmark failed) and recorded, and becomes its testbed's baseline unless a benchmark
 /// failed.
 fn bootstrap(
     config: &Config,

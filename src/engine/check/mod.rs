@@ -1,16 +1,19 @@
 //! What `perfgate check` decides, as library code the CLI and (next) the team server share: a
-//! measured report against this machine's baseline in a store, one device at a time, judged
+//! measured report against its testbed's baseline in a store, one device at a time, judged
 //! by the gate and recorded with its verdicts; a missing baseline bootstrapped, a passing run
 //! made the baseline on request, a stored baseline extended with new benchmarks. Nothing here
 //! prints or exits: the outcome says what happened, and the caller renders it.
 
 mod baseline;
 mod device;
+mod drift;
 
 use std::collections::BTreeSet;
 
+pub use drift::{drift_note, hardware_drift};
+
 pub use baseline::{
-    check_same_machine, noise_rules, resolve_baseline, restrict_to_selection, BaselineSource,
+    check_same_testbed, noise_rules, resolve_baseline, restrict_to_selection, BaselineSource,
     Resolved, NOISE_LOOKBACK,
 };
 
@@ -25,14 +28,14 @@ use crate::store::{BaselineKey, Judgement, MetricVerdict, RunId, Store};
 #[derive(Debug, Clone, Default)]
 pub struct CheckPlan {
     pub policy: GatePolicy,
-    /// A baseline file, or the name of a stored baseline of this machine; `None`: the
+    /// A baseline file, or the name of a stored baseline of the testbed; `None`: the
     /// config's committed baseline for the device, else the stored `config.baseline_name`.
     pub baseline: Option<String>,
     /// After a pass, make the run the baseline it was compared with.
     pub update_baseline: bool,
     /// A GPU benchmark that fails to run fails the gate, instead of being a warning.
     pub strict_gpu: bool,
-    /// Compare with a baseline recorded on another machine instead of refusing.
+    /// Compare with a baseline recorded on another testbed instead of refusing.
     pub allow_other_machine: bool,
 }
 
@@ -83,11 +86,11 @@ impl RecordedRun {
         match &self.baseline {
             BaselineChange::Kept => None,
             BaselineChange::Bootstrapped(key) => Some(format!(
-                "baseline bootstrapped: run {id} is now baseline `{}` for suite `{}`, device `{}` on this machine; later checks compare against it",
-                key.name, key.suite, key.device
+                "baseline bootstrapped: run {id} is now baseline `{}` for suite `{}`, device `{}` on testbed `{}`; later checks compare against it",
+                key.name, key.suite, key.device, key.testbed
             )),
             BaselineChange::NotBootstrapped => Some(format!(
-                "no baseline for `{device}` on this machine, and not bootstrapped: a benchmark failed"
+                "no baseline for `{device}` on this testbed, and not bootstrapped: a benchmark failed"
             )),
             BaselineChange::Moved => Some(format!(
                 "`{device}` baseline moved forward to run {id} ({})",
@@ -107,10 +110,11 @@ impl RecordedRun {
     }
 }
 
-/// Checks `report` (a measured suite, possibly of several devices) against this machine's
+/// Checks `report` (a measured suite, possibly of several devices) against its testbed's
 /// baselines in `store`: each device that ran is compared with its baseline (or bootstraps
 /// one), recorded with the gate's verdicts, and its baseline moved or extended as `plan`
-/// says. A usage error when nothing ran at all.
+/// says. A runner whose hardware is not that of the testbed's last run is warned about in
+/// the notes. A usage error when nothing ran at all.
 pub fn check(
     report: &Report,
     store: &mut dyn Store,
@@ -118,7 +122,7 @@ pub fn check(
     plan: &CheckPlan,
 ) -> Result<CheckOutcome> {
     let mut merged: Option<Comparison> = None;
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = drift_note(store, report)?.into_iter().collect();
     let mut recorded = Vec::new();
     for device in devices(report) {
         let part = device_report(report, &device);
@@ -164,7 +168,9 @@ pub fn check_interleaved(
         same_window: true,
         ..super::compare_options(policy)
     };
+    let drift = drift_note(store, current)?;
     let mut comparison = crate::gate::compare(baseline, current, &opts);
+    comparison.notes.extend(drift);
     let judgement = judgement_of(&comparison);
     let mut recorded = Vec::new();
     for device in devices(current) {

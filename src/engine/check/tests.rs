@@ -79,7 +79,7 @@ fn the_first_check_bootstraps_and_a_2x_slower_one_is_critical() {
     );
     assert_eq!(
         outcome.comparison.notes.last().unwrap(),
-        "baseline bootstrapped: run 1 is now baseline `main` for suite `proj`, device `cpu` on this machine; later checks compare against it"
+        &format!("baseline bootstrapped: run 1 is now baseline `main` for suite `proj`, device `cpu` on testbed `{}`; later checks compare against it", first.machine.id)
     );
     let bootstrapped = store.baseline(&key).unwrap().unwrap();
     assert_eq!(bootstrapped.benchmarks, first.benchmarks);
