@@ -8,6 +8,7 @@
 //! device, machine id and name.
 
 mod open;
+pub mod postgres;
 pub mod sqlite;
 
 pub use open::{open, open_read_only};

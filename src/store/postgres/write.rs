@@ -1,0 +1,265 @@
+//! Recording reports and saving baselines: each in one transaction.
+
+use postgres::Transaction;
+
+use super::codec::*;
+use super::PostgresStore;
+use crate::model::Report;
+use crate::store::{BaselineKey, Judgement, RunId, StoreError};
+
+/// A report's column values, computed before the transaction starts.
+struct Prepared<'a> {
+    report: &'a Report,
+    machine_json: String,
+    thresholds_json: String,
+    source_json: Option<String>,
+    selection_json: Option<String>,
+    /// Per benchmark: tags JSON, params JSON, and per metric its summary JSON and samples.
+    benchmarks: Vec<(String, String, Vec<(String, Vec<u8>)>)>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(report: &'a Report) -> Result<Self, String> {
+        let mut benchmarks = Vec::with_capacity(report.benchmarks.len());
+        for b in &report.benchmarks {
+            let mut metrics = Vec::with_capacity(b.metrics.len());
+            for m in &b.metrics {
+                check_summary_finite(&m.summary).map_err(|field| {
+                    format!(
+                        "{}.{}: summary {field} is not finite; cannot record it",
+                        b.name, m.name
+                    )
+                })?;
+                let json = to_json(&m.summary)
+                    .map_err(|e| format!("{}.{}: summary: {e}", b.name, m.name))?;
+                metrics.push((json, samples_as_bytes(&m.samples)));
+            }
+            benchmarks.push((
+                to_json(&b.tags).map_err(|e| format!("{}: tags: {e}", b.name))?,
+                to_json(&b.params).map_err(|e| format!("{}: params: {e}", b.name))?,
+                metrics,
+            ));
+        }
+        Ok(Prepared {
+            report,
+            machine_json: to_json(&report.machine).map_err(|e| format!("machine: {e}"))?,
+            thresholds_json: to_json(&report.thresholds).map_err(|e| format!("thresholds: {e}"))?,
+            source_json: report
+                .source
+                .as_ref()
+                .map(to_json)
+                .transpose()
+                .map_err(|e| format!("source: {e}"))?,
+            selection_json: report
+                .selection
+                .as_ref()
+                .map(to_json)
+                .transpose()
+                .map_err(|e| format!("selection: {e}"))?,
+            benchmarks,
+        })
+    }
+
+    /// The `runs` row; its id, or `None` when `sha256` is already recorded.
+    fn insert_run(
+        &self,
+        tx: &mut Transaction<'_>,
+        gate: Option<&str>,
+        sha256: Option<&str>,
+    ) -> Result<Option<RunId>, postgres::Error> {
+        let r = self.report;
+        let git = r.git.as_ref();
+        let schema_version = i64::from(r.schema_version);
+        // The u64's bits: PostgreSQL's bigint is signed.
+        let seed = r.seed as i64;
+        let row = tx.query_opt(
+            "INSERT INTO runs (report_sha256, suite, timestamp_utc, git_commit, git_branch, git_dirty,
+                               machine_id, testbed, hostname, machine_json, device, config_sha256,
+                               tool_name, tool_version, schema_version, seed, thresholds_json,
+                               source_json, selection_json, gate)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+             ON CONFLICT (report_sha256) DO NOTHING
+             RETURNING id",
+            &[
+                &sha256,
+                &r.suite,
+                &r.timestamp_utc,
+                &git.map(|g| &g.commit),
+                &git.and_then(|g| g.branch.as_ref()),
+                &git.map(|g| g.dirty),
+                &r.machine.id,
+                &r.machine.id,
+                &r.machine.hostname,
+                &self.machine_json,
+                &r.device,
+                &r.config_sha256,
+                &r.tool.name,
+                &r.tool.version,
+                &schema_version,
+                &seed,
+                &self.thresholds_json,
+                &self.source_json,
+                &self.selection_json,
+                &gate,
+            ],
+        )?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// A `benchmarks` row per benchmark and a `metrics` row per metric of run `run_id`.
+    fn insert_benchmarks(
+        &self,
+        tx: &mut Transaction<'_>,
+        run_id: RunId,
+    ) -> Result<(), postgres::Error> {
+        let bench_stmt = tx.prepare(
+            "INSERT INTO benchmarks (run_id, position, name, status, reason, tags_json, params_json,
+                                     device, command, warmup_runs)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )?;
+        let metric_stmt = tx.prepare(
+            "INSERT INTO metrics (run_id, benchmark, benchmark_position, position, name, unit,
+                                  direction, summary_json, median, processes, samples)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )?;
+        for (bi, (b, (tags, params, metrics))) in self
+            .report
+            .benchmarks
+            .iter()
+            .zip(&self.benchmarks)
+            .enumerate()
+        {
+            let bi = i32::try_from(bi).unwrap_or(i32::MAX);
+            tx.execute(
+                &bench_stmt,
+                &[
+                    &run_id,
+                    &bi,
+                    &b.name,
+                    &b.status.as_str(),
+                    &b.reason,
+                    tags,
+                    params,
+                    &b.device,
+                    &b.command,
+                    &i64::from(b.warmup_runs),
+                ],
+            )?;
+            for (mi, (m, (summary_json, samples))) in b.metrics.iter().zip(metrics).enumerate() {
+                let mi = i32::try_from(mi).unwrap_or(i32::MAX);
+                let processes = m.processes.map(|p| p as i64);
+                tx.execute(
+                    &metric_stmt,
+                    &[
+                        &run_id,
+                        &b.name,
+                        &bi,
+                        &mi,
+                        &m.name,
+                        &m.unit.as_str(),
+                        &direction_str(m.direction),
+                        summary_json,
+                        &m.summary.median,
+                        &processes,
+                        samples,
+                    ],
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the gate said of each metric of run `run_id`.
+fn insert_verdicts(
+    tx: &mut Transaction<'_>,
+    run_id: RunId,
+    j: &Judgement,
+) -> Result<(), postgres::Error> {
+    let stmt = tx.prepare(
+        "INSERT INTO verdicts (run_id, benchmark, metric, verdict) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (run_id, benchmark, metric) DO UPDATE SET verdict = EXCLUDED.verdict",
+    )?;
+    for v in &j.verdicts {
+        tx.execute(&stmt, &[&run_id, &v.benchmark, &v.metric, &v.verdict])?;
+    }
+    Ok(())
+}
+
+impl PostgresStore {
+    /// Records `report` (and what a gate said of it) in one transaction. With `sha256`, a
+    /// report already recorded under it is not recorded again: its run id comes back with
+    /// `false`.
+    pub(super) fn insert_report(
+        &self,
+        report: &Report,
+        judgement: Option<&Judgement>,
+        sha256: Option<&str>,
+    ) -> Result<(RunId, bool), StoreError> {
+        let prepared = Prepared::new(report).map_err(|m| self.invalid(m))?;
+        let mut client = self.client.borrow_mut();
+        let result = (|| {
+            let mut tx = client.transaction()?;
+            let gate = judgement.map(|j| j.gate.as_str());
+            let Some(run_id) = prepared.insert_run(&mut tx, gate, sha256)? else {
+                // Recorded before (or by a writer that committed meanwhile: the conflict
+                // waited for it, and this statement sees it).
+                let row =
+                    tx.query_one("SELECT id FROM runs WHERE report_sha256 = $1", &[&sha256])?;
+                tx.rollback()?;
+                return Ok((row.get(0), false));
+            };
+            prepared.insert_benchmarks(&mut tx, run_id)?;
+            if let Some(j) = judgement {
+                insert_verdicts(&mut tx, run_id, j)?;
+            }
+            tx.commit()?;
+            Ok((run_id, true))
+        })();
+        drop(client);
+        result.map_err(|e| self.err(&e))
+    }
+
+    pub(super) fn write_baseline(
+        &self,
+        key: &BaselineKey,
+        report: &Report,
+        source: &str,
+    ) -> Result<(), StoreError> {
+        let json =
+            to_json(report).map_err(|e| self.invalid(format!("baseline {}: {e}", key.name)))?;
+        let created = crate::context::timestamp_utc();
+        self.client
+            .borrow_mut()
+            .execute(
+                "INSERT INTO baselines (suite, device, testbed, name, created_utc, source, report_json)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (suite, device, testbed, name) DO UPDATE
+                 SET created_utc = EXCLUDED.created_utc, source = EXCLUDED.source,
+                     report_json = EXCLUDED.report_json",
+                &[
+                    &key.suite,
+                    &key.device,
+                    &key.machine_id,
+                    &key.name,
+                    &created,
+                    &source,
+                    &json,
+                ],
+            )
+            .map_err(|e| self.err(&e))?;
+        Ok(())
+    }
+
+    pub(super) fn delete_baseline(&self, key: &BaselineKey) -> Result<bool, StoreError> {
+        let n = self
+            .client
+            .borrow_mut()
+            .execute(
+                "DELETE FROM baselines WHERE suite = $1 AND device = $2 AND testbed = $3 AND name = $4",
+                &[&key.suite, &key.device, &key.machine_id, &key.name],
+            )
+            .map_err(|e| self.err(&e))?;
+        Ok(n > 0)
+    }
+}
