@@ -64,8 +64,8 @@ impl PostgresStore {
         if let Some(lower) = lower {
             sql.push_str(&format!(" AND m.run_id >= {}", params.push(lower)));
         }
-        // Byte order, as SQLite sorts text.
-        sql.push_str(" ORDER BY m.benchmark COLLATE \"C\", m.name COLLATE \"C\"");
+        // Byte order (the columns' collation), as SQLite sorts text.
+        sql.push_str(" ORDER BY m.benchmark, m.name");
         let rows = self.query(&sql, &params)?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
@@ -310,7 +310,7 @@ impl PostgresStore {
     pub(super) fn read_baselines(&self) -> Result<Vec<BaselineInfo>, StoreError> {
         let rows = self.query(
             "SELECT suite, device, testbed, name, created_utc, source FROM baselines
-             ORDER BY suite COLLATE \"C\", device COLLATE \"C\", testbed COLLATE \"C\", name COLLATE \"C\"",
+             ORDER BY suite, device, testbed, name",
             &Params::default(),
         )?;
         Ok(rows

@@ -74,10 +74,10 @@ const MIGRATIONS: &[&str] = &[
 
     CREATE TABLE metrics (
         run_id             BIGINT  NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-        benchmark          TEXT    NOT NULL,
+        benchmark          TEXT    COLLATE \"C\" NOT NULL,
         benchmark_position INTEGER NOT NULL,
         position           INTEGER NOT NULL,
-        name               TEXT    NOT NULL,
+        name               TEXT    COLLATE \"C\" NOT NULL,
         unit               TEXT    NOT NULL,
         direction          TEXT    NOT NULL,
         summary_json       TEXT    NOT NULL,
@@ -97,11 +97,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, benchmark, metric)
     );
 
+    -- Text keys compare byte by byte (as in SQLite), whatever the database's locale.
     CREATE TABLE baselines (
-        suite       TEXT NOT NULL,
-        device      TEXT NOT NULL,
-        testbed     TEXT NOT NULL,
-        name        TEXT NOT NULL,
+        suite       TEXT COLLATE \"C\" NOT NULL,
+        device      TEXT COLLATE \"C\" NOT NULL,
+        testbed     TEXT COLLATE \"C\" NOT NULL,
+        name        TEXT COLLATE \"C\" NOT NULL,
         created_utc TEXT NOT NULL,
         source      TEXT NOT NULL,
         report_json TEXT NOT NULL,
