@@ -142,7 +142,9 @@ fn is_unavailable(e: &postgres::Error) -> bool {
                 .contains(code)
         }
         // No server error: the driver could not talk to the server (I/O, timeout).
-        None => std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
+        None => {
+            std::error::Error::source(e).is_some_and(<dyn std::error::Error>::is::<std::io::Error>)
+        }
     }
 }
 

@@ -14,9 +14,11 @@ struct Prepared<'a> {
     thresholds_json: String,
     source_json: Option<String>,
     selection_json: Option<String>,
-    /// Per benchmark: tags JSON, params JSON, and per metric its summary JSON and samples.
-    benchmarks: Vec<(String, String, Vec<(String, Vec<u8>)>)>,
+    benchmarks: Vec<PreparedBench>,
 }
+
+/// Tags JSON, params JSON, and per metric its summary JSON and samples as bytes.
+type PreparedBench = (String, String, Vec<(String, Vec<u8>)>);
 
 impl<'a> Prepared<'a> {
     fn new(report: &'a Report) -> Result<Self, String> {
