@@ -110,9 +110,10 @@ fn sqlite(reports: &[Report]) {
     let all = RunFilter::default();
     let filtered = RunFilter {
         suite: Some("scale".into()),
-        machine_id: Some("0123456789abcdef".into()),
+        testbed: Some("0123456789abcdef".into()),
         device: Some("cpu".into()),
         branch: Some("main".into()),
+        before: None,
         limit: None,
     };
     for (what, filter) in [
@@ -235,7 +236,8 @@ fn pg_reads(store: &PostgresStore) {
     let all = RunFilter::default();
     let filtered = RunFilter {
         suite: Some("scale".into()),
-        machine_id: Some("0123456789abcdef".into()),
+        testbed: Some("0123456789abcdef".into()),
+        before: None,
         device: Some("cpu".into()),
         branch: Some("main".into()),
         limit: None,

@@ -75,6 +75,9 @@ pub enum StoreError {
     /// without its password.
     #[error("{location}: the database is unavailable: {message}")]
     Unavailable { location: String, message: String },
+    /// A token could not be made (no randomness).
+    #[error("{0}")]
+    Token(String),
 }
 
 /// `SIGINT`, `SIGTERM`, `SIGHUP`, or `signal N`.

@@ -325,6 +325,15 @@ fn functions(text: &str) -> Vec<(String, usize)> {
             .chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect();
+        // A declaration without a body (a trait's required method) ends with `;` before any `{`.
+        let declaration = lines[i..]
+            .iter()
+            .map(|l| l.trim_end())
+            .find(|l| l.contains('{') || l.ends_with(';'))
+            .is_some_and(|l| !l.contains('{'));
+        if declaration {
+            continue;
+        }
         let close = format!("{}}}", " ".repeat(indent));
         if let Some(end) = lines[i..].iter().position(|l| l.trim_end() == close) {
             out.push((name, end + 1));

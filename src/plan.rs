@@ -153,6 +153,9 @@ pub struct RunPlan {
     pub benches: Vec<BenchSpec>,
     /// The suite name the report carries (`--suite`, or the config's).
     pub suite: String,
+    /// The testbed the report names (`--testbed`, `PERFGATE_TESTBED`, the config's
+    /// `testbed`); `None`: this machine's id.
+    pub testbed: Option<String>,
     pub device: DeviceChoice,
     /// The `--tag`/`--filter` subset; `None` for the whole suite.
     pub selection: Option<Selection>,

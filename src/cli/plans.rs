@@ -42,6 +42,7 @@ impl TryFrom<&RunArgs> for RunPlan {
         let benches = select(&config, args)?;
         Ok(RunPlan {
             suite: args.suite.clone().unwrap_or_else(|| config.suite.clone()),
+            testbed: None,
             benches,
             device: args.device.into(),
             selection: (!args.tags.is_empty() || args.filter.is_some()).then(|| Selection {
@@ -218,7 +219,7 @@ impl super::DetectArgs {
     pub fn runs(&self, config: Option<&Config>) -> crate::store::RunFilter {
         crate::store::RunFilter {
             suite: config.map(|c| c.suite.clone()),
-            machine_id: Some(crate::context::machine().id),
+            testbed: Some(crate::context::machine().id),
             branch: self.branch.clone(),
             ..Default::default()
         }
@@ -242,9 +243,10 @@ impl super::HistoryArgs {
                 .suite
                 .clone()
                 .or_else(|| config.map(|c| c.suite.clone())),
-            machine_id: (!self.all_machines).then(|| crate::context::machine().id),
+            testbed: (!self.all_machines).then(|| crate::context::machine().id),
             device: self.device.clone(),
             branch: self.branch.clone(),
+            before: None,
             limit: Some(self.last),
         }
     }

@@ -79,7 +79,7 @@ fn save(a: BaselineSaveArgs) -> Result<()> {
         ..baseline::key_of(&report, &a.select.name)
     };
     let saved = baseline::save(store.as_mut(), &key, &report, &source)?;
-    let here = if key.machine_id == machine_id {
+    let here = if key.testbed == machine_id {
         "this machine"
     } else {
         "another machine"
@@ -89,7 +89,7 @@ fn save(a: BaselineSaveArgs) -> Result<()> {
         key.name,
         key.suite,
         key.device,
-        key.machine_id,
+        key.testbed,
         saved.benchmarks.len()
     ))
 }
@@ -119,7 +119,7 @@ fn save_from<'a>(
     Ok(BaselineFrom::History {
         suite,
         device: a.select.device.clone().unwrap_or_else(|| "cpu".into()),
-        machine_id: machine_id.to_string(),
+        testbed: machine_id.to_string(),
         runs,
     })
 }
@@ -135,7 +135,7 @@ fn list(store: &StoreArgs) -> Result<()> {
         .map(String::from)
         .to_vec()];
     for b in baselines {
-        let mut machine = b.key.machine_id;
+        let mut machine = b.key.testbed;
         if machine == this {
             machine.push_str(" (this)");
         }
@@ -150,7 +150,7 @@ fn key_of(a: &BaselineNameArgs, config: Option<&Config>) -> Result<BaselineKey> 
     Ok(BaselineKey {
         suite: suite_of(&a.suite, config)?,
         device: a.device.clone(),
-        machine_id: context::machine().id,
+        testbed: context::machine().id,
         name: a.name.clone(),
     })
 }
@@ -209,6 +209,6 @@ fn import(a: &BaselineImportArgs) -> Result<()> {
         key.name,
         key.suite,
         key.device,
-        key.machine_id
+        key.testbed
     ))
 }

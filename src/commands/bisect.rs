@@ -61,6 +61,7 @@ fn one_bench_plan(config: &Path, bench: &str, runs: u32) -> Result<RunPlan> {
     }
     Ok(RunPlan {
         suite: config.suite.clone(),
+        testbed: None,
         benches,
         device: DeviceChoice::Auto,
         selection: None,

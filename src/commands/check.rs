@@ -104,7 +104,7 @@ pub(crate) fn history_points(
 ) -> Vec<TrendPoint> {
     let filter = RunFilter {
         suite: Some(suite.to_string()),
-        machine_id: Some(machine_id.to_string()),
+        testbed: Some(machine_id.to_string()),
         limit: Some(last),
         ..Default::default()
     };

@@ -34,7 +34,7 @@ pub fn compare(args: CompareArgs) -> Result<ExitStatus> {
                 &store,
                 &current.suite,
                 &current.device,
-                &current.machine,
+                current.testbed(),
             )?
             .ok_or_else(|| {
                 Error::Usage(format!(

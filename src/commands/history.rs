@@ -62,7 +62,7 @@ pub fn trend(a: TrendArgs) -> Result<ExitStatus> {
     let machine = context::machine();
     let runs = store.runs(&RunFilter {
         suite: Some(suite.clone()),
-        machine_id: Some(machine.id.clone()),
+        testbed: Some(machine.id.clone()),
         device: Some(a.device.clone()),
         limit: Some(2),
         ..Default::default()
@@ -115,7 +115,7 @@ fn trend_baseline(
         store,
         &current.suite,
         &a.device,
-        machine,
+        &machine.id,
     )?;
     if let Some(r) = resolved {
         common::check_same_machine(&r.report, &r.source.describe(), machine, false)?;

@@ -37,6 +37,7 @@ pub fn ingest(args: IngestArgs) -> Result<ExitStatus> {
         timestamp_utc: context::timestamp_utc(),
         git: crate::git::info(&git_dir),
         machine: context::machine(),
+        testbed: None,
         device: "cpu".into(),
         config_sha256: crate::digest::sha256_hex(format!("ingest:{format}").as_bytes()),
         seed: args.seed,

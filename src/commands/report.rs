@@ -156,7 +156,7 @@ fn load<'a>(args: &'a ReportArgs, config: Option<&Config>) -> Result<Inputs<'a>>
     };
     let mut runs = RunFilter {
         suite: config.map(|c| c.suite.clone()),
-        machine_id: Some(context::machine().id),
+        testbed: Some(context::machine().id),
         ..Default::default()
     };
     let mut shown = match &args.input {
@@ -206,7 +206,7 @@ fn judge(
             store,
             &current.suite,
             &current.device,
-            &current.machine,
+            current.testbed(),
         )?,
         None => match &args.baseline {
             Some(b) => Some(common::Resolved {
@@ -235,11 +235,11 @@ fn read_input(path: &Path, runs: &mut RunFilter) -> Result<Compared> {
     let shown = Compared::parse(&text).map_err(|m| Error::input(path, m))?;
     if let Some(c) = &shown.comparison {
         runs.suite = Some(c.suite.clone());
-        runs.machine_id = Some(c.current.machine_id.clone());
+        runs.testbed = Some(c.current.machine_id.clone());
     }
     if let Some(r) = &shown.current {
         runs.suite = Some(r.suite.clone());
-        runs.machine_id = Some(r.machine.id.clone());
+        runs.testbed = Some(r.testbed().to_string());
         runs.device = Some(r.device.clone());
     }
     Ok(shown)

@@ -17,12 +17,12 @@ pub enum BaselineFrom<'a> {
     Report(&'a Path),
     /// A recorded run.
     Run(RunId),
-    /// The newest `runs` (at least 1) recorded runs of `suite` on `device` and the machine
-    /// `machine_id`, pooled.
+    /// The newest `runs` (at least 1) recorded runs of `suite` on `device` and `testbed`,
+    /// pooled.
     History {
         suite: String,
         device: String,
-        machine_id: String,
+        testbed: String,
         runs: usize,
     },
 }
@@ -36,9 +36,9 @@ pub fn source(store: &dyn Store, from: &BaselineFrom<'_>) -> Result<(Report, Str
         BaselineFrom::History {
             suite,
             device,
-            machine_id,
+            testbed,
             runs,
-        } => pooled(store, suite, device, machine_id, *runs)?,
+        } => pooled(store, suite, device, testbed, *runs)?,
     };
     if report.benchmarks.iter().all(|b| b.metrics.is_empty()) {
         return Err(Error::Usage(format!(
@@ -53,12 +53,12 @@ fn pooled(
     store: &dyn Store,
     suite: &str,
     device: &str,
-    machine_id: &str,
+    testbed: &str,
     runs: usize,
 ) -> Result<(Report, String)> {
     let recorded = store.runs(&RunFilter {
         suite: Some(suite.to_string()),
-        machine_id: Some(machine_id.to_string()),
+        testbed: Some(testbed.to_string()),
         device: Some(device.to_string()),
         limit: Some(runs),
         ..Default::default()
@@ -76,12 +76,12 @@ fn pooled(
     Ok((pooled, pooled_source(&ids)))
 }
 
-/// The key a report is kept under as the baseline `name`: its own suite, device and machine.
+/// The key a report is kept under as the baseline `name`: its own suite, device and testbed.
 pub fn key_of(report: &Report, name: &str) -> BaselineKey {
     BaselineKey {
         suite: report.suite.clone(),
         device: report.device.clone(),
-        machine_id: report.machine.id.clone(),
+        testbed: report.testbed().to_string(),
         name: name.to_string(),
     }
 }
@@ -157,7 +157,7 @@ mod tests {
         BaselineFrom::History {
             suite: "adhoc".into(),
             device: "cpu".into(),
-            machine_id: report(&[]).machine.id,
+            testbed: report(&[]).machine.id,
             runs,
         }
     }

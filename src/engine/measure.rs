@@ -109,6 +109,7 @@ fn report_of(plan: &RunPlan, run: SuiteRun, timestamp_utc: String) -> Report {
         timestamp_utc,
         git: crate::git::info(&plan.git_dir()),
         machine,
+        testbed: plan.testbed.clone(),
         device: plan.report_device(),
         config_sha256: plan.config.sha256.clone(),
         seed: plan.seed,

@@ -13,6 +13,8 @@ pub struct ReportContext {
     pub timestamp_utc: String,
     pub git: Option<crate::model::GitInfo>,
     pub machine: crate::model::Machine,
+    /// See [`crate::model::Report::testbed`].
+    pub testbed: Option<String>,
     pub device: String,
     pub config_sha256: String,
     pub seed: u64,
@@ -46,6 +48,7 @@ pub fn to_report(format: &str, parsed: Parsed, ctx: &ReportContext) -> Report {
         timestamp_utc: ctx.timestamp_utc.clone(),
         git: ctx.git.clone(),
         machine: ctx.machine.clone(),
+        testbed: ctx.testbed.clone(),
         device: ctx.device.clone(),
         config_sha256: ctx.config_sha256.clone(),
         seed: ctx.seed,

@@ -8,6 +8,15 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::model::{Report, SCHEMA_VERSION};
 
+/// A report's identity: the SHA-256 (hex) of its canonical JSON (field order fixed by the
+/// model, floats in shortest round-trip form). The same report read from any file, or pushed
+/// twice, has the same id; any change to a sample gives another.
+pub fn report_id(report: &Report) -> String {
+    // Serialising a report cannot fail: every map key is a string.
+    let bytes = serde_json::to_vec(report).unwrap_or_default();
+    crate::digest::sha256_hex(&bytes)
+}
+
 /// Reads and checks a report (or baseline) file.
 pub fn read_report(path: &Path) -> Result<Report> {
     let text =

@@ -15,6 +15,8 @@ pub struct RunInfo {
     pub timestamp_utc: String,
     pub git: Option<GitInfo>,
     pub machine_id: String,
+    /// The run's testbed (`Report::testbed`).
+    pub testbed: String,
     pub hostname: String,
     pub device: String,
     pub config_sha256: String,

@@ -14,6 +14,7 @@ pub mod threshold;
 pub mod units;
 
 use crate::stats::Summary;
+pub use file::report_id;
 use threshold::ThresholdRule;
 pub use units::Unit;
 
@@ -51,6 +52,11 @@ pub struct Report {
     /// `None` (JSON `null`) outside a git repository.
     pub git: Option<GitInfo>,
     pub machine: Machine,
+    /// The testbed: a stable name for a kind of machine (`--testbed`, `PERFGATE_TESTBED`,
+    /// `testbed = ...` in the config), so that fresh CI runners of one kind share one history
+    /// and baseline. `None`: the machine itself is the testbed (see [`Report::testbed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub testbed: Option<String>,
     pub device: String,
     pub config_sha256: String,
     /// Seed of the bootstrap resampling, so the same samples reproduce the same intervals.
@@ -100,6 +106,11 @@ impl Selection {
 }
 
 impl Report {
+    /// The testbed baselines and history are keyed by: the named one, else the machine id.
+    pub fn testbed(&self) -> &str {
+        self.testbed.as_deref().unwrap_or(&self.machine.id)
+    }
+
     /// The report with its `scaling` fits computed from its benchmarks.
     pub fn with_scaling(mut self) -> Self {
         self.scaling = crate::model::scaling::fits(&self);

@@ -221,6 +221,7 @@ mod tests {
                     dirty: true,
                 }),
                 machine_id: "m".into(),
+                testbed: "m".into(),
                 hostname: "h".into(),
                 device: "cpu".into(),
                 config_sha256: "c".into(),

@@ -8,8 +8,8 @@ use std::path::Path;
 use super::postgres::PostgresStore;
 use super::sqlite::SqliteStore;
 use super::{
-    BaselineInfo, BaselineKey, HistoryPoint, Judgement, RunFilter, RunId, RunInfo, Store,
-    StoreError,
+    BaselineInfo, BaselineKey, HistoryPoint, Judgement, Recorded, RunFilter, RunId, RunInfo, Store,
+    StoreError, TokenGrant, TokenScope,
 };
 use crate::model::Report;
 
@@ -54,6 +54,13 @@ impl<S: Store + ?Sized> Store for Box<S> {
     ) -> Result<RunId, StoreError> {
         (**self).record_judged(report, judgement)
     }
+    fn record_once(
+        &mut self,
+        report: &Report,
+        judgement: Option<&Judgement>,
+    ) -> Result<Recorded, StoreError> {
+        (**self).record_once(report, judgement)
+    }
     fn runs(&self, filter: &RunFilter) -> Result<Vec<RunInfo>, StoreError> {
         (**self).runs(filter)
     }
@@ -87,6 +94,23 @@ impl<S: Store + ?Sized> Store for Box<S> {
     }
     fn remove_baseline(&mut self, key: &BaselineKey) -> Result<bool, StoreError> {
         (**self).remove_baseline(key)
+    }
+    fn create_token(
+        &mut self,
+        project: &str,
+        scope: TokenScope,
+        label: &str,
+    ) -> Result<String, StoreError> {
+        (**self).create_token(project, scope, label)
+    }
+    fn token_grant(&self, token: &str) -> Result<Option<TokenGrant>, StoreError> {
+        (**self).token_grant(token)
+    }
+    fn set_project_public(&mut self, project: &str, public: bool) -> Result<(), StoreError> {
+        (**self).set_project_public(project, public)
+    }
+    fn project_is_public(&self, project: &str) -> Result<bool, StoreError> {
+        (**self).project_is_public(project)
     }
 }
 

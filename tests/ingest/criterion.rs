@@ -292,6 +292,7 @@ fn context(seed: u64) -> ReportContext {
         timestamp_utc: "2026-11-22T19:40:00Z".into(),
         git: None,
         machine: perfgate::context::machine(),
+        testbed: None,
         device: "cpu".into(),
         config_sha256: String::new(),
         seed,

@@ -44,6 +44,7 @@ fn perfgate_reports_pass_through_unchanged() {
         timestamp_utc: "x".into(),
         git: None,
         machine: perfgate::context::machine(),
+        testbed: None,
         device: "cpu".into(),
         config_sha256: String::new(),
         seed: 1,

@@ -263,6 +263,7 @@ fn fuzz_every_ingest_adapter_on_arbitrary_bytes() {
         timestamp_utc: "2026-01-01T00:00:00Z".into(),
         git: None,
         machine: perfgate::context::machine(),
+        testbed: None,
         device: "cpu".into(),
         config_sha256: String::new(),
         seed: 1,

@@ -73,6 +73,39 @@ impl Backend {
         }
     }
 
+    /// Everything the store holds, as text: the SQLite file's bytes, or every table's rows.
+    pub fn dump(&self) -> String {
+        match self.keep {
+            Keep::Dir { .. } => {
+                String::from_utf8_lossy(&std::fs::read(&self.location).unwrap()).into_owned()
+            }
+            Keep::Db(_) => {
+                let mut client = self.client();
+                let tables: Vec<String> = client
+                    .query(
+                        "SELECT table_name::text FROM information_schema.tables
+                         WHERE table_schema = 'public'",
+                        &[],
+                    )
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                let mut out = String::new();
+                for t in tables {
+                    for row in client
+                        .query(&format!("SELECT t::text FROM \"{t}\" AS t"), &[])
+                        .unwrap()
+                    {
+                        out.push_str(row.get::<_, &str>(0));
+                        out.push('\n');
+                    }
+                }
+                out
+            }
+        }
+    }
+
     /// The schema version this perfgate writes in this backend.
     pub fn current_version(&self) -> i64 {
         match self.keep {

@@ -9,7 +9,7 @@ fn key(suite: &str, device: &str, machine_id: &str, name: &str) -> BaselineKey {
     BaselineKey {
         suite: suite.into(),
         device: device.into(),
-        machine_id: machine_id.into(),
+        testbed: machine_id.into(),
         name: name.into(),
     }
 }

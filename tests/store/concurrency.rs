@@ -76,3 +76,59 @@ fn concurrent_writers_all_get_recorded(backend: &Backend) {
     }
     assert_eq!(backend.version_rows(), vec![backend.current_version()]);
 }
+
+#[test]
+fn concurrent_pushes_of_the_same_reports_store_each_once_and_lose_none() {
+    for backend in backends("concurrent_pushes_of_the_same_reports_store_each_once_and_lose_none") {
+        pushes_store_each_once(&backend);
+    }
+}
+
+/// Eight writers push the same 30 reports, each starting at another one, all at once: every
+/// report is one run, exactly one push of it created it, and every push got its id.
+fn pushes_store_each_once(backend: &Backend) {
+    const THREADS: usize = 8;
+    const REPORTS: usize = 30;
+    let reports: Vec<Report> = (0..REPORTS).map(|i| numbered(i % 3, i)).collect();
+    backend.open(); // Created and migrated; the race here is between pushes.
+    let barrier = std::sync::Barrier::new(THREADS);
+    // Per thread: (report index, run id, created).
+    let pushes: Vec<Vec<(usize, RunId, bool)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (barrier, reports) = (&barrier, &reports);
+                s.spawn(move || {
+                    let mut store = backend.open();
+                    barrier.wait();
+                    (0..REPORTS)
+                        .map(|k| {
+                            let i = (k + t * 7) % REPORTS;
+                            let r = store.record_once(&reports[i], None).unwrap();
+                            (i, r.id, r.created)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let store = backend.open();
+    let runs = store.runs(&RunFilter::default()).unwrap();
+    assert_eq!(runs.len(), REPORTS, "{}", backend.name);
+    for (i, report) in reports.iter().enumerate() {
+        let of_i: Vec<(RunId, bool)> = pushes
+            .iter()
+            .flatten()
+            .filter(|p| p.0 == i)
+            .map(|p| (p.1, p.2))
+            .collect();
+        assert_eq!(of_i.len(), THREADS);
+        assert_eq!(
+            of_i.iter().filter(|p| p.1).count(),
+            1,
+            "report {i}: created once"
+        );
+        assert!(of_i.iter().all(|p| p.0 == of_i[0].0), "report {i}: one id");
+        assert_eq!(store.report(of_i[0].0).unwrap(), *report);
+    }
+}

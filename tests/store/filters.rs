@@ -92,9 +92,10 @@ fn filtered_store(backend: &Backend) -> (Box<dyn Store>, Vec<Recorded>) {
 
 fn matches(r: &Recorded, f: &RunFilter) -> bool {
     f.suite.as_deref().is_none_or(|s| s == r.suite)
-        && f.machine_id.as_deref().is_none_or(|m| m == r.machine)
+        && f.testbed.as_deref().is_none_or(|m| m == r.machine)
         && f.device.as_deref().is_none_or(|d| d == r.device)
         && f.branch.as_deref().is_none_or(|b| Some(b) == r.branch)
+        && f.before.is_none_or(|before| r.id < before)
 }
 
 /// The runs `f` selects, newest first, as the model says.
@@ -112,13 +113,17 @@ fn filters() -> Vec<RunFilter> {
             for device in [None, Some("cpu"), Some("cuda")] {
                 for branch in [None, Some("main"), Some("feat")] {
                     for limit in [None, Some(0), Some(1), Some(3), Some(100)] {
-                        out.push(RunFilter {
-                            suite: suite.map(String::from),
-                            machine_id: machine.map(String::from),
-                            device: device.map(String::from),
-                            branch: branch.map(String::from),
-                            limit,
-                        });
+                        // Run ids start at 1: `before` 10 pages through the older half.
+                        for before in [None, Some(10)] {
+                            out.push(RunFilter {
+                                suite: suite.map(String::from),
+                                testbed: machine.map(String::from),
+                                device: device.map(String::from),
+                                branch: branch.map(String::from),
+                                before,
+                                limit,
+                            });
+                        }
                     }
                 }
             }
@@ -143,7 +148,7 @@ fn runs_honour_every_filter_field(backend: &Backend) {
     // A few spelled out.
     let f = RunFilter {
         suite: Some("a".into()),
-        machine_id: Some("m2".into()),
+        testbed: Some("m2".into()),
         ..Default::default()
     };
     let got: Vec<RunId> = store.runs(&f).unwrap().iter().map(|r| r.id).collect();
@@ -223,9 +228,10 @@ fn series_and_history_honour_every_filter_field(backend: &Backend) {
     // Spelled out: suite a, m1, cpu, branch main: runs 0 and the failed one (no point).
     let f = RunFilter {
         suite: Some("a".into()),
-        machine_id: Some("m1".into()),
+        testbed: Some("m1".into()),
         device: Some("cpu".into()),
         branch: Some("main".into()),
+        before: None,
         limit: None,
     };
     let h = store.metric_history(&f, "sort", "wall_time").unwrap();

@@ -23,3 +23,4 @@ mod pg;
 mod postgres;
 mod refusals;
 mod round_trip;
+mod team;

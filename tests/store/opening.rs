@@ -12,7 +12,7 @@ fn a_missing_file_and_its_directories_are_created() {
     let mut store = SqliteStore::open(&path).unwrap();
     assert!(path.is_file());
     assert_eq!(store.schema_version().unwrap(), STORE_SCHEMA_VERSION);
-    assert_eq!(STORE_SCHEMA_VERSION, 4);
+    assert_eq!(STORE_SCHEMA_VERSION, 5);
     let id = store
         .record(&simple("s", "m", "cpu", Some("main"), 1.0))
         .unwrap();
@@ -38,8 +38,10 @@ fn a_missing_file_and_its_directories_are_created() {
             "baselines",
             "benchmarks",
             "metrics",
+            "projects",
             "runs",
             "schema_version",
+            "tokens",
             "verdicts"
         ]
     );
@@ -141,7 +143,11 @@ fn a_schema_1_store_is_migrated_and_keeps_its_runs() {
         // Make it exactly what schema 1 was.
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "ALTER TABLE runs DROP COLUMN source_json; ALTER TABLE metrics DROP COLUMN processes;
+            "DROP INDEX runs_suite_testbed_device; DROP INDEX runs_report_sha256;
+             ALTER TABLE runs DROP COLUMN testbed; ALTER TABLE runs DROP COLUMN testbed_named;
+             ALTER TABLE runs DROP COLUMN report_sha256; DROP TABLE tokens; DROP TABLE projects;
+             ALTER TABLE baselines RENAME COLUMN testbed TO machine_id;
+             ALTER TABLE runs DROP COLUMN source_json; ALTER TABLE metrics DROP COLUMN processes;
              ALTER TABLE runs DROP COLUMN gate; ALTER TABLE runs DROP COLUMN selection_json;
              DROP TABLE verdicts;
              UPDATE schema_version SET version = 1;",
@@ -150,8 +156,21 @@ fn a_schema_1_store_is_migrated_and_keeps_its_runs() {
     }
     assert_eq!(version_rows(&path), vec![1]);
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.schema_version().unwrap(), 5);
     assert_eq!(store.report(old_id).unwrap(), old);
+    // Schema 5: a run recorded before testbeds has its machine as its testbed.
+    let before = store.runs(&RunFilter::default()).unwrap();
+    assert_eq!(before[0].testbed, "m");
+    assert_eq!(
+        store
+            .runs(&RunFilter {
+                testbed: Some("m".into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .len(),
+        1
+    );
     let mut ingested = simple("s", "m", "cpu", Some("main"), 2.0);
     ingested.source = Some(perfgate::model::Source {
         format: "gbench".into(),
@@ -192,5 +211,5 @@ fn a_schema_1_store_is_migrated_and_keeps_its_runs() {
     let verdicts: Vec<Option<&str>> = h.iter().map(|p| p.verdict.as_deref()).collect();
     assert_eq!(verdicts, [Some("critical"), None, None]);
     drop(store);
-    assert_eq!(version_rows(&path), vec![4]);
+    assert_eq!(version_rows(&path), vec![5]);
 }

@@ -45,12 +45,12 @@ pub fn resolve_baseline(
     store: &dyn Store,
     suite: &str,
     device: &str,
-    machine: &Machine,
+    testbed: &str,
 ) -> Result<Option<Resolved>> {
     let key = |name: &str| BaselineKey {
         suite: suite.to_string(),
         device: device.to_string(),
-        machine_id: machine.id.clone(),
+        testbed: testbed.to_string(),
         name: name.to_string(),
     };
     if let Some(x) = explicit {
@@ -136,7 +136,7 @@ const NOISE_LOOKBACK: usize = 4 * NOISE_HISTORY;
 pub fn noise_rules(store: &dyn Store, current: &Report) -> Result<BTreeMap<String, NoiseRule>> {
     let filter = RunFilter {
         suite: Some(current.suite.clone()),
-        machine_id: Some(current.machine.id.clone()),
+        testbed: Some(current.testbed().to_string()),
         device: Some(current.device.clone()),
         limit: Some(NOISE_LOOKBACK),
         ..Default::default()

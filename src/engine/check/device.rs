@@ -28,7 +28,7 @@ pub(super) fn check_device(
         store,
         &current.suite,
         &current.device,
-        &current.machine,
+        current.testbed(),
     )?;
     let opts = CompareOptions {
         failures_are_warnings: current.device != "cpu" && !plan.strict_gpu,
@@ -96,7 +96,7 @@ fn bootstrap(
     let key = BaselineKey {
         suite: current.suite.clone(),
         device: current.device.clone(),
-        machine_id: current.machine.id.clone(),
+        testbed: current.testbed().to_string(),
         name: config.baseline_name.clone(),
     };
     let moved = baseline::moved_to(None, current);

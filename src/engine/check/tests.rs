@@ -28,6 +28,7 @@ fn plan_of(naps: &[(&str, &str)]) -> RunPlan {
     RunPlan {
         benches: config.benches.clone(),
         suite: config.suite.clone(),
+        testbed: None,
         config,
         device: DeviceChoice::Auto,
         selection: None,
@@ -62,7 +63,7 @@ fn the_first_check_bootstraps_and_a_2x_slower_one_is_critical() {
     let key = BaselineKey {
         suite: "proj".into(),
         device: "cpu".into(),
-        machine_id: first.machine.id.clone(),
+        testbed: first.testbed().to_string(),
         name: "main".into(),
     };
     assert!(outcome.comparison.passed());

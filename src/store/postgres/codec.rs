@@ -127,7 +127,7 @@ pub(super) fn run_conditions(filter: &RunFilter, alias: &str, params: &mut Param
     let mut clause = String::new();
     for (column, value) in [
         ("suite", &filter.suite),
-        ("testbed", &filter.machine_id),
+        ("testbed", &filter.testbed),
         ("device", &filter.device),
         ("git_branch", &filter.branch),
     ] {
@@ -135,6 +135,10 @@ pub(super) fn run_conditions(filter: &RunFilter, alias: &str, params: &mut Param
             let at = params.push(v.clone());
             let _ = write!(clause, " AND {alias}.{column} = {at}");
         }
+    }
+    if let Some(before) = filter.before {
+        let at = params.push(before);
+        let _ = write!(clause, " AND {alias}.id < {at}");
     }
     clause
 }

@@ -15,19 +15,21 @@
 //! [`StoreError::Database`].
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
 use postgres::error::SqlState;
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, Statement};
 
 use super::{
-    BaselineInfo, BaselineKey, HistoryPoint, Judgement, RunFilter, RunId, RunInfo, Store,
-    StoreError,
+    BaselineInfo, BaselineKey, HistoryPoint, Judgement, Recorded, RunFilter, RunId, RunInfo, Store,
+    StoreError, TokenGrant, TokenScope,
 };
 use crate::model::Report;
 
+mod access;
 mod codec;
 mod read;
 mod schema;
@@ -44,6 +46,8 @@ pub struct PostgresStore {
     location: String,
     /// Reads take `&self` in the [`Store`] trait; a query needs the client mutably.
     client: RefCell<Client>,
+    /// The write path's statements, prepared once per connection.
+    statements: RefCell<HashMap<&'static str, Statement>>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -77,6 +81,7 @@ impl PostgresStore {
         let store = PostgresStore {
             location,
             client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
         };
         store.migrate()?;
         Ok(store)
@@ -85,6 +90,28 @@ impl PostgresStore {
     /// The store's URL, without its password.
     pub fn location(&self) -> &str {
         &self.location
+    }
+
+    /// The statements `sql`, prepared on this connection the first time they are asked for.
+    fn statements<const N: usize>(
+        &self,
+        client: &mut Client,
+        sql: [&'static str; N],
+    ) -> Result<[Statement; N], postgres::Error> {
+        let mut cache = self.statements.borrow_mut();
+        let mut out = Vec::with_capacity(N);
+        for text in sql {
+            let statement = match cache.get(text) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = client.prepare(text)?;
+                    cache.insert(text, s.clone());
+                    s
+                }
+            };
+            out.push(statement);
+        }
+        Ok(out.try_into().expect("one statement per text"))
     }
 
     /// A driver error as a [`StoreError`]: [`StoreError::Unavailable`] when the server cannot
@@ -173,6 +200,16 @@ impl Store for PostgresStore {
             .map(|(id, _)| id)
     }
 
+    fn record_once(
+        &mut self,
+        report: &Report,
+        judgement: Option<&Judgement>,
+    ) -> Result<Recorded, StoreError> {
+        let key = crate::model::report_id(report);
+        self.insert_report(report, judgement, Some(&key))
+            .map(|(id, created)| Recorded { id, created })
+    }
+
     fn runs(&self, filter: &RunFilter) -> Result<Vec<RunInfo>, StoreError> {
         self.read_runs(filter)
     }
@@ -213,5 +250,26 @@ impl Store for PostgresStore {
 
     fn remove_baseline(&mut self, key: &BaselineKey) -> Result<bool, StoreError> {
         self.delete_baseline(key)
+    }
+
+    fn create_token(
+        &mut self,
+        project: &str,
+        scope: TokenScope,
+        label: &str,
+    ) -> Result<String, StoreError> {
+        self.insert_token(project, scope, label)
+    }
+
+    fn token_grant(&self, token: &str) -> Result<Option<TokenGrant>, StoreError> {
+        self.find_token(token)
+    }
+
+    fn set_project_public(&mut self, project: &str, public: bool) -> Result<(), StoreError> {
+        self.write_project_public(project, public)
+    }
+
+    fn project_is_public(&self, project: &str) -> Result<bool, StoreError> {
+        self.read_project_public(project)
     }
 }

@@ -33,6 +33,7 @@ fn run_info(row: &Row) -> Result<RunInfo, String> {
         tool_version: get(10)?,
         gate: opt(11)?,
         selection: optional_json(opt(12)?).map_err(|e| format!("selection_json: {e}"))?,
+        testbed: get(13)?,
     })
 }
 
@@ -155,7 +156,8 @@ impl PostgresStore {
             .query_opt(
                 "SELECT suite, timestamp_utc, git_commit, git_branch, git_dirty, machine_json, device,
                         config_sha256, tool_name, tool_version, schema_version, seed, thresholds_json,
-                        source_json, selection_json
+                        source_json, selection_json,
+                        CASE WHEN testbed_named THEN testbed END AS named_testbed
                  FROM runs WHERE id = $1",
                 &[&id],
             )
@@ -186,6 +188,7 @@ impl PostgresStore {
             timestamp_utc: r.get("timestamp_utc"),
             git: git_from(r.get("git_commit"), r.get("git_branch"), r.get("git_dirty")),
             machine: from_json(r.get("machine_json")).map_err(|e| what("machine_json", e))?,
+            testbed: r.get("named_testbed"),
             device: r.get("device"),
             config_sha256: r.get("config_sha256"),
             seed: seed as u64,
@@ -297,7 +300,7 @@ impl PostgresStore {
             .query_opt(
                 "SELECT report_json FROM baselines
                  WHERE suite = $1 AND device = $2 AND testbed = $3 AND name = $4",
-                &[&key.suite, &key.device, &key.machine_id, &key.name],
+                &[&key.suite, &key.device, &key.testbed, &key.name],
             )
             .map_err(|e| self.err(&e))?;
         row.map(|r| {
@@ -319,7 +322,7 @@ impl PostgresStore {
                 key: BaselineKey {
                     suite: r.get(0),
                     device: r.get(1),
-                    machine_id: r.get(2),
+                    testbed: r.get(2),
                     name: r.get(3),
                 },
                 created_utc: r.get(4),

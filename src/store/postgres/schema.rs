@@ -41,7 +41,8 @@ const MIGRATIONS: &[&str] = &[
         git_branch      TEXT,
         git_dirty       BOOLEAN,
         machine_id      TEXT    NOT NULL,
-        testbed         TEXT    NOT NULL,
+        testbed         TEXT    NOT NULL,   -- Report::testbed(): the named one, else machine_id
+        testbed_named   BOOLEAN NOT NULL,   -- whether the report named it (Report::testbed)
         hostname        TEXT    NOT NULL,
         machine_json    TEXT    NOT NULL,
         device          TEXT    NOT NULL,

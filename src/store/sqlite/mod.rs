@@ -26,11 +26,12 @@ use rusqlite::{
 };
 
 use super::{
-    BaselineInfo, BaselineKey, HistoryPoint, Judgement, RunFilter, RunId, RunInfo, Store,
-    StoreError,
+    BaselineInfo, BaselineKey, HistoryPoint, Judgement, Recorded, RunFilter, RunId, RunInfo, Store,
+    StoreError, TokenGrant, TokenScope,
 };
 use crate::model::Report;
 
+mod access;
 mod json;
 mod open;
 mod read;
@@ -141,6 +142,30 @@ const MIGRATIONS: &[&str] = &[
         metric    TEXT    NOT NULL,
         verdict   TEXT    NOT NULL,
         PRIMARY KEY (run_id, benchmark, metric)
+    );
+    ",
+    // 5: testbeds and the team server. Runs and baselines are keyed by testbed (a named kind
+    // of machine); existing ones keep their machine id as their testbed. `testbed_named`:
+    // the report named it (else it is the machine id). `report_sha256`: the report's id when
+    // it was recorded once-only (pushes), unique. Tokens are kept as SHA-256 only.
+    "
+    ALTER TABLE runs ADD COLUMN testbed TEXT;
+    ALTER TABLE runs ADD COLUMN testbed_named INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN report_sha256 TEXT;
+    UPDATE runs SET testbed = machine_id;
+    CREATE INDEX runs_suite_testbed_device ON runs (suite, testbed, device);
+    CREATE UNIQUE INDEX runs_report_sha256 ON runs (report_sha256) WHERE report_sha256 IS NOT NULL;
+    ALTER TABLE baselines RENAME COLUMN machine_id TO testbed;
+    CREATE TABLE tokens (
+        sha256      TEXT PRIMARY KEY,
+        project     TEXT NOT NULL,
+        scope       TEXT NOT NULL,
+        label       TEXT NOT NULL,
+        created_utc TEXT NOT NULL
+    );
+    CREATE TABLE projects (
+        name   TEXT PRIMARY KEY,
+        public INTEGER NOT NULL
     );
     ",
 ];
@@ -322,6 +347,22 @@ impl Store for SqliteStore {
             path: self.path.clone(),
             message,
         })?;
+        with_retries(|| prepared.insert(&self.conn, judgement))
+            .map(|r| r.id)
+            .map_err(|e| self.err(e))
+    }
+
+    fn record_once(
+        &mut self,
+        report: &Report,
+        judgement: Option<&Judgement>,
+    ) -> Result<Recorded, StoreError> {
+        let prepared = Prepared::new(report)
+            .map_err(|message| StoreError::Database {
+                path: self.path.clone(),
+                message,
+            })?
+            .keyed();
         with_retries(|| prepared.insert(&self.conn, judgement)).map_err(|e| self.err(e))
     }
 
@@ -458,10 +499,10 @@ impl Store for SqliteStore {
         with_retries(|| {
             self.conn
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO baselines (suite, device, machine_id, name, created_utc, source, report_json)
+                    "INSERT OR REPLACE INTO baselines (suite, device, testbed, name, created_utc, source, report_json)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
-                .execute(params![key.suite, key.device, key.machine_id, key.name, created, source, json])
+                .execute(params![key.suite, key.device, key.testbed, key.name, created, source, json])
         })
         .map_err(|e| self.err(e))?;
         Ok(())
@@ -471,10 +512,10 @@ impl Store for SqliteStore {
         let json: Option<String> = self
             .conn
             .prepare_cached(
-                "SELECT report_json FROM baselines WHERE suite = ?1 AND device = ?2 AND machine_id = ?3 AND name = ?4",
+                "SELECT report_json FROM baselines WHERE suite = ?1 AND device = ?2 AND testbed = ?3 AND name = ?4",
             )
             .and_then(|mut s| {
-                s.query_row(params![key.suite, key.device, key.machine_id, key.name], |r| r.get(0))
+                s.query_row(params![key.suite, key.device, key.testbed, key.name], |r| r.get(0))
                     .optional()
             })
             .map_err(|e| self.err(e))?;
@@ -489,8 +530,8 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT suite, device, machine_id, name, created_utc, source FROM baselines
-                 ORDER BY suite, device, machine_id, name",
+                "SELECT suite, device, testbed, name, created_utc, source FROM baselines
+                 ORDER BY suite, device, testbed, name",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -499,7 +540,7 @@ impl Store for SqliteStore {
                     key: BaselineKey {
                         suite: r.get(0)?,
                         device: r.get(1)?,
-                        machine_id: r.get(2)?,
+                        testbed: r.get(2)?,
                         name: r.get(3)?,
                     },
                     created_utc: r.get(4)?,
@@ -514,11 +555,32 @@ impl Store for SqliteStore {
         let n = with_retries(|| {
             self.conn
                 .prepare_cached(
-                    "DELETE FROM baselines WHERE suite = ?1 AND device = ?2 AND machine_id = ?3 AND name = ?4",
+                    "DELETE FROM baselines WHERE suite = ?1 AND device = ?2 AND testbed = ?3 AND name = ?4",
                 )?
-                .execute(params![key.suite, key.device, key.machine_id, key.name])
+                .execute(params![key.suite, key.device, key.testbed, key.name])
         })
         .map_err(|e| self.err(e))?;
         Ok(n > 0)
+    }
+
+    fn create_token(
+        &mut self,
+        project: &str,
+        scope: TokenScope,
+        label: &str,
+    ) -> Result<String, StoreError> {
+        self.insert_token(project, scope, label)
+    }
+
+    fn token_grant(&self, token: &str) -> Result<Option<TokenGrant>, StoreError> {
+        self.find_token(token)
+    }
+
+    fn set_project_public(&mut self, project: &str, public: bool) -> Result<(), StoreError> {
+        self.write_project_public(project, public)
+    }
+
+    fn project_is_public(&self, project: &str) -> Result<bool, StoreError> {
+        self.read_project_public(project)
     }
 }

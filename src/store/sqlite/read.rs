@@ -24,13 +24,16 @@ struct RunRow {
     thresholds_json: String,
     source_json: Option<String>,
     selection_json: Option<String>,
+    /// The testbed the report named; `None` when it named none (the machine is the testbed).
+    named_testbed: Option<String>,
 }
 
 impl RunRow {
     const SELECT: &'static str =
         "SELECT suite, timestamp_utc, git_commit, git_branch, git_dirty, machine_json, device,
                 config_sha256, tool_name, tool_version, schema_version, seed, thresholds_json,
-                source_json, selection_json
+                source_json, selection_json,
+                CASE WHEN testbed_named THEN testbed END AS named_testbed
          FROM runs WHERE id = ?1";
 
     fn from_row(r: &Row<'_>) -> rusqlite::Result<RunRow> {
@@ -52,6 +55,7 @@ impl RunRow {
             thresholds_json: r.get("thresholds_json")?,
             source_json: r.get("source_json")?,
             selection_json: r.get("selection_json")?,
+            named_testbed: r.get("named_testbed")?,
         })
     }
 }
@@ -207,6 +211,7 @@ impl SqliteStore {
             timestamp_utc: run.timestamp_utc,
             git: run.git,
             machine,
+            testbed: run.named_testbed,
             device: run.device,
             config_sha256: run.config_sha256,
             seed: run.seed as u64,

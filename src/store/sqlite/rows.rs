@@ -8,8 +8,9 @@ use crate::store::{RunFilter, RunInfo};
 
 pub(super) const RUN_COLUMNS: &str =
     "r.id, r.suite, r.timestamp_utc, r.git_commit, r.git_branch, r.git_dirty, r.machine_id, \
-                           r.hostname, r.device, r.config_sha256, r.tool_version, r.gate, r.selection_json";
-pub(super) const RUN_COLUMN_COUNT: usize = 13;
+                           r.hostname, r.device, r.config_sha256, r.tool_version, r.gate, r.selection_json, \
+                           r.testbed";
+pub(super) const RUN_COLUMN_COUNT: usize = 14;
 
 /// `AND ...` conditions on the runs table (aliased `alias`) for the set fields of `filter`.
 /// Only set fields get a condition, so SQLite can use the indexes.
@@ -21,7 +22,7 @@ pub(super) fn run_conditions(
     let mut args = Vec::new();
     for (column, value) in [
         ("suite", &filter.suite),
-        ("machine_id", &filter.machine_id),
+        ("testbed", &filter.testbed),
         ("device", &filter.device),
         ("git_branch", &filter.branch),
     ] {
@@ -29,6 +30,10 @@ pub(super) fn run_conditions(
             let _ = write!(clause, " AND {alias}.{column} = ?");
             args.push(rusqlite::types::Value::Text(v.clone()));
         }
+    }
+    if let Some(before) = filter.before {
+        let _ = write!(clause, " AND {alias}.id < ?");
+        args.push(rusqlite::types::Value::Integer(before));
     }
     (clause, args)
 }
@@ -44,6 +49,7 @@ pub(super) fn run_info(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Run
         timestamp_utc: r.get(at + 2)?,
         git: git_from(r.get(at + 3)?, r.get(at + 4)?, r.get(at + 5)?),
         machine_id: r.get(at + 6)?,
+        testbed: r.get(at + 13)?,
         hostname: r.get(at + 7)?,
         device: r.get(at + 8)?,
         config_sha256: r.get(at + 9)?,

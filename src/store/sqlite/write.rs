@@ -1,10 +1,10 @@
 //! Recording a report: everything in one transaction.
 
-use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::*;
 use crate::model::Report;
-use crate::store::{Judgement, RunId};
+use crate::store::{Judgement, Recorded, RunId};
 
 /// A report turned into column values before the write transaction starts, so that the
 /// transaction (and the write lock) lasts only as long as the inserts.
@@ -14,6 +14,8 @@ pub(super) struct Prepared<'a> {
     thresholds_json: String,
     source_json: Option<String>,
     selection_json: Option<String>,
+    /// [`crate::model::report_id`] when recorded with [`Prepared::insert_once`].
+    report_sha256: Option<String>,
     benchmarks: Vec<PreparedBench>,
 }
 
@@ -69,8 +71,15 @@ impl<'a> Prepared<'a> {
                 .map(to_json)
                 .transpose()
                 .map_err(|e| format!("selection: {e}"))?,
+            report_sha256: None,
             benchmarks,
         })
+    }
+
+    /// The same report, keyed by its id so that [`Prepared::insert`] stores it once.
+    pub(super) fn keyed(mut self) -> Self {
+        self.report_sha256 = Some(crate::model::report_id(self.report));
+        self
     }
 
     /// Inserts the report, and what a gate said of it, in one transaction.
@@ -78,15 +87,28 @@ impl<'a> Prepared<'a> {
         &self,
         conn: &Connection,
         judgement: Option<&Judgement>,
-    ) -> rusqlite::Result<RunId> {
+    ) -> rusqlite::Result<Recorded> {
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        if let Some(key) = &self.report_sha256 {
+            // Under the write lock: two pushes of one report cannot both miss it.
+            let known: Option<RunId> = tx
+                .prepare_cached("SELECT id FROM runs WHERE report_sha256 = ?1")?
+                .query_row([key], |r| r.get(0))
+                .optional()?;
+            if let Some(id) = known {
+                return Ok(Recorded { id, created: false });
+            }
+        }
         let run_id = self.insert_run(&tx, judgement.map(|j| j.gate.as_str()))?;
         self.insert_benchmarks(&tx, run_id)?;
         if let Some(j) = judgement {
             insert_verdicts(&tx, run_id, j)?;
         }
         tx.commit()?;
-        Ok(run_id)
+        Ok(Recorded {
+            id: run_id,
+            created: true,
+        })
     }
 
     /// The `runs` row; returns its id.
@@ -96,8 +118,10 @@ impl<'a> Prepared<'a> {
         tx.prepare_cached(
             "INSERT INTO runs (suite, timestamp_utc, git_commit, git_branch, git_dirty, machine_id, hostname,
                                machine_json, device, config_sha256, tool_name, tool_version, schema_version,
-                               seed, thresholds_json, source_json, selection_json, gate)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                               seed, thresholds_json, source_json, selection_json, gate,
+                               testbed, testbed_named, report_sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                     ?19, ?20, ?21)",
         )?
         .execute(params![
             r.suite,
@@ -119,6 +143,9 @@ impl<'a> Prepared<'a> {
             self.source_json,
             self.selection_json,
             gate,
+            r.testbed(),
+            r.testbed.is_some(),
+            self.report_sha256,
         ])?;
         Ok(tx.last_insert_rowid())
     }
