@@ -27,6 +27,7 @@ use crate::plan::{AdapterName, Fdr, ThresholdPct};
 mod history;
 pub mod plans;
 mod release;
+mod serve;
 pub mod values;
 
 pub use history::{
@@ -35,6 +36,7 @@ pub use history::{
     HistoryFormat, RecordArgs, TrendArgs,
 };
 pub use release::{AttestArgs, CiCommand, CiGate, CiInitArgs, CiSystem, ReplayArgs};
+pub use serve::{OnOff, ServeArgs, TokenCommand, TokenCreateArgs, TokenPublicArgs, TokenScopeArg};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -93,6 +95,12 @@ pub enum Command {
     /// Install or remove the git hook (pre-push by default) that gates on performance.
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Serve a shared store over HTTP: the API that `push` and `check --server` use, and a
+    /// live dashboard.
+    Serve(ServeArgs),
+    /// Create API tokens for `perfgate serve`, and make a project's reads public.
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 /// Where the history store is.

@@ -30,8 +30,8 @@ const LAYERS: &[&[&str]] = &[
     &["gate", "store", "runner", "context", "doctor", "attest"],
     // Outputs and integrations, which decide nothing.
     &["render", "ci"],
-    // The engine every command (and the server) calls.
-    &["engine", "versus"],
+    // The engine every command calls, and the HTTP server built on it.
+    &["engine", "versus", "server"],
     // The command line: argument structs, and commands as glue; and the report builders of
     // the `testing` feature, which tests may use with anything.
     &["cli", "commands", "testing"],

@@ -21,6 +21,7 @@ pub mod plan;
 pub mod read;
 pub mod render;
 pub mod runner;
+pub mod server;
 pub mod shell;
 pub mod stats;
 pub mod store;

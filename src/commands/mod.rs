@@ -16,6 +16,8 @@ mod ingest;
 mod record;
 mod report;
 mod run;
+mod serve;
+mod token;
 mod versus;
 
 use std::io::Write;
@@ -45,6 +47,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Bisect(args) => bisect::bisect(args),
         Command::BisectStep(args) => bisect::step(args),
         Command::Hook(cmd) => hook::hook(cmd),
+        Command::Serve(args) => serve::serve(args),
+        Command::Token(cmd) => token::token(cmd),
     }
 }
 
