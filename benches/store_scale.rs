@@ -176,6 +176,10 @@ fn postgres(admin_url: &str, reports: &[Report]) {
     let (head, _) = admin_url.rsplit_once('/').unwrap();
     let url = format!("{head}/{db}");
     pg_measure(&url, reports);
+    if std::env::var_os("PERFGATE_BENCH_KEEP_DB").is_some() {
+        println!("postgres: kept database {url}");
+        return;
+    }
     admin
         .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
         .unwrap();
@@ -201,7 +205,7 @@ fn pg_measure(url: &str, reports: &[Report]) {
            FROM runs AS r, generate_series(1, {copies}) AS g;
          INSERT INTO runs OVERRIDING SYSTEM VALUE
            SELECT c.id, NULL, r.suite, r.timestamp_utc, r.git_commit, r.git_branch, r.git_dirty, r.machine_id,
-                  r.testbed, r.hostname, r.machine_json, r.device, r.config_sha256, r.tool_name, r.tool_version,
+                  r.testbed, r.testbed_named, r.hostname, r.machine_json, r.device, r.config_sha256, r.tool_name, r.tool_version,
                   r.schema_version, r.seed, r.thresholds_json, r.source_json, r.selection_json, r.gate
            FROM copies AS c JOIN runs AS r ON r.id = c.src;
          INSERT INTO benchmarks SELECT c.id, b.position, b.name, b.status, b.reason, b.tags_json, b.params_json,
