@@ -73,6 +73,11 @@ pub enum StoreError {
     /// A run id that is not in the store.
     #[error("{}: no recorded run with id {id}", path.display())]
     NoSuchRun { path: PathBuf, id: i64 },
+    /// The database server cannot be reached: down, refusing connections, or the connection
+    /// was lost. Worth retrying later; the server answers 503. `location` is the store's URL
+    /// without its password.
+    #[error("{location}: the database is unavailable: {message}")]
+    Unavailable { location: String, message: String },
     /// A token could not be made (no randomness).
     #[error("{0}")]
     Token(String),

@@ -11,6 +11,7 @@
 //! and which projects anyone may read.
 
 mod open;
+pub mod postgres;
 pub mod sqlite;
 
 pub use open::{open, open_read_only};

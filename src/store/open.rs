@@ -1,10 +1,11 @@
 //! Which store a location names, opened as the [`Store`] trait: callers never name an
-//! implementation. Today every location is the path of a SQLite file; a location written as a
-//! URL (`scheme://...`) is kept for server stores and refused until one exists, rather than
-//! taken for a file path (which would create a directory named `scheme:`).
+//! implementation. A `postgres://` or `postgresql://` URL is a PostgreSQL database; any other
+//! location written as a URL (`scheme://...`) is refused rather than taken for a file path
+//! (which would create a directory named `scheme:`); everything else is a SQLite file.
 
 use std::path::Path;
 
+use super::postgres::PostgresStore;
 use super::sqlite::SqliteStore;
 use super::{
     BaselineInfo, BaselineKey, HistoryPoint, Judgement, Recorded, RunFilter, RunId, RunInfo, Store,
@@ -17,6 +18,8 @@ use crate::model::Report;
 enum Location<'a> {
     /// A SQLite file, created when missing.
     File(&'a Path),
+    /// A PostgreSQL database: its connection URL.
+    Postgres(&'a str),
 }
 
 /// Opens the store at `location` for reading and writing: a file path is a SQLite store,
@@ -25,16 +28,19 @@ enum Location<'a> {
 pub fn open(location: &Path) -> Result<Box<dyn Store>, StoreError> {
     match parse(location)? {
         Location::File(path) => Ok(Box::new(SqliteStore::open(path)?)),
+        Location::Postgres(url) => Ok(Box::new(PostgresStore::open(url)?)),
     }
 }
 
 /// Opens the store at `location` for a command that only reads it (history, reports,
 /// baselines), so that a store on a read-only file system, or one the user may only read, can
 /// be read. A store that is missing or of an older schema is created or upgraded as by
-/// [`open`], as any command would.
+/// [`open`], as any command would. A PostgreSQL database is opened as by [`open`] (what a
+/// user may do there is the server's grants' business).
 pub fn open_read_only(location: &Path) -> Result<Box<dyn Store>, StoreError> {
     match parse(location)? {
         Location::File(path) => Ok(Box::new(SqliteStore::open_read_only(path)?)),
+        Location::Postgres(url) => Ok(Box::new(PostgresStore::open(url)?)),
     }
 }
 
@@ -109,11 +115,13 @@ impl<S: Store + ?Sized> Store for Box<S> {
 }
 
 fn parse(location: &Path) -> Result<Location<'_>, StoreError> {
-    match location.to_str().and_then(url_scheme) {
+    let text = location.to_str();
+    match text.and_then(url_scheme) {
+        Some("postgres" | "postgresql") => Ok(Location::Postgres(text.unwrap_or_default())),
         Some(scheme) => Err(StoreError::Unusable {
             path: location.to_path_buf(),
             message: format!(
-                "a `{scheme}://` store is not supported by this perfgate: give the path of a SQLite file"
+                "a `{scheme}://` store is not supported by this perfgate: give the path of a SQLite file or a postgres:// URL"
             ),
         }),
         None => Ok(Location::File(location)),
@@ -135,7 +143,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_are_files_and_urls_are_refused_by_scheme() {
+    fn paths_are_files_postgres_urls_are_databases_and_other_urls_are_refused() {
         for path in [
             ".perfgate/perfgate.db",
             "/tmp/x.db",
@@ -148,10 +156,13 @@ mod tests {
                 Location::File(Path::new(path))
             );
         }
-        let e = parse(Path::new("postgres://ci@db/perf")).unwrap_err();
+        for url in ["postgres://ci@db/perf", "postgresql://ci:pw@db:5432/perf"] {
+            assert_eq!(parse(Path::new(url)).unwrap(), Location::Postgres(url));
+        }
+        let e = parse(Path::new("mysql://ci@db/perf")).unwrap_err();
         assert!(
             e.to_string()
-                .contains("a `postgres://` store is not supported"),
+                .contains("a `mysql://` store is not supported"),
             "{e}"
         );
         assert_eq!(url_scheme("git+ssh://host/x"), Some("git+ssh"));
@@ -165,5 +176,23 @@ mod tests {
         assert!(store.runs(&Default::default()).unwrap().is_empty());
         let read = open_read_only(&path).unwrap();
         assert!(read.baselines().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_postgres_server_that_is_not_there_is_unavailable_and_the_password_is_not_shown() {
+        // Port 1 on the loopback: nothing listens there, the connection is refused at once.
+        let url = "postgres://ci:s3cret@127.0.0.1:1/perf?connect_timeout=5";
+        let Err(e) = open(Path::new(url)) else {
+            panic!("opened a store where no server is")
+        };
+        assert!(matches!(e, StoreError::Unavailable { .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(
+            text.starts_with(
+                "postgres://ci@127.0.0.1:1/perf?connect_timeout=5: the database is unavailable: "
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
     }
 }

@@ -1,8 +1,8 @@
 //! Baselines.
 
-use perfgate::store::sqlite::SqliteStore;
-use perfgate::store::{BaselineKey, RunFilter, Store};
+use perfgate::store::{BaselineKey, RunFilter};
 
+use crate::backends::{backends, Backend};
 use crate::builders::*;
 
 fn key(suite: &str, device: &str, machine_id: &str, name: &str) -> BaselineKey {
@@ -16,9 +16,13 @@ fn key(suite: &str, device: &str, machine_id: &str, name: &str) -> BaselineKey {
 
 #[test]
 fn baselines_are_saved_replaced_listed_and_removed() {
-    let dir = temp();
-    let path = db_in(&dir);
-    let mut store = SqliteStore::open(&path).unwrap();
+    for backend in backends("baselines_are_saved_replaced_listed_and_removed") {
+        saved_replaced_listed_and_removed(&backend);
+    }
+}
+
+fn saved_replaced_listed_and_removed(backend: &Backend) {
+    let mut store = backend.open();
     let k = key("demo", "cpu", "m1", "main");
     assert_eq!(store.baseline(&k).unwrap(), None);
     assert!(store.baselines().unwrap().is_empty());
@@ -78,7 +82,7 @@ fn baselines_are_saved_replaced_listed_and_removed() {
     }
 
     drop(store);
-    let mut store = SqliteStore::open(&path).unwrap();
+    let mut store = backend.open();
     assert_eq!(store.baselines().unwrap(), list);
     assert!(store.remove_baseline(&k).unwrap());
     assert!(!store.remove_baseline(&k).unwrap());

@@ -2,9 +2,9 @@
 
 use perfgate::model::{BenchStatus, Direction};
 use perfgate::stats::summarize;
-use perfgate::store::sqlite::SqliteStore;
 use perfgate::store::{RunFilter, RunId, Store};
 
+use crate::backends::{backends, Backend};
 use crate::builders::*;
 
 struct Recorded {
@@ -20,8 +20,8 @@ struct Recorded {
 
 /// 16 runs over two suites, machines, devices and branches, a run without git, a detached
 /// HEAD, and a run where `sort` failed. Suite `b` also has a second benchmark.
-fn filtered_store(dir: &tempfile::TempDir) -> (SqliteStore, Vec<Recorded>) {
-    let mut store = SqliteStore::open(&db_in(dir)).unwrap();
+fn filtered_store(backend: &Backend) -> (Box<dyn Store>, Vec<Recorded>) {
+    let mut store = backend.open();
     let mut recorded = Vec::new();
     let mut value = 1.0;
     for suite in ["a", "b"] {
@@ -134,8 +134,13 @@ fn filters() -> Vec<RunFilter> {
 
 #[test]
 fn runs_honour_every_filter_field_newest_first() {
-    let dir = temp();
-    let (store, recorded) = filtered_store(&dir);
+    for backend in backends("runs_honour_every_filter_field_newest_first") {
+        runs_honour_every_filter_field(&backend);
+    }
+}
+
+fn runs_honour_every_filter_field(backend: &Backend) {
+    let (store, recorded) = filtered_store(backend);
     assert_eq!(recorded.len(), 19);
     let ids: Vec<RunId> = recorded.iter().map(|r| r.id).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids grow: {ids:?}");
@@ -187,8 +192,13 @@ fn runs_honour_every_filter_field_newest_first() {
 
 #[test]
 fn series_and_metric_history_honour_every_filter_field() {
-    let dir = temp();
-    let (store, recorded) = filtered_store(&dir);
+    for backend in backends("series_and_metric_history_honour_every_filter_field") {
+        series_and_history_honour_every_filter_field(&backend);
+    }
+}
+
+fn series_and_history_honour_every_filter_field(backend: &Backend) {
+    let (store, recorded) = filtered_store(backend);
 
     let all = store.series(&RunFilter::default()).unwrap();
     assert_eq!(
@@ -294,21 +304,22 @@ fn series_and_metric_history_honour_every_filter_field() {
 
 #[test]
 fn a_benchmark_repeated_within_a_run_gives_one_point_its_first() {
-    let dir = temp();
-    let mut store = SqliteStore::open(&db_in(&dir)).unwrap();
-    let mut r = simple("s", "m", "cpu", Some("main"), 1.0);
-    let mut again = r.benchmarks[0].clone();
-    again.metrics[0] = wall_time(vec![9.0]).build();
-    r.benchmarks.insert(0, bench("other").build());
-    r.benchmarks.push(again);
-    let a = store.record(&r).unwrap();
-    let b = store
-        .record(&simple("s", "m", "cpu", Some("main"), 2.0))
-        .unwrap();
-    assert_eq!(store.report(a).unwrap(), r);
-    let h = store
-        .metric_history(&RunFilter::default(), "sort", "wall_time")
-        .unwrap();
-    let got: Vec<(RunId, f64)> = h.iter().map(|p| (p.run.id, p.summary.median)).collect();
-    assert_eq!(got, [(b, 2.0), (a, 1.0)]);
+    for backend in backends("a_benchmark_repeated_within_a_run_gives_one_point_its_first") {
+        let mut store = backend.open();
+        let mut r = simple("s", "m", "cpu", Some("main"), 1.0);
+        let mut again = r.benchmarks[0].clone();
+        again.metrics[0] = wall_time(vec![9.0]).build();
+        r.benchmarks.insert(0, bench("other").build());
+        r.benchmarks.push(again);
+        let a = store.record(&r).unwrap();
+        let b = store
+            .record(&simple("s", "m", "cpu", Some("main"), 2.0))
+            .unwrap();
+        assert_eq!(store.report(a).unwrap(), r);
+        let h = store
+            .metric_history(&RunFilter::default(), "sort", "wall_time")
+            .unwrap();
+        let got: Vec<(RunId, f64)> = h.iter().map(|p| (p.run.id, p.summary.median)).collect();
+        assert_eq!(got, [(b, 2.0), (a, 1.0)]);
+    }
 }

@@ -1,7 +1,7 @@
 //! Creation and migrations.
 
 use perfgate::store::sqlite::{SqliteStore, STORE_SCHEMA_VERSION};
-use perfgate::store::{RunFilter, Store};
+use perfgate::store::{RunFilter, Store, StoreError};
 
 use crate::builders::*;
 
@@ -86,14 +86,21 @@ fn open_takes_a_location_and_gives_the_trait() {
     perfgate::store::open(&elsewhere).unwrap();
     assert!(!elsewhere.with_file_name(".gitignore").exists());
 
-    let Err(e) = perfgate::store::open(std::path::Path::new("postgres://ci@db/perf")) else {
+    let Err(e) = perfgate::store::open(std::path::Path::new("mysql://ci@db/perf")) else {
         panic!("a URL opened as a file");
     };
     assert!(
         e.to_string()
-            .contains("a `postgres://` store is not supported"),
+            .contains("a `mysql://` store is not supported"),
         "{e}"
     );
+    assert!(!std::path::Path::new("mysql:").exists());
+    // A postgres:// URL is a database: here one on a host that does not exist.
+    let Err(e) = perfgate::store::open(std::path::Path::new("postgres://ci@db.invalid/perf"))
+    else {
+        panic!("opened a database on a host that does not exist");
+    };
+    assert!(matches!(e, StoreError::Unavailable { .. }), "{e:?}");
     assert!(!std::path::Path::new("postgres:").exists());
 }
 

@@ -1,14 +1,22 @@
 //! What the team server keeps in a store: runs keyed by testbed, reports recorded once,
-//! tokens (hashed) and public projects.
+//! tokens (hashed) and public projects. On every backend.
 
-use perfgate::store::{BaselineKey, RunFilter, Store, TokenScope};
+use perfgate::store::{BaselineKey, RunFilter, TokenScope};
 
+use crate::backends::{backends, Backend};
 use crate::builders::*;
 
 #[test]
 fn runs_and_baselines_are_keyed_by_the_named_testbed_and_read_back_as_recorded() {
-    let dir = temp();
-    let mut store = perfgate::store::open(&db_in(&dir)).unwrap();
+    for backend in
+        backends("runs_and_baselines_are_keyed_by_the_named_testbed_and_read_back_as_recorded")
+    {
+        keyed_by_the_named_testbed(&backend);
+    }
+}
+
+fn keyed_by_the_named_testbed(backend: &Backend) {
+    let mut store = backend.open();
     // Two fresh runners (two machine ids) of one testbed, and one unnamed machine.
     let mut a = simple("s", "runner-1", "cpu", Some("main"), 1.0);
     a.testbed = Some("x86-2core".into());
@@ -35,7 +43,17 @@ fn runs_and_baselines_are_keyed_by_the_named_testbed_and_read_back_as_recorded()
         vec![ids[1], ids[0]]
     );
     assert_eq!(shared[0].machine_id, "runner-2");
+    assert_eq!(shared[0].testbed, "x86-2core");
     assert_eq!(store.runs(&of("laptop")).unwrap()[0].id, ids[2]);
+    assert_eq!(store.runs(&of("laptop")).unwrap()[0].testbed, "laptop");
+    let history = store
+        .metric_history(&of("x86-2core"), "sort", "wall_time")
+        .unwrap();
+    assert_eq!(
+        history.iter().map(|p| p.run.id).collect::<Vec<_>>(),
+        vec![ids[1], ids[0]]
+    );
+    assert_eq!(store.runs(&of("runner-1")).unwrap(), []);
     let key = BaselineKey {
         suite: "s".into(),
         device: "cpu".into(),
@@ -49,27 +67,38 @@ fn runs_and_baselines_are_keyed_by_the_named_testbed_and_read_back_as_recorded()
 
 #[test]
 fn the_same_report_recorded_once_twice_is_one_run() {
-    let dir = temp();
-    let mut store = perfgate::store::open(&db_in(&dir)).unwrap();
-    let r = simple("s", "m", "cpu", Some("main"), 1.0);
-    let first = store.record_once(&r, None).unwrap();
-    let again = store.record_once(&r, None).unwrap();
-    assert!(first.created);
-    assert!(!again.created);
-    assert_eq!(first.id, again.id);
-    let mut other = r.clone();
-    other.benchmarks[0].metrics[0].samples[0] = 1.5;
-    let third = store.record_once(&other, None).unwrap();
-    assert!(third.created);
-    assert_ne!(third.id, first.id);
-    assert_eq!(store.runs(&RunFilter::default()).unwrap().len(), 2);
+    for backend in backends("the_same_report_recorded_once_twice_is_one_run") {
+        let mut store = backend.open();
+        let r = simple("s", "m", "cpu", Some("main"), 1.0);
+        let first = store.record_once(&r, None).unwrap();
+        let again = store.record_once(&r, None).unwrap();
+        assert!(first.created);
+        assert!(!again.created);
+        assert_eq!(first.id, again.id);
+        let mut other = r.clone();
+        other.benchmarks[0].metrics[0].samples[0] = 1.5;
+        let third = store.record_once(&other, None).unwrap();
+        assert!(third.created);
+        assert_ne!(third.id, first.id);
+        assert_eq!(store.runs(&RunFilter::default()).unwrap().len(), 2);
+        assert_eq!(store.report(first.id).unwrap(), r);
+        // `record` is not keyed: the same report recorded with it is another run, and
+        // `record_once` still finds the keyed one.
+        let plain = store.record(&r).unwrap();
+        assert_ne!(plain, first.id);
+        assert_eq!(store.record_once(&r, None).unwrap().id, first.id);
+    }
 }
 
 #[test]
 fn tokens_grant_their_project_and_scope_and_only_their_hash_is_kept() {
-    let dir = temp();
-    let path = db_in(&dir);
-    let mut store = perfgate::store::open(&path).unwrap();
+    for backend in backends("tokens_grant_their_project_and_scope_and_only_their_hash_is_kept") {
+        tokens_grant_their_project_and_scope(&backend);
+    }
+}
+
+fn tokens_grant_their_project_and_scope(backend: &Backend) {
+    let mut store = backend.open();
     let write = store
         .create_token("parser", TokenScope::Write, "ci")
         .unwrap();
@@ -88,20 +117,20 @@ fn tokens_grant_their_project_and_scope_and_only_their_hash_is_kept() {
     assert_eq!(store.token_grant(&changed).unwrap(), None);
     assert_eq!(store.token_grant("").unwrap(), None);
     drop(store);
-    let bytes = std::fs::read(&path).unwrap();
-    let text = String::from_utf8_lossy(&bytes);
+    let text = backend.dump();
     assert!(!text.contains(&write[4..]), "a token is stored in clear");
     assert!(text.contains(&perfgate::store::token_hash(&write)));
 }
 
 #[test]
 fn a_project_is_private_until_made_public() {
-    let dir = temp();
-    let mut store = perfgate::store::open(&db_in(&dir)).unwrap();
-    assert!(!store.project_is_public("parser").unwrap());
-    store.set_project_public("parser", true).unwrap();
-    assert!(store.project_is_public("parser").unwrap());
-    assert!(!store.project_is_public("other").unwrap());
-    store.set_project_public("parser", false).unwrap();
-    assert!(!store.project_is_public("parser").unwrap());
+    for backend in backends("a_project_is_private_until_made_public") {
+        let mut store = backend.open();
+        assert!(!store.project_is_public("parser").unwrap());
+        store.set_project_public("parser", true).unwrap();
+        assert!(store.project_is_public("parser").unwrap());
+        assert!(!store.project_is_public("other").unwrap());
+        store.set_project_public("parser", false).unwrap();
+        assert!(!store.project_is_public("parser").unwrap());
+    }
 }
