@@ -2,7 +2,8 @@
 # A throwaway PostgreSQL cluster for the tests and benches of the PostgreSQL store.
 #
 #   bench/pg_cluster.sh start DIR   # initdb into DIR (when empty), start the server
-#   bench/pg_cluster.sh stop DIR    # stop it (DIR is left for the caller to remove)
+#   bench/pg_cluster.sh stop DIR    # stop it (DIR is left for the caller to remove; `start`
+#                                   # starts it again on the same port)
 #
 # `start` prints the superuser URL `postgres://postgres@127.0.0.1:PORT/postgres` on its last
 # line: export it as PERFGATE_TEST_POSTGRES. The server listens on 127.0.0.1 only, on a free
@@ -57,7 +58,8 @@ case "$action" in
       as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
-    port=$(free_port)
+    # A cluster started again keeps its port, so URLs given out before stay right.
+    if [ -f "$dir/port" ]; then port=$(cat "$dir/port"); else port=$(free_port); fi
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" \
       start >/dev/null \

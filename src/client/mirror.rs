@@ -37,17 +37,22 @@ pub fn fetch_history(
     req: &HistoryRequest,
     note: RetryNote,
 ) -> Result<Fetched> {
-    let mut ids = Vec::new();
+    let mut runs = Vec::new();
     for device in req.devices {
-        let runs = client.runs(req.project, req.testbed, device, req.limit, note)?;
-        ids.extend(runs.into_iter().map(|r| r.id));
+        runs.extend(client.runs(req.project, req.testbed, device, req.limit, note)?);
     }
-    ids.sort_unstable();
-    ids.dedup();
+    runs.sort_unstable_by_key(|r| r.id);
+    runs.dedup_by_key(|r| r.id);
     let mut fetched = Fetched::default();
-    for id in ids {
-        let report = client.report(req.project, id, note)?;
-        store.record(&report)?;
+    for run in runs {
+        let report = client.report(req.project, run.id, note)?;
+        // A run a gate judged comes with its verdicts: the noise-aware thresholds leave out
+        // the metrics that failed, here as in a local store.
+        let judgement = match run.gate {
+            Some(_) => client.judgement(req.project, run.id, note)?,
+            None => None,
+        };
+        store.record_judged(&report, judgement.as_ref())?;
         fetched.runs += 1;
     }
     let Some(name) = req.baseline else {

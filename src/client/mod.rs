@@ -77,17 +77,27 @@ impl Client {
         self.http.base().as_str()
     }
 
-    /// Pushes a report (its JSON as `json`) to `project`; `gate` is what a check said of it.
+    /// Pushes a report (its JSON as `json`) to `project`, with what a check's gate said of
+    /// it when there is a `judgement` (then the body is `{"report": ..., "judgement": ...}`).
     pub fn push(
         &self,
         project: &str,
         json: &[u8],
-        gate: Option<&str>,
+        judgement: Option<&crate::store::Judgement>,
         note: RetryNote,
     ) -> Result<Pushed> {
         let url = self.http.base().project(project, &["reports"]);
-        let headers: Vec<(&str, &str)> = gate.map(|g| ("X-Perfgate-Gate", g)).into_iter().collect();
-        let answer = self.http.send("POST", &url, Some(json), &headers, note)?;
+        let envelope;
+        let body = match judgement {
+            None => json,
+            Some(j) => {
+                let j = serde_json::to_vec(j)
+                    .map_err(|e| Error::Usage(format!("cannot encode what the gate said: {e}")))?;
+                envelope = [&b"{\"report\":"[..], json, b",\"judgement\":", &j, b"}"].concat();
+                &envelope
+            }
+        };
+        let answer = self.http.send("POST", &url, Some(body), &[], note)?;
         match answer.status {
             200 | 201 => decode(&url, &answer.body),
             status => Err(refused(&url, status, &answer.body)),
@@ -128,6 +138,34 @@ impl Client {
         let answer = self.http.send("GET", &url, None, &[], note)?;
         match answer.status {
             200 => report_of(&url, &answer.body),
+            status => Err(refused(&url, status, &answer.body)),
+        }
+    }
+
+    /// What the gate of the check that pushed run `id` said; `None`: pushed without one.
+    pub fn judgement(
+        &self,
+        project: &str,
+        id: i64,
+        note: RetryNote,
+    ) -> Result<Option<crate::store::Judgement>> {
+        #[derive(Deserialize)]
+        struct Answer {
+            gate: Option<String>,
+            verdicts: Vec<crate::store::MetricVerdict>,
+        }
+        let url = self
+            .http
+            .base()
+            .project(project, &["runs", &id.to_string(), "judgement"]);
+        let answer = self.http.send("GET", &url, None, &[], note)?;
+        match answer.status {
+            200 => decode::<Answer>(&url, &answer.body).map(|a| {
+                a.gate.map(|gate| crate::store::Judgement {
+                    gate,
+                    verdicts: a.verdicts,
+                })
+            }),
             status => Err(refused(&url, status, &answer.body)),
         }
     }

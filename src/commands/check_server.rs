@@ -151,9 +151,11 @@ fn publish(
     let mut online = online;
     for run in &outcome.recorded {
         let part = store.report(run.id)?;
-        let gate = if run.gate_failed { "fail" } else { "pass" };
+        // What the gate said goes with the run, so the server's history does not count a
+        // run that failed its gate as noise.
+        let judgement = store.judgement(run.id)?;
         let sent = if online {
-            target.send(&part, Some(gate))
+            target.send(&part, judgement.as_ref())
         } else {
             Err(Error::Usage("the server was unavailable".into()))
         };
@@ -167,7 +169,7 @@ fn publish(
             )),
             Err(e) if !online || client::is_unavailable(&e) => {
                 online = false;
-                let kept = target.spool.put(&part)?;
+                let kept = target.spool.put(&part, judgement.as_ref())?;
                 notes.push(format!(
                     "`{}` run not pushed (the server was unavailable): spooled as {}; `perfgate push --spool` sends it",
                     run.device,

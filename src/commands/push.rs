@@ -11,6 +11,7 @@ use crate::client::{self, Backoff, Client, Pushed, Spool};
 use crate::error::{ClientError, Error, ExitStatus, Result};
 use crate::model::file::read_report;
 use crate::model::Report;
+use crate::store::Judgement;
 
 /// The server and the spool a command uses.
 pub(crate) struct Target {
@@ -37,10 +38,10 @@ impl Target {
     }
 
     /// Sends `report`, saying on stderr when an attempt fails and another follows.
-    pub fn send(&self, report: &Report, gate: Option<&str>) -> Result<Pushed> {
+    pub fn send(&self, report: &Report, judgement: Option<&Judgement>) -> Result<Pushed> {
         let json = client::to_json(report)?;
         self.client
-            .push(&report.suite, &json, gate, &|attempt, attempts, why, wait| {
+            .push(&report.suite, &json, judgement, &|attempt, attempts, why, wait| {
                 print_stderr(&format!(
                     "perfgate: {}: attempt {attempt} of {attempts} failed ({why}); trying again in {:.1} s\n",
                     self.client.url(),
@@ -109,7 +110,7 @@ pub fn push(args: PushArgs) -> Result<ExitStatus> {
 fn send_spool(target: &Target, tally: &mut Tally) -> Result<bool> {
     let entries = target.spool.entries()?;
     for (i, path) in entries.iter().enumerate() {
-        let report = match target.spool.read(path) {
+        let (report, judgement) = match target.spool.read(path) {
             Ok(r) => r,
             Err(e) => {
                 print_stderr(&format!(
@@ -119,7 +120,7 @@ fn send_spool(target: &Target, tally: &mut Tally) -> Result<bool> {
                 continue;
             }
         };
-        match target.send(&report, None) {
+        match target.send(&report, judgement.as_ref()) {
             Ok(pushed) => {
                 print_stdout(&pushed_line(path, &pushed))?;
                 target.spool.remove(path)?;
@@ -166,7 +167,7 @@ fn spool(
     why: &str,
     tally: &mut Tally,
 ) -> Result<()> {
-    let kept = target.spool.put(report)?;
+    let kept = target.spool.put(report, None)?;
     print_stderr(&format!(
         "perfgate: {}: not sent ({why}); spooled as {}\n",
         path.display(),

@@ -11,7 +11,7 @@ use crate::model::file::parse_report;
 use crate::model::Report;
 use crate::plan::{DetectPlan, GatePolicy};
 use crate::render;
-use crate::store::{BaselineKey, RunFilter, RunInfo, Store};
+use crate::store::{BaselineKey, Judgement, RunFilter, RunInfo, Store};
 
 /// Whether a route reads a request body.
 pub fn takes_body(endpoint: Endpoint) -> bool {
@@ -27,10 +27,11 @@ type Query = [(String, String)];
 pub fn handle(store: &mut Box<dyn Store>, m: &Matched, q: &Query, body: &[u8]) -> Result<Response> {
     let project = m.param("project");
     Ok(match m.route.endpoint {
-        Endpoint::PushReport => match report_of(body, project) {
-            Ok(report) => push(store.as_mut(), &report)?,
+        Endpoint::PushReport => match pushed_of(body, project) {
+            Ok((report, judgement)) => push(store.as_mut(), &report, judgement.as_ref())?,
             Err(r) => r,
         },
+        Endpoint::RunJudgement => judgement(store.as_ref(), project, m.param("id"))?,
         Endpoint::Runs => runs(store.as_ref(), &filter(project, q, 100)?)?,
         Endpoint::Run => run(store.as_ref(), project, m.param("id"))?,
         Endpoint::Series => series(store.as_ref(), &filter(project, q, 0)?)?,
@@ -105,6 +106,23 @@ pub fn filter(project: &str, q: &Query, default_limit: usize) -> Result<RunFilte
 pub fn report_of(body: &[u8], project: &str) -> std::result::Result<Report, Response> {
     let text = std::str::from_utf8(body)
         .map_err(|_| Response::error(400, "the body is not UTF-8 text"))?;
+    report_in(text, project)
+}
+
+/// The report of a push body (a report, or a report with what its gate said), and the
+/// judgement; else the 400 that says why.
+fn pushed_of(
+    body: &[u8],
+    project: &str,
+) -> std::result::Result<(Report, Option<Judgement>), Response> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Response::error(400, "the body is not UTF-8 text"))?;
+    let pushed = super::push::split(text)?;
+    let report = report_in(&pushed.report_text, project)?;
+    Ok((report, pushed.judgement))
+}
+
+fn report_in(text: &str, project: &str) -> std::result::Result<Report, Response> {
     let report = parse_report(text)
         .map_err(|why| Response::error(400, &super::validate::explain(text, why)))?;
     if report.suite != project {
@@ -119,8 +137,8 @@ pub fn report_of(body: &[u8], project: &str) -> std::result::Result<Report, Resp
     Ok(report)
 }
 
-fn push(store: &mut dyn Store, report: &Report) -> Result<Response> {
-    let recorded = store.record_once(report, None)?;
+fn push(store: &mut dyn Store, report: &Report, judgement: Option<&Judgement>) -> Result<Response> {
+    let recorded = store.record_once(report, judgement)?;
     let body = json!({
         "run_id": recorded.id,
         "report_id": crate::model::report_id(report),
@@ -147,6 +165,32 @@ fn run_json(r: &RunInfo) -> Value {
 fn runs(store: &dyn Store, filter: &RunFilter) -> Result<Response> {
     let runs: Vec<Value> = store.runs(filter)?.iter().map(run_json).collect();
     Ok(Response::json(200, json!({ "runs": runs }).to_string()))
+}
+
+/// What the gate said of run `id` when it was pushed with a judgement:
+/// `{"gate": ..., "verdicts": [...]}`, or `{"gate": null, "verdicts": []}`.
+fn judgement(store: &dyn Store, project: &str, id: &str) -> Result<Response> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(Response::error(400, "the run id is not a whole number"));
+    };
+    // The run must be one of this project's: the newest run of the project up to `id`.
+    let newest = store.runs(&RunFilter {
+        suite: Some(project.to_string()),
+        before: id.checked_add(1),
+        limit: Some(1),
+        ..Default::default()
+    })?;
+    if newest.first().map(|r| r.id) != Some(id) {
+        return Ok(Response::error(
+            404,
+            &format!("no run {id} in this project"),
+        ));
+    }
+    let body = match store.judgement(id)? {
+        Some(j) => serde_json::to_value(&j).unwrap_or(Value::Null),
+        None => json!({ "gate": null, "verdicts": [] }),
+    };
+    Ok(Response::json(200, body.to_string()))
 }
 
 fn run(store: &dyn Store, project: &str, id: &str) -> Result<Response> {

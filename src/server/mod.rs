@@ -16,6 +16,7 @@ mod auth;
 pub mod http;
 mod page_view;
 mod pages;
+mod push;
 pub mod routes;
 mod validate;
 mod worker;

@@ -42,6 +42,9 @@ impl Store for PageView<'_> {
     fn report(&self, id: RunId) -> Result<Report, StoreError> {
         self.store.report(id)
     }
+    fn judgement(&self, id: RunId) -> Result<Option<Judgement>, StoreError> {
+        self.store.judgement(id)
+    }
     fn baseline(&self, key: &BaselineKey) -> Result<Option<Report>, StoreError> {
         self.store.baseline(key)
     }

@@ -11,6 +11,7 @@ pub enum Endpoint {
     PushReport,
     Runs,
     Run,
+    RunJudgement,
     Series,
     History,
     Baselines,
@@ -86,6 +87,12 @@ pub const ROUTES: &[Route] = &[
         "GET",
         "/api/v1/projects/{project}/runs/{id}",
         Endpoint::Run,
+        Access::Read,
+    ),
+    api(
+        "GET",
+        "/api/v1/projects/{project}/runs/{id}/judgement",
+        Endpoint::RunJudgement,
         Access::Read,
     ),
     api(

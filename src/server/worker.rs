@@ -244,7 +244,11 @@ fn store_message(e: &StoreError) -> String {
         StoreError::Unusable { message, .. } | StoreError::Database { message, .. } => {
             message.clone()
         }
-        other => other.to_string(),
+        StoreError::Unavailable { message, .. } => {
+            format!("the database is unavailable: {message}")
+        }
+        StoreError::NoSuchRun { id, .. } => format!("no recorded run with id {id}"),
+        StoreError::Token(message) => message.clone(),
     }
 }
 

@@ -24,15 +24,16 @@ pub const DEFAULT_STORE_PATH: &str = ".perfgate/perfgate.db";
 pub use crate::error::StoreError;
 pub use crate::model::history::{HistoryPoint, RunId, RunInfo};
 
-/// What a gate said of a run, recorded with it.
-#[derive(Debug, Clone, PartialEq)]
+/// What a gate said of a run, recorded with it (and pushed with it to a server, so that a
+/// run that failed its gate is not taken for noise there either).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Judgement {
     /// `pass`, `warn` or `fail` (the comparison's overall status).
     pub gate: String,
     pub verdicts: Vec<MetricVerdict>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetricVerdict {
     pub benchmark: String,
     pub metric: String,
@@ -139,6 +140,9 @@ pub trait Store {
     fn runs(&self, filter: &RunFilter) -> Result<Vec<RunInfo>, StoreError>;
     /// The recorded report of a run, exactly as it was recorded (samples bit for bit).
     fn report(&self, id: RunId) -> Result<Report, StoreError>;
+    /// What a gate said of run `id` when it was recorded; `None` when it was recorded
+    /// without one. Verdicts are sorted by benchmark and metric.
+    fn judgement(&self, id: RunId) -> Result<Option<Judgement>, StoreError>;
     /// Distinct (benchmark, metric) names recorded in runs matching `filter`, sorted.
     fn series(&self, filter: &RunFilter) -> Result<Vec<(String, String)>, StoreError>;
     /// One metric's history over the runs matching `filter`, newest first; runs where the

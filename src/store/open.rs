@@ -67,6 +67,9 @@ impl<S: Store + ?Sized> Store for Box<S> {
     fn report(&self, id: RunId) -> Result<Report, StoreError> {
         (**self).report(id)
     }
+    fn judgement(&self, id: RunId) -> Result<Option<Judgement>, StoreError> {
+        (**self).judgement(id)
+    }
     fn series(&self, filter: &RunFilter) -> Result<Vec<(String, String)>, StoreError> {
         (**self).series(filter)
     }

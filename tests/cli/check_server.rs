@@ -75,10 +75,21 @@ pub fn segment(s: &str) -> String {
         .collect()
 }
 
+/// The spooled reports (`*.json`; what their gate said is beside them, `*.judgement`).
 pub fn spooled(dir: &Path) -> Vec<Report> {
+    spool_files(dir, "json")
+}
+
+/// The judgements spooled beside the reports.
+pub fn spooled_judgements(dir: &Path) -> Vec<serde_json::Value> {
+    spool_files(dir, "judgement")
+}
+
+fn spool_files<T: serde::de::DeserializeOwned>(dir: &Path, extension: &str) -> Vec<T> {
     std::fs::read_dir(dir.join(".perfgate/spool"))
         .map(|r| {
             r.flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == extension))
                 .map(|e| serde_json::from_str(&std::fs::read_to_string(e.path()).unwrap()).unwrap())
                 .collect()
         })
@@ -116,7 +127,11 @@ fn a_first_check_asks_for_history_pushes_its_run_and_puts_the_bootstrapped_basel
         .map(|q| (q.method.clone(), q.target.clone()))
         .collect();
     assert_eq!(asked.len(), 4, "{asked:?}");
-    let sent: Report = serde_json::from_slice(&reqs[2].body).unwrap();
+    // The run goes with what its gate said: `{"report": ..., "judgement": ...}`.
+    let pushed: serde_json::Value = serde_json::from_slice(&reqs[2].body).unwrap();
+    let sent: Report = serde_json::from_value(pushed["report"].clone()).unwrap();
+    assert_eq!(pushed["judgement"]["gate"], "pass");
+    assert_eq!(pushed["judgement"]["verdicts"][0]["verdict"], "new");
     let tb = segment(sent.testbed());
     assert_eq!(
         asked,
@@ -136,7 +151,6 @@ fn a_first_check_asks_for_history_pushes_its_run_and_puts_the_bootstrapped_basel
             ),
         ]
     );
-    assert_eq!(reqs[2].header("x-perfgate-gate"), Some("pass"));
     assert_eq!(reqs[3].header("authorization"), Some("Bearer pgt_test"));
     let baseline: Report = serde_json::from_slice(&reqs[3].body).unwrap();
     assert_eq!(baseline.benchmarks.len(), 1);
@@ -184,6 +198,18 @@ fn with_the_server_down_the_gate_uses_the_committed_baseline_and_spools_the_run(
     let spool = spooled(dir.path());
     assert_eq!(spool.len(), 1);
     assert_eq!(spool[0].benchmarks[0].name, "nap");
+    // What the gate said is spooled beside the run, to go with it.
+    let judged = spooled_judgements(dir.path());
+    assert_eq!(judged.len(), 1);
+    assert!(
+        judged[0]["verdicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["metric"] == "wall_time" && v["verdict"] == "critical"),
+        "{}",
+        judged[0]
+    );
     assert!(c["notes"].to_string().contains("spooled as"), "{c}");
 }
 
@@ -256,7 +282,21 @@ fn check_server_bootstraps_the_baseline_on_the_server_then_gates_against_it() {
     // No advice to save a run id of the check's temporary copy of the history.
     assert!(r.stderr.contains("performance gate failed"), "{}", r.stderr);
     assert!(!r.stderr.contains("baseline save --run"), "{}", r.stderr);
-    assert_eq!(server.runs().len(), 2, "the failing run is recorded too");
+    let runs = server.runs();
+    assert_eq!(runs.len(), 2, "the failing run is recorded too");
+    // With what its gate said: the server's history does not take it for noise.
+    assert_eq!(runs[0]["gate"], "fail");
+    let (status, judged) = server.get(&format!("runs/{}/judgement", runs[0]["id"]));
+    assert_eq!(status, 200, "{judged}");
+    assert_eq!(judged["gate"], "fail");
+    let wall = judged["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["metric"] == "wall_time")
+        .unwrap_or_else(|| panic!("{judged}"));
+    assert_eq!(wall["verdict"], "critical");
+    assert_eq!(wall["benchmark"], "nap");
 
     // As fast as the baseline again: stable; the baseline did not move to the slow run.
     let again = project("0.05", "");
@@ -314,7 +354,13 @@ fn check_server_with_the_real_server_down_gates_on_the_committed_baseline_and_pu
         .args(["push", "--spool", "--server", &server.url]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(spooled(dir.path()).is_empty());
-    assert_eq!(server.runs().len(), 1);
+    assert!(spooled_judgements(dir.path()).is_empty());
+    let runs = server.runs();
+    assert_eq!(runs.len(), 1);
+    // The spooled run landed with its judgement.
+    assert_eq!(runs[0]["gate"], "pass");
+    let (_, judged) = server.get(&format!("runs/{}/judgement", runs[0]["id"]));
+    assert_eq!(judged["verdicts"][0]["verdict"], "stable", "{judged}");
 }
 
 mod ci_init {

@@ -9,12 +9,18 @@ use std::time::Duration;
 use perfgate::model::Report;
 use perfgate::testing::{bench, report, wall_time};
 
+use crate::postgres::{test_database, TestDb};
 use crate::shared::perfgate;
 
-/// Where a test's server keeps its store: a SQLite file in the test's directory. (A
-/// PostgreSQL URL later, for the same tests over PostgreSQL.)
-pub fn store_location(dir: &Path) -> PathBuf {
-    dir.join("server.db")
+/// Where a test's server keeps its store: a fresh PostgreSQL database when
+/// `PERFGATE_TEST_POSTGRES` names a server (always under `.ci/run`), else a SQLite file in the
+/// test's directory. The database, when there is one, lives as long as the server.
+pub fn store_location(dir: &Path) -> (PathBuf, Option<TestDb>) {
+    let configured = std::env::var("PERFGATE_TEST_POSTGRES").is_ok_and(|u| !u.is_empty());
+    match configured.then(|| test_database("server")).flatten() {
+        Some(db) => (PathBuf::from(db.url()), Some(db)),
+        None => (dir.join("server.db"), None),
+    }
 }
 
 pub struct Server {
@@ -23,6 +29,8 @@ pub struct Server {
     pub addr: String,
     pub store: PathBuf,
     pub _dir: tempfile::TempDir,
+    /// The PostgreSQL database of the store (dropped after the server is stopped).
+    pub _db: Option<TestDb>,
 }
 
 impl Server {
@@ -34,7 +42,17 @@ impl Server {
     /// `listening on` line.
     pub fn start_with(args: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let store = store_location(dir.path());
+        let (store, db) = store_location(dir.path());
+        Self::start_on(store, db, dir, args)
+    }
+
+    /// Starts `perfgate serve` over `store`.
+    pub fn start_on(
+        store: PathBuf,
+        db: Option<TestDb>,
+        dir: tempfile::TempDir,
+        args: &[&str],
+    ) -> Server {
         let mut child = perfgate()
             .arg("serve")
             .arg("--store")
@@ -59,6 +77,7 @@ impl Server {
             addr,
             store,
             _dir: dir,
+            _db: db,
         }
     }
 

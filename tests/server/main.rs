@@ -13,9 +13,13 @@
 #[path = "../common/mod.rs"]
 mod shared;
 
+#[path = "../common/postgres.rs"]
+mod postgres;
+
 mod api;
 mod auth;
 mod common;
 mod dashboard;
 mod lifecycle;
+mod outage;
 mod validation;

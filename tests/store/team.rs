@@ -134,3 +134,42 @@ fn a_project_is_private_until_made_public() {
         assert!(!store.project_is_public("parser").unwrap());
     }
 }
+
+#[test]
+fn a_runs_judgement_reads_back_as_recorded() {
+    for backend in backends("a_runs_judgement_reads_back_as_recorded") {
+        judgement_reads_back(&backend);
+    }
+}
+
+fn judgement_reads_back(backend: &Backend) {
+    let mut store = backend.open();
+    let plain = store
+        .record(&simple("s", "m", "cpu", Some("main"), 1.0))
+        .unwrap();
+    let judged_report = simple("s", "m", "cpu", Some("main"), 2.0);
+    let judgement = perfgate::store::Judgement {
+        gate: "fail".into(),
+        verdicts: vec![
+            perfgate::store::MetricVerdict {
+                benchmark: "sort".into(),
+                metric: "wall_time".into(),
+                verdict: "critical".into(),
+            },
+            perfgate::store::MetricVerdict {
+                benchmark: "sort".into(),
+                metric: "peak_rss".into(),
+                verdict: "stable".into(),
+            },
+        ],
+    };
+    let judged = store
+        .record_once(&judged_report, Some(&judgement))
+        .unwrap()
+        .id;
+    assert_eq!(store.judgement(plain).unwrap(), None);
+    let mut sorted = judgement.clone();
+    sorted.verdicts.reverse(); // sorted by benchmark, then metric: peak_rss first
+    assert_eq!(store.judgement(judged).unwrap(), Some(sorted));
+    assert!(store.judgement(judged + 100).is_err(), "an unknown run");
+}

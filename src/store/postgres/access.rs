@@ -69,3 +69,42 @@ impl PostgresStore {
             .map_err(|e| self.err(&e))
     }
 }
+
+impl PostgresStore {
+    /// The gate of run `id` and its verdicts; `None` when it was recorded without a gate.
+    pub(super) fn read_judgement(
+        &self,
+        id: crate::store::RunId,
+    ) -> Result<Option<crate::store::Judgement>, StoreError> {
+        let mut client = self.client.borrow_mut();
+        let gate: Option<Option<String>> = client
+            .query_opt("SELECT gate FROM runs WHERE id = $1", &[&id])
+            .map(|r| r.map(|r| r.get(0)))
+            .map_err(|e| self.err(&e))?;
+        let gate = match gate {
+            None => {
+                return Err(StoreError::NoSuchRun {
+                    path: self.location.clone().into(),
+                    id,
+                })
+            }
+            Some(None) => return Ok(None),
+            Some(Some(gate)) => gate,
+        };
+        let verdicts = client
+            .query(
+                "SELECT benchmark, metric, verdict FROM verdicts WHERE run_id = $1
+                 ORDER BY benchmark, metric",
+                &[&id],
+            )
+            .map_err(|e| self.err(&e))?
+            .iter()
+            .map(|r| crate::store::MetricVerdict {
+                benchmark: r.get(0),
+                metric: r.get(1),
+                verdict: r.get(2),
+            })
+            .collect();
+        Ok(Some(crate::store::Judgement { gate, verdicts }))
+    }
+}

@@ -218,6 +218,10 @@ impl Store for PostgresStore {
         self.read_report(id)
     }
 
+    fn judgement(&self, id: RunId) -> Result<Option<Judgement>, StoreError> {
+        self.read_judgement(id)
+    }
+
     fn series(&self, filter: &RunFilter) -> Result<Vec<(String, String)>, StoreError> {
         self.read_series(filter)
     }

@@ -68,3 +68,45 @@ impl SqliteStore {
             .map_err(|e| self.err(e))
     }
 }
+
+impl SqliteStore {
+    /// The gate of run `id` and its verdicts; `None` when it was recorded without a gate.
+    pub(super) fn read_judgement(
+        &self,
+        id: crate::store::RunId,
+    ) -> Result<Option<crate::store::Judgement>, StoreError> {
+        let gate: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT gate FROM runs WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))?;
+        let gate = match gate {
+            None => {
+                return Err(StoreError::NoSuchRun {
+                    path: self.path.clone(),
+                    id,
+                })
+            }
+            Some(None) => return Ok(None),
+            Some(Some(gate)) => gate,
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT benchmark, metric, verdict FROM verdicts WHERE run_id = ?1
+                 ORDER BY benchmark, metric",
+            )
+            .map_err(|e| self.err(e))?;
+        let verdicts = stmt
+            .query_map([id], |r| {
+                Ok(crate::store::MetricVerdict {
+                    benchmark: r.get(0)?,
+                    metric: r.get(1)?,
+                    verdict: r.get(2)?,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        Ok(Some(crate::store::Judgement { gate, verdicts }))
+    }
+}

@@ -386,6 +386,10 @@ impl Store for SqliteStore {
         self.read_report(id)
     }
 
+    fn judgement(&self, id: RunId) -> Result<Option<Judgement>, StoreError> {
+        self.read_judgement(id)
+    }
+
     fn series(&self, filter: &RunFilter) -> Result<Vec<(String, String)>, StoreError> {
         let lower = self.oldest_of_newest(filter)?;
         let (clause, mut args) = run_conditions(filter, "r");
