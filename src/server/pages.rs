@@ -17,8 +17,10 @@ use crate::store::{BaselineKey, RunFilter, Store};
 
 type Query = [(String, String)];
 
-/// Benchmarks on a page unless `per_page` says otherwise, and the most it may say.
-const PER_PAGE: usize = 50;
+/// Benchmarks on a page unless `per_page` says otherwise, and the most it may say. Twenty
+/// benchmarks of four metrics each are 80 charted sections, about 0.75 MB: a page Chromium
+/// opens in well under two seconds here (bench/server_scale.sh); 50 took over three.
+const PER_PAGE: usize = 20;
 const MAX_PER_PAGE: usize = 500;
 /// Runs charted unless `limit` says otherwise.
 const HISTORY_RUNS: usize = 200;

@@ -32,6 +32,7 @@ pub fn run(listener: TcpListener, opts: &ServeOptions, log: &Arc<dyn Log>) -> Re
             let mut worker = Worker {
                 location,
                 store: None,
+                fresh: false,
                 max_body,
             };
             while let Some(stream) = next(&rx) {
@@ -110,11 +111,15 @@ struct Worker {
     location: PathBuf,
     /// Opened on first use, and again after the store failed.
     store: Option<Box<dyn Store>>,
+    /// The store was opened during the request being answered (so a failure is not that of
+    /// a connection the database dropped while this worker was idle).
+    fresh: bool,
     max_body: u64,
 }
 
 impl Worker {
     fn handle(&mut self, stream: TcpStream, log: &dyn Log) {
+        self.fresh = false;
         let started = Instant::now();
         let Ok(mut conn) = Connection::new(stream) else {
             return;
@@ -161,18 +166,16 @@ impl Worker {
             Endpoint::Health => return self.health(),
             _ => {}
         }
-        let store = match self.store() {
-            Ok(s) => s,
-            Err(e) => return self.unavailable(&e),
-        };
         let project = matched.param("project").to_string();
         if matched.route.access != Access::Open {
-            match auth::authorize(
-                store.as_ref(),
-                matched.route.access,
-                &project,
-                token.as_deref(),
-            ) {
+            let access = matched.route.access;
+            let mut allowed = self.authorize(access, &project, token.as_deref());
+            if let Err(e) = &allowed {
+                if self.reconnect_after(e) {
+                    allowed = self.authorize(access, &project, token.as_deref());
+                }
+            }
+            match allowed {
                 Ok(Ok(())) => {}
                 Ok(Err(denied)) => return denied.response(page),
                 Err(e) => return self.unavailable(&e),
@@ -186,15 +189,14 @@ impl Worker {
         } else {
             Vec::new()
         };
-        let store = match self.store() {
-            Ok(s) => s,
-            Err(e) => return self.unavailable(&e),
-        };
-        let result = match matched.route.endpoint {
-            Endpoint::Index => pages::index(store.as_ref()),
-            Endpoint::Dashboard => pages::dashboard(store.as_ref(), &project, &query),
-            _ => api::handle(store, &matched, &query, &body),
-        };
+        let mut result = self.route(&matched, &project, &query, &body);
+        if let Err(Error::Store(e)) = &result {
+            // Every route may be answered twice: pushes are recorded once by their id,
+            // baselines are replaced, the rest only read.
+            if self.reconnect_after(e) {
+                result = self.route(&matched, &project, &query, &body);
+            }
+        }
         match result {
             Ok(r) => r,
             Err(Error::Store(StoreError::NoSuchRun { id, .. })) => {
@@ -206,9 +208,55 @@ impl Worker {
         }
     }
 
+    fn authorize(
+        &mut self,
+        access: Access,
+        project: &str,
+        token: Option<&str>,
+    ) -> std::result::Result<std::result::Result<(), auth::Denied>, StoreError> {
+        auth::authorize(self.store()?.as_ref(), access, project, token)
+    }
+
+    fn route(
+        &mut self,
+        matched: &routes::Matched,
+        project: &str,
+        query: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Response> {
+        let store = self.store()?;
+        match matched.route.endpoint {
+            Endpoint::Index => pages::index(store.as_ref()),
+            Endpoint::Dashboard => pages::dashboard(store.as_ref(), project, query),
+            _ => api::handle(store, matched, query, body),
+        }
+    }
+
+    fn probe(&mut self) -> std::result::Result<(), StoreError> {
+        let store = self.store()?;
+        store
+            .runs(&crate::store::RunFilter {
+                limit: Some(1),
+                ..Default::default()
+            })
+            .map(drop)
+    }
+
+    /// After `e`: whether the store was a connection opened before this request that the
+    /// database dropped (it was restarted while this worker waited), in which case it is
+    /// opened again for one more try.
+    fn reconnect_after(&mut self, e: &StoreError) -> bool {
+        let stale = matches!(e, StoreError::Unavailable { .. }) && !self.fresh;
+        if stale {
+            self.store = None;
+        }
+        stale
+    }
+
     fn store(&mut self) -> std::result::Result<&mut Box<dyn Store>, StoreError> {
         if self.store.is_none() {
             self.store = Some(crate::store::open(&self.location)?);
+            self.fresh = true;
         }
         Ok(self.store.as_mut().expect("opened just above"))
     }
@@ -225,12 +273,12 @@ impl Worker {
     }
 
     fn health(&mut self) -> Response {
-        let probe = self.store().and_then(|s| {
-            s.runs(&crate::store::RunFilter {
-                limit: Some(1),
-                ..Default::default()
-            })
-        });
+        let mut probe = self.probe();
+        if let Err(e) = &probe {
+            if self.reconnect_after(e) {
+                probe = self.probe();
+            }
+        }
         match probe {
             Ok(_) => Response::json(200, "{\"status\":\"ok\"}".into()),
             Err(e) => self.unavailable(&e),

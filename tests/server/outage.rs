@@ -121,6 +121,12 @@ fn with_postgresql_stopped_the_server_says_503_and_recovers_when_it_returns() {
         assert!(Instant::now() < deadline, "the server did not recover");
         std::thread::sleep(Duration::from_millis(200));
     }
+    // Every worker (4) held a connection the restart dropped: each reconnects on its next
+    // request instead of failing it.
+    for _ in 0..12 {
+        let reply = server.get("/api/v1/projects/p/runs", Some(&token));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
     assert_eq!(
         server.push(&report_of("p", 1, &["b"], 1.0), &token).status,
         201

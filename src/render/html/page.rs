@@ -11,6 +11,9 @@ use crate::gate::{Comparison, MetricComparison, Overall, Verdict};
 use crate::render::human::{format_bytes, format_pct, format_value};
 use crate::render::terminal::verdict_counts;
 
+// `content-visibility:auto` on the metric sections: the browser lays out and paints only the
+// sections near the viewport, so a page of hundreds of charts opens as fast as its first
+// screen (the sections further down are rendered as they are scrolled to).
 const CSS: &str = r#"
 :root{--fg:#1d2330;--muted:#5b6475;--line:#d8dde6;--bg:#f6f7f9;--card:#fff;--bad:#b42318;--badbg:#fde2e1;--warn:#b54708;--warnbg:#fef0c7;--good:#027a48;--goodbg:#d1fadf;--accent:#2e5aac}
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
@@ -29,7 +32,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.scroll td,.scr
 .filters input{flex:1;min-width:160px;max-width:420px;padding:6px 10px;border:1px solid var(--line);border-radius:6px}
 .filters select{padding:6px;border:1px solid var(--line);border-radius:6px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,400px),1fr));gap:12px;align-items:start}
-section.metric{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px;min-width:0}
+section.metric{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px;min-width:0;content-visibility:auto;contain-intrinsic-size:auto 460px}
 section.metric.hidden{display:none}
 svg{display:block;max-width:100%;height:auto}svg text{font-size:12px;fill:var(--muted)}
 .grid{stroke:#eceff3}.axis{stroke:#9aa3b2}.band{fill:#2e5aac;opacity:.15}.median{fill:none;stroke:var(--accent);stroke-width:1.6}

@@ -94,6 +94,11 @@ impl PostgresStore {
         if let Some(lower) = lower {
             sql.push_str(&format!(" AND m.run_id >= {}", params.push(lower)));
         }
+        // The page's upper bound on the metrics' own run id too, so the index
+        // (benchmark, name, run_id) is read over that range only.
+        if let Some(before) = filter.before {
+            sql.push_str(&format!(" AND m.run_id < {}", params.push(before)));
+        }
         sql.push_str(" ORDER BY m.run_id DESC, m.benchmark_position, m.position");
         let rows = self.query(&sql, &params)?;
         let at = RUN_COLUMN_COUNT;
