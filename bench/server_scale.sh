@@ -3,6 +3,7 @@
 #   1. 50 concurrent runners push reports of 500 metrics x 30 samples for LOAD_SECONDS
 #      (default 300); afterwards every report the server said it created is counted through
 #      the API (bench/server_load.py): no error, none lost, none twice; p50/p99 push latency.
+#   1b. One runner alone: a push's own latency.
 #   2. The server's peak RSS (VmHWM) under that load.
 #   3. One metric's history in a project of HISTORY_RUNS (default 100,000) runs, read through
 #      the API: the newest 1,000 points, and all of them page by page.
@@ -53,6 +54,10 @@ echo
 echo "== 1. 50 runners x ${load_seconds} s, reports of 500 metrics x 30 samples"
 python3 bench/server_load.py --server "$server" --token "$write" --template "$work/template.json" \
   --project load --runners 50 --seconds "$load_seconds" --benchmarks 167
+echo
+echo "== 1b. one runner alone for 30 s (a push's own latency, no queueing)"
+python3 bench/server_load.py --server "$server" --token "$write" --template "$work/template.json" \
+  --project load --runners 1 --seconds 30 --benchmarks 167 | grep -E "pushes answered|latency|count:"
 echo
 echo "== 2. server peak RSS: $(awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' /proc/$server_pid/status)"
 
