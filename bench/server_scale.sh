@@ -53,11 +53,11 @@ echo "server: $server (16 workers), store: PostgreSQL $(psql -At "$url" -c 'SHOW
 echo
 echo "== 1. 50 runners x ${load_seconds} s, reports of 500 metrics x 30 samples"
 python3 bench/server_load.py --server "$server" --token "$write" --template "$work/template.json" \
-  --project load --runners 50 --seconds "$load_seconds" --benchmarks 167
+  --project load --runners 50 --seconds "$load_seconds" --benchmarks 167 || true
 echo
 echo "== 1b. one runner alone for 30 s (a push's own latency, no queueing)"
 python3 bench/server_load.py --server "$server" --token "$write" --template "$work/template.json" \
-  --project load --runners 1 --seconds 30 --benchmarks 167 | grep -E "pushes answered|latency|count:"
+  --project load --runners 1 --seconds 30 --benchmarks 167 | grep -E "pushes answered|latency|count:" || true
 echo
 echo "== 2. server peak RSS: $(awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' /proc/$server_pid/status)"
 
@@ -65,7 +65,7 @@ echo
 echo "== 3. one metric's history over ${history_runs} runs"
 python3 bench/server_load.py --server "$server" --token "$history_token" --template "$work/template.json" \
   --project history --runners 8 --seconds 3600 --count "$history_runs" --benchmarks 1 --repeat-every 0 \
-  | grep -E "pushes answered|count:"
+  | grep -E "pushes answered|count:" || true
 hist="$server/api/v1/projects/history/history?benchmark=load/bench-0000&metric=wall_time"
 for i in 1 2 3 4 5; do
   curl -s -o "$work/h.json" -w '%{time_total}\n' -H "Authorization: Bearer $history_token" "$hist&limit=1000"
@@ -85,7 +85,7 @@ echo "all ${points} points in ${pages} pages: $(echo "($end - $start) * 1000" | 
 echo
 echo "== 4. dashboard of 1,000 benchmarks in Chromium"
 python3 bench/server_load.py --server "$server" --token "$wide_token" --template "$work/template.json" \
-  --project wide --runners 4 --seconds 3600 --count 30 --benchmarks 1000 --repeat-every 0 | grep -E "count:"
+  --project wide --runners 4 --seconds 3600 --count 30 --benchmarks 1000 --repeat-every 0 | grep -E "count:" || true
 chrome=(chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run
   --disable-background-networking --disable-component-update --disable-sync)
 page="$server/projects/wide/"

@@ -10,6 +10,7 @@
 //! For the team server, a store also keeps access tokens per project (a project is a suite)
 //! and which projects anyone may read.
 
+mod columns;
 mod open;
 pub mod postgres;
 pub mod sqlite;

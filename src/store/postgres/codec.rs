@@ -6,8 +6,7 @@ use std::fmt::Write as _;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::model::{BenchStatus, Direction, GitInfo};
-use crate::stats::Summary;
+pub(super) use crate::store::columns::*;
 use crate::store::RunFilter;
 
 /// JSON text of `value`; floats in their shortest form that reads back to the same bits.
@@ -26,82 +25,6 @@ pub(super) fn optional_json<T: DeserializeOwned>(
     json: Option<String>,
 ) -> Result<Option<T>, String> {
     json.map(|j| from_json(&j)).transpose()
-}
-
-pub(super) fn direction_str(d: Direction) -> &'static str {
-    match d {
-        Direction::LowerIsBetter => "lower_is_better",
-        Direction::HigherIsBetter => "higher_is_better",
-    }
-}
-
-pub(super) fn parse_direction(s: &str) -> Option<Direction> {
-    match s {
-        "lower_is_better" => Some(Direction::LowerIsBetter),
-        "higher_is_better" => Some(Direction::HigherIsBetter),
-        _ => None,
-    }
-}
-
-pub(super) fn parse_status(s: &str) -> Option<BenchStatus> {
-    [BenchStatus::Ok, BenchStatus::Failed, BenchStatus::Skipped]
-        .into_iter()
-        .find(|st| st.as_str() == s)
-}
-
-pub(super) fn git_from(
-    commit: Option<String>,
-    branch: Option<String>,
-    dirty: Option<bool>,
-) -> Option<GitInfo> {
-    commit.map(|commit| GitInfo {
-        commit,
-        branch,
-        dirty: dirty.unwrap_or(false),
-    })
-}
-
-/// The samples as little-endian `f64` bytes (`bytea`): every bit kept, NaN payloads and -0.0
-/// included.
-pub(super) fn samples_as_bytes(samples: &[f64]) -> Vec<u8> {
-    samples.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-pub(super) fn samples_from_bytes(bytes: &[u8]) -> Option<Vec<f64>> {
-    (bytes.len() % 8 == 0).then(|| {
-        bytes
-            .chunks_exact(8)
-            .map(|c| {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(c);
-                f64::from_le_bytes(b)
-            })
-            .collect()
-    })
-}
-
-/// JSON cannot hold NaN or infinities, so a summary with one is refused rather than recorded
-/// unreadable. Names the field.
-pub(super) fn check_summary_finite(s: &Summary) -> Result<(), &'static str> {
-    let fields = [
-        ("min", s.min),
-        ("max", s.max),
-        ("mean", s.mean),
-        ("stddev", s.stddev),
-        ("cv", s.cv),
-        ("median", s.median),
-        ("p95", s.p95),
-        ("p99", s.p99),
-        ("mad", s.mad),
-        ("ci95_mean", s.ci95_mean[0]),
-        ("ci95_mean", s.ci95_mean[1]),
-        ("ci95_median", s.ci95_median[0]),
-        ("ci95_median", s.ci95_median[1]),
-    ];
-    match fields.iter().find(|(_, v)| !v.is_finite()) {
-        Some((name, _)) => Err(name),
-        None => Ok(()),
-    }
 }
 
 /// A query's parameters, numbered `$1`, `$2`, ... as they are added.
