@@ -27,22 +27,6 @@ const HISTORY_RUNS: usize = 200;
 /// Query parameters a page link carries over.
 const KEPT: &[&str] = &["per_page", "filter", "testbed", "device", "branch", "limit"];
 
-/// Text and attribute values escaped (every string from a benchmark or a URL).
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn number(q: &Query, name: &str, default: usize, max: usize) -> Result<usize> {
     match param(q, name) {
         None => Ok(default),
@@ -152,7 +136,7 @@ fn nav(q: &Query, page: usize, per_page: usize, total: usize, on_page: usize) ->
                 let _ = write!(query, "&{key}={}", percent_encode(v));
             }
         }
-        esc(&query)
+        html::escape::attr(&query)
     };
     let first = (page - 1).saturating_mul(per_page);
     let mut out = String::from(
@@ -180,14 +164,14 @@ fn nav(q: &Query, page: usize, per_page: usize, total: usize, on_page: usize) ->
             let _ = write!(
                 out,
                 "<input type=\"hidden\" name=\"{key}\" value=\"{}\">",
-                esc(v)
+                html::escape::attr(v)
             );
         }
     }
     let _ = write!(
         out,
         "<input name=\"filter\" placeholder=\"benchmarks containing\" value=\"{}\"><button>filter</button></form></nav>",
-        esc(param(q, "filter").unwrap_or(""))
+        html::escape::attr(param(q, "filter").unwrap_or(""))
     );
     out
 }
@@ -210,8 +194,8 @@ pub fn index(store: &dyn Store) -> Result<Response> {
             let _ = write!(
                 out,
                 "<li><a href=\"/projects/{}/\">{}</a></li>",
-                esc(&percent_encode(&p)),
-                esc(&p)
+                html::escape::attr(&percent_encode(&p)),
+                html::escape::attr(&p)
             );
         }
     }

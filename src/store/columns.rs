@@ -91,3 +91,78 @@ pub(super) fn check_summary_finite(s: &Summary) -> Result<(), &'static str> {
     }
     Ok(())
 }
+
+/// A report turned into the column values both stores write, before a write transaction
+/// starts (so that it, and its lock, lasts only as long as the inserts). JSON floats are
+/// written in their shortest form that reads back to the same bits.
+pub(super) struct Encoded {
+    pub(super) machine_json: String,
+    pub(super) thresholds_json: String,
+    pub(super) source_json: Option<String>,
+    pub(super) selection_json: Option<String>,
+    /// One per benchmark, in order.
+    pub(super) benchmarks: Vec<EncodedBench>,
+}
+
+pub(super) struct EncodedBench {
+    pub(super) tags_json: String,
+    pub(super) params_json: String,
+    /// Per metric, in order: its summary as JSON and its samples as bytes.
+    pub(super) metrics: Vec<(String, Vec<u8>)>,
+}
+
+impl Encoded {
+    /// The columns of `report`; the error names the field that cannot be stored.
+    pub(super) fn of(report: &crate::model::Report) -> Result<Encoded, String> {
+        let json = |value: &dyn erased::Json, what: &str| {
+            value.to_json().map_err(|e| format!("{what}: {e}"))
+        };
+        let mut benchmarks = Vec::with_capacity(report.benchmarks.len());
+        for b in &report.benchmarks {
+            let mut metrics = Vec::with_capacity(b.metrics.len());
+            for m in &b.metrics {
+                check_summary_finite(&m.summary).map_err(|field| {
+                    format!(
+                        "{}.{}: summary {field} is not finite; cannot record it",
+                        b.name, m.name
+                    )
+                })?;
+                let summary = json(&m.summary, &format!("{}.{}: summary", b.name, m.name))?;
+                metrics.push((summary, samples_as_bytes(&m.samples)));
+            }
+            benchmarks.push(EncodedBench {
+                tags_json: json(&b.tags, &format!("{}: tags", b.name))?,
+                params_json: json(&b.params, &format!("{}: params", b.name))?,
+                metrics,
+            });
+        }
+        Ok(Encoded {
+            machine_json: json(&report.machine, "machine")?,
+            thresholds_json: json(&report.thresholds, "thresholds")?,
+            source_json: report
+                .source
+                .as_ref()
+                .map(|s| json(s, "source"))
+                .transpose()?,
+            selection_json: report
+                .selection
+                .as_ref()
+                .map(|s| json(s, "selection"))
+                .transpose()?,
+            benchmarks,
+        })
+    }
+}
+
+/// Serialising through a reference without naming each type.
+mod erased {
+    pub trait Json {
+        fn to_json(&self) -> serde_json::Result<String>;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> serde_json::Result<String> {
+            serde_json::to_string(self)
+        }
+    }
+}

@@ -11,31 +11,12 @@ use std::path::Path;
 
 use common::{perfgate, read_json, run, write, Run};
 
+// Suite `proj`: one CPU benchmark `nap` that sleeps `secs`; `extra` goes at the top.
+use crate::check_server::write_config;
+
 const RUNNER_A: &str = "aaaaaaaaaaaaaaaa";
 const RUNNER_B: &str = "bbbbbbbbbbbbbbbb";
 const RUNNER_C: &str = "cccccccccccccccc";
-
-/// Suite `proj`: one CPU benchmark `nap` that sleeps `secs`; `extra` goes at the top.
-fn write_config(dir: &Path, secs: &str, extra: &str) {
-    write(
-        &dir.join("perfgate.toml"),
-        &format!(
-            r#"suite = "proj"
-{extra}
-[defaults]
-runs = 6
-warmup = 1
-[[bench]]
-name = "nap"
-command = ["sleep", "{secs}"]
-[thresholds]
-"*.wall_time" = {{ warn_pct = 25, fail_pct = 50 }}
-"*.user_time" = {{ warn_pct = 400, fail_pct = 500 }}
-"*.sys_time" = {{ warn_pct = 400, fail_pct = 500 }}
-"#
-        ),
-    );
-}
 
 fn project(secs: &str, extra: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

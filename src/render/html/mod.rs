@@ -3,7 +3,7 @@
 
 mod axis;
 mod charts;
-mod escape;
+pub mod escape;
 mod page;
 mod sections;
 mod svg;

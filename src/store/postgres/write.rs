@@ -10,55 +10,14 @@ use crate::store::{BaselineKey, Judgement, RunId, StoreError};
 /// A report's column values, computed before the transaction starts.
 struct Prepared<'a> {
     report: &'a Report,
-    machine_json: String,
-    thresholds_json: String,
-    source_json: Option<String>,
-    selection_json: Option<String>,
-    benchmarks: Vec<PreparedBench>,
+    columns: Encoded,
 }
-
-/// Tags JSON, params JSON, and per metric its summary JSON and samples as bytes.
-type PreparedBench = (String, String, Vec<(String, Vec<u8>)>);
 
 impl<'a> Prepared<'a> {
     fn new(report: &'a Report) -> Result<Self, String> {
-        let mut benchmarks = Vec::with_capacity(report.benchmarks.len());
-        for b in &report.benchmarks {
-            let mut metrics = Vec::with_capacity(b.metrics.len());
-            for m in &b.metrics {
-                check_summary_finite(&m.summary).map_err(|field| {
-                    format!(
-                        "{}.{}: summary {field} is not finite; cannot record it",
-                        b.name, m.name
-                    )
-                })?;
-                let json = to_json(&m.summary)
-                    .map_err(|e| format!("{}.{}: summary: {e}", b.name, m.name))?;
-                metrics.push((json, samples_as_bytes(&m.samples)));
-            }
-            benchmarks.push((
-                to_json(&b.tags).map_err(|e| format!("{}: tags: {e}", b.name))?,
-                to_json(&b.params).map_err(|e| format!("{}: params: {e}", b.name))?,
-                metrics,
-            ));
-        }
         Ok(Prepared {
             report,
-            machine_json: to_json(&report.machine).map_err(|e| format!("machine: {e}"))?,
-            thresholds_json: to_json(&report.thresholds).map_err(|e| format!("thresholds: {e}"))?,
-            source_json: report
-                .source
-                .as_ref()
-                .map(to_json)
-                .transpose()
-                .map_err(|e| format!("source: {e}"))?,
-            selection_json: report
-                .selection
-                .as_ref()
-                .map(to_json)
-                .transpose()
-                .map_err(|e| format!("selection: {e}"))?,
-            benchmarks,
+            columns: Encoded::of(report)?,
         })
     }
 
@@ -88,16 +47,16 @@ impl<'a> Prepared<'a> {
                 &r.testbed(),
                 &r.testbed.is_some(),
                 &r.machine.hostname,
-                &self.machine_json,
+                &self.columns.machine_json,
                 &r.device,
                 &r.config_sha256,
                 &r.tool.name,
                 &r.tool.version,
                 &schema_version,
                 &seed,
-                &self.thresholds_json,
-                &self.source_json,
-                &self.selection_json,
+                &self.columns.thresholds_json,
+                &self.columns.source_json,
+                &self.columns.selection_json,
                 &gate,
             ],
         )?;
@@ -116,8 +75,18 @@ impl<'a> Prepared<'a> {
         let names: Vec<&str> = b.iter().map(|b| b.name.as_str()).collect();
         let status: Vec<&str> = b.iter().map(|b| b.status.as_str()).collect();
         let reasons: Vec<Option<&str>> = b.iter().map(|b| b.reason.as_deref()).collect();
-        let tags: Vec<&str> = self.benchmarks.iter().map(|p| p.0.as_str()).collect();
-        let params: Vec<&str> = self.benchmarks.iter().map(|p| p.1.as_str()).collect();
+        let tags: Vec<&str> = self
+            .columns
+            .benchmarks
+            .iter()
+            .map(|p| p.tags_json.as_str())
+            .collect();
+        let params: Vec<&str> = self
+            .columns
+            .benchmarks
+            .iter()
+            .map(|p| p.params_json.as_str())
+            .collect();
         let devices: Vec<&str> = b.iter().map(|b| b.device.as_str()).collect();
         let commands: Vec<Option<&str>> = b.iter().map(|b| b.command.as_deref()).collect();
         let warmups: Vec<i64> = b.iter().map(|b| i64::from(b.warmup_runs)).collect();
@@ -140,14 +109,16 @@ impl<'a> Prepared<'a> {
         run_id: RunId,
     ) -> Result<(), postgres::Error> {
         let mut rows = MetricRows::default();
-        for (bi, (b, (_, _, prepared))) in self
+        for (bi, (b, encoded)) in self
             .report
             .benchmarks
             .iter()
-            .zip(&self.benchmarks)
+            .zip(&self.columns.benchmarks)
             .enumerate()
         {
-            for (mi, (m, (summary_json, samples))) in b.metrics.iter().zip(prepared).enumerate() {
+            for (mi, (m, (summary_json, samples))) in
+                b.metrics.iter().zip(&encoded.metrics).enumerate()
+            {
                 rows.benchmark.push(b.name.as_str());
                 rows.benchmark_position.push(position(bi));
                 rows.position.push(position(mi));

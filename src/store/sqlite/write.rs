@@ -10,69 +10,17 @@ use crate::store::{Judgement, Recorded, RunId};
 /// transaction (and the write lock) lasts only as long as the inserts.
 pub(super) struct Prepared<'a> {
     report: &'a Report,
-    machine_json: String,
-    thresholds_json: String,
-    source_json: Option<String>,
-    selection_json: Option<String>,
-    /// [`crate::model::report_id`] when recorded with [`Prepared::insert_once`].
+    columns: Encoded,
+    /// [`crate::model::report_id`] when recorded with [`Prepared::keyed`].
     report_sha256: Option<String>,
-    benchmarks: Vec<PreparedBench>,
-}
-
-pub(super) struct PreparedBench {
-    tags_json: String,
-    params_json: String,
-    /// Per metric: summary JSON and samples as bytes.
-    metrics: Vec<(String, Vec<u8>)>,
 }
 
 impl<'a> Prepared<'a> {
     pub(super) fn new(report: &'a Report) -> Result<Self, String> {
-        let benchmarks = report
-            .benchmarks
-            .iter()
-            .map(|b| {
-                let metrics = b
-                    .metrics
-                    .iter()
-                    .map(|m| {
-                        check_summary_finite(&m.summary).map_err(|field| {
-                            format!(
-                                "{}.{}: summary {field} is not finite; cannot record it",
-                                b.name, m.name
-                            )
-                        })?;
-                        let json = to_json(&m.summary)
-                            .map_err(|e| format!("{}.{}: summary: {e}", b.name, m.name))?;
-                        Ok((json, samples_as_bytes(&m.samples)))
-                    })
-                    .collect::<Result<Vec<_>, String>>()?;
-                Ok(PreparedBench {
-                    tags_json: to_json(&b.tags).map_err(|e| format!("{}: tags: {e}", b.name))?,
-                    params_json: to_json(&b.params)
-                        .map_err(|e| format!("{}: params: {e}", b.name))?,
-                    metrics,
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()?;
         Ok(Prepared {
             report,
-            machine_json: to_json(&report.machine).map_err(|e| format!("machine: {e}"))?,
-            thresholds_json: to_json(&report.thresholds).map_err(|e| format!("thresholds: {e}"))?,
-            source_json: report
-                .source
-                .as_ref()
-                .map(to_json)
-                .transpose()
-                .map_err(|e| format!("source: {e}"))?,
-            selection_json: report
-                .selection
-                .as_ref()
-                .map(to_json)
-                .transpose()
-                .map_err(|e| format!("selection: {e}"))?,
+            columns: Encoded::of(report)?,
             report_sha256: None,
-            benchmarks,
         })
     }
 
@@ -131,7 +79,7 @@ impl<'a> Prepared<'a> {
             git.map(|g| g.dirty),
             r.machine.id,
             r.machine.hostname,
-            self.machine_json,
+            self.columns.machine_json,
             r.device,
             r.config_sha256,
             r.tool.name,
@@ -139,9 +87,9 @@ impl<'a> Prepared<'a> {
             r.schema_version,
             // The u64's bits: SQLite integers are signed.
             r.seed as i64,
-            self.thresholds_json,
-            self.source_json,
-            self.selection_json,
+            self.columns.thresholds_json,
+            self.columns.source_json,
+            self.columns.selection_json,
             gate,
             r.testbed(),
             r.testbed.is_some(),
@@ -166,7 +114,7 @@ impl<'a> Prepared<'a> {
             .report
             .benchmarks
             .iter()
-            .zip(&self.benchmarks)
+            .zip(&self.columns.benchmarks)
             .enumerate()
         {
             bench_stmt.execute(params![
