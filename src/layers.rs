@@ -28,7 +28,7 @@ const LAYERS: &[&[&str]] = &[
     &["ingest", "config", "git", "plan"],
     // The work: comparing, storing, running processes, machine facts, attestations.
     &[
-        "gate", "store", "runner", "context", "doctor", "attest", "client",
+        "gate", "store", "runner", "profile", "context", "doctor", "attest", "client",
     ],
     // Outputs and integrations, which decide nothing.
     &["render", "ci"],

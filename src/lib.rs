@@ -19,6 +19,7 @@ pub mod git;
 pub mod ingest;
 pub mod model;
 pub mod plan;
+pub mod profile;
 pub mod read;
 pub mod render;
 pub mod runner;
