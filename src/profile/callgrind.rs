@@ -47,7 +47,7 @@ pub fn record(
     }
     let mut folded = BTreeMap::new();
     for path in outputs(dir.path(), "callgrind.out.")? {
-        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
         if size > limits.max_bytes {
             return Err(format!(
                 "callgrind: its output {} is {size} bytes, over the {}-byte limit",

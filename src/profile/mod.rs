@@ -138,7 +138,7 @@ pub fn record_cpu(
 
 /// How many runs cover `limits.duration` when one run takes `one_run` seconds.
 pub fn runs_to_cover(limits: &Limits, one_run: f64) -> u32 {
-    if !(one_run > 0.0) {
+    if one_run.is_nan() || one_run <= 0.0 {
         return 1;
     }
     let n = (limits.duration.as_secs_f64() / one_run).ceil();
