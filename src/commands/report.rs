@@ -83,16 +83,19 @@ fn rendered(
 ) -> Result<Option<String>> {
     let shown = &inputs.shown;
     let text = match (format, &shown.comparison, shown.lone()) {
-        (ReportFormat::Md, Some(c), _) => {
-            markdown::with_change_points(markdown::comparison_markdown(c), &inputs.series()?)
-        }
-        (ReportFormat::Md, None, Some(r)) => {
-            markdown::with_change_points(markdown::report_markdown(r), &inputs.series()?)
-        }
+        (ReportFormat::Md, Some(c), _) => with_profiles(
+            markdown::with_change_points(markdown::comparison_markdown(c), &inputs.series()?),
+            shown,
+        ),
+        (ReportFormat::Md, None, Some(r)) => with_profiles(
+            markdown::with_change_points(markdown::report_markdown(r), &inputs.series()?),
+            shown,
+        ),
         (ReportFormat::Junit, Some(c), _) => junit::comparison_junit(c),
         (ReportFormat::Junit, None, Some(r)) => junit::report_junit(r),
         (ReportFormat::Issue, Some(c), _) => {
-            let body = issue::issue_body(c, &engine::reproduce_regressions(c, config));
+            let body = issue::issue_body(c, &engine::reproduce_regressions(c, config))
+                .map(|b| with_profiles(b, shown));
             return Ok(body.or_else(|| nothing("no critical regression: no issue to open\n")));
         }
         (ReportFormat::Issue, None, Some(r)) => {
@@ -125,6 +128,17 @@ fn rendered(
         )?),
     };
     Ok(Some(text))
+}
+
+/// `text` followed by the section of each profile of the report shown (why a regressed
+/// benchmark changed: the functions that grew, links to the flame graphs).
+fn with_profiles(mut text: String, shown: &Compared) -> String {
+    let profiles = shown.current.iter().flat_map(|r| r.profiles.iter());
+    for p in profiles {
+        text.push('\n');
+        text.push_str(&crate::render::profile::markdown(p));
+    }
+    text
 }
 
 /// Says on stderr why there is no text.

@@ -218,11 +218,18 @@ pub fn write_artifacts(p: &mut BenchProfile, dir: &Path) -> std::result::Result<
     for (name, svg) in render::flame::svgs(p)? {
         files.push((name.to_string(), svg));
     }
-    let mut artifacts: Vec<String> = files
-        .iter()
-        .map(|(name, _)| at.join(name).display().to_string())
-        .collect();
-    artifacts.push(at.join("summary.md").display().to_string());
+    // Paths under the working directory are kept relative to it: a pull-request comment's
+    // links then point into the repository (or the CI job's uploaded artifacts).
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let shown = |name: &str| {
+        let path = at.join(name);
+        path.strip_prefix(&cwd)
+            .unwrap_or(&path)
+            .display()
+            .to_string()
+    };
+    let mut artifacts: Vec<String> = files.iter().map(|(name, _)| shown(name)).collect();
+    artifacts.push(shown("summary.md"));
     p.artifacts = artifacts;
     files.push(("summary.md".into(), render::profile::markdown(p)));
     for (name, text) in files {

@@ -5,6 +5,7 @@ mod axis;
 mod charts;
 pub mod escape;
 mod page;
+mod profiles;
 mod sections;
 mod svg;
 

@@ -34,6 +34,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.scroll td,.scr
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,400px),1fr));gap:12px;align-items:start}
 section.metric{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px;min-width:0;content-visibility:auto;contain-intrinsic-size:auto 460px}
 section.metric.hidden{display:none}
+section.metric:has(.profile){grid-column:1/-1}.profile{margin-top:10px;border-top:1px solid var(--line);padding-top:8px}.profile h4{margin:0 0 4px;font-size:14px}img.flame{width:100%;height:auto;display:block;margin:6px 0}table.grown code{font-size:12px;word-break:break-all}
 svg{display:block;max-width:100%;height:auto}svg text{font-size:12px;fill:var(--muted)}
 .grid{stroke:#eceff3}.axis{stroke:#9aa3b2}.band{fill:#2e5aac;opacity:.15}.median{fill:none;stroke:var(--accent);stroke-width:1.6}
 line.baseline{stroke:#6b7280;stroke-dasharray:6 4;stroke-width:1.2}.changepoint{stroke:var(--warn);stroke-dasharray:3 3;stroke-width:1.4}

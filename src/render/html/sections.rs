@@ -205,6 +205,7 @@ fn card(
             &format!("{} {}", c.bench, c.metric),
         ));
     }
+    super::profiles::in_card(out, input, c.bench, c.metric);
     if let Some(s) = c.series {
         recent_runs(out, s);
     }
