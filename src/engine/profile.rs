@@ -77,6 +77,9 @@ pub fn profile_bench(
     kinds
         .iter()
         .map(|&kind| {
+            if let (ProfileKind::Cpu, Some(Err(why))) = (kind, &cpu_choice) {
+                return Err(format!("cpu profile of {}: {why}", spec.name));
+            }
             let recorded = sides
                 .iter()
                 .enumerate()

@@ -28,6 +28,7 @@ mod ingest;
 mod interleaved;
 mod measure;
 mod pairs;
+mod profile;
 mod push;
 mod report;
 mod report_single;

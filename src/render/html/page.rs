@@ -54,7 +54,8 @@ function apply(){var t=(q.value||'').toLowerCase(),g=tag.value,n=0;if(fold&&t)fo
 var ok=(!t||s.getAttribute('data-name').toLowerCase().indexOf(t)>=0)&&(!g||(' '+s.getAttribute('data-tags')+' ').indexOf(' '+g+' ')>=0);
 s.classList.toggle('hidden',!ok);if(ok)n++;});shown.textContent=n+' of '+secs.length+' shown';}
 q.addEventListener('input',apply);tag.addEventListener('change',apply);apply();
-document.body.setAttribute('data-ready','1');})();
+document.body.setAttribute('data-ready','1');
+window.addEventListener('load',function(){Array.prototype.forEach.call(document.querySelectorAll('img.flame'),function(i){var ok=i.complete&&i.naturalWidth>0;i.setAttribute('data-loaded',ok?'1':'0');if(!ok){var b=document.body;b.setAttribute('data-errors',b.getAttribute('data-errors')+'flame graph '+i.getAttribute('data-file')+' did not load;');}});});})();
 ";
 
 pub fn render(input: &DashboardInput) -> String {
