@@ -19,6 +19,7 @@ mod hyperfine;
 mod iai;
 mod json;
 mod libtest;
+mod pyperf;
 mod pytest;
 pub mod text;
 pub mod units;
@@ -130,6 +131,10 @@ pub struct ParsedMetric {
     pub direction: Direction,
     pub samples: Vec<f64>,
     pub estimate: Estimate,
+    /// How many processes the samples came from, when the harness says (pyperf's workers,
+    /// each giving several values, in process order); `None`: as the adapter's
+    /// [`Adapter::samples_are_processes`] says.
+    pub processes: Option<u64>,
 }
 
 impl ParsedMetric {
@@ -142,6 +147,7 @@ impl ParsedMetric {
             direction,
             samples: Vec::new(),
             estimate: Estimate::default(),
+            processes: None,
         }
     }
 
@@ -214,6 +220,7 @@ pub fn adapters() -> &'static [&'static dyn Adapter] {
         &hyperfine::Hyperfine,
         &gbench::GoogleBenchmark,
         &pytest::PytestBenchmark,
+        &pyperf::Pyperf,
         &asv::Asv,
         &iai::Iai,
         &catch2::Catch2,
