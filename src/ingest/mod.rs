@@ -8,6 +8,7 @@
 
 mod asv;
 mod benchmarkjs;
+pub mod bmf;
 mod build;
 mod catch2;
 mod criterion;
@@ -229,6 +230,7 @@ pub fn adapters() -> &'static [&'static dyn Adapter] {
         &libtest::Libtest,
         &divan::Divan,
         &benchmarkjs::BenchmarkJs,
+        &bmf::Bmf,
     ]
 }
 
