@@ -43,20 +43,20 @@ pub struct Bmf;
 const NAME: &str = "bmf";
 
 /// Bencher's built-in measures that perfgate maps to its own metrics: (slug, metric, unit,
-/// how many perfgate units one BMF unit is).
-fn built_in() -> [(&'static str, &'static str, Unit, f64); 14] {
-    let count = |slug: &'static str, metric: &'static str| (slug, metric, Unit::COUNT, 1.0);
+/// the power of ten that one perfgate unit is in the measure's: 9 for seconds in ns).
+fn built_in() -> [(&'static str, &'static str, Unit, i32); 14] {
+    let count = |slug: &'static str, metric: &'static str| (slug, metric, Unit::COUNT, 0);
     [
-        ("latency", metric_names::TIME, Unit::SECONDS, 1e-9),
+        ("latency", metric_names::TIME, Unit::SECONDS, 9),
         (
             "throughput",
             metric_names::THROUGHPUT,
             Unit::OPS_PER_SECOND,
-            1.0,
+            0,
         ),
-        ("build-time", "build_time", Unit::SECONDS, 1.0),
-        ("file-size", "file_size", Unit::BYTES, 1.0),
-        ("allocated", "allocated", Unit::BYTES, 1.0),
+        ("build-time", "build_time", Unit::SECONDS, 0),
+        ("file-size", "file_size", Unit::BYTES, 0),
+        ("allocated", "allocated", Unit::BYTES, 0),
         count("instructions", "instructions"),
         count("l1-accesses", "l1_accesses"),
         count("l2-accesses", "l2_accesses"),
@@ -80,41 +80,45 @@ fn default_direction(unit: &Unit) -> Direction {
 const HIGHER: &str = ", higher is better";
 const LOWER: &str = ", lower is better";
 
-/// The BMF measure of a perfgate metric, and the factor that turns its values into the
-/// measure's (`time` in s -> `latency` in ns: 1e9).
-pub fn measure_of(name: &str, unit: &Unit, direction: Direction) -> (String, f64) {
+/// The BMF measure of a perfgate metric, and the power of ten that turns its values into
+/// the measure's (`time` in s -> `latency` in ns: 9; see [`to_measure`]).
+pub fn measure_of(name: &str, unit: &Unit, direction: Direction) -> (String, i32) {
     let default = direction == default_direction(unit);
-    if let Some((slug, _, _, per)) = built_in()
+    if let Some((slug, _, _, exp)) = built_in()
         .into_iter()
         .find(|(_, m, u, _)| *m == name && u == unit)
         .filter(|_| default)
     {
-        return (slug.to_string(), per.recip());
+        return (slug.to_string(), exp);
     }
-    let (shown, factor) = match unit {
-        Unit::Seconds => ("ns", 1e9),
-        other => (other.as_str(), 1.0),
+    let (shown, exp) = match unit {
+        Unit::Seconds => ("ns", 9),
+        other => (other.as_str(), 0),
     };
     let said = match (default, direction) {
         (true, _) => "",
         (false, Direction::HigherIsBetter) => HIGHER,
         (false, Direction::LowerIsBetter) => LOWER,
     };
-    (format!("{name} ({shown}{said})"), factor)
+    (format!("{name} ({shown}{said})"), exp)
 }
 
-/// The metric a BMF measure stands for: (name, unit, direction, factor to the unit), by the
-/// table or the `<metric> (<unit>[, <direction>])` rule.
+/// `x` times `10^exp`, by moving the decimal point of its shortest decimal form, so that
+/// `0.000827561` s is `827561` ns, not `827561.0000000001`, and reads back as the same `x`.
+pub fn to_measure(x: f64, exp: i32) -> f64 {
+    if exp == 0 {
+        return x;
+    }
+    units::decimal_scaled(&format!("{x:e}"), exp).unwrap_or(x * 10f64.powi(exp))
+}
+
+/// The metric a BMF measure stands for: (name, unit, direction, how its numbers convert), by
+/// the table or the `<metric> (<unit>[, <direction>])` rule.
 fn metric_of(measure: &str) -> (String, Unit, Direction, MeasureValue) {
     let slug = measure.trim().to_lowercase().replace([' ', '+'], "-");
-    if let Some((_, metric, unit, per)) = built_in().into_iter().find(|(s, ..)| *s == slug) {
+    if let Some((_, metric, unit, exp)) = built_in().into_iter().find(|(s, ..)| *s == slug) {
         let direction = default_direction(&unit);
-        return (
-            metric.to_string(),
-            unit,
-            direction,
-            MeasureValue::Times(per),
-        );
+        return (metric.to_string(), unit, direction, MeasureValue::Over(exp));
     }
     if let Some((name, rest)) = measure.strip_suffix(')').and_then(|m| m.rsplit_once(" (")) {
         let (unit_text, direction) = match rest.strip_suffix(HIGHER) {
@@ -127,25 +131,21 @@ fn metric_of(measure: &str) -> (String, Unit, Direction, MeasureValue) {
         if !name.is_empty() && !unit_text.is_empty() {
             let (unit, value) = match units::seconds_per(unit_text) {
                 Some(_) => (Unit::SECONDS, MeasureValue::Time(unit_text.to_string())),
-                None => (Unit::from(unit_text), MeasureValue::Times(1.0)),
+                None => (Unit::from(unit_text), MeasureValue::Over(0)),
             };
             let direction = direction.unwrap_or_else(|| default_direction(&unit));
             return (name.to_string(), unit, direction, value);
         }
     }
     let unit = Unit::from("value");
-    (
-        measure.to_string(),
-        unit,
-        Direction::LowerIsBetter,
-        MeasureValue::Times(1.0),
-    )
+    let over = MeasureValue::Over(0);
+    (measure.to_string(), unit, Direction::LowerIsBetter, over)
 }
 
 /// How a measure's numbers become the metric's.
 enum MeasureValue {
-    /// Multiplied by this.
-    Times(f64),
+    /// Divided by `10^exp` (one correctly rounded division).
+    Over(i32),
     /// A time in this unit, to seconds exactly ([`units::to_seconds`]).
     Time(String),
 }
@@ -153,8 +153,8 @@ enum MeasureValue {
 impl MeasureValue {
     fn apply(&self, x: f64) -> f64 {
         match self {
-            MeasureValue::Times(f) if *f < 1.0 => x / f.recip().round(),
-            MeasureValue::Times(f) => x * f,
+            MeasureValue::Over(0) => x,
+            MeasureValue::Over(exp) => x / 10f64.powi(*exp),
             MeasureValue::Time(unit) => units::to_seconds(x, unit).unwrap_or(f64::NAN),
         }
     }

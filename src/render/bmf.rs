@@ -8,7 +8,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::ingest::bmf::measure_of;
+use crate::ingest::bmf::{measure_of, to_measure};
 use crate::model::Report;
 
 pub fn report_bmf(r: &Report) -> String {
@@ -16,14 +16,14 @@ pub fn report_bmf(r: &Report) -> String {
     for b in r.benchmarks.iter().filter(|b| !b.metrics.is_empty()) {
         let mut measures = Map::new();
         for m in &b.metrics {
-            let (measure, factor) = measure_of(&m.name, &m.unit, m.direction);
+            let (measure, exp) = measure_of(&m.name, &m.unit, m.direction);
             let [lo, hi] = m.summary.ci95_median;
             measures.insert(
                 measure,
                 json!({
-                    "value": m.summary.median * factor,
-                    "lower_value": lo * factor,
-                    "upper_value": hi * factor,
+                    "value": to_measure(m.summary.median, exp),
+                    "lower_value": to_measure(lo, exp),
+                    "upper_value": to_measure(hi, exp),
                 }),
             );
         }

@@ -14,6 +14,7 @@ mod properties;
 
 mod asv;
 mod benchmarkjs;
+mod bmf;
 mod catch2;
 mod criterion;
 mod divan;
@@ -23,4 +24,5 @@ mod hyperfine;
 mod iai;
 mod json;
 mod libtest;
+mod pyperf;
 mod pytest;

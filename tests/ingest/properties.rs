@@ -177,13 +177,23 @@ fn fixtures_of(format: &str) -> Vec<String> {
 /// it, since the kind picks the default thresholds.
 fn kind_by_name(name: &str) -> MetricKind {
     use perfgate::model::metric_names::*;
-    let times = [WALL_TIME, USER_TIME, SYS_TIME, TIME, REAL_TIME, CPU_TIME];
+    // `build_time`, `file_size`: Bencher's built-in measures, read from BMF.
+    let times = [
+        WALL_TIME,
+        USER_TIME,
+        SYS_TIME,
+        TIME,
+        REAL_TIME,
+        CPU_TIME,
+        "build_time",
+    ];
     let memory = [
         PEAK_RSS,
         "memory",
         "peak_memory",
         "bytes_per_op",
         "peak_alloc",
+        "file_size",
     ];
     // Callgrind's events (iai) and Google Benchmark's user counters.
     let counts = [
