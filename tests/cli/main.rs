@@ -29,6 +29,7 @@ mod interleaved;
 mod measure;
 mod pairs;
 mod push;
+mod pyperf;
 mod report;
 mod report_single;
 mod run;

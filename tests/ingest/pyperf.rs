@@ -61,8 +61,9 @@ fn a_runner_suite_keeps_every_worker_value_as_a_sample_and_the_workers_as_proces
         assert_eq!((values.len(), processes), (18, 6), "{}", bench.name);
         assert_eq!(m.samples, values, "{}", bench.name);
         assert_eq!(m.processes, Some(6));
+        // Six invocations (`--append`), each a calibration run and a worker.
         let runs = doc["benchmarks"][i]["runs"].as_array().unwrap();
-        assert_eq!(runs.len(), 7, "one calibration run besides the workers");
+        assert_eq!(runs.len(), 12);
         assert!(
             runs[0].get("values").is_none() && runs[0]["warmups"].as_array().unwrap().len() > 1
         );
@@ -90,9 +91,20 @@ fn the_source_keeps_the_python_and_cpu_metadata_and_each_benchmarks_loops() {
     assert_eq!(join["processes"], 6);
     assert_eq!(join["values_per_process"], 3);
     assert_eq!(join["warmups_per_process"], 1);
-    assert_eq!(join["calibration_runs"], 1);
+    assert_eq!(join["calibration_runs"], 6);
+    // Each invocation calibrated its own loops: one per worker, in run order.
     let doc = json("pyperf/suite.json");
-    assert_eq!(join["loops"], doc["benchmarks"][2]["metadata"]["loops"]);
+    let loops: Vec<&Value> = doc["benchmarks"][2]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("values").is_some())
+        .map(|r| &r["metadata"]["loops"])
+        .collect();
+    assert_eq!(
+        join["loops"].as_array().unwrap().iter().collect::<Vec<_>>(),
+        loops
+    );
     assert_eq!(s["benchmarks"]["sort"]["inner_loops"], 1);
 }
 
@@ -172,13 +184,17 @@ fn summaries_are_what_pyperf_stats_prints() {
             .unwrap();
         assert_printed(s.mean, mean, "mean");
         assert_printed(s.stddev, sd, "stddev");
+        // A raw value is the value times its worker's loops and the inner loops.
         let facts = &p.source["benchmarks"][&b.name];
-        let loops = facts["loops"].as_f64().unwrap() * facts["inner_loops"].as_f64().unwrap();
-        assert_printed(
-            s.min * loops,
-            after(&lines, "Raw value minimum:"),
-            "raw minimum",
-        );
+        let inner = facts["inner_loops"].as_f64().unwrap();
+        let loops = facts["loops"].as_array().unwrap();
+        let raw_min = m
+            .samples
+            .chunks(3)
+            .zip(loops)
+            .flat_map(|(values, l)| values.iter().map(move |v| v * l.as_f64().unwrap() * inner))
+            .fold(f64::INFINITY, f64::min);
+        assert_printed(raw_min, after(&lines, "Raw value minimum:"), "raw minimum");
     }
 }
 
@@ -229,11 +245,11 @@ fn error_after(rel: &str, change: impl FnOnce(&mut Value)) -> String {
 #[test]
 fn broken_files_are_refused_with_the_place() {
     let e = error_after("pyperf/suite.json", |d| {
-        d["benchmarks"][1]["runs"][2]["values"][1] = Value::from("fast");
+        d["benchmarks"][1]["runs"][3]["values"][1] = Value::from("fast");
     });
     assert_eq!(
         e,
-        "x.json: pyperf: benchmarks[1].runs[2].values[1]: not a finite number"
+        "x.json: pyperf: benchmarks[1].runs[3].values[1]: not a finite number"
     );
     let e = error_after("pyperf/suite.json", |d| d["version"] = Value::from(5));
     assert_eq!(
