@@ -106,13 +106,16 @@ pub(super) fn compare_metric(
     row
 }
 
+/// One side's samples, or its per-process means.
+type Values<'a> = Cow<'a, [f64]>;
+
 /// A metric present on both sides.
 struct Sides<'a> {
     base: &'a Metric,
     cur: &'a Metric,
     /// Each side's samples as independent values ([`Metric::independent_samples`]); `None`
     /// when either side's are one process's inner iterations.
-    independent: Option<(Cow<'a, [f64]>, Cow<'a, [f64]>)>,
+    independent: Option<(Values<'a>, Values<'a>)>,
     /// `bench.metric`.
     key: &'a str,
     /// The current report's seed, for a bootstrap interval.

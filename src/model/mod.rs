@@ -309,3 +309,43 @@ impl Metric {
         MetricKind::of(&self.unit, self.direction)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::time;
+
+    #[test]
+    fn independent_samples_are_per_process_means_of_several_processes_and_none_of_one() {
+        let samples = vec![1.0, 2.0, 3.0, 10.0, 20.0, 30.0];
+        let own = time("t", samples.clone()).build();
+        assert_eq!(
+            own.independent_samples().unwrap().as_ref(),
+            samples.as_slice()
+        );
+        // Two processes of 3 values each, in process order: their means (hand computed).
+        let two = time("t", samples.clone()).processes(2).build();
+        assert_eq!(two.independent_samples().unwrap().as_ref(), [2.0, 20.0]);
+        let three = time("t", samples.clone()).processes(3).build();
+        assert_eq!(
+            three.independent_samples().unwrap().as_ref(),
+            [1.5, 6.5, 25.0]
+        );
+        // One process's iterations, or processes that do not split the samples evenly.
+        assert!(time("t", samples.clone())
+            .processes(1)
+            .build()
+            .independent_samples()
+            .is_none());
+        assert!(time("t", samples.clone())
+            .processes(4)
+            .build()
+            .independent_samples()
+            .is_none());
+        // As many processes as samples: each is its own.
+        let six = time("t", samples.clone()).processes(6).build();
+        assert_eq!(
+            six.independent_samples().unwrap().as_ref(),
+            samples.as_slice()
+        );
+    }
+}

@@ -136,7 +136,7 @@ fn stats_section(name: &str) -> Vec<String> {
     lines[start + 2..]
         .iter()
         .take_while(|l| !l.starts_with("-----"))
-        .map(|l| l.to_string())
+        .map(ToString::to_string)
         .collect()
 }
 
@@ -272,7 +272,7 @@ fn broken_files_are_refused_with_the_place() {
         "x.json: pyperf: benchmarks[0].metadata.name: missing or not a string (in the benchmark's or the file's metadata)"
     );
     let e = error_after("pyperf/suite.json", |d| {
-        d["metadata"]["unit"] = "furlong".into()
+        d["metadata"]["unit"] = "furlong".into();
     });
     assert!(
         e.ends_with(
