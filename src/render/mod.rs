@@ -6,6 +6,7 @@ pub mod attest;
 pub mod bmf;
 pub mod card;
 pub mod detect;
+pub mod flame;
 pub mod history;
 pub mod html;
 pub mod human;
