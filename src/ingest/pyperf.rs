@@ -58,6 +58,15 @@ impl Adapter for Pyperf {
     }
 
     fn parse(&self, input: &Input) -> Result<Parsed, IngestError> {
+        if let Input::Bytes { bytes, .. } = input {
+            if bytes.starts_with(&[0x1f, 0x8b]) {
+                return Err(text::whole(
+                    input,
+                    NAME,
+                    "gzip-compressed (pyperf's `-o FILE.json.gz`): decompress it first (`gunzip -k FILE.json.gz`)",
+                ));
+            }
+        }
         let doc = super::asv::python_json(input, NAME)?;
         let (top, benches) = document(input, &doc)?;
         let file_meta = object_at(input, top.get("metadata"), "metadata")?;

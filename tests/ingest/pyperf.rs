@@ -280,6 +280,12 @@ fn broken_files_are_refused_with_the_place() {
         ),
         "{e}"
     );
+    // pyperf writes gzip for `-o FILE.json.gz`: said, not read as text.
+    let gz = Input::from_bytes("x.json.gz", vec![0x1f, 0x8b, 0x08, 0x00]);
+    assert_eq!(
+        ingest::parse("pyperf", &gz).unwrap_err().to_string(),
+        "x.json.gz: pyperf: gzip-compressed (pyperf's `-o FILE.json.gz`): decompress it first (`gunzip -k FILE.json.gz`)"
+    );
     // Another harness's JSON with `benchmarks` is not pyperf's.
     let e = ingest::parse("pyperf", &fixture::input("pytest/data.json"))
         .unwrap_err()
