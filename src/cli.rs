@@ -400,6 +400,8 @@ pub enum ReportFormat {
     Card,
     /// The body of an issue for critical regressions.
     Issue,
+    /// Bencher Metric Format JSON of a report, for `bencher run --adapter json`.
+    Bmf,
 }
 
 /// Options of `perfgate doctor`; the doctor module owns their meaning.

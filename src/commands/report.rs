@@ -15,7 +15,7 @@ use crate::model::file::write_atomic;
 use crate::model::{BenchStatus, Report};
 use crate::plan::{DetectPlan, GatePolicy};
 use crate::render::html::{self, MetricSeries};
-use crate::render::{card, issue, junit, markdown, mermaid};
+use crate::render::{bmf, card, issue, junit, markdown, mermaid};
 use crate::store::{RunFilter, Store};
 
 /// What the command has to draw from.
@@ -111,6 +111,11 @@ fn rendered(
                 "--format {name} needs a comparison or a report (INPUT, or a recorded run in the store)"
             )));
         }
+        (ReportFormat::Bmf, _, _) => bmf::report_bmf(shown.current.as_ref().ok_or_else(|| {
+            Error::Usage(
+                "--format bmf needs a report (INPUT, or a recorded run in the store), not a comparison".into(),
+            )
+        })?),
         (ReportFormat::Mermaid, _, _) => mermaid_text(inputs)?,
         (ReportFormat::Card, _, _) => card::card(
             shown.current.as_ref().ok_or_else(|| {

@@ -5,6 +5,8 @@ use super::{
     decide, find_rule, pairs, CompareOptions, EffectiveRule, MetricComparison, Observation,
     Significance, ThresholdRule, Verdict, NOISY_CV,
 };
+use std::borrow::Cow;
+
 use crate::model::{Direction, Metric, Report};
 use crate::stats::Statistic;
 
@@ -96,6 +98,7 @@ pub(super) fn compare_metric(
     let sides = Sides {
         base,
         cur,
+        independent: base.independent_samples().zip(cur.independent_samples()),
         key: &key,
         seed: current_report.seed,
     };
@@ -103,10 +106,16 @@ pub(super) fn compare_metric(
     row
 }
 
+/// One side's samples, or its per-process means.
+type Values<'a> = Cow<'a, [f64]>;
+
 /// A metric present on both sides.
 struct Sides<'a> {
     base: &'a Metric,
     cur: &'a Metric,
+    /// Each side's samples as independent values ([`Metric::independent_samples`]); `None`
+    /// when either side's are one process's inner iterations.
+    independent: Option<(Values<'a>, Values<'a>)>,
     /// `bench.metric`.
     key: &'a str,
     /// The current report's seed, for a bootstrap interval.
@@ -118,9 +127,7 @@ impl Sides<'_> {
     /// would count each iteration as a replicate (pseudo-replication) and call noise
     /// significant. They stand for one value per process, so the threshold alone decides.
     fn inner_iterations(&self) -> bool {
-        [self.base, self.cur]
-            .iter()
-            .any(|m| m.processes.is_some_and(|p| (p as usize) < m.samples.len()))
+        self.independent.is_none()
     }
 
     /// Nothing happened on either side (the system time of `sleep`): not a test, so it does
@@ -139,8 +146,8 @@ fn judge(row: &mut MetricComparison, sides: &Sides, rule: &EffectiveRule, opts: 
     let inner_iterations = sides.inner_iterations();
     let zero_on_both_sides = sides.zero_on_both_sides();
     row.baseline = Some(b);
-    if !inner_iterations && !zero_on_both_sides {
-        row.p_value = crate::stats::mann_whitney_u(&base.samples, &cur.samples).map(|(_, p)| p);
+    if let (Some((b, c)), false) = (&sides.independent, zero_on_both_sides) {
+        row.p_value = crate::stats::mann_whitney_u(b, c).map(|(_, p)| p);
     }
     row.noisy |= base.summary.cv > NOISY_CV;
     if b == 0.0 {
@@ -175,14 +182,10 @@ fn judge(row: &mut MetricComparison, sides: &Sides, rule: &EffectiveRule, opts: 
 
 /// The interval of the change (kept in the row) as evidence of significance.
 fn evidence(row: &mut MetricComparison, sides: &Sides, opts: &CompareOptions) -> Significance {
-    let interval = change_interval(
-        &sides.base.samples,
-        &sides.cur.samples,
-        row.statistic,
-        sides.seed,
-        sides.key,
-        opts,
-    );
+    let Some((base, cur)) = &sides.independent else {
+        return Significance::NotTested;
+    };
+    let interval = change_interval(base, cur, row.statistic, sides.seed, sides.key, opts);
     match interval {
         Interval::Pct { estimate, ci } => {
             row.shift_pct = Some(estimate);
@@ -208,8 +211,8 @@ fn explain(row: &mut MetricComparison, sides: &Sides, significance: Significance
         row.reason = Some(match significance {
             Significance::TooFewSamples => format!(
                 "beyond the threshold, but {} against {} samples cannot show a significant change: run more (at least 4 per side, 10 recommended)",
-                sides.cur.samples.len(),
-                sides.base.samples.len()
+                sides.independent.as_ref().map_or(0, |(_, c)| c.len()),
+                sides.independent.as_ref().map_or(0, |(b, _)| b.len())
             ),
             _ => "beyond the threshold, but the 95% interval of the change includes zero".to_string(),
         });
@@ -245,8 +248,14 @@ fn apply_noise_floor(
             ci95_pct: ci,
             cv_baseline: base.summary.cv,
             cv_current: cur.summary.cv,
-            n_baseline: base.samples.len(),
-            n_current: cur.samples.len(),
+            n_baseline: sides
+                .independent
+                .as_ref()
+                .map_or(base.samples.len(), |(b, _)| b.len()),
+            n_current: sides
+                .independent
+                .as_ref()
+                .map_or(cur.samples.len(), |(_, c)| c.len()),
         };
         if let Some(why) = pair.not_called() {
             row.status = Verdict::Inconclusive;

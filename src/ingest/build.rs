@@ -67,7 +67,8 @@ pub fn to_report(format: &str, parsed: Parsed, ctx: &ReportContext) -> Report {
 
 /// The parsed benchmarks as report entries, each with `tags`, `device` and `command`.
 /// `one_process`: the harness took every sample of a benchmark in one process (its inner
-/// iterations), so a metric with several samples records `processes: 1`.
+/// iterations), so a metric with several samples records `processes: 1`, unless the
+/// adapter gave the metric's own process count.
 pub fn results(
     parsed: Vec<ParsedBench>,
     tags: &[String],
@@ -83,7 +84,7 @@ pub fn results(
                 .into_iter()
                 .filter_map(metric)
                 .map(|mut m| {
-                    if one_process && m.samples.len() > 1 {
+                    if one_process && m.samples.len() > 1 && m.processes.is_none() {
                         m.processes = Some(1);
                     }
                     m
@@ -112,8 +113,10 @@ fn metric(m: ParsedMetric) -> Option<Metric> {
     } else {
         with_estimate(summarize(&samples), &m.estimate)
     };
+    // Fewer processes than samples only: otherwise each sample is its own process run.
+    let processes = m.processes.filter(|p| (*p as usize) < samples.len());
     Some(Metric {
-        processes: None,
+        processes,
         name: m.name,
         unit: m.unit,
         direction: m.direction,

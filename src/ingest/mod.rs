@@ -9,6 +9,7 @@
 mod asv;
 mod benchmark_ips;
 mod benchmarkjs;
+pub mod bmf;
 mod build;
 mod catch2;
 mod criterion;
@@ -20,6 +21,7 @@ mod hyperfine;
 mod iai;
 mod json;
 mod libtest;
+mod pyperf;
 mod pytest;
 pub mod text;
 pub mod units;
@@ -132,6 +134,10 @@ pub struct ParsedMetric {
     pub direction: Direction,
     pub samples: Vec<f64>,
     pub estimate: Estimate,
+    /// How many processes the samples came from, when the harness says (pyperf's workers,
+    /// each giving several values, in process order); `None`: as the adapter's
+    /// [`Adapter::samples_are_processes`] says.
+    pub processes: Option<u64>,
 }
 
 impl ParsedMetric {
@@ -144,6 +150,7 @@ impl ParsedMetric {
             direction,
             samples: Vec::new(),
             estimate: Estimate::default(),
+            processes: None,
         }
     }
 
@@ -216,6 +223,7 @@ pub fn adapters() -> &'static [&'static dyn Adapter] {
         &hyperfine::Hyperfine,
         &gbench::GoogleBenchmark,
         &pytest::PytestBenchmark,
+        &pyperf::Pyperf,
         &asv::Asv,
         &iai::Iai,
         &catch2::Catch2,
@@ -224,6 +232,7 @@ pub fn adapters() -> &'static [&'static dyn Adapter] {
         &libtest::Libtest,
         &divan::Divan,
         &benchmarkjs::BenchmarkJs,
+        &bmf::Bmf,
         &benchmark_ips::BenchmarkIps,
         &vitest::Vitest,
     ]

@@ -256,7 +256,10 @@ pub struct Metric {
     pub samples: Vec<f64>,
     /// How many separate processes the samples came from, when fewer than the samples: a
     /// harness's inner iterations of one process are not independent runs, so they are not
-    /// tested for significance. Absent: each sample is its own process run.
+    /// tested as they are. With 2 or more processes the samples are in process order, an
+    /// equal number from each (pyperf's workers), and each process's mean is tested (see
+    /// [`Metric::independent_samples`]); with 1 they are not tested. Absent: each sample is
+    /// its own process run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processes: Option<u64>,
     pub summary: Summary,
@@ -287,7 +290,67 @@ impl MetricKind {
 }
 
 impl Metric {
+    /// The samples as independent values for a significance test: the samples themselves
+    /// when each is its own process run; the mean of each process's samples when they came
+    /// from 2 or more processes, an equal number each, in process order (so a process, not
+    /// an iteration inside it, is the unit replicated); `None` when they are one process's
+    /// inner iterations, or cannot be split evenly by process.
+    pub fn independent_samples(&self) -> Option<std::borrow::Cow<'_, [f64]>> {
+        let n = self.samples.len();
+        let per = match self.processes.map(|p| p as usize) {
+            None => return Some(std::borrow::Cow::Borrowed(&self.samples)),
+            Some(p) if p >= n => return Some(std::borrow::Cow::Borrowed(&self.samples)),
+            Some(p) if p >= 2 && n % p == 0 => n / p,
+            Some(_) => return None,
+        };
+        let means = self
+            .samples
+            .chunks(per)
+            .map(|c| c.iter().sum::<f64>() / c.len() as f64);
+        Some(std::borrow::Cow::Owned(means.collect()))
+    }
+
     pub fn kind(&self) -> MetricKind {
         MetricKind::of(&self.unit, self.direction)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::time;
+
+    #[test]
+    fn independent_samples_are_per_process_means_of_several_processes_and_none_of_one() {
+        let samples = vec![1.0, 2.0, 3.0, 10.0, 20.0, 30.0];
+        let own = time("t", samples.clone()).build();
+        assert_eq!(
+            own.independent_samples().unwrap().as_ref(),
+            samples.as_slice()
+        );
+        // Two processes of 3 values each, in process order: their means (hand computed).
+        let two = time("t", samples.clone()).processes(2).build();
+        assert_eq!(two.independent_samples().unwrap().as_ref(), [2.0, 20.0]);
+        let three = time("t", samples.clone()).processes(3).build();
+        assert_eq!(
+            three.independent_samples().unwrap().as_ref(),
+            [1.5, 6.5, 25.0]
+        );
+        // One process's iterations, or processes that do not split the samples evenly.
+        assert!(time("t", samples.clone())
+            .processes(1)
+            .build()
+            .independent_samples()
+            .is_none());
+        assert!(time("t", samples.clone())
+            .processes(4)
+            .build()
+            .independent_samples()
+            .is_none());
+        // As many processes as samples: each is its own.
+        let six = time("t", samples.clone()).processes(6).build();
+        assert_eq!(
+            six.independent_samples().unwrap().as_ref(),
+            samples.as_slice()
+        );
     }
 }

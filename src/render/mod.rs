@@ -3,6 +3,7 @@
 //! attestation; they decide nothing.
 
 pub mod attest;
+pub mod bmf;
 pub mod card;
 pub mod detect;
 pub mod flame;

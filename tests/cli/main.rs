@@ -30,6 +30,7 @@ mod measure;
 mod pairs;
 mod profile;
 mod push;
+mod pyperf;
 mod report;
 mod report_single;
 mod run;

@@ -177,7 +177,16 @@ fn fixtures_of(format: &str) -> Vec<String> {
 /// it, since the kind picks the default thresholds.
 fn kind_by_name(name: &str) -> MetricKind {
     use perfgate::model::metric_names::*;
-    let times = [WALL_TIME, USER_TIME, SYS_TIME, TIME, REAL_TIME, CPU_TIME];
+    // `build_time`, `file_size`: Bencher's built-in measures, read from BMF.
+    let times = [
+        WALL_TIME,
+        USER_TIME,
+        SYS_TIME,
+        TIME,
+        REAL_TIME,
+        CPU_TIME,
+        "build_time",
+    ];
     // vitest's percentiles of its time per call.
     let time_percentiles = ["time_p75", "time_p99", "time_p995", "time_p999"];
     let memory = [
@@ -186,6 +195,7 @@ fn kind_by_name(name: &str) -> MetricKind {
         "peak_memory",
         "bytes_per_op",
         "peak_alloc",
+        "file_size",
     ];
     // Callgrind's events (iai) and Google Benchmark's user counters.
     let counts = [
