@@ -21,7 +21,7 @@ pub fn demangle(names: &[String]) -> (Vec<String>, Option<String>) {
         match cxxfilt(&mangled) {
             Ok(out) => (out, None),
             Err(why) => (
-                mangled.iter().map(|s| s.to_string()).collect(),
+                mangled.iter().map(ToString::to_string).collect(),
                 Some(format!("{} names left mangled: {why}", mangled.len())),
             ),
         }

@@ -230,8 +230,8 @@ fn record_massif(
     if !m.outcome.success() {
         let last = files(dir.path(), "valgrind.")
             .iter()
-            .filter_map(|p| last_line(&std::fs::read_to_string(p).unwrap_or_default()))
-            .last()
+            .rev()
+            .find_map(|p| last_line(&std::fs::read_to_string(p).unwrap_or_default()))
             .unwrap_or_default();
         return Err(failed("massif", &m, &last));
     }
@@ -321,7 +321,16 @@ fn failed(tool: &str, m: &RunMeasurement, last: &str) -> String {
     )
 }
 
-/// The last line of a tool's log that says something (valgrind's `==PID== ` prefix dropped).
+/// valgrind's banner: the lines of its log that every run writes.
+const BANNER: [&str; 5] = [
+    "Massif, a heap profiler",
+    "Copyright (C)",
+    "Using Valgrind-",
+    "Command: ",
+    "Parent PID: ",
+];
+
+/// The last line of valgrind's log that says something (its `==PID== ` prefix dropped).
 fn last_line(log: &str) -> Option<String> {
     log.lines()
         .map(|l| match l.strip_prefix("==") {
@@ -329,7 +338,7 @@ fn last_line(log: &str) -> Option<String> {
             None => l,
         })
         .map(str::trim)
-        .rfind(|l| !l.is_empty())
+        .rfind(|l| !l.is_empty() && !BANNER.iter().any(|b| l.starts_with(b)))
         .map(str::to_string)
 }
 
@@ -436,5 +445,9 @@ mod tests {
             Some("Error: Debuggee \"./x\" was not found.")
         );
         assert_eq!(last_line("\n"), None);
+        assert_eq!(
+            last_line("==7== Massif, a heap profiler\n==7== Command: ./x\n==7== \n"),
+            None
+        );
     }
 }
