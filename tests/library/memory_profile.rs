@@ -324,3 +324,95 @@ fn failures_are_one_line_reasons() {
         );
     }
 }
+
+/// The fixtures mutated (cut short, bytes flipped, deleted or duplicated): each parser
+/// returns a result or a one-line error, and never panics.
+#[test]
+fn mutated_outputs_give_results_or_one_line_errors() {
+    let mut rng = perfgate::stats::SplitMix64::new(16);
+    for name in ["massif.out", "heaptrack.txt"] {
+        let original = std::fs::read(fixture(name)).unwrap();
+        for case in 0..400 {
+            let mut bytes = original.clone();
+            match case % 4 {
+                0 => bytes.truncate(rng.below(bytes.len())),
+                1 => {
+                    for _ in 0..8 {
+                        let at = rng.below(bytes.len());
+                        bytes[at] ^= 1 << rng.below(8);
+                    }
+                }
+                2 => {
+                    let at = rng.below(bytes.len());
+                    let end = (at + rng.below(64)).min(bytes.len());
+                    bytes.drain(at..end);
+                }
+                _ => {
+                    let at = rng.below(bytes.len());
+                    let end = (at + rng.below(256)).min(bytes.len());
+                    let copy = bytes[at..end].to_vec();
+                    let to = rng.below(bytes.len());
+                    bytes.splice(to..to, copy);
+                }
+            }
+            let outcome = std::panic::catch_unwind(|| {
+                if name == "massif.out" {
+                    massif::parse(&String::from_utf8_lossy(&bytes)).map(|_| ())
+                } else {
+                    heaptrack::parse(&bytes[..], 1 << 30).map(|_| ())
+                }
+            });
+            match outcome {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => assert!(
+                    !e.is_empty() && !e.contains('\n'),
+                    "{name}, case {case}: `{e}`"
+                ),
+                Err(_) => panic!("{name}, case {case}: the parser panicked"),
+            }
+        }
+    }
+}
+
+/// C++ frames come demangled too: `buffer.cpp` (the C++ twin of buffer.rs) built with
+/// `g++ -g -O1`, its 4 MiB buffer found under `buffer::make_buffer(unsigned long)`.
+#[test]
+fn a_cpp_programs_allocation_site_is_named_demangled() {
+    if !have_tool("g++", "--version", "the C++ heap-profile test") {
+        return;
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let exe = dir.join(format!("buffer-cpp-{}", std::process::id()));
+    let status = Command::new("g++")
+        .args(["-g", "-O1", "-o"])
+        .arg(&exe)
+        .arg(fixture("buffer.cpp"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "compiling buffer.cpp failed");
+    for (profiler, tool) in [("heaptrack", "heaptrack"), ("massif", "valgrind")] {
+        if !have_tool(tool, "--version", "heap-memory profiles") {
+            continue;
+        }
+        let recorded = record(profiler, &exe);
+        let by_function = inclusive(&recorded.stacks.folded);
+        let site = "buffer::make_buffer(unsigned long)";
+        let held = by_function.get(site).copied().unwrap_or(0);
+        assert!(within(held, 4 * MIB, 2.0), "{profiler}: {site} held {held}");
+        let top = recorded
+            .stacks
+            .folded
+            .iter()
+            .max_by_key(|(_, bytes)| **bytes)
+            .unwrap()
+            .0;
+        assert!(
+            top.starts_with("main;buffer::make_buffer(unsigned long);"),
+            "{profiler}: {top}"
+        );
+        for frame in by_function.keys() {
+            assert!(!frame.starts_with("_Z"), "{profiler}: `{frame}` is mangled");
+        }
+    }
+    let _ = std::fs::remove_file(&exe);
+}

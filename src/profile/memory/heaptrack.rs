@@ -75,8 +75,8 @@ impl Live {
             self.saved_for[trace] = self.peaks;
         }
         if grow {
-            self.now[trace] += bytes;
-            self.total += bytes;
+            self.now[trace] = self.now[trace].saturating_add(bytes);
+            self.total = self.total.saturating_add(bytes);
             if self.total > self.max {
                 self.max = self.total;
                 self.peaks += 1;
@@ -136,7 +136,9 @@ pub fn parse(reader: impl BufRead, max_bytes: u64) -> Result<Peak, String> {
 
 impl Log {
     fn line(&mut self, line: &str, live: &mut Live) -> Result<(), String> {
-        let (kind, rest) = line.split_at(line.len().min(1));
+        let mut chars = line.chars();
+        let kind = chars.next().unwrap_or(' ');
+        let rest = chars.as_str();
         let rest = rest.strip_prefix(' ').unwrap_or(rest);
         let hex = |s: Option<&str>| -> Result<u64, String> {
             let s = s.ok_or_else(|| format!("`{line}` is short"))?;
@@ -144,7 +146,7 @@ impl Log {
         };
         let mut fields = rest.split(' ');
         match kind {
-            "v" => {
+            'v' => {
                 fields.next();
                 self.file_version = hex(fields.next())?;
                 if self.file_version < 1 {
@@ -154,7 +156,7 @@ impl Log {
                     ));
                 }
             }
-            "s" => {
+            's' => {
                 let text = if self.file_version >= 3 {
                     rest.split_once(' ').map_or("", |(_, text)| text)
                 } else {
@@ -162,29 +164,32 @@ impl Log {
                 };
                 self.names.push(text.to_string());
             }
-            "i" => {
+            'i' => {
                 let numbers = fields
                     .map(|f| hex(Some(f)).map(|n| n as usize))
                     .collect::<Result<Vec<_>, _>>()?;
                 self.ips.push(functions(&numbers));
             }
-            "t" => {
+            't' => {
                 let ip = hex(fields.next())? as usize;
                 let parent = hex(fields.next())? as usize;
                 self.traces.push((ip, parent));
             }
-            "a" => {
+            'a' => {
                 let size = hex(fields.next())?;
                 let trace = hex(fields.next())? as usize;
+                if trace >= self.traces.len() {
+                    return Err(format!("trace {trace:x} is used before it is defined"));
+                }
                 self.infos.push((size, trace));
             }
-            "+" | "-" => {
+            '+' | '-' => {
                 let index = hex(fields.next())? as usize;
                 let &(size, trace) = self
                     .infos
                     .get(index)
                     .ok_or_else(|| format!("allocation info {index:x} was never defined"))?;
-                live.change(trace, kind == "+", size);
+                live.change(trace, kind == '+', size);
             }
             _ => {}
         }
@@ -256,7 +261,8 @@ pub fn fold(peak: &Peak, names: &[String]) -> BTreeMap<String, u64> {
                 .collect::<Vec<_>>()
                 .join(";")
         };
-        *folded.entry(key).or_insert(0) += bytes;
+        let sum: &mut u64 = folded.entry(key).or_insert(0);
+        *sum = sum.saturating_add(*bytes);
     }
     folded
 }

@@ -109,7 +109,7 @@ fn fold_tree(lines: &[&str], first: usize) -> Result<BTreeMap<String, u64>, Stri
         }
         match path.last_mut() {
             Some(parent) => {
-                parent.2 += n.bytes;
+                parent.2 = parent.2.saturating_add(n.bytes);
                 parent.3 -= 1;
             }
             None => pending_root -= 1,
@@ -122,7 +122,8 @@ fn fold_tree(lines: &[&str], first: usize) -> Result<BTreeMap<String, u64>, Stri
             } else {
                 stack
             };
-            *folded.entry(key).or_insert(0) += n.bytes;
+            let sum: &mut u64 = folded.entry(key).or_insert(0);
+            *sum = sum.saturating_add(n.bytes);
         } else {
             path.push((frame(n.label), n.bytes, 0, n.children));
         }
@@ -138,7 +139,8 @@ fn close(path: &mut Vec<(String, u64, u64, usize)>, folded: &mut BTreeMap<String
         .last()
         .map_or(0, |(_, bytes, seen, _)| bytes.saturating_sub(*seen));
     if own > 0 {
-        *folded.entry(stack_of(path)).or_insert(0) += own;
+        let sum: &mut u64 = folded.entry(stack_of(path)).or_insert(0);
+        *sum = sum.saturating_add(own);
     }
     path.pop();
 }
