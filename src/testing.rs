@@ -78,6 +78,7 @@ pub fn report() -> ReportBuilder {
         thresholds: BTreeMap::new(),
         source: None,
         scaling: Vec::new(),
+        profiles: Vec::new(),
         selection: None,
     })
 }

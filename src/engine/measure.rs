@@ -118,6 +118,7 @@ fn report_of(plan: &RunPlan, run: SuiteRun, timestamp_utc: String) -> Report {
         source,
         scaling: Vec::new(),
         selection: plan.selection.clone(),
+        profiles: Vec::new(),
     }
     .with_scaling()
 }

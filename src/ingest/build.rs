@@ -60,6 +60,7 @@ pub fn to_report(format: &str, parsed: Parsed, ctx: &ReportContext) -> Report {
         }),
         scaling: Vec::new(),
         selection: None,
+        profiles: Vec::new(),
     }
     .with_scaling()
 }

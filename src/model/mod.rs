@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod file;
 pub mod history;
+pub mod profile;
 pub mod scaling;
 pub mod testbed;
 pub mod threshold;
@@ -78,6 +79,10 @@ pub struct Report {
     /// whole suite. A partial report is compared only on what it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<Selection>,
+    /// Profiles of benchmarks that regressed (`check --profile-regressions`, `perfgate
+    /// profile`): why they got slower or bigger. Absent when nothing was profiled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<profile::BenchProfile>,
 }
 
 /// Which benchmarks of a suite a partial run selected.

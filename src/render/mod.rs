@@ -5,6 +5,7 @@
 pub mod attest;
 pub mod card;
 pub mod detect;
+pub mod flame;
 pub mod history;
 pub mod html;
 pub mod human;

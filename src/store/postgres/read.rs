@@ -204,6 +204,7 @@ impl PostgresStore {
             scaling: Vec::new(),
             selection: optional_json(r.get("selection_json"))
                 .map_err(|e| what("selection_json", e))?,
+            profiles: Vec::new(),
         })
     }
 

@@ -220,6 +220,7 @@ impl SqliteStore {
             source,
             scaling: Vec::new(),
             selection,
+            profiles: Vec::new(),
         })
     }
 }
