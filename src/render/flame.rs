@@ -137,7 +137,9 @@ mod tests {
         }
         // inferno titles a differential frame with its growth as a share of the candidate's
         // total: (300 - 100) / 400 = +50%.
-        assert!(svgs[2].1.contains("hot (300 instructions, 75.00%; +50.00%)"));
+        assert!(svgs[2]
+            .1
+            .contains("hot (300 instructions, 75.00%; +50.00%)"));
         assert!(svgs[2].1.contains("cold (100 instructions, 25.00%; 0.00%)"));
     }
 

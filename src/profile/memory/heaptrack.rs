@@ -40,8 +40,8 @@ pub struct Peak {
 #[derive(Default)]
 struct Log {
     names: Vec<String>,
-    /// Per instruction pointer: its functions, innermost first.
-    ips: Vec<Vec<usize>>,
+    /// Per instruction pointer: its functions and their source files, innermost first.
+    ips: Vec<Vec<(usize, usize)>>,
     /// Per trace: (instruction pointer, parent trace).
     traces: Vec<(usize, usize)>,
     /// Per allocation info: (bytes, trace).
@@ -124,7 +124,12 @@ pub fn parse(reader: impl BufRead, max_bytes: u64) -> Result<Peak, String> {
     for trace in 1..live.now.len() {
         let bytes = live.peak_of(trace);
         if bytes > 0 {
-            stacks.push((log.backtrace(trace)?, bytes));
+            let frames = log.backtrace(trace)?;
+            let skip = super::library_frames(frames.iter().map(|&(_, file)| {
+                super::is_library((file != 0).then(|| log.names[file].as_str()))
+            }));
+            let functions = frames[skip..].iter().map(|&(f, _)| f).collect();
+            stacks.push((functions, bytes));
         }
     }
     Ok(Peak {
@@ -196,8 +201,8 @@ impl Log {
         Ok(())
     }
 
-    /// The functions of `trace`, innermost first, up to `main`.
-    fn backtrace(&self, mut trace: usize) -> Result<Vec<usize>, String> {
+    /// The functions of `trace` and their files, innermost first, up to `main`.
+    fn backtrace(&self, mut trace: usize) -> Result<Vec<(usize, usize)>, String> {
         let mut out = Vec::new();
         let mut steps = 0;
         while trace != 0 {
@@ -209,12 +214,13 @@ impl Log {
                 .ips
                 .get(ip)
                 .ok_or_else(|| format!("heaptrack's output: address {ip:x} is not defined"))?;
-            for &f in functions {
-                let f = if f < self.names.len() { f } else { 0 };
+            for &(f, file) in functions {
+                let known = |i: usize| if i < self.names.len() { i } else { 0 };
+                let f = known(f);
                 if BELOW_MAIN.contains(&self.names[f].as_str()) {
                     return Ok(out);
                 }
-                out.push(f);
+                out.push((f, known(file)));
             }
             trace = parent;
             steps += 1;
@@ -226,23 +232,24 @@ impl Log {
     }
 }
 
-/// An `i` line's function names (string indices), innermost first, from its numbers:
-/// address, module, then function [file line], then (function file line) per inlined frame.
-fn functions(numbers: &[usize]) -> Vec<usize> {
+/// An `i` line's functions and their files (string indices, 0: none), innermost first,
+/// from its numbers: address, module, then function [file line], then (function file line)
+/// per inlined frame.
+fn functions(numbers: &[usize]) -> Vec<(usize, usize)> {
     let Some(after_module) = numbers.get(2..) else {
-        return vec![0];
+        return vec![(0, 0)];
     };
     let Some((&function, rest)) = after_module.split_first() else {
-        return vec![0];
+        return vec![(0, 0)];
     };
-    let mut out = vec![function];
     // The frame's own file and line are there when what follows is not whole triples.
-    let inlined = if rest.len() % 3 == 2 {
-        &rest[2..]
+    let (file, inlined) = if rest.len() % 3 == 2 {
+        (rest[0], &rest[2..])
     } else {
-        rest
+        (0, rest)
     };
-    out.extend(inlined.chunks_exact(3).map(|t| t[0]));
+    let mut out = vec![(function, file)];
+    out.extend(inlined.chunks_exact(3).map(|t| (t[0], t[1])));
     out
 }
 
@@ -304,6 +311,37 @@ a 10 2
         let folded = fold(&peak, &names);
         let got: Vec<(&str, u64)> = folded.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         assert_eq!(got, vec![("main", 100), ("main;helper;grow", 256)]);
+    }
+
+    #[test]
+    fn the_standard_librarys_frames_below_the_programs_are_left_out() {
+        // grow (a.c) calls std::vector's allocate (a C++ header), inlined into _M_allocate;
+        // a second site has no source file at all, and is kept whole.
+        let log = "v 10400 3
+s 4 main
+s 4 grow
+s 3 a.c
+s 8 allocate
+s 25 /usr/include/c++/12/bits/stl_vector.h
+s b _M_allocate
+s 6 malloc
+i 10 1 1 3 9
+i 20 1 2 3 3
+i 30 1 4 5 7 6 5 8
+i 40 1 7
+t 1 0
+t 2 1
+t 3 2
+t 4 0
+a 40 3
+a 8 4
++ 0
++ 1
+";
+        let peak = parse(log.as_bytes(), 1 << 20).unwrap();
+        let folded = fold(&peak, &peak.names);
+        let got: Vec<(&str, u64)> = folded.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(got, vec![("main;grow", 64), ("malloc", 8)]);
     }
 
     #[test]

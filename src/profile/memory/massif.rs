@@ -77,12 +77,27 @@ fn node(line: &str, number: usize) -> Result<Node<'_>, String> {
     })
 }
 
+struct Frame {
+    name: String,
+    /// The standard library's (see [`super::is_library`]).
+    library: bool,
+}
+
+/// A call site on the path being read.
+struct Site {
+    frame: Frame,
+    bytes: u64,
+    /// The bytes of its children read so far.
+    seen: u64,
+    /// How many of its children are still to be read.
+    pending: usize,
+}
+
 /// Folds the tree that starts at `lines[first]` (its root: the allocation functions).
 fn fold_tree(lines: &[&str], first: usize) -> Result<BTreeMap<String, u64>, String> {
     let mut folded = BTreeMap::new();
-    // The path from the root's child to the current node: (frame, bytes, bytes of the
-    // children seen so far, children still to come).
-    let mut path: Vec<(String, u64, u64, usize)> = Vec::new();
+    // The sites from the root's child (innermost) to the current node.
+    let mut path: Vec<Site> = Vec::new();
     let root = node(lines.get(first).copied().unwrap_or(""), first + 1)?;
     if root.depth != 0 {
         return Err(format!("line {}: the heap tree has no root", first + 1));
@@ -91,7 +106,7 @@ fn fold_tree(lines: &[&str], first: usize) -> Result<BTreeMap<String, u64>, Stri
     let mut at = first + 1;
     while pending_root > 0 || !path.is_empty() {
         // Close the sites whose children have all been read.
-        if let Some(&(_, _, _, 0)) = path.last() {
+        if path.last().is_some_and(|site| site.pending == 0) {
             close(&mut path, &mut folded);
             continue;
         }
@@ -109,8 +124,8 @@ fn fold_tree(lines: &[&str], first: usize) -> Result<BTreeMap<String, u64>, Stri
         }
         match path.last_mut() {
             Some(parent) => {
-                parent.2 = parent.2.saturating_add(n.bytes);
-                parent.3 -= 1;
+                parent.seen = parent.seen.saturating_add(n.bytes);
+                parent.pending -= 1;
             }
             None => pending_root -= 1,
         }
@@ -125,7 +140,12 @@ fn fold_tree(lines: &[&str], first: usize) -> Result<BTreeMap<String, u64>, Stri
             let sum: &mut u64 = folded.entry(key).or_insert(0);
             *sum = sum.saturating_add(n.bytes);
         } else {
-            path.push((frame(n.label), n.bytes, 0, n.children));
+            path.push(Site {
+                frame: frame(n.label),
+                bytes: n.bytes,
+                seen: 0,
+                pending: n.children,
+            });
         }
         at += 1;
     }
@@ -134,10 +154,10 @@ fn fold_tree(lines: &[&str], first: usize) -> Result<BTreeMap<String, u64>, Stri
 }
 
 /// Ends the last site of `path`: bytes its children did not account for are its own.
-fn close(path: &mut Vec<(String, u64, u64, usize)>, folded: &mut BTreeMap<String, u64>) {
+fn close(path: &mut Vec<Site>, folded: &mut BTreeMap<String, u64>) {
     let own = path
         .last()
-        .map_or(0, |(_, bytes, seen, _)| bytes.saturating_sub(*seen));
+        .map_or(0, |site| site.bytes.saturating_sub(site.seen));
     if own > 0 {
         let sum: &mut u64 = folded.entry(stack_of(path)).or_insert(0);
         *sum = sum.saturating_add(own);
@@ -145,28 +165,34 @@ fn close(path: &mut Vec<(String, u64, u64, usize)>, folded: &mut BTreeMap<String
     path.pop();
 }
 
-/// `outermost;...;innermost` of a path stored innermost first.
-fn stack_of(path: &[(String, u64, u64, usize)]) -> String {
-    path.iter()
+/// `outermost;...;innermost` of a path stored innermost first, without the standard
+/// library's frames at its innermost end (see [`super::library_frames`]).
+fn stack_of(path: &[Site]) -> String {
+    let skip = super::library_frames(path.iter().map(|site| site.frame.library));
+    path[skip..]
+        .iter()
         .rev()
-        .map(|(frame, ..)| frame.as_str())
+        .map(|site| site.frame.name.as_str())
         .collect::<Vec<_>>()
         .join(";")
 }
 
-/// A node's label as a frame name: `0x11BEF5: buffer::make_buffer (buffer.rs:10)` ->
-/// `buffer::make_buffer`; `0x4005A4: ??? (in /lib/x.so)` -> `[unknown]`.
-fn frame(label: &str) -> String {
+/// A node's label as a frame name, and whether the frame is the standard library's:
+/// `0x11BEF5: buffer::make_buffer (/src/buffer.rs:10)` -> (`buffer::make_buffer`, false);
+/// `0x4005A4: ??? (in /lib/x.so)` -> (`[unknown]`, true).
+fn frame(label: &str) -> Frame {
     let name = match label.split_once(": ") {
         Some((address, name)) if address.starts_with("0x") => name,
         _ => label,
     };
-    let name = super::strip_location(name);
-    if name == "???" || name.is_empty() {
+    let (name, file) = super::split_location(name);
+    let library = super::is_library(file);
+    let name = if name == "???" || name.is_empty() {
         "[unknown]".to_string()
     } else {
         super::frame_name(name)
-    }
+    };
+    Frame { name, library }
 }
 
 #[cfg(test)]
@@ -201,7 +227,8 @@ n3: 1700 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.
             vec![
                 (BELOW_THRESHOLD, 100),
                 ("grow", 100),
-                ("main;[unknown]", 600),
+                // A function without source (a library's) is left out at the innermost end.
+                ("main", 600),
                 ("main;work(int);grow", 900),
             ]
         );

@@ -4,9 +4,11 @@
 //! follows child processes). `PERFGATE_MEMORY_PROFILER=heaptrack|massif` picks one.
 //!
 //! One run of the command is profiled: heap profiles of the same input repeat closely.
-//! Frames are named as people read them (demangled, Rust hashes stripped) and the stacks
-//! end at the function that called the allocator (malloc, operator new...), which is not
-//! itself a frame.
+//! Frames are named as people read them (demangled, Rust hashes stripped), and each stack
+//! ends at the allocation site: the program's own frame that called into the allocator, with
+//! the standard library's frames below it (`Vec::with_capacity`, `std::vector`'s
+//! constructor, `RawVecInner::try_allocate_in`...) left out, so that the function that grew
+//! most is the one in the program that allocates more.
 
 mod demangle;
 pub mod heaptrack;
@@ -82,15 +84,7 @@ fn choose(forced: Option<&str>, exec: &Exec) -> Result<(Profiler, String), Strin
 
 /// The first line of `tool --version`, when it runs.
 fn version(tool: &str) -> Option<String> {
-    let out = Command::new(tool)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().next()?.trim();
-    (out.status.success() && !line.is_empty()).then(|| line.to_string())
+    super::tool_version(tool, "--version").ok()
 }
 
 fn record_heaptrack(
@@ -114,7 +108,7 @@ fn record_heaptrack(
     let output = dir.path().join("heaptrack");
     let mut tool = prefix;
     tool.push(output.display().to_string());
-    let m = run_under(spec, tool, HEAPTRACK_SLOWDOWN, Some(&log), exec);
+    let m = run_heaptrack(spec, tool, &log, exec);
     if !m.outcome.success() {
         // Its own complaints start with `Error`; the rest of the file is the program's
         // output and heaptrack's usage text.
@@ -223,15 +217,17 @@ fn record_massif(
         "--depth=64".to_string(),
         // Sites under 0.1% of the peak are merged into their caller.
         "--threshold=0.1".to_string(),
+        // Source files with their whole path, to tell the standard libraries' frames.
+        "--fullpath-after=".to_string(),
         format!("--log-file={}", at("valgrind.%p.log")),
         "--".to_string(),
     ];
-    let m = run_under(spec, tool, MASSIF_SLOWDOWN, None, exec);
+    let m = super::run_wrapped(spec, exec, tool, MASSIF_SLOWDOWN);
     if !m.outcome.success() {
         let last = files(dir.path(), "valgrind.")
             .iter()
             .rev()
-            .find_map(|p| last_line(&std::fs::read_to_string(p).unwrap_or_default()))
+            .find_map(|p| valgrind_said(&std::fs::read_to_string(p).unwrap_or_default()))
             .unwrap_or_default();
         return Err(failed("massif", &m, &last));
     }
@@ -280,13 +276,12 @@ fn recorded(
     }
 }
 
-/// Runs `spec`'s command under `tool` (a command line the benchmark's is appended to), with
-/// its time-out `slowdown` times longer.
-fn run_under(
+/// One run of `spec`'s command under heaptrack (`tool`: its command line), with heaptrack's
+/// stdout (its complaints, and the program's output) written to `stdout`.
+fn run_heaptrack(
     spec: &BenchSpec,
     mut tool: Vec<String>,
-    slowdown: u32,
-    stdout: Option<&File>,
+    stdout: &File,
     exec: &mut dyn Executor,
 ) -> RunMeasurement {
     match &spec.exec {
@@ -295,16 +290,9 @@ fn run_under(
     }
     let wrapped = Exec::Argv(tool);
     exec.run(&RunRequest {
-        exec: &wrapped,
-        env: &spec.env,
-        cwd: &spec.cwd,
-        timeout: spec.timeout.map(|t| t * slowdown),
-        capture_stdout: stdout,
-        scan_metrics: false,
-        pin: &spec.settings.pin,
-        sample_gpu: false,
-        cleanup: false,
-        keeps_background: false,
+        timeout: spec.timeout.map(|t| t * HEAPTRACK_SLOWDOWN),
+        capture_stdout: Some(stdout),
+        ..RunRequest::of(spec, &wrapped)
     })
 }
 
@@ -331,7 +319,7 @@ const BANNER: [&str; 5] = [
 ];
 
 /// The last line of valgrind's log that says something (its `==PID== ` prefix dropped).
-fn last_line(log: &str) -> Option<String> {
+fn valgrind_said(log: &str) -> Option<String> {
     log.lines()
         .map(|l| match l.strip_prefix("==") {
             Some(rest) => rest.split_once("== ").map_or("", |(_, said)| said),
@@ -379,20 +367,45 @@ fn frame_name(name: &str) -> String {
     symbols::clean(name).replace(';', ",")
 }
 
-/// `name` without the source location valgrind appends: ` (file.rs:10)` or ` (in /lib/x.so)`.
-fn strip_location(name: &str) -> &str {
-    let name = name.trim();
-    if let Some(open) = name.rfind(" (") {
-        if let Some(inner) = name[open + 2..].strip_suffix(')') {
-            let file_line = inner
-                .rsplit_once(':')
-                .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-            if inner.starts_with("in ") || file_line {
-                return &name[..open];
+/// A valgrind label's name and source file: `f (src/a.rs:10)` -> (`f`, `src/a.rs`);
+/// `f (in /lib/x.so)` -> (`f`, none).
+fn split_location(label: &str) -> (&str, Option<&str>) {
+    let label = label.trim();
+    if let Some(open) = label.rfind(" (") {
+        if let Some(inner) = label[open + 2..].strip_suffix(')') {
+            if inner.starts_with("in ") {
+                return (&label[..open], None);
+            }
+            if let Some((file, line)) = inner.rsplit_once(':') {
+                if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) {
+                    return (&label[..open], Some(file));
+                }
             }
         }
     }
-    name
+    (label, None)
+}
+
+/// Whether a frame is the toolchain's library rather than the program's own code: its
+/// source is Rust's standard library (`/rustc/<commit>/library/...`, or `library/...` in
+/// the precompiled std) or the C++ standard library's headers (`.../include/c++/...`), or
+/// it has no source file (no debug information: the C library, std's precompiled code).
+fn is_library(file: Option<&str>) -> bool {
+    file.is_none_or(|f| {
+        f.starts_with("/rustc/")
+            || ["library/alloc/", "library/core/", "library/std/"]
+                .iter()
+                .any(|std| f.starts_with(std) || f.contains(&format!("/{std}")))
+            || f.contains("/include/c++/")
+    })
+}
+
+/// How many of a stack's innermost frames (given innermost first) to leave out so that it
+/// ends at the allocation site: the program's frame that called into the standard
+/// library's allocating code (`Vec::with_capacity`, `std::vector`'s constructor...). All of
+/// them are kept when no frame has a source file of the program's own.
+fn library_frames(library: impl IntoIterator<Item = bool>) -> usize {
+    library.into_iter().position(|l| !l).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -417,17 +430,20 @@ mod tests {
     }
 
     #[test]
-    fn locations_are_stripped_from_valgrind_names() {
+    fn locations_are_split_from_valgrind_names() {
         assert_eq!(
-            strip_location("buffer::make_buffer (buffer.rs:10)"),
-            "buffer::make_buffer"
+            split_location("buffer::make_buffer (/tmp/b/buffer.rs:10)"),
+            ("buffer::make_buffer", Some("/tmp/b/buffer.rs"))
         );
-        assert_eq!(strip_location("main (in /tmp/x/buffer)"), "main");
+        assert_eq!(split_location("main (in /tmp/x/buffer)"), ("main", None));
         assert_eq!(
-            strip_location("std::vector<int>::push_back(int const&) (stl_vector.h:1198)"),
-            "std::vector<int>::push_back(int const&)"
+            split_location("std::vector<int>::push_back(int const&) (stl_vector.h:1198)"),
+            (
+                "std::vector<int>::push_back(int const&)",
+                Some("stl_vector.h")
+            )
         );
-        assert_eq!(strip_location("f(int) (x)"), "f(int) (x)");
+        assert_eq!(split_location("f(int) (x)"), ("f(int) (x)", None));
         assert_eq!(
             frame_name("g::<[u8; 4]>::h0123456789abcdef"),
             "g::<[u8, 4]>"
@@ -435,18 +451,33 @@ mod tests {
     }
 
     #[test]
+    fn stacks_end_at_the_programs_own_frame() {
+        let rust_std = Some("/rustc/5980/library/alloc/src/raw_vec/mod.rs");
+        assert!(is_library(rust_std));
+        assert!(is_library(Some("library/std/src/rt.rs")));
+        assert!(is_library(Some("/usr/include/c++/12/bits/stl_vector.h")));
+        assert!(is_library(None));
+        assert!(!is_library(Some("/tmp/b/buffer.rs")));
+        assert!(!is_library(Some("src/library/mod.rs")));
+        // try_allocate_in (no file), with_capacity_zeroed_in (std), make_buffer (ours), main.
+        assert_eq!(library_frames([true, true, false, false]), 2);
+        // No debug information at all: nothing is left out.
+        assert_eq!(library_frames([true, true, true]), 0);
+    }
+
+    #[test]
     fn the_last_said_line_of_a_log_is_kept() {
         assert_eq!(
-            last_line("==12== Massif\n==12== valgrind: m_x: bad thing\n==12== \n").as_deref(),
+            valgrind_said("==12== Massif\n==12== valgrind: m_x: bad thing\n==12== \n").as_deref(),
             Some("valgrind: m_x: bad thing")
         );
         assert_eq!(
-            last_line("Error: Debuggee \"./x\" was not found.\n\n").as_deref(),
+            valgrind_said("Error: Debuggee \"./x\" was not found.\n\n").as_deref(),
             Some("Error: Debuggee \"./x\" was not found.")
         );
-        assert_eq!(last_line("\n"), None);
+        assert_eq!(valgrind_said("\n"), None);
         assert_eq!(
-            last_line("==7== Massif, a heap profiler\n==7== Command: ./x\n==7== \n"),
+            valgrind_said("==7== Massif, a heap profiler\n==7== Command: ./x\n==7== \n"),
             None
         );
     }
