@@ -311,6 +311,12 @@ fn failures_are_one_line_reasons() {
             err,
             "memory profile: the run under massif exited with status 3"
         );
+        let missing = Exec::Argv(vec!["./no-such-program".into()]);
+        let err = record_with(Some("massif"), missing, &limits).unwrap_err();
+        assert_eq!(
+            err,
+            "memory profile: the run under massif exited with status 127: valgrind: ./no-such-program: No such file or directory"
+        );
         let (base, _) = programs();
         let small = Limits {
             max_bytes: 1000,

@@ -228,7 +228,9 @@ fn record_massif(
             .iter()
             .rev()
             .find_map(|p| valgrind_said(&std::fs::read_to_string(p).unwrap_or_default()))
-            .unwrap_or_default();
+            // valgrind says on stderr what kept it from starting (its log is not open yet),
+            // and the program's own complaints are there too.
+            .unwrap_or_else(|| m.stderr_tail.clone());
         return Err(failed("massif", &m, &last));
     }
     let outputs = files(dir.path(), "massif.");
