@@ -26,6 +26,7 @@ use crate::plan::{AdapterName, Fdr, ThresholdPct};
 
 mod history;
 pub mod plans;
+mod profile;
 mod push;
 mod release;
 mod serve;
@@ -36,6 +37,7 @@ pub use history::{
     BaselineSaveArgs, BaselineSelect, BisectArgs, BisectStepArgs, DetectArgs, HistoryArgs,
     HistoryFormat, RecordArgs, TrendArgs,
 };
+pub use profile::{ProfileArgs, ProfileKindArg, ProfilerArg, ProfilingArgs};
 pub use push::{PushArgs, ServerArgs};
 pub use release::{AttestArgs, CiCommand, CiGate, CiInitArgs, CiSystem, ReplayArgs};
 pub use serve::{OnOff, ServeArgs, TokenCommand, TokenCreateArgs, TokenPublicArgs, TokenScopeArg};
@@ -91,6 +93,8 @@ pub enum Command {
     Detect(DetectArgs),
     /// Interleaved A/B of two commands: ratios with confidence intervals, outputs cross-checked.
     Versus(VersusArgs),
+    /// Profile a benchmark on two builds: flame graphs, a differential one, what grew.
+    Profile(ProfileArgs),
     /// Find the first commit that made a benchmark slower, with `git bisect run`.
     Bisect(BisectArgs),
     /// One step of `perfgate bisect` (run by git bisect; not for direct use).
@@ -304,6 +308,12 @@ pub struct CheckArgs {
     // is then not used), and the run is pushed to it.
     #[command(flatten)]
     pub server: ServerArgs,
+    /// Profile every benchmark found `critical` on both sides (with --interleaved) or on
+    /// this build: flame graphs, and the functions that grew, stored with the run.
+    #[arg(long)]
+    pub profile_regressions: bool,
+    #[command(flatten)]
+    pub profiling: ProfilingArgs,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -35,7 +35,9 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
         &plan.config,
         &check_plan(&args, &plan.config),
     )?;
-    finish(&outcome, &args, &store, report.testbed())
+    let status = finish(&outcome, &args, &store, report.testbed())?;
+    profile_regressions(&args, &plan, &outcome, &mut store, None)?;
+    Ok(status)
 }
 
 /// `--interleaved`: the baseline build and the candidate in alternation, compared with each
@@ -46,7 +48,46 @@ fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
     let mut store = open_store_after_writing(args, &plan.config, &current)?;
     let policy = args.gate.policy(plan.config.thresholds.clone());
     let outcome = engine::check_interleaved(&baseline, &current, &mut store, &policy, bins)?;
-    finish(&outcome, args, &store, current.testbed())
+    let status = finish(&outcome, args, &store, current.testbed())?;
+    profile_regressions(args, &plan, &outcome, &mut store, Some(bins))?;
+    Ok(status)
+}
+
+/// `--profile-regressions`: the critical benchmarks profiled (both builds with `bins`), the
+/// profiles kept with the recorded run of their device. The verdicts stand whatever happens.
+fn profile_regressions(
+    args: &CheckArgs,
+    plan: &crate::plan::RunPlan,
+    outcome: &CheckOutcome,
+    store: &mut Box<dyn Store>,
+    bins: Option<[&str; 2]>,
+) -> Result<()> {
+    if !args.profile_regressions {
+        return Ok(());
+    }
+    let dir = super::profile::default_dir(&plan.config);
+    let profiles = super::profile::profile_regressions(
+        &outcome.comparison,
+        &plan.benches,
+        bins,
+        &args.profiling,
+        &dir,
+    )?;
+    for run in &outcome.recorded {
+        let of_device: Vec<_> = profiles
+            .iter()
+            .filter(|p| {
+                plan.benches
+                    .iter()
+                    .any(|s| s.name == p.benchmark && s.device == run.device)
+            })
+            .cloned()
+            .collect();
+        if !of_device.is_empty() {
+            store.record_profiles(run.id, &of_device)?;
+        }
+    }
+    Ok(())
 }
 
 /// What the engine is asked, from the arguments and the config's `[thresholds]`.

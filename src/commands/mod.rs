@@ -14,6 +14,7 @@ mod doctor;
 mod history;
 mod hook;
 mod ingest;
+mod profile;
 mod push;
 mod record;
 mod report;
@@ -47,6 +48,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Replay(args) => attest::replay(args),
         Command::Detect(args) => detect::detect(args),
         Command::Versus(args) => versus::versus(args),
+        Command::Profile(args) => profile::profile(args),
         Command::Bisect(args) => bisect::bisect(args),
         Command::BisectStep(args) => bisect::step(args),
         Command::Hook(cmd) => hook::hook(cmd),

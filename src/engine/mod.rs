@@ -14,6 +14,7 @@ mod check;
 mod dashboard;
 mod history;
 mod measure;
+pub mod profile;
 mod reproduce;
 
 pub use baseline::BaselineFrom;

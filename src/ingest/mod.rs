@@ -7,6 +7,7 @@
 //! from `perfgate run`.
 
 mod asv;
+mod benchmark_ips;
 mod benchmarkjs;
 mod build;
 mod catch2;
@@ -23,6 +24,7 @@ mod pytest;
 pub mod text;
 pub mod units;
 mod validate;
+mod vitest;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -222,6 +224,8 @@ pub fn adapters() -> &'static [&'static dyn Adapter] {
         &libtest::Libtest,
         &divan::Divan,
         &benchmarkjs::BenchmarkJs,
+        &benchmark_ips::BenchmarkIps,
+        &vitest::Vitest,
     ]
 }
 

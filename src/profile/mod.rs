@@ -48,8 +48,8 @@ impl Default for Limits {
 /// The unit of a folded stack's weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StackUnit {
-    /// Samples of a clock ticking at this many Hz: one sample is about 1/Hz s of CPU time.
-    Samples { hz: u32 },
+    /// CPU time in nanoseconds: perf's `cpu-clock` samples, each weighing its period.
+    Nanoseconds,
     /// Instructions executed (callgrind's `Ir`).
     Instructions,
     /// Bytes allocated and live at the profile's peak (heap memory).
@@ -167,11 +167,32 @@ pub(crate) fn run_wrapped(
     tool: Vec<String>,
     slowdown: u32,
 ) -> RunMeasurement {
+    run_wrapped_times(spec, exec, tool, slowdown, 1)
+}
+
+/// [`run_wrapped`] with the command run `times` times in a row under one tool process
+/// (`sh` loops over it, stopping at the first failure), so the tool starts once.
+pub(crate) fn run_wrapped_times(
+    spec: &BenchSpec,
+    exec: &mut dyn Executor,
+    tool: Vec<String>,
+    slowdown: u32,
+    times: u32,
+) -> RunMeasurement {
     let mut argv = tool;
+    if times > 1 {
+        argv.extend([
+            "sh".to_string(),
+            "-c".to_string(),
+            format!("n={times}; while [ \"$n\" -gt 0 ]; do \"$@\" || exit; n=$((n - 1)); done"),
+            "sh".to_string(),
+        ]);
+    }
     match &spec.exec {
         Exec::Argv(a) => argv.extend(a.iter().cloned()),
         Exec::Shell(s) => argv.extend(["sh".to_string(), "-c".to_string(), s.clone()]),
     }
+    let slowdown = slowdown.saturating_mul(times.max(1));
     let wrapped = Exec::Argv(argv);
     exec.run(&RunRequest {
         timeout: spec.timeout.map(|t| t * slowdown),

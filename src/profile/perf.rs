@@ -11,10 +11,13 @@ use std::process::{Command, Stdio};
 use inferno::collapse::perf::{Folder, Options};
 use inferno::collapse::Collapse;
 
-use super::{run_wrapped, symbols, Limits, Recorded, StackUnit, Stacks};
+use super::{run_wrapped_times, symbols, Limits, Recorded, StackUnit, Stacks};
 use crate::config::BenchSpec;
 use crate::runner::Executor;
 
+/// The software clock of user-space CPU time: permitted at `perf_event_paranoid` 2 (the
+/// usual default), and it needs no kernel symbols.
+const EVENT: &str = "cpu-clock:u";
 /// Bytes of user stack copied per sample for DWARF unwinding.
 const STACK_DUMP: u32 = 16384;
 
@@ -24,7 +27,14 @@ pub fn available() -> Result<String, String> {
         .map_err(|e| format!("perf is not installed ({e})"))?;
     let dir = crate::tmpdir::create().map_err(|e| e.to_string())?;
     let out = Command::new("perf")
-        .args(["record", "-q", "-e", "cpu-clock", "-o"])
+        .args([
+            "record",
+            "-q",
+            "--no-buildid",
+            "--no-buildid-cache",
+            "--no-bpf-event",
+        ])
+        .args(["-e", EVENT, "-o"])
         .arg(dir.path().join("probe.data"))
         .args(["--", "true"])
         .stdin(Stdio::null())
@@ -43,7 +53,7 @@ pub fn available() -> Result<String, String> {
     Ok(version)
 }
 
-/// `runs` runs of `spec` each under `perf record`, their samples folded and summed.
+/// `runs` runs of `spec` in a row under one `perf record`, their samples folded.
 pub fn record(
     spec: &BenchSpec,
     limits: &Limits,
@@ -53,52 +63,48 @@ pub fn record(
     why: String,
 ) -> Result<Recorded, String> {
     let dir = crate::tmpdir::create().map_err(|e| format!("perf: {e}"))?;
-    let mut folded = BTreeMap::new();
-    let per_run_limit = (limits.max_bytes / u64::from(runs.max(1))).max(1 << 20);
-    for k in 0..runs.max(1) {
-        let data = dir.path().join(format!("perf.data.{k}"));
-        let tool = vec![
-            "perf".to_string(),
-            "record".to_string(),
-            "-q".to_string(),
-            "-e".to_string(),
-            "cpu-clock".to_string(),
-            "-F".to_string(),
-            limits.frequency.to_string(),
-            "--call-graph".to_string(),
-            format!("dwarf,{STACK_DUMP}"),
-            format!("--max-size={per_run_limit}"),
-            "-o".to_string(),
-            data.display().to_string(),
-            "--".to_string(),
-        ];
-        let m = run_wrapped(spec, exec, tool, 3);
-        if !m.outcome.success() {
-            return Err(format!(
-                "perf: the run under perf record {}{}",
-                m.outcome.describe(),
-                if m.stderr_tail.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", m.stderr_tail)
-                }
-            ));
-        }
-        for (stack, w) in script(&data)? {
-            *folded.entry(stack).or_insert(0) += w;
-        }
-        std::fs::remove_file(&data).ok();
+    let data = dir.path().join("perf.data");
+    let runs = runs.max(1);
+    let tool = vec![
+        "perf".to_string(),
+        "record".to_string(),
+        "-q".to_string(),
+        // No build-id collection and no BPF program events: they cost a second or more at
+        // the end of every record and nothing here needs them.
+        "--no-buildid".to_string(),
+        "--no-buildid-cache".to_string(),
+        "--no-bpf-event".to_string(),
+        "-e".to_string(),
+        EVENT.to_string(),
+        "-F".to_string(),
+        limits.frequency.to_string(),
+        "--call-graph".to_string(),
+        format!("dwarf,{STACK_DUMP}"),
+        format!("--max-size={}K", (limits.max_bytes >> 10).max(1)),
+        "-o".to_string(),
+        data.display().to_string(),
+        "--".to_string(),
+    ];
+    let m = run_wrapped_times(spec, exec, tool, 3, runs);
+    if !m.outcome.success() {
+        return Err(format!(
+            "perf: the runs under perf record {}{}",
+            m.outcome.describe(),
+            if m.stderr_tail.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", m.stderr_tail)
+            }
+        ));
     }
     Ok(Recorded {
         stacks: Stacks {
-            unit: StackUnit::Samples {
-                hz: limits.frequency,
-            },
-            folded,
-            runs: runs.max(1),
+            unit: StackUnit::Nanoseconds,
+            folded: script(&data)?,
+            runs,
         },
         tool: format!(
-            "{version} (cpu-clock, {} Hz, dwarf call graphs)",
+            "{version} ({EVENT}, {} Hz, dwarf call graphs)",
             limits.frequency
         ),
         why,
@@ -108,7 +114,7 @@ pub fn record(
 /// The folded stacks of one perf.data file.
 fn script(data: &std::path::Path) -> Result<BTreeMap<String, u64>, String> {
     let mut child = Command::new("perf")
-        .args(["script", "-F", "comm,pid,tid,time,event,ip,sym", "-i"])
+        .args(["script", "-i"])
         .arg(data)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -132,7 +138,8 @@ fn script(data: &std::path::Path) -> Result<BTreeMap<String, u64>, String> {
     parse_folded(&String::from_utf8_lossy(&text))
 }
 
-/// `stack count` lines (inferno's output) as a map, every frame cleaned.
+/// `stack weight` lines (inferno's output: a sample weighs its period, nanoseconds of
+/// cpu-clock) as a map, every frame cleaned.
 pub fn parse_folded(text: &str) -> Result<BTreeMap<String, u64>, String> {
     let mut out = BTreeMap::new();
     for (i, line) in text

@@ -13,6 +13,7 @@ pub mod issue;
 pub mod junit;
 pub mod markdown;
 pub mod mermaid;
+pub mod profile;
 pub mod progress;
 pub mod safe;
 pub mod scaling;

@@ -57,6 +57,13 @@ impl Store for PageView<'_> {
     fn project_is_public(&self, project: &str) -> Result<bool, StoreError> {
         self.store.project_is_public(project)
     }
+    fn record_profiles(
+        &mut self,
+        _: RunId,
+        _: &[crate::model::profile::BenchProfile],
+    ) -> Result<(), StoreError> {
+        Err(read_only())
+    }
     fn record_judged(&mut self, _: &Report, _: Option<&Judgement>) -> Result<RunId, StoreError> {
         Err(read_only())
     }

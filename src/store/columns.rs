@@ -100,6 +100,8 @@ pub(super) struct Encoded {
     pub(super) thresholds_json: String,
     pub(super) source_json: Option<String>,
     pub(super) selection_json: Option<String>,
+    /// One per profile, in order.
+    pub(super) profiles_json: Vec<String>,
     /// One per benchmark, in order.
     pub(super) benchmarks: Vec<EncodedBench>,
 }
@@ -149,9 +151,20 @@ impl Encoded {
                 .as_ref()
                 .map(|s| json(s, "selection"))
                 .transpose()?,
+            profiles_json: profiles_json(&report.profiles)?,
             benchmarks,
         })
     }
+}
+
+/// Each profile's JSON, in order; the error names the profile's benchmark.
+pub(super) fn profiles_json(
+    profiles: &[crate::model::profile::BenchProfile],
+) -> Result<Vec<String>, String> {
+    profiles
+        .iter()
+        .map(|p| serde_json::to_string(p).map_err(|e| format!("profile of {}: {e}", p.benchmark)))
+        .collect()
 }
 
 /// Serialising through a reference without naming each type.

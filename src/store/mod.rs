@@ -141,6 +141,14 @@ pub trait Store {
     fn runs(&self, filter: &RunFilter) -> Result<Vec<RunInfo>, StoreError>;
     /// The recorded report of a run, exactly as it was recorded (samples bit for bit).
     fn report(&self, id: RunId) -> Result<Report, StoreError>;
+    /// Keeps `profiles` with run `id` (replacing any it had): `check --profile-regressions`
+    /// profiles a run after it was judged and recorded. [`Store::report`] returns them in the
+    /// report's `profiles`.
+    fn record_profiles(
+        &mut self,
+        id: RunId,
+        profiles: &[crate::model::profile::BenchProfile],
+    ) -> Result<(), StoreError>;
     /// What a gate said of run `id` when it was recorded; `None` when it was recorded
     /// without one. Verdicts are sorted by benchmark and metric.
     fn judgement(&self, id: RunId) -> Result<Option<Judgement>, StoreError>;

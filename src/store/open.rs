@@ -67,6 +67,13 @@ impl<S: Store + ?Sized> Store for Box<S> {
     fn report(&self, id: RunId) -> Result<Report, StoreError> {
         (**self).report(id)
     }
+    fn record_profiles(
+        &mut self,
+        id: RunId,
+        profiles: &[crate::model::profile::BenchProfile],
+    ) -> Result<(), StoreError> {
+        (**self).record_profiles(id, profiles)
+    }
     fn judgement(&self, id: RunId) -> Result<Option<Judgement>, StoreError> {
         (**self).judgement(id)
     }

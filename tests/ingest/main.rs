@@ -13,6 +13,7 @@ mod fixture;
 mod properties;
 
 mod asv;
+mod benchmark_ips;
 mod benchmarkjs;
 mod catch2;
 mod criterion;
@@ -24,3 +25,4 @@ mod iai;
 mod json;
 mod libtest;
 mod pytest;
+mod vitest;

@@ -178,6 +178,8 @@ fn fixtures_of(format: &str) -> Vec<String> {
 fn kind_by_name(name: &str) -> MetricKind {
     use perfgate::model::metric_names::*;
     let times = [WALL_TIME, USER_TIME, SYS_TIME, TIME, REAL_TIME, CPU_TIME];
+    // vitest's percentiles of its time per call.
+    let time_percentiles = ["time_p75", "time_p99", "time_p995", "time_p999"];
     let memory = [
         PEAK_RSS,
         "memory",
@@ -196,7 +198,7 @@ fn kind_by_name(name: &str) -> MetricKind {
         "elements",
         "writes_avg",
     ];
-    if times.contains(&name) {
+    if times.contains(&name) || time_percentiles.contains(&name) {
         MetricKind::Time
     } else if name.starts_with(THROUGHPUT)
         || name.ends_with("_per_second")

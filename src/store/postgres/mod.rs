@@ -218,6 +218,14 @@ impl Store for PostgresStore {
         self.read_report(id)
     }
 
+    fn record_profiles(
+        &mut self,
+        id: RunId,
+        profiles: &[crate::model::profile::BenchProfile],
+    ) -> Result<(), StoreError> {
+        self.replace_profiles(id, profiles)
+    }
+
     fn judgement(&self, id: RunId) -> Result<Option<Judgement>, StoreError> {
         self.read_judgement(id)
     }

@@ -173,6 +173,18 @@ impl PostgresStore {
             })?;
         let mut report = self.report_of(id, &run)?;
         report.benchmarks = self.benchmarks(&mut tx, id)?;
+        report.profiles = tx
+            .query(
+                "SELECT profile_json FROM profiles WHERE run_id = $1 ORDER BY position",
+                &[&id],
+            )
+            .map_err(|e| self.err(&e))?
+            .iter()
+            .map(|r| {
+                from_json(r.get(0))
+                    .map_err(|e| self.corrupt(format!("run {id}: profile_json: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
         tx.commit().map_err(|e| self.err(&e))?;
         Ok(report.with_scaling())
     }

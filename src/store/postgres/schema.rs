@@ -124,6 +124,16 @@ const MIGRATIONS: &[&str] = &[
         public BOOLEAN NOT NULL DEFAULT FALSE
     );
     ",
+    // 2: profiles of a run's regressed benchmarks (`check --profile-regressions`), each the
+    // JSON of one `BenchProfile`, in the report's order.
+    "
+    CREATE TABLE profiles (
+        run_id       BIGINT  NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        position     INTEGER NOT NULL,
+        profile_json TEXT    NOT NULL,
+        PRIMARY KEY (run_id, position)
+    );
+    ",
 ];
 
 impl PostgresStore {

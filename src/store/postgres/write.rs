@@ -252,6 +252,7 @@ impl PostgresStore {
             };
             prepared.insert_benchmarks(&mut tx, &benchmarks, run_id)?;
             prepared.insert_metrics(&mut tx, &metrics, run_id)?;
+            insert_profiles(&mut tx, run_id, &prepared.columns.profiles_json)?;
             if let Some(j) = judgement {
                 insert_verdicts(&mut tx, &verdicts, run_id, j)?;
             }
@@ -260,6 +261,38 @@ impl PostgresStore {
         })();
         drop(client);
         result.map_err(|e| self.err(&e))
+    }
+
+    /// Replaces run `id`'s profiles in one transaction.
+    pub(super) fn replace_profiles(
+        &self,
+        id: RunId,
+        profiles: &[crate::model::profile::BenchProfile],
+    ) -> Result<(), StoreError> {
+        let json = crate::store::columns::profiles_json(profiles).map_err(|m| self.invalid(m))?;
+        let mut client = self.client.borrow_mut();
+        let exists = (|| {
+            let mut tx = client.transaction()?;
+            // Locks the run's row: a concurrent replacement waits.
+            if tx
+                .query_opt("SELECT 1 FROM runs WHERE id = $1 FOR UPDATE", &[&id])?
+                .is_none()
+            {
+                return Ok(false);
+            }
+            tx.execute("DELETE FROM profiles WHERE run_id = $1", &[&id])?;
+            insert_profiles(&mut tx, id, &json)?;
+            tx.commit()?;
+            Ok(true)
+        })();
+        drop(client);
+        match exists.map_err(|e: postgres::Error| self.err(&e))? {
+            true => Ok(()),
+            false => Err(StoreError::NoSuchRun {
+                path: self.location.clone().into(),
+                id,
+            }),
+        }
     }
 
     pub(super) fn write_baseline(
@@ -304,4 +337,19 @@ impl PostgresStore {
             .map_err(|e| self.err(&e))?;
         Ok(n > 0)
     }
+}
+
+fn insert_profiles(
+    tx: &mut postgres::Transaction<'_>,
+    run_id: RunId,
+    json: &[String],
+) -> Result<(), postgres::Error> {
+    for (i, p) in json.iter().enumerate() {
+        let position = i as i32;
+        tx.execute(
+            "INSERT INTO profiles (run_id, position, profile_json) VALUES ($1, $2, $3)",
+            &[&run_id, &position, p],
+        )?;
+    }
+    Ok(())
 }

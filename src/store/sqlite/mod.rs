@@ -168,6 +168,16 @@ const MIGRATIONS: &[&str] = &[
         public INTEGER NOT NULL
     );
     ",
+    // 6: profiles of a run's regressed benchmarks (`check --profile-regressions`), each the
+    // JSON of one `BenchProfile`, in the report's order.
+    "
+    CREATE TABLE profiles (
+        run_id       INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        position     INTEGER NOT NULL,
+        profile_json TEXT    NOT NULL,
+        PRIMARY KEY (run_id, position)
+    );
+    ",
 ];
 
 /// The perfgate store in one SQLite file.
@@ -384,6 +394,28 @@ impl Store for SqliteStore {
 
     fn report(&self, id: RunId) -> Result<Report, StoreError> {
         self.read_report(id)
+    }
+
+    fn record_profiles(
+        &mut self,
+        id: RunId,
+        profiles: &[crate::model::profile::BenchProfile],
+    ) -> Result<(), StoreError> {
+        let json =
+            super::columns::profiles_json(profiles).map_err(|message| StoreError::Database {
+                path: self.path.clone(),
+                message,
+            })?;
+        let exists = with_retries(|| write::replace_profiles(&self.conn, id, &json))
+            .map_err(|e| self.err(e))?;
+        if exists {
+            Ok(())
+        } else {
+            Err(StoreError::NoSuchRun {
+                path: self.path.clone(),
+                id,
+            })
+        }
     }
 
     fn judgement(&self, id: RunId) -> Result<Option<Judgement>, StoreError> {

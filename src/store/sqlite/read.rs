@@ -74,8 +74,32 @@ impl SqliteStore {
         let mut report = self.report_of(id, self.run_row(&tx, id)?)?;
         report.benchmarks = self.benchmarks(&tx, id)?;
         self.add_metrics(&tx, id, &mut report.benchmarks)?;
+        report.profiles = self.profiles(&tx, id)?;
         tx.finish().map_err(|e| self.err(e))?;
         Ok(report.with_scaling())
+    }
+
+    /// The run's profiles, in their recorded order.
+    fn profiles(
+        &self,
+        tx: &Transaction<'_>,
+        id: RunId,
+    ) -> Result<Vec<crate::model::profile::BenchProfile>, StoreError> {
+        let mut stmt = tx
+            .prepare_cached("SELECT profile_json FROM profiles WHERE run_id = ?1 ORDER BY position")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([id], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for json in rows {
+            let json = json.map_err(|e| self.err(e))?;
+            out.push(
+                from_json(&json)
+                    .map_err(|e| self.corrupt(format!("run {id}: profile_json: {e}")))?,
+            );
+        }
+        Ok(out)
     }
 
     fn run_row(&self, tx: &Transaction<'_>, id: RunId) -> Result<RunRow, StoreError> {

@@ -49,6 +49,7 @@ impl<'a> Prepared<'a> {
         }
         let run_id = self.insert_run(&tx, judgement.map(|j| j.gate.as_str()))?;
         self.insert_benchmarks(&tx, run_id)?;
+        insert_profiles(&tx, run_id, &self.columns.profiles_json)?;
         if let Some(j) = judgement {
             insert_verdicts(&tx, run_id, j)?;
         }
@@ -159,4 +160,34 @@ fn insert_verdicts(tx: &Transaction<'_>, run_id: RunId, j: &Judgement) -> rusqli
         stmt.execute(params![run_id, v.benchmark, v.metric, v.verdict])?;
     }
     Ok(())
+}
+
+fn insert_profiles(tx: &Transaction<'_>, run_id: RunId, json: &[String]) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO profiles (run_id, position, profile_json) VALUES (?1, ?2, ?3)",
+    )?;
+    for (i, p) in json.iter().enumerate() {
+        stmt.execute(params![run_id, i as i64, p])?;
+    }
+    Ok(())
+}
+
+/// Replaces run `run_id`'s profiles in one transaction; false when there is no such run.
+pub(super) fn replace_profiles(
+    conn: &Connection,
+    run_id: RunId,
+    json: &[String],
+) -> rusqlite::Result<bool> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let exists: Option<i64> = tx
+        .prepare_cached("SELECT 1 FROM runs WHERE id = ?1")?
+        .query_row([run_id], |r| r.get(0))
+        .optional()?;
+    if exists.is_none() {
+        return Ok(false);
+    }
+    tx.execute("DELETE FROM profiles WHERE run_id = ?1", [run_id])?;
+    insert_profiles(&tx, run_id, json)?;
+    tx.commit()?;
+    Ok(true)
 }
