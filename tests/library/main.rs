@@ -17,6 +17,7 @@ mod fuzz_parsers;
 mod gate;
 mod gate_intervals;
 mod html_dashboard;
+mod memory_profile;
 mod render_snapshots;
 mod scaling_reference;
 mod schema;
