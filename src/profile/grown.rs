@@ -4,16 +4,16 @@
 //! A function's *inclusive* cost is the weight of every stack it appears in (once per
 //! stack, so recursion does not count twice). When a function 3x slower is called by `main`,
 //! `main`'s inclusive cost grows by exactly as much; listing `main` first would say nothing.
-//! So a function whose growth lies (almost) all in one callee is *passed through*: it is left
-//! out and the callee stands for it, down to the frame where the growth is the function's own
-//! work or is spread over several callees.
+//! So a function whose growth lies (almost) all in its callees is *passed through*: it is
+//! left out and the callees that grew stand for it, down to the frames where the growth is
+//! the function's own work. The flame graphs show who called them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::profile::GrownFunction;
 
-/// The share of a function's growth one callee must carry for the function to be passed
-/// through to it.
+/// The share of a function's growth its callees must carry for the function to be passed
+/// through to them.
 const PASS_THROUGH_SHARE: f64 = 0.9;
 
 /// Per-function costs of one profile, per run.
@@ -93,17 +93,19 @@ pub fn grown(before: &Costs, after: &Costs, limit: usize) -> Vec<GrownFunction> 
     out
 }
 
-/// Whether one callee of `name` carries at least [`PASS_THROUGH_SHARE`] of its growth.
+/// Whether the callees of `name` that grew carry at least [`PASS_THROUGH_SHARE`] of its
+/// growth.
 fn passed_through(before: &Costs, after: &Costs, name: &str, delta: f64) -> bool {
     let empty = BTreeMap::new();
     let (b, a) = (
         before.calls.get(name).unwrap_or(&empty),
         after.calls.get(name).unwrap_or(&empty),
     );
-    a.iter().any(|(callee, &w)| {
-        let grew = w - b.get(callee).copied().unwrap_or(0.0);
-        grew >= PASS_THROUGH_SHARE * delta
-    })
+    let callees_grew: f64 = a
+        .iter()
+        .map(|(callee, &w)| (w - b.get(callee).copied().unwrap_or(0.0)).max(0.0))
+        .sum();
+    callees_grew >= PASS_THROUGH_SHARE * delta
 }
 
 #[cfg(test)]
@@ -166,23 +168,32 @@ mod tests {
     }
 
     #[test]
-    fn growth_spread_over_callees_stays_with_the_caller() {
-        // `parse` grew by 60, half in `lex` and half in `tree`: neither carries 90%, so
-        // `parse` is named first, then its two callees.
+    fn growth_spread_over_callees_goes_to_the_callees_and_own_work_stays() {
+        // `parse` grew by 60, 40 in `lex` and 20 in `tree`, none of its own: its callees
+        // stand for it. `main` did 30 more of its own work besides: it stays, first.
         let before = costs(
-            &folded(&[("main;parse;lex", 10), ("main;parse;tree", 10)]),
+            &folded(&[
+                ("main;parse;lex", 10),
+                ("main;parse;tree", 10),
+                ("main", 10),
+            ]),
             1,
             1.0,
         );
         let after = costs(
-            &folded(&[("main;parse;lex", 40), ("main;parse;tree", 40)]),
+            &folded(&[
+                ("main;parse;lex", 50),
+                ("main;parse;tree", 30),
+                ("main", 40),
+            ]),
             1,
             1.0,
         );
         let g = grown(&before, &after, 10);
         let names: Vec<&str> = g.iter().map(|f| f.function.as_str()).collect();
-        assert_eq!(names, ["parse", "lex", "tree"]);
-        assert_eq!(g[0].self_delta, 0.0);
+        assert_eq!(names, ["main", "lex", "tree"]);
+        assert_eq!(g[0].delta, 90.0);
+        assert_eq!(g[0].self_delta, 30.0);
     }
 
     #[test]

@@ -32,18 +32,29 @@ fn steady(n: u64) -> u64 {
     s
 }
 
+#[inline(never)]
+fn make_buffer(kib: usize) -> Vec<u8> {
+    vec![1u8; kib * 1024]
+}
+
 fn main() {
     let n: u64 = std::env::args().nth(1).unwrap().parse().unwrap();
-    println!("{}", hot(n * FACTOR) ^ steady(n));
+    let buffer = black_box(make_buffer(4096 * MEMORY));
+    println!("{}", hot(n * FACTOR) ^ steady(n) ^ u64::from(buffer[buffer.len() - 1]));
 }
 "#;
 
-/// The two builds, `base/app` and `cand/app` (same crate name, as two builds of one project).
-fn builds(dir: &Path) -> [PathBuf; 2] {
+/// The two builds, `base/app` and `cand/app` (same crate name, as two builds of one project):
+/// the candidate's `hot` loops 3x as long, and its buffer is `memory` times the baseline's
+/// 4 MiB.
+fn builds(dir: &Path, memory: u32) -> [PathBuf; 2] {
     ["base", "cand"].map(|side| {
-        let factor = if side == "base" { 1 } else { 3 };
+        let (factor, memory) = if side == "base" { (1, 1) } else { (3, memory) };
         let src = dir.join(format!("{side}.rs"));
-        std::fs::write(&src, PROGRAM.replace("FACTOR", &factor.to_string())).unwrap();
+        let program = PROGRAM
+            .replace("FACTOR", &factor.to_string())
+            .replace("MEMORY", &memory.to_string());
+        std::fs::write(&src, program).unwrap();
         std::fs::create_dir_all(dir.join(side)).unwrap();
         let bin = dir.join(side).join("app");
         let out = Command::new("rustc")
@@ -62,12 +73,16 @@ fn builds(dir: &Path) -> [PathBuf; 2] {
 }
 
 fn project(dir: &Path, n: u64) -> [PathBuf; 2] {
+    project_growing(dir, n, 1)
+}
+
+fn project_growing(dir: &Path, n: u64, memory: u32) -> [PathBuf; 2] {
     std::fs::write(
         dir.join("perfgate.toml"),
         format!("suite = \"prof\"\n[[bench]]\nname = \"work\"\ncommand = [\"{{bin}}\", \"{n}\"]\n"),
     )
     .unwrap();
-    builds(dir)
+    builds(dir, memory)
 }
 
 fn profile(dir: &Path, bins: &[PathBuf; 2], extra: &[&str]) -> Output {
@@ -262,4 +277,122 @@ fn perf_not_permitted_falls_back_to_callgrind_and_says_why() {
         ),
         "{stderr}"
     );
+}
+
+/// The whole loop: `check --interleaved --profile-regressions` finds `work` critical on time
+/// and on peak memory, profiles both, keeps the profiles with the recorded run; `report`
+/// shows them in Markdown and on the dashboard, whose flame graphs load in Chromium.
+#[test]
+fn check_profiles_its_regressions_and_report_shows_them() {
+    if !have_tool("valgrind", "--version", "callgrind and massif profiles") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bins = project_growing(dir.path(), 2_000_000, 4);
+    let out = perfgate()
+        .current_dir(dir.path())
+        .args(["check", "--interleaved", "--runs", "6", "--baseline-bin"])
+        .arg(&bins[0])
+        .arg("--candidate-bin")
+        .arg(&bins[1])
+        .args([
+            "--fail-on-regression",
+            "--profile-regressions",
+            "--profiler",
+            "callgrind",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The verdict stands: the gate failed.
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("peak_rss") && stdout.contains("critical"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("work: cpu profile by valgrind"), "{stderr}");
+    assert!(stderr.contains("work: memory profile by"), "{stderr}");
+
+    let md = perfgate()
+        .current_dir(dir.path())
+        .args(["report", "--format", "md"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    let cpu = md
+        .find("#### Why `work` changed: cpu profile")
+        .expect("cpu section");
+    let memory = md
+        .find("#### Why `work` changed: memory profile")
+        .expect("memory section");
+    // Each section's first grown function is the one that changed.
+    let first_row = |from: usize| md[from..].lines().find(|l| l.starts_with("| `")).unwrap();
+    assert!(first_row(cpu).starts_with("| `app::hot` |"), "{md}");
+    assert!(
+        first_row(memory).starts_with("| `app::make_buffer` |"),
+        "{md}"
+    );
+    // 12 MiB more at the peak: 4 MiB -> 16 MiB.
+    assert!(first_row(memory).contains("+12.0 MiB"), "{md}");
+    assert!(
+        md.contains("[diff.svg](.perfgate/profiles/work/cpu/diff.svg)"),
+        "{md}"
+    );
+
+    let page = dir.path().join("dash.html");
+    let html = perfgate()
+        .current_dir(dir.path())
+        .args(["report", "--format", "html", "--output"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert_eq!(
+        html.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&html.stderr)
+    );
+    let text = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(text.matches("<div class=\"profile\"").count(), 2);
+    let Some(dom) = chromium_dom(&page) else {
+        return;
+    };
+    assert!(dom.contains("data-errors=\"\""), "a script or image failed");
+    let loaded = dom.matches("data-loaded=\"1\"").count();
+    // Per profile: the differential one, and each side's.
+    assert_eq!(loaded, 6, "flame graphs loaded: {loaded}");
+    assert!(!dom.contains("data-loaded=\"0\""));
+}
+
+/// The page's DOM after Chromium loaded it (its scripts run), or `None` (skipped) without
+/// Chromium.
+fn chromium_dom(page: &Path) -> Option<String> {
+    if !have_tool(
+        "chromium",
+        "--version",
+        "opening the dashboard's flame graphs",
+    ) {
+        return None;
+    }
+    let profile_dir = tempfile::tempdir().unwrap();
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile_dir.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -338,6 +338,7 @@ fn a_store_from_before_testbeds_keeps_its_history_under_the_machine_id() {
             "DROP INDEX runs_suite_testbed_device; DROP INDEX runs_report_sha256;
              ALTER TABLE runs DROP COLUMN testbed; ALTER TABLE runs DROP COLUMN testbed_named;
              ALTER TABLE runs DROP COLUMN report_sha256; DROP TABLE tokens; DROP TABLE projects;
+             DROP TABLE profiles;
              ALTER TABLE baselines RENAME COLUMN testbed TO machine_id;
              UPDATE schema_version SET version = 4;",
         )
