@@ -21,6 +21,11 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
         ));
     }
     if args.server.server.is_some() {
+        if args.profile_regressions {
+            print_stderr(
+                "perfgate: --profile-regressions is not done with --server yet; run `perfgate profile BENCH` on the regressed benchmarks\n",
+            );
+        }
         return super::check_server::check(&args);
     }
     if args.interleaved {
