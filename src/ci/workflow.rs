@@ -287,9 +287,19 @@ impl Workflow {
                 checkout_head,
                 gate_base,
                 "Gate: the merge base against the head, interleaved on this runner",
-                "--fail-on-regression",
+                if self.server.is_some() {
+                    "--fail-on-regression"
+                } else {
+                    // A critical benchmark is profiled on both builds; the flame graphs and
+                    // summaries are uploaded with the evidence.
+                    "--fail-on-regression --profile-regressions --profile-dir perfgate-profiles"
+                },
                 "perfgate",
-                &[],
+                if self.server.is_some() {
+                    &[]
+                } else {
+                    &["perfgate-profiles/"]
+                },
             ),
         );
         let trend_base = Step::run(

@@ -92,6 +92,12 @@ fn profile_regressions(
             store.record_profiles(run.id, &of_device)?;
         }
     }
+    // The report written before the check now carries its profiles too.
+    if let (Some(path), false) = (&args.run.json_out, profiles.is_empty()) {
+        let mut report: Report = crate::model::file::read_report(path)?;
+        report.profiles.extend(profiles);
+        write_json(path, &report)?;
+    }
     Ok(())
 }
 
