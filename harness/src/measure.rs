@@ -38,6 +38,9 @@ pub(crate) struct Plan {
 pub(crate) struct Measured {
     /// The median of the batches' times per iteration.
     pub time: f64,
+    /// The median of the batches' CPU times per iteration (this thread's: time spent
+    /// waiting for a core on a busy machine does not count, nor does sleeping).
+    pub cpu_time: f64,
     /// The 95th and 99th percentiles of the batches' times per iteration.
     pub batch_p95: f64,
     pub batch_p99: f64,
@@ -110,11 +113,11 @@ impl Bencher {
         });
     }
 
-    fn drive(&mut self, run: &mut dyn FnMut(u64) -> (Duration, Counts)) {
+    fn drive(&mut self, run: &mut dyn FnMut(u64) -> (Times, Counts)) {
         self.result = Some(match self.mode {
             Mode::Smoke => {
                 let (t, _) = run(1);
-                single(t.as_secs_f64())
+                single(t.wall.as_secs_f64())
             }
             Mode::Count { iterations } => {
                 run(iterations);
@@ -128,6 +131,7 @@ impl Bencher {
 fn single(time: f64) -> Measured {
     Measured {
         time,
+        cpu_time: 0.0,
         batch_p95: time,
         batch_p99: time,
         batches: 1,
@@ -138,17 +142,42 @@ fn single(time: f64) -> Measured {
     }
 }
 
+/// Elapsed and CPU time of a batch.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Times {
+    wall: Duration,
+    cpu: f64,
+}
+
 /// Runs `body` and returns how long it took; under callgrind ([`Mode::Count`]) runs it inside
 /// [`perfgate_harness_counted`] instead, untimed.
 #[inline(always)]
-fn region<F: FnMut()>(counting: bool, mut body: F) -> Duration {
+fn region<F: FnMut()>(counting: bool, mut body: F) -> Times {
     if counting {
         perfgate_harness_counted(&mut body);
-        return Duration::ZERO;
+        return Times::default();
     }
+    let cpu = thread_cpu_time();
     let start = Instant::now();
     body();
-    start.elapsed()
+    let wall = start.elapsed();
+    Times {
+        wall,
+        cpu: thread_cpu_time() - cpu,
+    }
+}
+
+/// This thread's CPU time (s), from `CLOCK_THREAD_CPUTIME_ID`; 0 if it cannot be read.
+fn thread_cpu_time() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the valid timespec we pass.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
+        return 0.0;
+    }
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
 /// The region callgrind counts: `--collect-atstart=no --toggle-collect=perfgate_harness_counted`
@@ -177,14 +206,14 @@ pub(crate) fn timer_resolution() -> f64 {
 fn measure(
     plan: Plan,
     count_allocations: bool,
-    run: &mut dyn FnMut(u64) -> (Duration, Counts),
+    run: &mut dyn FnMut(u64) -> (Times, Counts),
 ) -> Measured {
     let resolution = timer_resolution();
     let target = Duration::from_secs_f64((resolution * 1000.0).max(1e-3));
     let mut n: u64 = 1;
     let started = Instant::now();
     loop {
-        let (t, _) = run(n);
+        let (Times { wall: t, .. }, _) = run(n);
         let warm = started.elapsed() >= plan.warm_up;
         if t >= target {
             if warm {
@@ -195,6 +224,7 @@ fn measure(
         n = grow(n, t, target);
     }
     let mut times = Vec::new();
+    let mut cpu = Vec::new();
     let mut allocs = Vec::new();
     let mut bytes = Vec::new();
     let measuring = Instant::now();
@@ -202,7 +232,8 @@ fn measure(
         && (times.len() < plan.min_batches || measuring.elapsed() < plan.measure)
     {
         let (t, counts) = run(n);
-        times.push(t.as_secs_f64() / n as f64);
+        times.push(t.wall.as_secs_f64() / n as f64);
+        cpu.push(t.cpu / n as f64);
         allocs.push(counts.allocations as f64 / n as f64);
         bytes.push(counts.bytes as f64 / n as f64);
     }
@@ -210,6 +241,7 @@ fn measure(
     sorted.sort_by(f64::total_cmp);
     Measured {
         time: crate::stats::percentile(&sorted, 50.0),
+        cpu_time: crate::stats::median(&cpu),
         batch_p95: crate::stats::percentile(&sorted, 95.0),
         batch_p99: crate::stats::percentile(&sorted, 99.0),
         batches: times.len(),
@@ -227,10 +259,7 @@ fn grow(n: u64, took: Duration, target: Duration) -> u64 {
         n.saturating_mul(10)
     } else {
         // In whole nanoseconds: ceil(n * target * 1.1 / took).
-        let (num, den) = (
-            u128::from(n) * target.as_nanos() * 11,
-            took.as_nanos() * 10,
-        );
+        let (num, den) = (u128::from(n) * target.as_nanos() * 11, took.as_nanos() * 10);
         u64::try_from(num.div_ceil(den)).unwrap_or(u64::MAX)
     };
     aim.clamp(n.saturating_mul(2), n.saturating_mul(10))

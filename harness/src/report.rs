@@ -129,6 +129,8 @@ impl Measurements {
         if let Some(bytes) = per_process(|m| m.allocated_bytes) {
             out.push(Metric::new("allocated_bytes", "bytes", false, bytes));
         }
+        let cpu = self.processes.iter().map(|m| m.cpu_time).collect();
+        out.insert(0, Metric::new("cpu_time", "s", false, cpu));
         out.insert(0, Metric::new("wall_time", "s", false, times));
         out.push(Metric::new(
             "peak_rss",
@@ -210,8 +212,8 @@ fn metadata(info: &RunInfo, outcomes: &[Outcome]) -> BTreeMap<String, Value> {
         let Ok(m) = &o.result else { continue };
         let col = |f: fn(&Measured) -> f64| -> Vec<f64> { m.processes.iter().map(f).collect() };
         let mut entry = json!({
-            "batch_iterations": col(|p| p.batch_iterations as f64),
-            "batches": col(|p| p.batches as f64),
+            "batch_iterations": m.processes.iter().map(|p| p.batch_iterations).collect::<Vec<_>>(),
+            "batches": m.processes.iter().map(|p| p.batches).collect::<Vec<_>>(),
             "batch_p95_median": crate::stats::median(&col(|p| p.batch_p95)),
             "batch_p99_median": crate::stats::median(&col(|p| p.batch_p99)),
             "timer_resolution_s": crate::stats::median(&col(|p| p.resolution)),

@@ -191,7 +191,11 @@ mod tests {
         assert_eq!(s.ci95_median, [1.0, 10.0]);
         // mean 4 +- t(0.975, 4) * sd / sqrt(5); scipy: t.ppf(0.975, 4) = 2.7764451051977987
         let half = 2.776_445_105_197_798_7 * s.stddev / 5f64.sqrt();
-        assert!((s.ci95_mean[0] - (4.0 - half)).abs() < 1e-9, "{:?}", s.ci95_mean);
+        assert!(
+            (s.ci95_mean[0] - (4.0 - half)).abs() < 1e-9,
+            "{:?}",
+            s.ci95_mean
+        );
         // Quartiles 2 and 4, IQR 2: 10 is beyond 4 + 1.5 * 2 but not beyond 4 + 3 * 2.
         assert_eq!(s.outliers, Outliers { mild: 1, severe: 0 });
     }

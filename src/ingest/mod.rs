@@ -19,6 +19,7 @@ mod hyperfine;
 mod iai;
 mod json;
 mod libtest;
+mod perfgate;
 mod pytest;
 pub mod text;
 pub mod units;
@@ -103,6 +104,8 @@ pub struct ParsedBench {
     /// Exactly as the harness names it (groups and parameters kept).
     pub name: String,
     pub params: BTreeMap<String, serde_json::Value>,
+    /// The harness's own tags (a perfgate report's), added to the suite's.
+    pub tags: Vec<String>,
     pub metrics: Vec<ParsedMetric>,
 }
 
@@ -111,6 +114,7 @@ impl ParsedBench {
         ParsedBench {
             name: name.into(),
             params: BTreeMap::new(),
+            tags: Vec::new(),
             metrics: Vec::new(),
         }
     }
@@ -211,6 +215,7 @@ pub fn samples_are_processes(format: &str) -> bool {
 pub fn adapters() -> &'static [&'static dyn Adapter] {
     &[
         &json::Json,
+        &perfgate::Perfgate,
         &hyperfine::Hyperfine,
         &gbench::GoogleBenchmark,
         &pytest::PytestBenchmark,
