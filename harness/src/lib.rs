@@ -9,7 +9,9 @@
 //!
 //! fn main() {
 //!     let mut h = Harness::new();
-//!     h.bench("sum/1000", |b| b.iter(|| (0..black_box(1000u64)).sum::<u64>()))
+//!     h.bench("sum/1000", |b| {
+//!         b.iter(|| (0..black_box(1000u64)).map(|i| i.rotate_left(7) ^ i).sum::<u64>())
+//!     })
 //!         .category("arith")
 //!         .tags(["smoke"])
 //!         .throughput(1000, "items");

@@ -23,4 +23,5 @@ mod hyperfine;
 mod iai;
 mod json;
 mod libtest;
+mod perfgate;
 mod pytest;

@@ -9,7 +9,11 @@ static ALLOC: perfgate_harness::CountingAlloc = perfgate_harness::CountingAlloc;
 fn main() {
     let mut h = Harness::new();
     h.bench("sum/1000", |b| {
-        b.iter(|| (0..black_box(1000u64)).sum::<u64>())
+        b.iter(|| {
+            (0..black_box(1000u64))
+                .map(|i| i.rotate_left(7) ^ i)
+                .sum::<u64>()
+        })
     })
     .category("arith")
     .tags(["smoke"])
