@@ -6,7 +6,7 @@ use std::time::Duration;
 
 pub(crate) const USAGE: &str = "\
 usage: BENCH [FILTER...] [--exact] [--list] [--output FILE] [--processes N]
-             [--warm-up-ms MS] [--measure-ms MS] [--instructions] [--test]
+             [--warm-up-ms MS] [--measure-ms MS] [--interleave] [--instructions] [--test]
 
   FILTER           run the benchmarks whose name contains FILTER (any of several)
   --exact          FILTER must equal the name
@@ -16,6 +16,8 @@ usage: BENCH [FILTER...] [--exact] [--list] [--output FILE] [--processes N]
   --processes N    processes per benchmark, one sample each (default 10)
   --warm-up-ms MS  warm-up per process (default 50)
   --measure-ms MS  measuring per process, at least 10 batches (default 100)
+  --interleave     one process of each benchmark per round, instead of all of a benchmark's
+                   processes in a row (fairer between benchmarks; the table comes at the end)
   --instructions   also count instructions per iteration under valgrind's callgrind
   --test           run each benchmark once (a smoke test; no report)
   --bench          ignored (cargo passes it)";
@@ -32,6 +34,7 @@ pub(crate) struct Args {
     pub processes: usize,
     pub warm_up: Duration,
     pub measure: Duration,
+    pub interleave: bool,
     pub instructions: bool,
     pub test: bool,
     pub help: bool,
@@ -47,6 +50,7 @@ impl Default for Args {
             processes: DEFAULT_PROCESSES,
             warm_up: Duration::from_millis(50),
             measure: Duration::from_millis(100),
+            interleave: false,
             instructions: false,
             test: false,
             help: false,
@@ -74,6 +78,7 @@ impl Args {
                 "--exact" => args.exact = true,
                 "--list" => args.list = true,
                 "--instructions" => args.instructions = true,
+                "--interleave" => args.interleave = true,
                 "--test" => args.test = true,
                 "-h" | "--help" => args.help = true,
                 // cargo passes --bench; libtest's output options mean nothing here.

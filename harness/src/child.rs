@@ -106,11 +106,27 @@ pub(crate) fn spawn(
         .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        return Err(format!("the process {}: {}", out.status, tail.join(" | ")));
+        return Err(format!("ended with {}: {}", out.status, why(&stderr)));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// What a failed child's stderr says: its panic (the `panicked at` line and the message
+/// after it, before any backtrace), or else its last three lines.
+fn why(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    if let Some(at) = lines.iter().position(|l| l.contains(" panicked at ")) {
+        let message: Vec<&str> = lines[at + 1..]
+            .iter()
+            .take_while(|l| !l.starts_with("stack backtrace:") && !l.starts_with("note: "))
+            .copied()
+            .collect();
+        return format!("{} {}", lines[at].trim(), message.join(" | "))
+            .trim()
+            .to_string();
+    }
+    let tail: Vec<&str> = lines.iter().rev().take(3).rev().copied().collect();
+    tail.join(" | ")
 }
 
 /// The result line in a child's stdout.
@@ -144,5 +160,15 @@ mod tests {
         }
         assert_eq!(mode_text(Mode::Measure(plan)), "measure:50:100:10:1000");
         assert!(parse_mode("count:x").is_err() && parse_mode("").is_err());
+    }
+
+    #[test]
+    fn a_panic_is_the_reason_without_its_backtrace() {
+        let stderr = "thread 'main' (7) panicked at benches/b.rs:3:5:\nasked to panic\nstack backtrace:\n   0: x\nnote: y\n";
+        assert_eq!(
+            why(stderr),
+            "thread 'main' (7) panicked at benches/b.rs:3:5: asked to panic"
+        );
+        assert_eq!(why("a\nb\nc\nd\n"), "b | c | d");
     }
 }

@@ -42,12 +42,7 @@ pub(crate) fn main(entries: &[Entry], argv: impl Iterator<Item = String>) -> i32
     }
     let table =
         crate::table::Table::start(selected.iter().map(|e| e.name.as_str()), args.processes);
-    let mut outcomes = Vec::new();
-    for e in &selected {
-        let o = bench(&exe, e, &args);
-        table.row(&o);
-        outcomes.push(o);
-    }
+    let outcomes = measure_all(&exe, &selected, &args, &table);
     let info = RunInfo {
         suite: suite_name(&exe),
         processes: args.processes,
@@ -128,43 +123,82 @@ fn smoke(exe: &Path, selected: &[&Entry]) -> i32 {
     }
 }
 
-/// One benchmark: `args.processes` children, then (with `--instructions`) callgrind.
-fn bench(exe: &Path, e: &Entry, args: &Args) -> Outcome {
+/// Every selected benchmark's processes: all of one benchmark's before the next's (each row of
+/// the table printed as soon as its benchmark is done), or with `--interleave` one process of
+/// each benchmark per round, so that a machine's slow minute falls on all of them alike.
+fn measure_all(
+    exe: &Path,
+    selected: &[&Entry],
+    args: &Args,
+    table: &crate::table::Table,
+) -> Vec<Outcome> {
     let plan = Plan {
         warm_up: args.warm_up,
         measure: args.measure,
         min_batches: MIN_BATCHES,
         max_batches: MAX_BATCHES,
     };
+    let mut results: Vec<Result<Measurements, String>> =
+        vec![Ok(Measurements::default()); selected.len()];
+    let one = |process: usize, e: &Entry, result: &mut Result<Measurements, String>| {
+        let Ok(m) = result else { return };
+        match child::spawn(&[], exe, &e.name, Mode::Measure(plan))
+            .and_then(|s| child::parse_result(&s))
+        {
+            Ok(r) => {
+                m.peak_rss.push(r.peak_rss);
+                m.processes.push(r.measured);
+            }
+            Err(why) => {
+                *result = Err(format!(
+                    "process {} of {}: {why}",
+                    process + 1,
+                    args.processes
+                ));
+            }
+        }
+    };
+    let mut outcomes = Vec::new();
+    if args.interleave {
+        for process in 0..args.processes {
+            for (e, result) in selected.iter().zip(results.iter_mut()) {
+                one(process, e, result);
+            }
+        }
+        for (e, result) in selected.iter().zip(results) {
+            outcomes.push(finish(exe, e, args, result));
+            table.row(&outcomes[outcomes.len() - 1]);
+        }
+    } else {
+        for (e, mut result) in selected.iter().zip(results) {
+            for process in 0..args.processes {
+                one(process, e, &mut result);
+            }
+            outcomes.push(finish(exe, e, args, result));
+            table.row(&outcomes[outcomes.len() - 1]);
+        }
+    }
+    outcomes
+}
+
+/// A benchmark's outcome from its processes' results, with (`--instructions`) its count.
+fn finish(exe: &Path, e: &Entry, args: &Args, result: Result<Measurements, String>) -> Outcome {
     let mut params = e.params.clone();
     if let Some(c) = &e.category {
         params.insert("category".into(), c.clone().into());
     }
-    let measured = (0..args.processes)
-        .map(|i| {
-            child::spawn(&[], exe, &e.name, Mode::Measure(plan))
-                .and_then(|s| child::parse_result(&s))
-                .map_err(|why| format!("process {} of {}: {why}", i + 1, args.processes))
-        })
-        .collect::<Result<Vec<_>, String>>()
-        .map(|results| {
-            let mut m = Measurements::default();
-            for r in results {
-                m.peak_rss.push(r.peak_rss);
-                m.processes.push(r.measured);
-            }
-            if args.instructions {
-                let t = crate::stats::median(&m.times());
-                match crate::callgrind::instructions(exe, &e.name, t) {
-                    Ok(counted) => m.instructions = Some(counted),
-                    Err(why) => {
-                        let _ =
-                            writeln!(std::io::stderr(), "{}: no instruction count: {why}", e.name);
-                    }
+    let result = result.map(|mut m| {
+        if args.instructions {
+            let t = crate::stats::median(&m.times());
+            match crate::callgrind::instructions(exe, &e.name, t) {
+                Ok(counted) => m.instructions = Some(counted),
+                Err(why) => {
+                    let _ = writeln!(std::io::stderr(), "{}: no instruction count: {why}", e.name);
                 }
             }
-            m
-        });
+        }
+        m
+    });
     Outcome {
         name: e.name.clone(),
         tags: e.tags.clone(),
@@ -175,7 +209,7 @@ fn bench(exe: &Path, e: &Entry, args: &Args) -> Outcome {
             quote(&exe.display().to_string()),
             quote(&e.name)
         ),
-        result: measured,
+        result,
     }
 }
 

@@ -215,7 +215,6 @@ pub fn samples_are_processes(format: &str) -> bool {
 pub fn adapters() -> &'static [&'static dyn Adapter] {
     &[
         &json::Json,
-        &perfgate::Perfgate,
         &hyperfine::Hyperfine,
         &gbench::GoogleBenchmark,
         &pytest::PytestBenchmark,
@@ -227,6 +226,8 @@ pub fn adapters() -> &'static [&'static dyn Adapter] {
         &libtest::Libtest,
         &divan::Divan,
         &benchmarkjs::BenchmarkJs,
+        // A perfgate report is `json`'s (as it is) when detected; `perfgate` is asked for.
+        &perfgate::Perfgate,
     ]
 }
 
