@@ -465,3 +465,45 @@ adapter = "perfgate"
     let c: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_verdicts(&c);
 }
+
+#[test]
+fn instructions_are_counted_under_callgrind_and_repeat_exactly() {
+    if !common::have_tool("valgrind", "--version", "perfgate-harness --instructions") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let count = || {
+        let r = harness(
+            dir.path(),
+            false,
+            &[
+                "spin/n=20000",
+                "spin/n=40000",
+                "--exact",
+                "--processes",
+                "2",
+                "--warm-up-ms",
+                "5",
+                "--measure-ms",
+                "5",
+                "--instructions",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let report: Value = serde_json::from_str(&r.stdout).unwrap();
+        validate(&report, "a report with instruction counts");
+        let tool = &report["source"]["metadata"]["benchmarks"]["spin/n=20000"]["instructions_tool"];
+        assert!(tool.as_str().unwrap().starts_with("valgrind-"), "{tool}");
+        ["spin/n=20000", "spin/n=40000"].map(|name| {
+            let m = metric_in(&report, name, "instructions");
+            assert_eq!(m["unit"], "count");
+            samples(&report, name, "instructions")[0]
+        })
+    };
+    let [a, b] = count();
+    // Twice the steps, twice the instructions (plus the loop's own few, once per iteration).
+    assert!(a > 20_000.0, "{a}");
+    assert!((b / a - 2.0).abs() < 0.01, "{a} vs {b}");
+    // The same binary and input count the same, whatever the machine is doing.
+    assert_eq!(count(), [a, b]);
+}
