@@ -71,7 +71,7 @@ pub(crate) fn report(measured: Measured) -> std::io::Result<()> {
     out.flush()
 }
 
-/// This process's peak resident set, from getrusage (Linux reports KiB).
+/// This process's peak resident set, from getrusage (in KiB, except on macOS: bytes).
 fn peak_rss() -> f64 {
     // SAFETY: rusage is plain data; getrusage fills the valid struct we pass.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -79,7 +79,12 @@ fn peak_rss() -> f64 {
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
         return 0.0;
     }
-    usage.ru_maxrss as f64 * 1024.0
+    let unit = if cfg!(target_os = "macos") {
+        1.0
+    } else {
+        1024.0
+    };
+    usage.ru_maxrss as f64 * unit
 }
 
 /// Runs `exe` (possibly under a wrapper such as valgrind: `prefix` comes first) as the child

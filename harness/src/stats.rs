@@ -2,7 +2,7 @@
 //! computes it (its `stats::summarize`): numpy's "linear" percentiles, Bessel's standard
 //! deviation, the unscaled MAD, Student's t interval of the mean, the binomial
 //! order-statistic interval of the median, Tukey's outlier counts. The root crate's test
-//! `tests/library/harness_report.rs` checks that both agree on the samples of a real run.
+//! `tests/cli/harness.rs` checks that both agree on the samples of a real run.
 
 use serde::Serialize;
 
