@@ -9,7 +9,10 @@
 # harness gives one, and each harness's wall time for the whole run.
 #
 # usage: bench/harness_vs.sh [ROUNDS]   (default 2; release builds; CPU heavy: run it on an
-# otherwise idle machine). The outputs stay in bench/harness_vs/out/. divan's estimates are read
+# otherwise idle machine). All three run pinned to one CPU (`taskset -c $PIN_CPU`, default the
+# last one): on the 2-core development machine one CPU ran at half the other's speed while other
+# work shared its core, and a process mostly stays where it starts, so unpinned the one-process
+# harnesses measured one CPU and perfgate-harness's processes a mixture of both. The outputs stay in bench/harness_vs/out/. divan's estimates are read
 # with perfgate's own adapter (target/debug/perfgate, built if missing).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,15 +27,17 @@ echo "== building (release)" >&2
 cargo bench --quiet --no-run 2>/dev/null
 echo "== $(uptime)" >&2
 
+pin="${PIN_CPU:-$(($(nproc) - 1))}"
+echo "== pinned to CPU $pin" >&2
 now() { date +%s.%N; }
 for r in $(seq 1 "$rounds"); do
   rm -rf target/criterion
   t0=$(now)
-  cargo bench --quiet --bench vs_criterion -- --noplot > "$out/criterion-$r.txt" 2>/dev/null
+  taskset -c "$pin" cargo bench --quiet --bench vs_criterion -- --noplot > "$out/criterion-$r.txt" 2>/dev/null
   t1=$(now)
-  cargo bench --quiet --bench vs_divan > "$out/divan-$r.txt" 2>/dev/null
+  taskset -c "$pin" cargo bench --quiet --bench vs_divan > "$out/divan-$r.txt" 2>/dev/null
   t2=$(now)
-  cargo bench --quiet --bench vs_perfgate -- --output "$out/perfgate-$r.json" 2>"$out/perfgate-$r.txt"
+  taskset -c "$pin" cargo bench --quiet --bench vs_perfgate -- --output "$out/perfgate-$r.json" 2>"$out/perfgate-$r.txt"
   t3=$(now)
   "$perfgate" ingest --format divan "$out/divan-$r.txt" --json-out "$out/divan-$r.json" >/dev/null
   cp -r target/criterion "$out/criterion-$r"
