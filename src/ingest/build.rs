@@ -90,11 +90,13 @@ pub fn results(
                     m
                 })
                 .collect();
+            let mut all_tags = tags.to_vec();
+            all_tags.extend(b.tags.into_iter().filter(|t| !tags.contains(t)));
             (!metrics.is_empty()).then(|| BenchmarkResult {
                 name: b.name,
                 status: BenchStatus::Ok,
                 reason: None,
-                tags: tags.to_vec(),
+                tags: all_tags,
                 params: b.params,
                 device: device.to_string(),
                 command: command.map(str::to_string),

@@ -21,6 +21,7 @@ mod hyperfine;
 mod iai;
 mod json;
 mod libtest;
+mod perfgate;
 mod pyperf;
 mod pytest;
 pub mod text;
@@ -107,6 +108,8 @@ pub struct ParsedBench {
     /// Exactly as the harness names it (groups and parameters kept).
     pub name: String,
     pub params: BTreeMap<String, serde_json::Value>,
+    /// The harness's own tags (a perfgate report's), added to the suite's.
+    pub tags: Vec<String>,
     pub metrics: Vec<ParsedMetric>,
 }
 
@@ -115,6 +118,7 @@ impl ParsedBench {
         ParsedBench {
             name: name.into(),
             params: BTreeMap::new(),
+            tags: Vec::new(),
             metrics: Vec::new(),
         }
     }
@@ -235,6 +239,8 @@ pub fn adapters() -> &'static [&'static dyn Adapter] {
         &bmf::Bmf,
         &benchmark_ips::BenchmarkIps,
         &vitest::Vitest,
+        // A perfgate report is `json`'s (as it is) when detected; `perfgate` is asked for.
+        &perfgate::Perfgate,
     ]
 }
 

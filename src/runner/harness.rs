@@ -108,7 +108,7 @@ fn read_output(
     let (format, parsed) = ingest::parse(&harness.format, &input).map_err(|e| e.to_string())?;
     if parsed.report.is_some() {
         return Err(format!(
-            "{}: a perfgate report is not a harness output (use `perfgate record` or `compare` with it)",
+            "{}: a perfgate report is not a harness output for `json` (a harness that writes perfgate reports, such as perfgate-harness, is read with `perfgate`; a saved report is used with `perfgate record` or `compare`)",
             input.name()
         ));
     }

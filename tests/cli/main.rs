@@ -22,6 +22,7 @@ mod detect;
 mod doctor;
 mod gate_trust;
 mod gpu;
+mod harness;
 mod help;
 mod hook;
 mod ingest;

@@ -25,6 +25,7 @@ mod hyperfine;
 mod iai;
 mod json;
 mod libtest;
+mod perfgate;
 mod pyperf;
 mod pytest;
 mod vitest;

@@ -1,0 +1,1 @@
+//! The demo has only its benchmark (benches/demo.rs).
