@@ -12,7 +12,7 @@ fn a_missing_file_and_its_directories_are_created() {
     let mut store = SqliteStore::open(&path).unwrap();
     assert!(path.is_file());
     assert_eq!(store.schema_version().unwrap(), STORE_SCHEMA_VERSION);
-    assert_eq!(STORE_SCHEMA_VERSION, 5);
+    assert_eq!(STORE_SCHEMA_VERSION, 6);
     let id = store
         .record(&simple("s", "m", "cpu", Some("main"), 1.0))
         .unwrap();
@@ -38,6 +38,7 @@ fn a_missing_file_and_its_directories_are_created() {
             "baselines",
             "benchmarks",
             "metrics",
+            "profiles",
             "projects",
             "runs",
             "schema_version",
@@ -149,14 +150,14 @@ fn a_schema_1_store_is_migrated_and_keeps_its_runs() {
              ALTER TABLE baselines RENAME COLUMN testbed TO machine_id;
              ALTER TABLE runs DROP COLUMN source_json; ALTER TABLE metrics DROP COLUMN processes;
              ALTER TABLE runs DROP COLUMN gate; ALTER TABLE runs DROP COLUMN selection_json;
-             DROP TABLE verdicts;
+             DROP TABLE verdicts; DROP TABLE profiles;
              UPDATE schema_version SET version = 1;",
         )
         .unwrap();
     }
     assert_eq!(version_rows(&path), vec![1]);
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 5);
+    assert_eq!(store.schema_version().unwrap(), 6);
     assert_eq!(store.report(old_id).unwrap(), old);
     // Schema 5: a run recorded before testbeds has its machine as its testbed.
     let before = store.runs(&RunFilter::default()).unwrap();
@@ -211,5 +212,5 @@ fn a_schema_1_store_is_migrated_and_keeps_its_runs() {
     let verdicts: Vec<Option<&str>> = h.iter().map(|p| p.verdict.as_deref()).collect();
     assert_eq!(verdicts, [Some("critical"), None, None]);
     drop(store);
-    assert_eq!(version_rows(&path), vec![5]);
+    assert_eq!(version_rows(&path), vec![6]);
 }

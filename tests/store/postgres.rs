@@ -30,7 +30,7 @@ fn a_database_of_a_newer_perfgate_is_refused_and_left_alone() {
     assert!(matches!(e, StoreError::Unusable { .. }), "{e:?}");
     let text = e.to_string();
     assert!(
-        text.contains("written by a newer perfgate (store schema 99, this perfgate knows 1)"),
+        text.contains("written by a newer perfgate (store schema 99, this perfgate knows 2)"),
         "{text}"
     );
     assert_eq!(backend.version_rows(), vec![99]);

@@ -95,3 +95,72 @@ fn a_summary_that_json_cannot_hold_is_refused_and_nothing_is_recorded() {
         assert!(store.runs(&RunFilter::default()).unwrap().is_empty());
     }
 }
+
+/// Profiles recorded with a report, and added to a run later (`check --profile-regressions`),
+/// come back with the report, in order; a run that is not there is said to be missing.
+#[test]
+fn profiles_come_back_with_their_run() {
+    use perfgate::model::profile::{BenchProfile, GrownFunction, ProfileKind, ProfileSide};
+    let profile = |bench: &str, kind: ProfileKind| BenchProfile {
+        benchmark: bench.into(),
+        kind,
+        tool: "valgrind-3.19.0 callgrind".into(),
+        why: "asked for".into(),
+        unit: "instructions".into(),
+        baseline: Some(ProfileSide {
+            command: "old/app 5".into(),
+            runs: 1,
+            total: 100.0,
+            folded: "main;hot 90\nmain 10\n".into(),
+            truncated: false,
+        }),
+        candidate: ProfileSide {
+            command: "new/app 5 'quoted'".into(),
+            runs: 1,
+            total: 280.5,
+            folded: "main;hot 270\n[other stacks] 10\n".into(),
+            truncated: true,
+        },
+        grown: vec![GrownFunction {
+            function: "app::hot<T>".into(),
+            baseline: 90.0,
+            candidate: 270.0,
+            delta: 180.0,
+            percent: Some(200.0),
+            self_delta: 180.0,
+        }],
+        artifacts: vec![".perfgate/profiles/sort/cpu/diff.svg".into()],
+        note: None,
+    };
+    for backend in backends("profiles_come_back_with_their_run") {
+        let mut store = backend.open();
+        let mut with = tricky_report();
+        with.profiles = vec![profile("sort", ProfileKind::Cpu)];
+        let id = store.record(&with).unwrap();
+        assert_eq!(store.report(id).unwrap(), with, "{}", backend.name);
+
+        // Replaced later, as check does after its verdicts.
+        let later = vec![
+            profile("sort", ProfileKind::Memory),
+            profile("parse", ProfileKind::Cpu),
+        ];
+        store.record_profiles(id, &later).unwrap();
+        assert_eq!(
+            store.report(id).unwrap().profiles,
+            later,
+            "{}",
+            backend.name
+        );
+        // The rest of the report is untouched.
+        let mut back = store.report(id).unwrap();
+        back.profiles = with.profiles.clone();
+        assert_eq!(back, with);
+
+        let missing = store.record_profiles(id + 1000, &later).unwrap_err();
+        assert!(
+            matches!(missing, StoreError::NoSuchRun { .. }),
+            "{}: {missing:?}",
+            backend.name
+        );
+    }
+}
