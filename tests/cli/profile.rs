@@ -396,3 +396,60 @@ fn chromium_dom(page: &Path) -> Option<String> {
     );
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// A C++ program's frames are demangled (`hot(unsigned long)`, not `_Z3hotm`), so its
+/// summary names the function as its source does.
+#[test]
+fn a_cpp_programs_functions_are_named_demangled() {
+    if !have_tool("valgrind", "--version", "callgrind")
+        || !have_tool("g++", "--version", "the C++ program")
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bins = ["base", "cand"].map(|side| {
+        let factor = if side == "base" { 1 } else { 3 };
+        let src = dir.path().join(format!("{side}.cpp"));
+        std::fs::write(
+            &src,
+            format!(
+                "#include <cstdio>\n#include <cstdlib>\n\
+                 namespace app {{ __attribute__((noinline)) unsigned long hot(unsigned long n) {{\n\
+                 volatile unsigned long s = 0; for (unsigned long i = 0; i < n; ++i) s = s * 31 + (i ^ 7); return s; }} }}\n\
+                 int main(int argc, char** argv) {{ unsigned long n = std::strtoul(argv[1], nullptr, 10);\n\
+                 std::printf(\"%lu\\n\", app::hot(n * {factor})); return 0; }}\n"
+            ),
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join(side)).unwrap();
+        let bin = dir.path().join(side).join("app");
+        let out = Command::new("g++")
+            .args(["-g", "-O2", "-o"])
+            .arg(&bin)
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        bin
+    });
+    std::fs::write(
+        dir.path().join("perfgate.toml"),
+        "suite = \"prof\"\n[[bench]]\nname = \"work\"\ncommand = [\"{bin}\", \"300000\"]\n",
+    )
+    .unwrap();
+    let out = profile(dir.path(), &bins, &["--profiler", "callgrind"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = &profiles(dir.path())[0];
+    assert_eq!(
+        p["grown"][0]["function"], "app::hot(unsigned long)",
+        "{}",
+        p["grown"]
+    );
+    let folded = p["candidate"]["folded"].as_str().unwrap();
+    assert!(!folded.contains("_Z"), "a mangled name: {folded}");
+}
