@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{print_stderr, print_stdout};
 use crate::ci::workflow::{Gate, Server, Workflow, TOKEN_SECRET};
 use crate::cli::{CiCommand, CiGate, CiInitArgs, CiSystem};
-use crate::config::{self, Config, Exec};
+use crate::config::{self, BenchSpec, Config};
 use crate::error::{Error, ExitStatus, Result};
 use crate::model::file::write_atomic;
 
@@ -118,7 +118,7 @@ fn committed(
             "--bin is for the interleaved gate; --gate committed runs the suite's commands as they are".into(),
         ));
     }
-    if let Some(b) = config.benches.iter().find(|b| uses_program(b)) {
+    if let Some(b) = config.benches.iter().find(|b| b.uses_program()) {
         return Err(Error::Usage(format!(
             "benchmark `{}` uses `{{bin}}` or `$PERFGATE_BIN`, which only `check --interleaved` fills in: the committed gate runs the suite as it is; leave out --gate committed",
             b.name
@@ -176,7 +176,7 @@ fn interleaved(args: &CiInitArgs, config: &Config, root: &Path) -> Result<Gate> 
             "--bin {program}: give the path relative to the repository root; each checkout builds its own"
         )));
     }
-    if !config.benches.iter().any(uses_program) {
+    if !config.benches.iter().any(BenchSpec::uses_program) {
         print_stderr(&format!(
             "warning: no benchmark in {} writes `{{bin}}` or `$PERFGATE_BIN`: both sides of the interleaved gate would run the same commands; put `{{bin}}` where the program goes\n",
             config
@@ -187,19 +187,6 @@ fn interleaved(args: &CiInitArgs, config: &Config, root: &Path) -> Result<Gate> 
         ));
     }
     Ok(Gate::Interleaved { build, program })
-}
-
-fn uses_program(b: &config::BenchSpec) -> bool {
-    let mentions = |e: &Exec| match e {
-        Exec::Argv(argv) => argv
-            .iter()
-            .any(|a| a.contains("{bin}") || a.contains("PERFGATE_BIN")),
-        Exec::Shell(s) => s.contains("{bin}") || s.contains("PERFGATE_BIN"),
-    };
-    [Some(&b.exec), b.prepare.as_ref(), b.setup.as_ref()]
-        .into_iter()
-        .flatten()
-        .any(mentions)
 }
 
 /// `target/release/<name>` of the Cargo package at `root`, when it has a `src/main.rs`.

@@ -25,9 +25,9 @@ pub fn profile(args: ProfileArgs) -> Result<ExitStatus> {
         (Some(b), Some(c)) => Some([b.as_str(), c.as_str()]),
         _ => None,
     };
-    if bins.is_some() && !command_has_bin(spec) {
+    if bins.is_some() && !spec.uses_program() {
         return Err(Error::Usage(format!(
-            "--baseline-bin/--candidate-bin: the command of `{}` has no {{bin}} to put them in",
+            "--baseline-bin/--candidate-bin: the commands of `{}` have no {{bin}} or $PERFGATE_BIN to put them in",
             spec.name
         )));
     }
@@ -72,7 +72,7 @@ pub(super) fn profile_regressions(
             continue;
         };
         let (profiles, _) =
-            run_profiles(spec, bins.filter(|_| command_has_bin(spec)), &kinds, &plan)?;
+            run_profiles(spec, bins.filter(|_| spec.uses_program()), &kinds, &plan)?;
         for p in &profiles {
             print_stderr(&render::profile::text(p));
         }
@@ -106,13 +106,6 @@ fn run_profiles(
     Ok((profiles, failures))
 }
 
-fn command_has_bin(spec: &BenchSpec) -> bool {
-    match &spec.exec {
-        config::Exec::Argv(a) => a.iter().any(|w| w.contains("{bin}")),
-        config::Exec::Shell(s) => s.contains("{bin}"),
-    }
-}
-
 /// `.perfgate/profiles` beside the config's store.
 pub(super) fn default_dir(config: &config::Config) -> PathBuf {
     let root = match &config.path {
@@ -134,21 +127,20 @@ fn profile_plan(args: &ProfilingArgs, default: &Path) -> Result<ProfilePlan> {
             args.profile_frequency
         )));
     }
-    Ok(ProfilePlan {
-        cpu: match args.profiler {
+    Ok(ProfilePlan::new(
+        match args.profiler {
             ProfilerArg::Auto => CpuProfiler::Auto,
             ProfilerArg::Perf => CpuProfiler::Perf,
             ProfilerArg::Callgrind => CpuProfiler::Callgrind,
         },
-        limits: Limits {
+        Limits {
             duration,
             frequency: args.profile_frequency,
             max_bytes: args.profile_max_mib.max(1) << 20,
             ..Limits::default()
         },
-        dir: args
-            .profile_dir
+        args.profile_dir
             .clone()
             .unwrap_or_else(|| default.to_path_buf()),
-    })
+    ))
 }

@@ -165,6 +165,22 @@ pub struct Config {
 }
 
 impl BenchSpec {
+    /// Whether its commands (the benchmark's, prepare's or setup's) run a build's program:
+    /// `{bin}` in them, or `$PERFGATE_BIN`, which `check --interleaved` and `perfgate
+    /// profile` fill in with each build's.
+    pub fn uses_program(&self) -> bool {
+        let mentions = |e: &Exec| match e {
+            Exec::Argv(argv) => argv
+                .iter()
+                .any(|a| a.contains("{bin}") || a.contains("PERFGATE_BIN")),
+            Exec::Shell(s) => s.contains("{bin}") || s.contains("PERFGATE_BIN"),
+        };
+        [Some(&self.exec), self.prepare.as_ref(), self.setup.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(mentions)
+    }
+
     /// The benchmark of an ad-hoc command (`perfgate run -- CMD`): the defaults, one warm-up.
     pub fn adhoc(name: String, exec: Exec, cwd: PathBuf, harness: Option<Harness>) -> Self {
         BenchSpec {

@@ -3,6 +3,7 @@
 //! profiles turned into a [`BenchProfile`] (costs per run, the functions that grew), and the
 //! artifacts written: folded stacks, flame graphs, the summary.
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 use crate::config::BenchSpec;
@@ -26,6 +27,24 @@ pub struct ProfilePlan {
     pub limits: Limits,
     /// Artifacts go under `<dir>/<benchmark>/<kind>/`.
     pub dir: PathBuf,
+    /// The CPU profiler, chosen on first use and kept for every benchmark of the plan (the
+    /// choice probes perf, which takes a second).
+    chosen: OnceCell<std::result::Result<CpuChoice, String>>,
+}
+
+impl ProfilePlan {
+    pub fn new(cpu: profile::CpuProfiler, limits: Limits, dir: PathBuf) -> Self {
+        ProfilePlan {
+            cpu,
+            limits,
+            dir,
+            chosen: OnceCell::new(),
+        }
+    }
+
+    fn cpu_choice(&self) -> &std::result::Result<CpuChoice, String> {
+        self.chosen.get_or_init(|| profile::choose_cpu(self.cpu))
+    }
 }
 
 /// The benchmarks a comparison found `critical`, and which profiles explain them: a memory
@@ -71,20 +90,17 @@ pub fn profile_bench(
         Some(bins) => bins.iter().map(|b| interleave::with_bin(spec, b)).collect(),
         None => vec![spec.clone()],
     };
-    let cpu_choice = kinds
-        .contains(&ProfileKind::Cpu)
-        .then(|| profile::choose_cpu(plan.cpu));
     kinds
         .iter()
         .map(|&kind| {
-            if let (ProfileKind::Cpu, Some(Err(why))) = (kind, &cpu_choice) {
+            if let (ProfileKind::Cpu, Err(why)) = (kind, plan.cpu_choice()) {
                 return Err(format!("cpu profile of {}: {why}", spec.name));
             }
             let recorded = sides
                 .iter()
                 .enumerate()
                 .map(|(i, side)| {
-                    let mut r = record_side(side, kind, cpu_choice.as_ref(), plan, exec)?;
+                    let mut r = record_side(side, kind, plan, exec)?;
                     if let Some(bins) = bins {
                         same_root(&mut r, bins[i]);
                     }
@@ -105,20 +121,18 @@ pub fn profile_bench(
 fn record_side(
     spec: &BenchSpec,
     kind: ProfileKind,
-    cpu: Option<&std::result::Result<CpuChoice, String>>,
     plan: &ProfilePlan,
     exec: &mut dyn Executor,
 ) -> std::result::Result<Recorded, String> {
     lifecycle::around(spec, exec, |exec| {
         let warm = lifecycle::step(exec, &RunRequest::of(spec, &spec.exec), "the warm-up run")?;
-        match (kind, cpu) {
-            (ProfileKind::Memory, _) => profile::memory::record(spec, &plan.limits, exec),
-            (ProfileKind::Cpu, Some(Ok(choice))) => {
+        match kind {
+            ProfileKind::Memory => profile::memory::record(spec, &plan.limits, exec),
+            ProfileKind::Cpu => {
+                let choice = plan.cpu_choice().as_ref().map_err(Clone::clone)?;
                 let runs = profile::runs_to_cover(&plan.limits, warm.wall_time);
                 profile::record_cpu(choice, spec, &plan.limits, exec, runs)
             }
-            (ProfileKind::Cpu, Some(Err(e))) => Err(e.clone()),
-            (ProfileKind::Cpu, None) => Err("no CPU profiler was chosen".into()),
         }
     })
 }
