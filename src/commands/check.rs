@@ -41,7 +41,7 @@ pub fn check(args: CheckArgs) -> Result<ExitStatus> {
         &check_plan(&args, &plan.config),
     )?;
     let status = finish(&outcome, &args, &store, report.testbed())?;
-    profile_regressions(&args, &plan, &outcome, &mut store, None)?;
+    profile_regressions(&args, &plan, (&report, &outcome), &mut store, None)?;
     Ok(status)
 }
 
@@ -54,7 +54,7 @@ fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
     let policy = args.gate.policy(plan.config.thresholds.clone());
     let outcome = engine::check_interleaved(&baseline, &current, &mut store, &policy, bins)?;
     let status = finish(&outcome, args, &store, current.testbed())?;
-    profile_regressions(args, &plan, &outcome, &mut store, Some(bins))?;
+    profile_regressions(args, &plan, (&current, &outcome), &mut store, Some(bins))?;
     Ok(status)
 }
 
@@ -63,7 +63,7 @@ fn check_interleaved(args: &CheckArgs) -> Result<ExitStatus> {
 fn profile_regressions(
     args: &CheckArgs,
     plan: &crate::plan::RunPlan,
-    outcome: &CheckOutcome,
+    (report, outcome): (&Report, &CheckOutcome),
     store: &mut Box<dyn Store>,
     bins: Option<[&str; 2]>,
 ) -> Result<()> {
@@ -92,9 +92,9 @@ fn profile_regressions(
             store.record_profiles(run.id, &of_device)?;
         }
     }
-    // The report written before the check now carries its profiles too.
+    // The report written before the check is written again with its profiles.
     if let (Some(path), false) = (&args.run.json_out, profiles.is_empty()) {
-        let mut report: Report = crate::model::file::read_report(path)?;
+        let mut report = report.clone();
         report.profiles.extend(profiles);
         write_json(path, &report)?;
     }

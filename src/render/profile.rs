@@ -31,6 +31,15 @@ pub fn format_cost(value: f64, unit: &str) -> String {
     }
 }
 
+/// The whole cost per run: `baseline <arrow> candidate`, or the candidate's alone.
+pub fn per_run(p: &BenchProfile, arrow: &str) -> String {
+    let candidate = format_cost(p.candidate.total, &p.unit);
+    match &p.baseline {
+        Some(b) => format!("{} {arrow} {candidate}", format_cost(b.total, &p.unit)),
+        None => candidate,
+    }
+}
+
 fn signed(value: f64, unit: &str) -> String {
     let text = format_cost(value.abs(), unit);
     if value < 0.0 {
@@ -53,19 +62,12 @@ pub fn text(p: &BenchProfile) -> String {
         one_line(&p.tool),
         one_line(&p.why)
     );
-    match &p.baseline {
-        Some(b) => out.push_str(&format!(
-            "  per run: {} -> {} ({} runs a side)\n",
-            format_cost(b.total, &p.unit),
-            format_cost(p.candidate.total, &p.unit),
-            p.candidate.runs
-        )),
-        None => out.push_str(&format!(
-            "  per run: {} ({} runs)\n",
-            format_cost(p.candidate.total, &p.unit),
-            p.candidate.runs
-        )),
-    }
+    out.push_str(&format!(
+        "  per run: {} ({} runs{})\n",
+        per_run(p, "->"),
+        p.candidate.runs,
+        if p.baseline.is_some() { " a side" } else { "" }
+    ));
     if let Some(note) = &p.note {
         out.push_str(&format!("  note: {}\n", one_line(note)));
     }
@@ -96,17 +98,7 @@ pub fn markdown(p: &BenchProfile) -> String {
         escape(&p.tool),
         escape(&p.why)
     );
-    match &p.baseline {
-        Some(b) => out.push_str(&format!(
-            " Per run: {} → {}.\n\n",
-            format_cost(b.total, &p.unit),
-            format_cost(p.candidate.total, &p.unit)
-        )),
-        None => out.push_str(&format!(
-            " Per run: {}.\n\n",
-            format_cost(p.candidate.total, &p.unit)
-        )),
-    }
+    out.push_str(&format!(" Per run: {}.\n\n", per_run(p, "→")));
     if let Some(note) = &p.note {
         out.push_str(&format!("> {}\n\n", escape(note)));
     }

@@ -15,7 +15,7 @@ use crate::model::metric_names::PEAK_RSS;
 use crate::model::profile::{BenchProfile, ProfileKind};
 use crate::render::flame;
 use crate::render::human::format_pct;
-use crate::render::profile::{format_cost, SHOWN};
+use crate::render::profile::{format_cost, per_run, SHOWN};
 
 /// The metric whose card shows `p`: `peak_rss` for memory; for CPU the benchmark's worst
 /// critical metric other than `peak_rss`, else its first such metric in the report.
@@ -59,15 +59,12 @@ pub fn in_card(out: &mut String, input: &DashboardInput, bench: &str, metric: &s
 fn block(out: &mut String, p: &BenchProfile) {
     let _ = write!(
         out,
-        "<div class=\"profile\" data-kind=\"{}\"><h4>Why it changed: {} profile</h4><p class=\"legend\">{} ({}); per run {}{}</p>",
+        "<div class=\"profile\" data-kind=\"{}\"><h4>Why it changed: {} profile</h4><p class=\"legend\">{} ({}); per run {}</p>",
         p.kind.as_str(),
         p.kind.as_str(),
         text(&p.tool),
         text(&p.why),
-        p.baseline
-            .as_ref()
-            .map_or(String::new(), |b| format!("{} &rarr; ", text(&format_cost(b.total, &p.unit)))),
-        text(&format_cost(p.candidate.total, &p.unit)),
+        text(&per_run(p, "→")),
     );
     if let Some(note) = &p.note {
         let _ = write!(out, "<p class=\"legend\">{}</p>", text(note));
