@@ -109,12 +109,7 @@ fn benchmarks_json(dir: &Path) -> Option<Map<String, Value>> {
 }
 
 fn at(input: &Input, place: String, message: impl Into<String>) -> IngestError {
-    IngestError {
-        input: input.name(),
-        format: NAME,
-        place: Some(place),
-        message: message.into(),
-    }
+    IngestError::at(input, NAME, place, message)
 }
 
 fn results_file(

@@ -194,12 +194,7 @@ impl Adapter for Bmf {
 }
 
 fn at(input: &Input, place: &str, message: &str) -> IngestError {
-    IngestError {
-        input: input.name(),
-        format: NAME,
-        place: Some(place.to_string()),
-        message: message.to_string(),
-    }
+    IngestError::at(input, NAME, place, message)
 }
 
 /// One measure of a benchmark as a metric.

@@ -149,12 +149,7 @@ impl Adapter for GoogleBenchmark {
 }
 
 fn at(input: &Input, place: &str, message: &str) -> IngestError {
-    IngestError {
-        input: input.name(),
-        format: NAME,
-        place: Some(place.to_string()),
-        message: message.to_string(),
-    }
+    IngestError::at(input, NAME, place, message)
 }
 
 /// What a row contributes to its benchmark.

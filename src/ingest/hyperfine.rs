@@ -81,12 +81,7 @@ impl Adapter for Hyperfine {
 }
 
 fn at(input: &Input, place: &str, message: &str) -> IngestError {
-    IngestError {
-        input: input.name(),
-        format: NAME,
-        place: Some(place.to_string()),
-        message: message.to_string(),
-    }
+    IngestError::at(input, NAME, place, message)
 }
 
 /// One result as a benchmark.

@@ -49,6 +49,23 @@ pub struct IngestError {
     pub message: String,
 }
 
+impl IngestError {
+    /// An error at `place` of `input` read as `format`.
+    pub fn at(
+        input: &Input,
+        format: &'static str,
+        place: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        IngestError {
+            input: input.name(),
+            format,
+            place: Some(place.into()),
+            message: message.into(),
+        }
+    }
+}
+
 /// What an adapter reads: the bytes of a file or of stdin, or a directory.
 #[derive(Debug, Clone)]
 pub enum Input {

@@ -91,12 +91,7 @@ impl Adapter for Pyperf {
 }
 
 fn at(input: &Input, place: &str, message: &str) -> IngestError {
-    IngestError {
-        input: input.name(),
-        format: NAME,
-        place: Some(place.to_string()),
-        message: message.to_string(),
-    }
+    IngestError::at(input, NAME, place, message)
 }
 
 /// The top level and its `benchmarks`, when this is a pyperf file of a version read here.

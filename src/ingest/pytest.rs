@@ -99,12 +99,7 @@ fn unique_names(benches: &[Value]) -> Vec<Option<String>> {
 }
 
 fn at(input: &Input, place: String, message: &str) -> IngestError {
-    IngestError {
-        input: input.name(),
-        format: NAME,
-        place: Some(place),
-        message: message.to_string(),
-    }
+    IngestError::at(input, NAME, place, message)
 }
 
 fn benchmark(

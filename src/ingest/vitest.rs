@@ -183,12 +183,7 @@ fn json_stats(
 }
 
 fn at(input: &Input, place: String, message: &str) -> IngestError {
-    IngestError {
-        input: input.name(),
-        format: NAME,
-        place: Some(place),
-        message: message.to_string(),
-    }
+    IngestError::at(input, NAME, place, message)
 }
 
 const MS: f64 = 1e3;
