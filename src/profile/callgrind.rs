@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{run_wrapped, symbols, Limits, Recorded, StackUnit, Stacks};
+use super::{symbols, Limits, Recorded, StackUnit, Stacks};
 use crate::config::BenchSpec;
+use crate::runner::wrapped::{last_log_line, run_under};
 use crate::runner::Executor;
 
 /// How many callers deep a stack is told apart.
@@ -37,12 +38,12 @@ pub fn record(
         "--".to_string(),
     ];
     // Callgrind runs a program 20-100x slower.
-    let m = run_wrapped(spec, exec, tool, 100);
+    let m = run_under(spec, &spec.env, exec, tool, (100, 1));
     if !m.outcome.success() {
         return Err(format!(
             "callgrind: the run {}{}",
             m.outcome.describe(),
-            super::last_line(&std::fs::read_to_string(&log).unwrap_or_default(), "==")
+            last_log_line(&std::fs::read_to_string(&log).unwrap_or_default(), "==")
         ));
     }
     let mut folded = BTreeMap::new();

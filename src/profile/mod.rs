@@ -16,8 +16,8 @@ pub mod symbols;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::config::{BenchSpec, Exec};
-use crate::runner::{Executor, RunMeasurement, RunRequest};
+use crate::config::BenchSpec;
+use crate::runner::Executor;
 
 /// What bounds one side's profile: how long the profiled runs last in all, how often perf
 /// samples, and how big a profiler's raw output may grow before it is cut.
@@ -157,57 +157,6 @@ pub(crate) fn tool_version(tool: &str, flag: &str) -> Result<String, String> {
         return Err(format!("`{tool} {flag}` failed"));
     }
     Ok(line.to_string())
-}
-
-/// One run of `spec`'s command with `tool` in front of it (its environment, directory and
-/// pinning), the time-out multiplied by `slowdown`.
-pub(crate) fn run_wrapped(
-    spec: &BenchSpec,
-    exec: &mut dyn Executor,
-    tool: Vec<String>,
-    slowdown: u32,
-) -> RunMeasurement {
-    run_wrapped_times(spec, exec, tool, slowdown, 1)
-}
-
-/// [`run_wrapped`] with the command run `times` times in a row under one tool process
-/// (`sh` loops over it, stopping at the first failure), so the tool starts once.
-pub(crate) fn run_wrapped_times(
-    spec: &BenchSpec,
-    exec: &mut dyn Executor,
-    tool: Vec<String>,
-    slowdown: u32,
-    times: u32,
-) -> RunMeasurement {
-    let mut argv = tool;
-    if times > 1 {
-        argv.extend([
-            "sh".to_string(),
-            "-c".to_string(),
-            format!("n={times}; while [ \"$n\" -gt 0 ]; do \"$@\" || exit; n=$((n - 1)); done"),
-            "sh".to_string(),
-        ]);
-    }
-    match &spec.exec {
-        Exec::Argv(a) => argv.extend(a.iter().cloned()),
-        Exec::Shell(s) => argv.extend(["sh".to_string(), "-c".to_string(), s.clone()]),
-    }
-    let slowdown = slowdown.saturating_mul(times.max(1));
-    let wrapped = Exec::Argv(argv);
-    exec.run(&RunRequest {
-        timeout: spec.timeout.map(|t| t * slowdown),
-        ..RunRequest::of(spec, &wrapped)
-    })
-}
-
-/// `: <the last line of log that is not only a tool's prefix>`, or nothing.
-pub(crate) fn last_line(log: &str, blank_suffix: &str) -> String {
-    log.lines()
-        .rev()
-        .map(str::trim_end)
-        .find(|l| !l.is_empty() && !l.ends_with(blank_suffix))
-        .map(|l| format!(": {l}"))
-        .unwrap_or_default()
 }
 
 /// Folded stacks as text, heaviest first, at most `max_bytes` long: beyond it the lighter

@@ -11,8 +11,9 @@ use std::process::{Command, Stdio};
 use inferno::collapse::perf::{Folder, Options};
 use inferno::collapse::Collapse;
 
-use super::{run_wrapped_times, symbols, Limits, Recorded, StackUnit, Stacks};
+use super::{symbols, Limits, Recorded, StackUnit, Stacks};
 use crate::config::BenchSpec;
+use crate::runner::wrapped::run_under;
 use crate::runner::Executor;
 
 /// The software clock of user-space CPU time: permitted at `perf_event_paranoid` 2 (the
@@ -85,7 +86,7 @@ pub fn record(
         data.display().to_string(),
         "--".to_string(),
     ];
-    let m = run_wrapped_times(spec, exec, tool, 3, runs);
+    let m = run_under(spec, &spec.env, exec, tool, (3, runs));
     if !m.outcome.success() {
         return Err(format!(
             "perf: the runs under perf record {}{}",

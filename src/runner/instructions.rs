@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use super::{Executor, RunRequest};
-use crate::config::{BenchSpec, Exec};
+use super::Executor;
+use crate::config::BenchSpec;
 
 /// `(instructions, "valgrind-3.19.0 callgrind")`, or why not.
 pub fn count(
@@ -22,7 +22,7 @@ pub fn count(
     let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
     let dir = crate::tmpdir::create().map_err(|e| format!("instructions: {e}"))?;
     let out = dir.path().join("callgrind.out");
-    let mut argv = vec![
+    let tool = vec![
         "valgrind".to_string(),
         "--tool=callgrind".to_string(),
         format!("--callgrind-out-file={}", out.display()),
@@ -30,39 +30,14 @@ pub fn count(
         format!("--log-file={}", dir.path().join("valgrind.log").display()),
         "--".to_string(),
     ];
-    match &spec.exec {
-        Exec::Argv(a) => argv.extend(a.iter().cloned()),
-        Exec::Shell(s) => argv.extend(["sh".to_string(), "-c".to_string(), s.clone()]),
-    }
-    let wrapped = Exec::Argv(argv);
-    let m = exec.run(&RunRequest {
-        exec: &wrapped,
-        env,
-        cwd: &spec.cwd,
-        // Under callgrind a run takes tens of times longer.
-        timeout: spec.timeout.map(|t| t * 100),
-        capture_stdout: None,
-        scan_metrics: false,
-        pin: &spec.settings.pin,
-        sample_gpu: false,
-        cleanup: false,
-        keeps_background: false,
-    });
+    // Under callgrind a run takes tens of times longer.
+    let m = super::wrapped::run_under(spec, env, exec, tool, (100, 1));
     if !m.outcome.success() {
         let log = std::fs::read_to_string(dir.path().join("valgrind.log")).unwrap_or_default();
-        let last = log
-            .lines()
-            .rev()
-            .find(|l| !l.trim_end().ends_with("=="))
-            .unwrap_or("");
         return Err(format!(
             "instructions: the run under callgrind {}{}",
             m.outcome.describe(),
-            if last.is_empty() {
-                String::new()
-            } else {
-                format!(": {last}")
-            }
+            super::wrapped::last_log_line(&log, "==")
         ));
     }
     let total = totals(&out)?;

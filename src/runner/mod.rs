@@ -20,6 +20,7 @@ mod samples;
 pub mod schedule;
 mod spawn;
 mod watchdog;
+pub mod wrapped;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -222,7 +222,7 @@ fn record_massif(
         format!("--log-file={}", at("valgrind.%p.log")),
         "--".to_string(),
     ];
-    let m = super::run_wrapped(spec, exec, tool, MASSIF_SLOWDOWN);
+    let m = crate::runner::wrapped::run_under(spec, &spec.env, exec, tool, (MASSIF_SLOWDOWN, 1));
     if !m.outcome.success() {
         let last = files(dir.path(), "valgrind.")
             .iter()
