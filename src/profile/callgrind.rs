@@ -21,7 +21,7 @@ pub fn record(
     exec: &mut dyn Executor,
     why: String,
 ) -> Result<Recorded, String> {
-    let version = super::tool_version("valgrind", "--version")
+    let version = crate::runner::wrapped::tool_version("valgrind", "--version")
         .map_err(|e| format!("callgrind: valgrind is needed (apt-get install valgrind): {e}"))?;
     let dir = crate::tmpdir::create().map_err(|e| format!("callgrind: {e}"))?;
     let log = dir.path().join("valgrind.log");

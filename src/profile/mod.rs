@@ -145,20 +145,6 @@ pub fn runs_to_cover(limits: &Limits, one_run: f64) -> u32 {
     (n as u32).clamp(1, limits.max_runs.max(1))
 }
 
-/// The first line a tool prints for `flag` (`perf version 6.1.187`, `valgrind-3.19.0`).
-pub(crate) fn tool_version(tool: &str, flag: &str) -> Result<String, String> {
-    let out = std::process::Command::new(tool)
-        .arg(flag)
-        .output()
-        .map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().next().unwrap_or("").trim();
-    if !out.status.success() || line.is_empty() {
-        return Err(format!("`{tool} {flag}` failed"));
-    }
-    Ok(line.to_string())
-}
-
 /// Folded stacks as text, heaviest first, at most `max_bytes` long: beyond it the lighter
 /// stacks are summed into one `[other stacks]` line, so the total is kept. `(text, cut)`.
 pub fn bounded_text(folded: &BTreeMap<String, u64>, max_bytes: usize) -> (String, bool) {

@@ -24,7 +24,7 @@ const STACK_DUMP: u32 = 16384;
 
 /// Whether perf may record here: `Ok(version)`, or why not in one line.
 pub fn available() -> Result<String, String> {
-    let version = super::tool_version("perf", "--version")
+    let version = crate::runner::wrapped::tool_version("perf", "--version")
         .map_err(|e| format!("perf is not installed ({e})"))?;
     let dir = crate::tmpdir::create().map_err(|e| e.to_string())?;
     let out = Command::new("perf")

@@ -15,11 +15,8 @@ pub fn count(
     env: &std::collections::BTreeMap<String, String>,
     exec: &mut dyn Executor,
 ) -> Result<(f64, String), String> {
-    let version = std::process::Command::new("valgrind")
-        .arg("--version")
-        .output()
+    let version = super::wrapped::tool_version("valgrind", "--version")
         .map_err(|e| format!("instructions: valgrind is needed (apt-get install valgrind): {e}"))?;
-    let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
     let dir = crate::tmpdir::create().map_err(|e| format!("instructions: {e}"))?;
     let out = dir.path().join("callgrind.out");
     let tool = vec![

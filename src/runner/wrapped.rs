@@ -49,3 +49,17 @@ pub fn last_log_line(log: &str, blank_suffix: &str) -> String {
         .map(|l| format!(": {l}"))
         .unwrap_or_default()
 }
+
+/// The first line a tool prints for `flag` (`perf version 6.1.187`, `valgrind-3.19.0`).
+pub fn tool_version(tool: &str, flag: &str) -> Result<String, String> {
+    let out = std::process::Command::new(tool)
+        .arg(flag)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().next().unwrap_or("").trim();
+    if !out.status.success() || line.is_empty() {
+        return Err(format!("`{tool} {flag}` failed"));
+    }
+    Ok(line.to_string())
+}

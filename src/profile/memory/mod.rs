@@ -84,7 +84,7 @@ fn choose(forced: Option<&str>, exec: &Exec) -> Result<(Profiler, String), Strin
 
 /// The first line of `tool --version`, when it runs.
 fn version(tool: &str) -> Option<String> {
-    super::tool_version(tool, "--version").ok()
+    crate::runner::wrapped::tool_version(tool, "--version").ok()
 }
 
 fn record_heaptrack(
